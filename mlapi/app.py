@@ -1,0 +1,60 @@
+"""The application factory."""
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import database  # noqa: F401  (registers the SQLite connection tuning)
+from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
+from .api import ProblemApi, register_security_schemes
+from .bootstrap import MIGRATIONS_DIR, bootstrap
+from .cli import register_commands
+from .config import load_config, resolve_paths
+from .errors import register_error_handlers
+from .extensions import db, jwt, migrate
+from .http import register_request_hooks
+from .runtime import init_runtime
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build an app from ``MLAPI_*`` variables, with ``config`` overriding them."""
+    settings = load_config(config)
+    app = Flask(__name__, instance_path=settings.get("INSTANCE_PATH")
+                or os.environ.get("MLAPI_INSTANCE_PATH") or None)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    resolve_paths(settings, app.instance_path)
+    app.config.update(settings)
+    app.json.sort_keys = False
+    logging.getLogger("mlapi").setLevel(app.config["LOG_LEVEL"])
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    register_commands(app)
+    if app.config.get("BOOTSTRAP", True):
+        bootstrap(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    jwt.init_app(app)
+    init_runtime(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth.routes import blp as accounts
+    from .ops.routes import blp as operations
+    from .predictions.routes import blp as predictions
+
+    api = ProblemApi(app, spec_kwargs={"info": {"description": (
+        "Serve scikit-learn models to many teams, with accounts, ownership and history. "
+        "Errors are RFC 9457 problem details with a stable `code`.")}})
+    register_security_schemes(api)
+    for blueprint in (accounts, predictions, operations):
+        api.register_blueprint(blueprint)
+    app.extensions["mlapi.api"] = api

@@ -1,0 +1,1 @@
+"""Accounts: registration, sign-in, sessions and who the caller is."""

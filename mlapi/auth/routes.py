@@ -1,0 +1,59 @@
+"""Accounts: register, sign in, refresh, sign out, and the caller's own profile."""
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user, get_jwt
+
+from ..api import ApiBlueprint
+from . import service
+from .schemas import AccessTokenSchema, LoginRequest, RegisterRequest, TokenPairSchema, UserSchema
+
+blp = ApiBlueprint("accounts", __name__, url_prefix="/api/v1",
+                   description="Register, sign in, refresh and end sessions; read your profile.")
+
+
+@blp.route("/auth/register")
+class Register(MethodView):
+    @blp.arguments(RegisterRequest)
+    @blp.response(201, UserSchema)
+    @blp.problems(400, 409, 413, 415)
+    def post(self, body):
+        """Create an account"""
+        return service.register(**body), 201
+
+
+@blp.route("/auth/login")
+class Login(MethodView):
+    @blp.arguments(LoginRequest)
+    @blp.response(200, TokenPairSchema)
+    @blp.problems(400, 401, 403, 413, 415)
+    def post(self, body):
+        """Sign in with a username or email address and get a token pair"""
+        identifier = body.get("username") or body["email"]
+        return service.sign_in(service.authenticate(identifier, body["password"]))
+
+
+@blp.route("/auth/refresh")
+class Refresh(MethodView):
+    @blp.authenticated(refresh=True)
+    @blp.response(200, AccessTokenSchema)
+    def post(self):
+        """Get a new access token with the refresh token of a sign-in"""
+        return service.refresh(current_user, get_jwt()["jti"])
+
+
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @blp.authenticated
+    @blp.response(204)
+    def post(self):
+        """End this sign-in: its access and refresh tokens stop working everywhere"""
+        service.sign_out(current_user, get_jwt()["jti"])
+
+
+@blp.route("/users/me")
+class Me(MethodView):
+    @blp.authenticated
+    @blp.response(200, UserSchema)
+    def get(self):
+        """Your own profile"""
+        return current_user

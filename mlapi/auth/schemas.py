@@ -1,0 +1,57 @@
+"""Request and response bodies of the account endpoints."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from ..timeutil import UTCDateTime
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
+
+
+class RegisterRequest(ma.Schema):
+    username = ma.fields.String(
+        required=True, validate=validate.Regexp(
+            USERNAME_PATTERN, error="Use 3 to 32 letters, digits, '_', '.' or '-'."),
+        metadata={"example": "alice"})
+    email = ma.fields.Email(required=True, validate=validate.Length(max=254),
+                            metadata={"example": "alice@example.com"})
+    password = ma.fields.String(required=True, load_only=True,
+                                validate=validate.Length(min=8, max=128),
+                                metadata={"example": "correct-horse-battery"})
+    full_name = ma.fields.String(allow_none=True, validate=validate.Length(max=100),
+                                 metadata={"example": "Alice Liddell"})
+
+
+class LoginRequest(ma.Schema):
+    username = ma.fields.String(validate=validate.Length(min=1, max=254),
+                                metadata={"description": "Username or email address.",
+                                          "example": "alice"})
+    email = ma.fields.String(validate=validate.Length(min=1, max=254))
+    password = ma.fields.String(required=True, load_only=True,
+                                validate=validate.Length(min=1, max=128))
+
+    @ma.validates_schema
+    def one_identifier(self, data, **_kwargs):
+        if ("username" in data) == ("email" in data):
+            raise ma.ValidationError("Send either 'username' or 'email'.", "username")
+
+
+class UserSchema(ma.Schema):
+    id = ma.fields.Integer(metadata={"example": 42})
+    username = ma.fields.String(metadata={"example": "alice"})
+    email = ma.fields.String(metadata={"example": "alice@example.com"})
+    full_name = ma.fields.String(allow_none=True)
+    role = ma.fields.String(metadata={"enum": ["user", "admin"]})
+    is_active = ma.fields.Boolean()
+    created_at = UTCDateTime()
+
+
+class AccessTokenSchema(ma.Schema):
+    access_token = ma.fields.String()
+    token_type = ma.fields.String(metadata={"example": "bearer"})
+    expires_in = ma.fields.Integer(metadata={"description": "Seconds until the access "
+                                             "token expires.", "example": 900})
+
+
+class TokenPairSchema(AccessTokenSchema):
+    refresh_token = ma.fields.String()

@@ -1,0 +1,89 @@
+"""Account logic, free of Flask request objects."""
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Conflict, InvalidCredentials, LoginRefused
+from ..extensions import db
+from ..runtime import runtime
+from ..timeutil import utcnow
+from . import tokens
+from .models import ROLE_USER, SYSTEM_USERNAME, User
+
+UNUSABLE_PASSWORD = "!"  # not an argon2 hash: never verifies
+
+
+def register(username: str, email: str, password: str, full_name: str | None = None,
+             role: str = ROLE_USER) -> User:
+    """Create an account; 409 when the username or email is taken in any letter case."""
+    user = User(username=username, username_key=username.lower(), email=email,
+                email_key=email.lower(), password_hash=runtime().passwords.hash(password),
+                full_name=full_name, role=role, is_active=True)
+    if db.session.execute(select(User.id).where(or_(
+            User.username_key == user.username_key,
+            User.email_key == user.email_key))).first():
+        raise Conflict("That username or email is already registered.")
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # lost a race with a concurrent registration
+        db.session.rollback()
+        raise Conflict("That username or email is already registered.") from exc
+    return user
+
+
+def authenticate(identifier: str, password: str) -> User:
+    """The account ``identifier`` (username or email, any case) names, if the password fits."""
+    key = identifier.lower()
+    user = db.session.execute(select(User).where(
+        or_(User.username_key == key, User.email_key == key))).scalar_one_or_none()
+    passwords = runtime().passwords
+    if not passwords.verify(user.password_hash if user else None, password):
+        raise InvalidCredentials()
+    if not user.is_active:
+        raise LoginRefused()
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
+        db.session.commit()
+    return user
+
+
+def sign_in(user: User) -> dict:
+    login_id = tokens.new_login_id()
+    return {
+        "access_token": tokens.access_token_for(user.id, login_id),
+        "refresh_token": tokens.refresh_token_for(user.id, login_id),
+        "token_type": "bearer",
+        "expires_in": tokens.access_lifetime_seconds(),
+    }
+
+
+def refresh(user: User, refresh_jti: str) -> dict:
+    return {
+        "access_token": tokens.access_token_for(user.id, tokens.login_id_of(refresh_jti)),
+        "token_type": "bearer",
+        "expires_in": tokens.access_lifetime_seconds(),
+    }
+
+
+def sign_out(user: User, jti: str) -> None:
+    """Revoke the sign-in this token belongs to (its access and refresh tokens)."""
+    lifetime: timedelta = current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+    runtime().revocations.revoke(tokens.login_id_of(jti), user.id, utcnow() + lifetime)
+    db.session.commit()
+
+
+def ensure_system_account() -> User:
+    """The owner of built-in models: cannot sign in (no usable password, inactive)."""
+    user = db.session.execute(
+        select(User).where(User.username_key == SYSTEM_USERNAME)).scalar_one_or_none()
+    if user is None:
+        user = User(username=SYSTEM_USERNAME, username_key=SYSTEM_USERNAME,
+                    email="system@mlapi.invalid", email_key="system@mlapi.invalid",
+                    password_hash=UNUSABLE_PASSWORD, role=ROLE_USER, is_active=False)
+        db.session.add(user)
+        db.session.flush()
+    return user

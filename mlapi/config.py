@@ -1,0 +1,136 @@
+"""Settings: one class per profile, every value overridable by an ``MLAPI_*`` variable.
+
+The profile comes from ``MLAPI_ENV`` (``development`` by default, ``testing``,
+``production``). Values are read when the app is created, not at import, so tests can
+set variables per app.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+DEV_SECRET_KEY = "mlapi-development-secret-key-do-not-use-in-production"
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot produce a safe, working app."""
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"expected a boolean, got {value!r}")
+
+
+def _seconds(value: str) -> timedelta:
+    return timedelta(seconds=int(value))
+
+
+# (environment variable, config key, parser)
+ENV_SETTINGS: list[tuple[str, str, object]] = [
+    ("MLAPI_SECRET_KEY", "SECRET_KEY", str),
+    ("MLAPI_DATABASE_URL", "SQLALCHEMY_DATABASE_URI", str),
+    ("MLAPI_MODEL_STORE", "MODEL_STORE", str),
+    ("MLAPI_JWT_ACCESS_EXPIRES", "JWT_ACCESS_TOKEN_EXPIRES", _seconds),
+    ("MLAPI_JWT_REFRESH_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", _seconds),
+    ("MLAPI_MAX_JSON_BYTES", "MAX_CONTENT_LENGTH", int),
+    ("MLAPI_AUTO_MIGRATE", "AUTO_MIGRATE", _bool),
+    ("MLAPI_PREDICTION_CACHE_SIZE", "PREDICTION_CACHE_SIZE", int),
+    ("MLAPI_MODEL_CACHE_SIZE", "MODEL_CACHE_SIZE", int),
+    ("MLAPI_LOG_LEVEL", "LOG_LEVEL", str),
+]
+
+
+class BaseConfig:
+    ENV = "base"
+    SECRET_KEY = DEV_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite in the instance folder
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    MODEL_STORE: str | None = None  # None: <instance>/models
+    AUTO_MIGRATE = False
+    MAX_CONTENT_LENGTH = 1024 * 1024  # JSON bodies; model uploads raise it per request
+    PREDICTION_CACHE_SIZE = 10_000
+    MODEL_CACHE_SIZE = 8
+    LOG_LEVEL = "INFO"
+    # argon2id cost: OWASP's recommended minimum (19 MiB, 2 passes).
+    PASSWORD_HASH = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
+
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=30)
+    JWT_TOKEN_LOCATION = ["headers"]
+    JWT_ALGORITHM = "HS256"
+    JWT_DECODE_ALGORITHMS = ["HS256"]
+    JWT_COOKIE_CSRF_PROTECT = False  # tokens travel in headers only; no csrf claim
+
+    API_TITLE = "mlapi"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV = "development"
+    AUTO_MIGRATE = True
+    LOG_LEVEL = "DEBUG"
+
+
+class TestingConfig(BaseConfig):
+    ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "mlapi-testing-secret-key-32-bytes-at-least!"
+    # Cheap hashing keeps the suite fast; production cost is asserted in unit tests.
+    PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+class ProductionConfig(BaseConfig):
+    ENV = "production"
+    SECRET_KEY = ""  # must come from MLAPI_SECRET_KEY
+
+
+PROFILES = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(overrides: dict | None = None, environ=os.environ) -> dict:
+    """Return the settings for the profile named by ``MLAPI_ENV``, env vars and overrides applied."""
+    overrides = dict(overrides or {})
+    profile = overrides.pop("ENV", None) or environ.get("MLAPI_ENV", "development")
+    if profile not in PROFILES:
+        raise ConfigError(f"MLAPI_ENV must be one of {', '.join(PROFILES)}, got {profile!r}")
+    cls = PROFILES[profile]
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    for variable, key, parse in ENV_SETTINGS:
+        if variable in environ:
+            try:
+                settings[key] = parse(environ[variable])
+            except ValueError as exc:
+                raise ConfigError(f"{variable}: {exc}") from exc
+    settings.update(overrides)
+    _check(settings)
+    return settings
+
+
+def _check(settings: dict) -> None:
+    secret = settings.get("SECRET_KEY") or ""
+    if settings["ENV"] == "production" and (not secret or secret == DEV_SECRET_KEY):
+        raise ConfigError("MLAPI_SECRET_KEY must be set in production")
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"MLAPI_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
+    settings["JWT_SECRET_KEY"] = secret
+
+
+def resolve_paths(settings: dict, instance_path: str) -> None:
+    """Fill in the defaults that live under the instance folder."""
+    instance = Path(instance_path)
+    if not settings.get("SQLALCHEMY_DATABASE_URI"):
+        settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'mlapi.db'}"
+    if not settings.get("MODEL_STORE"):
+        settings["MODEL_STORE"] = str(instance / "models")

@@ -1,0 +1,1 @@
+"""Operations: health, liveness and readiness for people and orchestrators."""

@@ -1,0 +1,89 @@
+"""``/health``, ``/livez`` and ``/readyz``: plain JSON, not problem details (SPEC §4)."""
+
+import logging
+
+import marshmallow as ma
+from flask.views import MethodView
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import __version__
+from ..api import ApiBlueprint
+from ..errors import ApiError
+from ..extensions import db
+from ..registry.service import default_model, estimator_for
+
+log = logging.getLogger("mlapi.ops")
+
+blp = ApiBlueprint("operations", __name__, description="Health, liveness and readiness.")
+
+
+class ModelRef(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    version = ma.fields.Integer()
+
+
+class HealthSchema(ma.Schema):
+    status = ma.fields.String(metadata={"enum": ["ok", "degraded"]})
+    database = ma.fields.String(metadata={"enum": ["ok", "unavailable"]})
+    cache = ma.fields.String(metadata={"enum": ["ok", "disabled", "unavailable"]})
+    version = ma.fields.String()
+    default_model = ma.fields.Nested(ModelRef, allow_none=True)
+
+
+class StatusSchema(ma.Schema):
+    status = ma.fields.String()
+    reason = ma.fields.String()
+
+
+def _database_ok() -> bool:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return True
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.warning("database check failed: %s", type(exc).__name__)
+        return False
+
+
+@blp.route("/health")
+class Health(MethodView):
+    @blp.response(200, HealthSchema)
+    @blp.alt_response(503, schema=HealthSchema, description="The database cannot be reached.")
+    def get(self):
+        """Service health, for people and dashboards"""
+        database_ok = _database_ok()
+        model = None
+        if database_ok:
+            try:
+                model = default_model()
+            except ApiError:
+                model = None
+        body = {"status": "ok" if database_ok else "degraded",
+                "database": "ok" if database_ok else "unavailable",
+                "cache": "disabled", "version": __version__, "default_model": model}
+        return body, 200 if database_ok else 503
+
+
+@blp.route("/livez")
+class Liveness(MethodView):
+    @blp.response(200, StatusSchema)
+    def get(self):
+        """The process is alive (touches nothing else)"""
+        return {"status": "ok"}
+
+
+@blp.route("/readyz")
+class Readiness(MethodView):
+    @blp.response(200, StatusSchema)
+    @blp.alt_response(503, schema=StatusSchema, description="Not ready to serve.")
+    def get(self):
+        """Ready to serve: database reachable and default model loadable"""
+        if not _database_ok():
+            return {"status": "not_ready", "reason": "database unavailable"}, 503
+        try:
+            estimator_for(default_model())
+        except ApiError as exc:
+            return {"status": "not_ready", "reason": exc.detail}, 503
+        return {"status": "ready"}

@@ -1,0 +1,32 @@
+"""Who may do what: the one access policy every endpoint asks.
+
+A rule takes the caller and the resource and answers yes or no. Resources name their kind
+in ``policy_kind`` and their owner in ``owner_id``; a missing rule is a programming error,
+never a silent yes.
+"""
+
+from collections.abc import Callable
+
+from .errors import Forbidden
+
+
+def _owner(actor, resource) -> bool:
+    return actor.id == resource.owner_id
+
+
+def _owner_or_admin(actor, resource) -> bool:
+    return _owner(actor, resource) or actor.is_admin
+
+
+RULES: dict[tuple[str, str], Callable] = {
+    ("prediction", "read"): _owner_or_admin,
+}
+
+
+def may(actor, action: str, resource) -> bool:
+    return RULES[(resource.policy_kind, action)](actor, resource)
+
+
+def authorize(actor, action: str, resource, detail: str | None = None) -> None:
+    if not may(actor, action, resource):
+        raise Forbidden(detail)

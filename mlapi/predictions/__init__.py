@@ -1,0 +1,1 @@
+"""Predictions: answers from models, their cache, and each caller's history."""

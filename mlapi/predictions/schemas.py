@@ -1,0 +1,96 @@
+"""Prediction requests, answers and history records."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from ..pagination import PageQuery
+from ..timeutil import UTCDateTime
+
+MAX_FEATURES = 10_000
+MAX_SAMPLES = 100
+
+
+class JSONNumber(ma.fields.Float):
+    """A finite JSON number: strings and booleans are refused, not coerced."""
+
+    default_error_messages = {"invalid": "Not a number."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class BoundedList(ma.fields.List):
+    """A list whose length is checked before its items are, so a huge array costs little."""
+
+    def __init__(self, inner, *, min_length: int, max_length: int, noun: str, **kwargs):
+        super().__init__(inner, **kwargs)
+        self.min_length, self.max_length, self.noun = min_length, max_length, noun
+        self.metadata.setdefault("minItems", min_length)
+        self.metadata.setdefault("maxItems", max_length)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        if not self.min_length <= len(value) <= self.max_length:
+            raise ma.ValidationError(f"Send between {self.min_length} and {self.max_length} "
+                                     f"{self.noun}; got {len(value)}.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def feature_list(**kwargs) -> BoundedList:
+    return BoundedList(JSONNumber(allow_nan=False), min_length=1, max_length=MAX_FEATURES,
+                       noun="features", **kwargs)
+
+
+class PredictRequest(ma.Schema):
+    features = feature_list(required=True, metadata={
+        "description": "One value per model feature, in the model's feature order.",
+        "example": [0.038, 0.050, 0.061, 0.021, -0.044, -0.034, -0.043, -0.002, 0.019, -0.017]})
+
+
+class BatchPredictRequest(ma.Schema):
+    samples = BoundedList(feature_list(), min_length=1, max_length=MAX_SAMPLES, noun="samples",
+                          required=True, metadata={"description": "1 to 100 rows of features."})
+
+
+class _Answer(ma.Schema):
+    prediction = ma.fields.Raw(metadata={"description": "Number (regression) or class label."})
+    probabilities = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(),
+                                   metadata={"description": "Classifiers only: class -> p."})
+    model_id = ma.fields.Integer()
+    model_name = ma.fields.String()
+    model_version = ma.fields.Integer()
+    cached = ma.fields.Boolean()
+    latency_ms = ma.fields.Float()
+
+    @ma.post_dump
+    def drop_absent_probabilities(self, data, **_kwargs):
+        if data.get("probabilities") is None:
+            data.pop("probabilities", None)
+        return data
+
+
+class PredictionResult(_Answer):
+    prediction_id = ma.fields.Integer(attribute="id")
+
+
+class BatchResult(ma.Schema):
+    predictions = ma.fields.List(ma.fields.Raw())
+    prediction_ids = ma.fields.List(ma.fields.Integer())
+    count = ma.fields.Integer()
+    model_id = ma.fields.Integer()
+    model_name = ma.fields.String()
+    model_version = ma.fields.Integer()
+
+
+class PredictionRecord(_Answer):
+    id = ma.fields.Integer()
+    features = ma.fields.List(ma.fields.Float())
+    created_at = UTCDateTime()
+
+
+class HistoryQuery(PageQuery):
+    model_id = ma.fields.Integer(validate=validate.Range(min=1),
+                                 metadata={"description": "Only predictions of this model."})

@@ -1,0 +1,120 @@
+"""Answering predictions and keeping the history.
+
+The hot path: the estimator is warm in the per-process LRU, identical inputs to the same
+model version come from the prediction cache without calling the model, and the history
+row is one indexed insert committed before the answer is returned.
+"""
+
+import math
+from dataclasses import dataclass
+from time import perf_counter
+
+import numpy as np
+from sqlalchemy import select
+
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..pagination import Page, paginate
+from ..policy import authorize
+from ..registry.models import TASK_CLASSIFICATION, MLModel
+from ..registry.service import estimator_for
+from ..runtime import runtime
+from .models import Prediction
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: object
+    probabilities: dict | None = None
+
+
+def cache_key(record: MLModel, row: tuple[float, ...]) -> tuple:
+    """Model id *and* version: a new version never gets an old version's answer."""
+    return (record.id, record.version, row)
+
+
+def _check_width(record: MLModel, rows: list[list[float]], field: str) -> None:
+    errors = {}
+    for index, row in enumerate(rows):
+        if len(row) != record.n_features:
+            path = field if field == "features" else f"{field}.{index}"
+            errors[path] = [f"Expected {record.n_features} features, got {len(row)}."]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[Answer]:
+    estimator = estimator_for(record)
+    matrix = np.asarray(rows, dtype=np.float64)
+    values = estimator.predict(matrix).tolist()
+    bad = [i for i, v in enumerate(values) if isinstance(v, float) and not math.isfinite(v)]
+    if bad:
+        path = field if field == "features" else f"{field}.{bad[0]}"
+        raise ValidationFailed({path: ["The model gives no finite prediction for these values."]})
+    probabilities = [None] * len(rows)
+    if record.task == TASK_CLASSIFICATION and hasattr(estimator, "predict_proba"):
+        labels = [str(c) for c in estimator.classes_]
+        probabilities = [dict(zip(labels, p, strict=True))
+                         for p in estimator.predict_proba(matrix).tolist()]
+    return [Answer(v, p) for v, p in zip(values, probabilities, strict=True)]
+
+
+def _answers(record: MLModel, rows: list[list[float]], field: str) -> list[tuple[Answer, bool]]:
+    """(answer, came from cache) per row; the model is called once, for the misses only."""
+    _check_width(record, rows, field)
+    cache = runtime().predictions
+    keyed = [tuple(row) for row in rows]
+    found = [cache.get(cache_key(record, row)) for row in keyed]
+    misses = [i for i, answer in enumerate(found) if answer is None]
+    if misses:
+        for i, answer in zip(misses, _infer(record, [keyed[i] for i in misses], field),
+                             strict=True):
+            cache.put(cache_key(record, keyed[i]), answer)
+            found[i] = answer
+    missed = set(misses)
+    return [(answer, i not in missed) for i, answer in enumerate(found)]
+
+
+def _record(caller, record: MLModel, row, answer: Answer, cached: bool, latency_ms: float):
+    return Prediction(owner_id=caller.id, model_id=record.id, model_name=record.name,
+                      model_version=record.version, features=list(row),
+                      prediction=answer.value, probabilities=answer.probabilities,
+                      cached=cached, latency_ms=latency_ms)
+
+
+def predict(caller, record: MLModel, features: list[float]) -> Prediction:
+    started = perf_counter()
+    [(answer, cached)] = _answers(record, [features], "features")
+    latency_ms = (perf_counter() - started) * 1000
+    prediction = _record(caller, record, features, answer, cached, latency_ms)
+    db.session.add(prediction)
+    db.session.commit()
+    return prediction
+
+
+def predict_batch(caller, record: MLModel, samples: list[list[float]]) -> list[Prediction]:
+    """One history record per sample; latency is the batch's time shared out per sample."""
+    started = perf_counter()
+    answers = _answers(record, samples, "samples")
+    latency_ms = (perf_counter() - started) * 1000 / len(samples)
+    predictions = [_record(caller, record, row, answer, cached, latency_ms)
+                   for row, (answer, cached) in zip(samples, answers, strict=True)]
+    db.session.add_all(predictions)
+    db.session.commit()
+    return predictions
+
+
+def history(caller, page: int, per_page: int, model_id: int | None = None) -> Page:
+    stmt = select(Prediction).where(Prediction.owner_id == caller.id)
+    if model_id is not None:
+        stmt = stmt.where(Prediction.model_id == model_id)
+    stmt = stmt.order_by(Prediction.created_at.desc(), Prediction.id.desc())
+    return paginate(stmt, page, per_page)
+
+
+def get_prediction(caller, prediction_id: int) -> Prediction:
+    prediction = db.session.get(Prediction, prediction_id)
+    if prediction is None:
+        raise NotFound("No prediction with that id.")
+    authorize(caller, "read", prediction, "That prediction belongs to someone else.")
+    return prediction

@@ -1,0 +1,1 @@
+"""The model registry: model records, their artifacts, and loading them safely."""

@@ -1,0 +1,66 @@
+"""The model every install starts with: LinearRegression on scikit-learn's diabetes data.
+
+The data ships with scikit-learn (no download) and the fit is deterministic; the skops
+archive is written with fixed timestamps, so every install stores the same bytes and the
+same sha256, and a host whose store lacks the artifact can rebuild it exactly.
+"""
+
+import io
+import logging
+import zipfile
+
+import skops.io as sio
+from sklearn.datasets import load_diabetes
+from sklearn.linear_model import LinearRegression
+from sqlalchemy import select
+
+from ..auth.service import ensure_system_account
+from ..extensions import db
+from .models import TASK_REGRESSION, VISIBILITY_PUBLIC, MLModel
+from .store import FileModelStore, sha256_of
+
+log = logging.getLogger("mlapi.registry")
+
+DEFAULT_MODEL_NAME = "diabetes-linear"
+DEFAULT_MODEL_DESCRIPTION = ("Linear regression of disease progression one year after "
+                             "baseline, from scikit-learn's diabetes data set.")
+_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def build_default_artifact() -> tuple[bytes, list[str]]:
+    data = load_diabetes()
+    model = LinearRegression().fit(data.data, data.target)
+    return _without_timestamps(sio.dumps(model)), list(data.feature_names)
+
+
+def _without_timestamps(archive: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(zipfile.ZipInfo(info.filename, _FIXED_ZIP_TIME), src.read(info))
+    return out.getvalue()
+
+
+def ensure_default_model(store: FileModelStore) -> MLModel:
+    """Create the default model, or restore its artifact; idempotent. Caller commits."""
+    record = db.session.execute(
+        select(MLModel).where(MLModel.is_default.is_(True))).scalar_one_or_none()
+    if record is not None and store.exists(record.sha256):
+        return record
+    artifact, feature_names = build_default_artifact()
+    if record is not None:
+        if sha256_of(artifact) == record.sha256:
+            store.put(artifact)
+        else:
+            log.error("default model artifact %s is missing and cannot be rebuilt "
+                      "byte-for-byte with this scikit-learn", record.sha256[:12])
+        return record
+    record = MLModel(
+        owner=ensure_system_account(), name=DEFAULT_MODEL_NAME, version=1,
+        model_type="sklearn", task=TASK_REGRESSION, n_features=len(feature_names),
+        feature_names=feature_names, classes=None, visibility=VISIBILITY_PUBLIC,
+        description=DEFAULT_MODEL_DESCRIPTION, sha256=store.put(artifact),
+        size_bytes=len(artifact), is_default=True)
+    db.session.add(record)
+    return record
