@@ -7,8 +7,8 @@ from pathlib import Path
 from flask import Flask
 
 from . import database  # noqa: F401  (registers the SQLite connection tuning)
-from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
 from .api import ProblemApi, register_security_schemes
+from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
 from .bootstrap import MIGRATIONS_DIR, bootstrap
 from .cli import register_commands
 from .config import load_config, resolve_paths

@@ -9,7 +9,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-DEV_SECRET_KEY = "mlapi-development-secret-key-do-not-use-in-production"
+DEV_SECRET_KEY = "mlapi-development-secret-key-do-not-use-in-production"  # noqa: S105
 MIN_SECRET_BYTES = 32
 
 
@@ -82,7 +82,7 @@ class DevelopmentConfig(BaseConfig):
 class TestingConfig(BaseConfig):
     ENV = "testing"
     TESTING = True
-    SECRET_KEY = "mlapi-testing-secret-key-32-bytes-at-least!"
+    SECRET_KEY = "mlapi-testing-secret-key-32-bytes-at-least!"  # noqa: S105
     # Cheap hashing keeps the suite fast; production cost is asserted in unit tests.
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
@@ -100,9 +100,9 @@ PROFILES = {
 
 
 def load_config(overrides: dict | None = None, environ=os.environ) -> dict:
-    """Return the settings for the profile named by ``MLAPI_ENV``, env vars and overrides applied."""
+    """Settings of the profile named by ``MLAPI_ENV``, with env vars and overrides applied."""
     overrides = dict(overrides or {})
-    profile = overrides.pop("ENV", None) or environ.get("MLAPI_ENV", "development")
+    profile = overrides.pop("ENV", None) or environ.get("MLAPI_ENV") or "development"
     if profile not in PROFILES:
         raise ConfigError(f"MLAPI_ENV must be one of {', '.join(PROFILES)}, got {profile!r}")
     cls = PROFILES[profile]

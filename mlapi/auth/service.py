@@ -13,7 +13,7 @@ from ..timeutil import utcnow
 from . import tokens
 from .models import ROLE_USER, SYSTEM_USERNAME, User
 
-UNUSABLE_PASSWORD = "!"  # not an argon2 hash: never verifies
+UNUSABLE_PASSWORD = "!"  # noqa: S105  (not an argon2 hash: never verifies)
 
 
 def register(username: str, email: str, password: str, full_name: str | None = None,

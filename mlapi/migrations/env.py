@@ -20,7 +20,8 @@ def run_migrations_offline() -> None:
 
 
 def _skip_empty_autogenerate(context_, _revision, directives) -> None:
-    if getattr(context_.config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+    autogenerating = getattr(context_.config.cmd_opts, "autogenerate", False)
+    if autogenerating and directives[0].upgrade_ops.is_empty():
         directives[:] = []
 
 

@@ -1,0 +1,128 @@
+"""Fixtures shared by unit tests and step definitions: app, database, users, tokens.
+
+Each test gets its own app and its own copy of a database that was migrated once per
+session (and per xdist worker), so every test and scenario starts from an empty
+database holding only the system account and the default model.
+"""
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mlapi import create_app
+from mlapi.auth import service as accounts
+from mlapi.extensions import db
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class Template:
+    database: Path
+    models: Path
+
+
+@dataclass
+class TestUser:
+    id: int
+    username: str
+    email: str
+    password: str
+
+
+@dataclass
+class Tokens:
+    access: str
+    refresh: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.access)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def testing_config(database: Path, models: Path, instance: Path, **overrides) -> dict:
+    return {"ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "MODEL_STORE": str(models), "INSTANCE_PATH": str(instance), **overrides}
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory) -> Template:
+    """A database migrated and bootstrapped once: schema, system account, default model."""
+    base = tmp_path_factory.mktemp("template")
+    built = Template(database=base / "template.db", models=base / "models")
+    app = create_app(testing_config(built.database, built.models, base / "instance",
+                                    AUTO_MIGRATE=True))
+    with app.app_context():
+        db.engine.dispose()
+    return built
+
+
+@pytest.fixture
+def app_config(template, tmp_path) -> dict:
+    """The settings of the test's app; tests may change them before ``app`` is built."""
+    database = tmp_path / "mlapi.db"
+    shutil.copyfile(template.database, database)
+    return testing_config(database, template.models, tmp_path / "instance")
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_user(app, faker):
+    """Create an account directly (not through the API) and return its credentials."""
+
+    def make(username: str | None = None, *, password: str = TEST_PASSWORD,
+             email: str | None = None, role: str = "user", is_active: bool = True,
+             full_name: str | None = None) -> TestUser:
+        username = username or f"{faker.user_name()}{faker.random_int(10, 99999)}"[:32]
+        email = email or f"{username.lower()}@{faker.domain_name()}"
+        with app.app_context():
+            user = accounts.register(username, email, password, full_name, role=role)
+            if not is_active:
+                user.is_active = False
+                db.session.commit()
+            return TestUser(user.id, user.username, user.email, password)
+
+    return make
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign in through the API and return the token pair."""
+
+    def sign_in(user: TestUser) -> Tokens:
+        response = client.post("/api/v1/auth/login",
+                               json={"username": user.username, "password": user.password})
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        return Tokens(body["access_token"], body["refresh_token"])
+
+    return sign_in
+
+
+@pytest.fixture
+def user(make_user) -> TestUser:
+    return make_user()
+
+
+@pytest.fixture
+def tokens(user, sign_in) -> Tokens:
+    return sign_in(user)
+
+
+@pytest.fixture
+def auth_headers(tokens) -> dict[str, str]:
+    return tokens.headers

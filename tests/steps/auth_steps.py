@@ -1,0 +1,227 @@
+"""Steps of features/auth.feature: registering, signing in, sessions."""
+
+from datetime import timedelta
+
+from flask_jwt_extended import create_access_token
+from pytest_bdd import given, parsers, then, when
+
+from mlapi.auth.models import User
+from mlapi.extensions import db
+from tests.fixtures import TestUser, Tokens
+from tests.steps.common_steps import assert_refused, assert_refused_pointing_at
+
+PRONOUN = r"(?:her|his|their)"
+REGISTER = "/api/v1/auth/register"
+LOGIN = "/api/v1/auth/login"
+PROFILE = "/api/v1/users/me"
+REFRESH = "/api/v1/auth/refresh"
+LOGOUT = "/api/v1/auth/logout"
+
+
+def _registration(username: str, email: str, password: str = "a-good-password") -> dict:
+    return {"username": username, "email": email, "password": password}
+
+
+def _example_value(value: str):
+    """Table values: "text" literally, "N characters" a string that long, "nothing" absent."""
+    if value == "nothing":
+        return None
+    if value.endswith(" characters"):
+        return "a" * int(value.split()[0])
+    return value.strip('"')
+
+
+@given(parsers.parse('{name} has an account with the password "{password}"'))
+def has_account(conversation, name, password):
+    conversation.person(name, password)
+
+
+@given(parsers.parse("{name}'s account has been deactivated"))
+def deactivated(app, conversation, name):
+    with app.app_context():
+        db.session.get(User, conversation.person(name).id).is_active = False
+        db.session.commit()
+
+
+@given(parsers.parse("{name} is signed in with a session that has expired"))
+def expired_session(app, conversation, name):
+    with app.app_context():
+        token = create_access_token(str(conversation.person(name).id),
+                                    expires_delta=timedelta(seconds=-1))
+    conversation.sessions[(name, "default")] = Tokens(token, refresh="")
+
+
+@given(parsers.parse("someone has tampered with {name}'s token"))
+def tampered(conversation, name):
+    tokens = conversation.session(name)
+    header, payload, signature = tokens.access.split(".")
+    flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
+    conversation.sessions[(name, "default")] = Tokens(f"{header}.{payload}.{flipped}",
+                                                       tokens.refresh)
+
+
+@given(parsers.parse("{name} is signed in on {pronoun} laptop and on {pronoun2} phone"))
+def two_devices(conversation, name, pronoun, pronoun2):
+    conversation.session(name, "laptop")
+    conversation.session(name, "phone")
+
+
+@when(parsers.parse('{name} registers with the email "{email}" and the password "{password}"'))
+def register(conversation, name, email, password):
+    response = conversation.call("POST", REGISTER,
+                                 json=_registration(name.lower(), email, password))
+    if response.status_code == 201:
+        conversation.people[name] = TestUser(response.get_json()["id"], name.lower(), email,
+                                             password)
+
+
+@when(parsers.parse('someone registers as "{username}" with a fresh email address'))
+def register_fresh_email(conversation, username):
+    conversation.call("POST", REGISTER, json=_registration(username, "fresh@example.com"))
+
+
+@when(parsers.parse("someone registers as \"{username}\" with {name}'s email address "
+                    "in capitals"))
+def register_taken_email(conversation, username, name):
+    email = conversation.person(name).email.upper()
+    conversation.call("POST", REGISTER, json=_registration(username, email))
+
+
+@when(parsers.re(r"someone registers with (?P<detail>\w+) set to (?P<value>.+)"))
+def register_with(conversation, detail, value):
+    body = _registration("carol", "carol@example.com")
+    body.pop(detail)
+    if (given := _example_value(value)) is not None:
+        body[detail] = given
+    conversation.call("POST", REGISTER, json=body)
+
+
+@when(parsers.re(rf'(?P<name>\w+) signs in with {PRONOUN} (?P<identifier>username|email '
+                 r'address) and the password "(?P<password>[^"]+)"'))
+def sign_in_as(conversation, name, identifier, password):
+    person = conversation.person(name)
+    key = "username" if identifier == "username" else "email"
+    conversation.call("POST", LOGIN, json={key: getattr(person, key), "password": password})
+
+
+@when(parsers.parse('someone signs in as "{username}" with the password "{password}"'))
+def sign_in_unknown(conversation, username, password):
+    conversation.call("POST", LOGIN, json={"username": username, "password": password})
+
+
+@when(parsers.re(rf"(?P<name>\w+) looks at {PRONOUN} profile"))
+def look_at_profile(conversation, name):
+    conversation.call("GET", PROFILE, as_person=name)
+
+
+@when(parsers.re(rf"(?P<name>\w+) signs out(?: on {PRONOUN} (?P<device>\w+))?$"))
+def sign_out(conversation, name, device):
+    response = conversation.call("POST", LOGOUT, as_person=name, device=device or "default")
+    assert response.status_code == 204, response.get_json()
+
+
+@when(parsers.re(rf"(?P<name>\w+) renews {PRONOUN} session"))
+def renew(conversation, name):
+    conversation.call("POST", REFRESH, token=conversation.session(name).refresh)
+
+
+@then(parsers.parse("{name}'s account is created"))
+def account_created(conversation, name):
+    response = conversation.last
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["username"] == name.lower()
+    assert isinstance(response.get_json()["id"], int)
+
+
+@then(parsers.parse("{name}'s profile shows the email \"{email}\" and the role \"{role}\""))
+def profile_shows(conversation, name, email, role):
+    profile = conversation.call("GET", PROFILE, as_person=name).get_json()
+    assert (profile["email"], profile["role"], profile["is_active"]) == (email, role, True)
+
+
+@then("the registration is refused because the account is already registered")
+def already_registered(conversation):
+    body = assert_refused(conversation.last, 409, "conflict")
+    assert "already registered" in body["detail"]
+
+
+@then(parsers.parse("the registration is refused, pointing at the {detail}"))
+def registration_refused(conversation, detail):
+    assert_refused_pointing_at(conversation.last, detail)
+
+
+@then(parsers.parse("{name} receives an access token and a refresh token"))
+def receives_tokens(conversation, name):
+    body = conversation.last.get_json()
+    assert conversation.last.status_code == 200, body
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] > 0
+    profile = conversation.call("GET", PROFILE, token=body["access_token"]).get_json()
+    assert profile["username"] == conversation.person(name).username
+    assert body["refresh_token"] != body["access_token"]
+
+
+@then("both sign-ins are refused with the same answer")
+def refused_alike(conversation):
+    wrong_password, unknown_user = conversation.responses[-2:]
+    first = assert_refused(wrong_password, 401, "invalid_credentials")
+    second = assert_refused(unknown_user, 401, "invalid_credentials")
+    assert first == second
+
+
+@then("the sign-in is refused because the account is inactive")
+def login_refused_inactive(conversation):
+    assert_refused(conversation.last, 403, "account_inactive")
+
+
+@then("she sees her username and email address")
+def sees_profile(conversation):
+    profile = conversation.last.get_json()
+    assert conversation.last.status_code == 200, profile
+    person = conversation.people["Alice"]
+    assert (profile["username"], profile["email"]) == (person.username, person.email)
+
+
+@then("the profile does not contain her password in any form")
+def no_password(conversation):
+    text = conversation.last.get_data(as_text=True)
+    assert conversation.people["Alice"].password not in text
+    assert "password" not in text
+    assert "$argon2" not in text
+
+
+@then(parsers.re(r"(?:she|he|they) (?:is|are) refused because (?:her|his|their) "
+                 r"(?P<reason>.+)"))
+def refused_because(conversation, reason):
+    expected = {
+        "session has expired": "token_expired",
+        "token is invalid": "token_invalid",
+        "session was revoked": "token_revoked",
+        "account is inactive": "account_inactive",
+    }[reason]
+    body = assert_refused(conversation.last, 401, expected)
+    if expected == "token_expired":
+        assert "expired" in body["detail"]
+
+
+@then(parsers.parse("{name} can no longer renew {pronoun} session"))
+def cannot_renew(conversation, name, pronoun):
+    response = conversation.call("POST", REFRESH, token=conversation.session(name).refresh)
+    assert_refused(response, 401, "token_revoked")
+
+
+@then(parsers.parse("{name} can still see {pronoun} profile on {pronoun2} phone"))
+def still_works(conversation, name, pronoun, pronoun2):
+    response = conversation.call("GET", PROFILE, as_person=name, device="phone")
+    assert response.status_code == 200, response.get_json()
+    revoked = conversation.call("GET", PROFILE, as_person=name, device="laptop")
+    assert_refused(revoked, 401, "token_revoked")
+
+
+@then(parsers.parse("{name} receives a new access token that works"))
+def new_token_works(conversation, name):
+    body = conversation.last.get_json()
+    assert conversation.last.status_code == 200, body
+    assert body["access_token"] != conversation.session(name).access
+    profile = conversation.call("GET", PROFILE, token=body["access_token"])
+    assert profile.get_json()["username"] == conversation.person(name).username
