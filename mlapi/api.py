@@ -1,13 +1,15 @@
 """flask-smorest wiring: the Api whose errors are problem details, and the Blueprint
 every domain uses, whose decorators are at once the behaviour and the OpenAPI doc."""
 
+import http
 from functools import wraps
 
 import marshmallow as ma
 from flask_jwt_extended import verify_jwt_in_request
 from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
 
-from .errors import TITLES, render_http_exception
+from .errors import PROBLEM_MIMETYPE, TITLES, render_http_exception
 
 BEARER_AUTH = {"bearerAuth": []}
 
@@ -32,6 +34,19 @@ class ProblemApi(Api):
 
     def handle_http_exception(self, error):
         return render_http_exception(error)
+
+    def _register_responses(self):
+        """flask-smorest's shared responses (the 422 of every body, the default error),
+        documented as ``application/problem+json``, the type they are sent with."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 class ApiBlueprint(Blueprint):

@@ -37,6 +37,10 @@ def startup_lock(app: Flask):
 def bootstrap(app: Flask) -> None:
     with app.app_context():
         try:
+            # Reach the database before taking the lock: the lock file would otherwise
+            # create a missing SQLite folder, and fails outright when it cannot.
+            with db.engine.connect():
+                pass
             with startup_lock(app):
                 if app.config["AUTO_MIGRATE"]:
                     flask_migrate.upgrade(directory=str(MIGRATIONS_DIR))

@@ -3,6 +3,7 @@
 import click
 import marshmallow as ma
 from flask import Flask
+from flask.cli import with_appcontext
 
 from .auth import service
 from .auth.models import ROLE_ADMIN
@@ -14,6 +15,7 @@ from .errors import Conflict
 @click.option("--username", prompt=True)
 @click.option("--email", prompt=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
 def create_admin(username: str, email: str, password: str) -> None:
     """Create an administrator account."""
     try:

@@ -5,6 +5,11 @@ import sqlite3
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+# The largest id an Integer column holds on every supported database (PostgreSQL INTEGER).
+# Larger ids in paths or filters are refused before they reach SQL, where they would fail
+# (SQLite: OverflowError; PostgreSQL: out of range) as a 500.
+MAX_ID = 2**31 - 1
+
 
 @event.listens_for(Engine, "connect")
 def _tune_sqlite(dbapi_connection, _record) -> None:

@@ -11,6 +11,9 @@ from .errors import MalformedJSON, UnsupportedMediaType
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+# Deeper bodies are refused here: parsed again deeper in the call stack (by webargs), a
+# body nested ~1000 levels would otherwise hit Python's recursion limit there, a 500.
+MAX_JSON_DEPTH = 64
 
 
 def _assign_request_id() -> None:
@@ -36,6 +39,20 @@ def _reject_unreadable_body() -> None:
     if not isinstance(payload, dict):
         raise MalformedJSON("The request body must be a JSON object, not a "
                             f"{type(payload).__name__}.")
+    if _deeper_than(payload, MAX_JSON_DEPTH):
+        raise MalformedJSON(f"The request body is nested more than {MAX_JSON_DEPTH} levels deep.")
+
+
+def _deeper_than(payload, limit: int) -> bool:
+    stack = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _has_body() -> bool:

@@ -40,7 +40,10 @@ def paginate(stmt: Select, page: int, per_page: int) -> Page:
     """Run ``stmt`` (already filtered and ordered) for one page, with the total count."""
     total = db.session.execute(
         select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    items = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars()
+    offset = (page - 1) * per_page
+    if offset >= total:  # past the end; also keeps absurd offsets out of SQL
+        return Page(items=[], page=page, per_page=per_page, total=total)
+    items = db.session.execute(stmt.limit(per_page).offset(offset)).scalars()
     return Page(items=list(items), page=page, per_page=per_page, total=total)
 
 

@@ -51,6 +51,15 @@ def testing_config(database: Path, models: Path, instance: Path, **overrides) ->
             "MODEL_STORE": str(models), "INSTANCE_PATH": str(instance), **overrides}
 
 
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Replaces pytest-flask's fixture of this name, which holds a request context (and so
+    one app context and one database session) open for the whole test: every request of
+    the test would share that session and miss changes made between requests (a
+    deactivation, a logout). Here each request gets its own context and session, as in
+    production."""
+
+
 @pytest.fixture(scope="session")
 def template(tmp_path_factory) -> Template:
     """A database migrated and bootstrapped once: schema, system account, default model."""

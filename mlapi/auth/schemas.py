@@ -8,9 +8,19 @@ from ..timeutil import UTCDateTime
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
 
 
+class FullMatch(validate.Regexp):
+    """``Regexp`` matched against the whole value: Python's ``$`` also matches before a
+    trailing newline, so plain ``Regexp`` would accept ``"alice\\n"``."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
 class RegisterRequest(ma.Schema):
     username = ma.fields.String(
-        required=True, validate=validate.Regexp(
+        required=True, validate=FullMatch(
             USERNAME_PATTERN, error="Use 3 to 32 letters, digits, '_', '.' or '-'."),
         metadata={"example": "alice"})
     email = ma.fields.Email(required=True, validate=validate.Length(max=254),

@@ -58,7 +58,8 @@ class Health(MethodView):
         if database_ok:
             try:
                 model = default_model()
-            except ApiError:
+            except (ApiError, SQLAlchemyError):  # none yet, or no schema yet
+                db.session.rollback()
                 model = None
         body = {"status": "ok" if database_ok else "degraded",
                 "database": "ok" if database_ok else "unavailable",
@@ -86,4 +87,7 @@ class Readiness(MethodView):
             estimator_for(default_model())
         except ApiError as exc:
             return {"status": "not_ready", "reason": exc.detail}, 503
+        except SQLAlchemyError:
+            db.session.rollback()
+            return {"status": "not_ready", "reason": "database schema missing or unreadable"}, 503
         return {"status": "ready"}

@@ -4,6 +4,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from ..api import ApiBlueprint
+from ..database import MAX_ID
 from ..pagination import page_of
 from ..registry.service import default_model
 from . import service
@@ -57,7 +58,7 @@ class History(MethodView):
         return service.history(current_user, **query)
 
 
-@blp.route("/predictions/<int:prediction_id>")
+@blp.route(f"/predictions/<int(min=1, max={MAX_ID}):prediction_id>")
 class PredictionItem(MethodView):
     @blp.authenticated
     @blp.response(200, PredictionRecord)

@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from ..database import MAX_ID
 from ..pagination import PageQuery
 from ..timeutil import UTCDateTime
 
@@ -92,5 +93,5 @@ class PredictionRecord(_Answer):
 
 
 class HistoryQuery(PageQuery):
-    model_id = ma.fields.Integer(validate=validate.Range(min=1),
+    model_id = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
                                  metadata={"description": "Only predictions of this model."})

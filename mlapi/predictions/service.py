@@ -46,7 +46,8 @@ def _check_width(record: MLModel, rows: list[list[float]], field: str) -> None:
 def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[Answer]:
     estimator = estimator_for(record)
     matrix = np.asarray(rows, dtype=np.float64)
-    values = estimator.predict(matrix).tolist()
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite answers are refused below
+        values = estimator.predict(matrix).tolist()
     bad = [i for i, v in enumerate(values) if isinstance(v, float) and not math.isfinite(v)]
     if bad:
         path = field if field == "features" else f"{field}.{bad[0]}"

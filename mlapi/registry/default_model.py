@@ -1,11 +1,13 @@
 """The model every install starts with: LinearRegression on scikit-learn's diabetes data.
 
 The data ships with scikit-learn (no download) and the fit is deterministic; the skops
-archive is written with fixed timestamps, so every install stores the same bytes and the
-same sha256, and a host whose store lacks the artifact can rebuild it exactly.
+archive is written with fixed timestamps and renumbered node ids (skops names nodes and
+array files by ``id()``, which differs per process), so every install stores the same bytes
+and the same sha256, and a host whose store lacks the artifact can rebuild it exactly.
 """
 
 import io
+import json
 import logging
 import zipfile
 
@@ -30,15 +32,40 @@ _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 def build_default_artifact() -> tuple[bytes, list[str]]:
     data = load_diabetes()
     model = LinearRegression().fit(data.data, data.target)
-    return _without_timestamps(sio.dumps(model)), list(data.feature_names)
+    return _canonical(sio.dumps(model)), list(data.feature_names)
 
 
-def _without_timestamps(archive: bytes) -> bytes:
+def _canonical(archive: bytes) -> bytes:
+    """The same archive with ids numbered in order of appearance and fixed timestamps."""
+    numbers: dict[str, str] = {}
+
+    def number(object_id) -> str:
+        return numbers.setdefault(str(object_id), str(len(numbers) + 1))
+
+    def renumber(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "__id__":
+                    node[key] = int(number(value))
+                elif key == "file" and isinstance(value, str) and value.endswith(".npy"):
+                    node[key] = number(value.removesuffix(".npy")) + ".npy"
+                else:
+                    renumber(value)
+        elif isinstance(node, list):
+            for item in node:
+                renumber(item)
+
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(archive)) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            dst.writestr(zipfile.ZipInfo(info.filename, _FIXED_ZIP_TIME), src.read(info))
+        schema = json.loads(src.read("schema.json"))
+        renumber(schema)
+        files = {"schema.json": json.dumps(schema, indent=2).encode()}
+        for name in src.namelist():
+            if name.endswith(".npy"):
+                files[number(name.removesuffix(".npy")) + ".npy"] = src.read(name)
+        for name in sorted(files):
+            dst.writestr(zipfile.ZipInfo(name, _FIXED_ZIP_TIME), files[name])
     return out.getvalue()
 
 

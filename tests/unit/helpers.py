@@ -1,6 +1,15 @@
-"""Assertions shared by the unit tests (plain functions, not fixtures)."""
+"""Plain helpers shared by the unit tests (not fixtures)."""
+
+from functools import cache
+from pathlib import Path
+
+from sklearn.datasets import load_diabetes
+from sklearn.linear_model import LinearRegression
 
 from mlapi.errors import PROBLEM_MIMETYPE
+
+# One row of the diabetes data set's ten (scaled) features.
+ROW = [0.038, 0.050, 0.061, 0.021, -0.044, -0.034, -0.043, -0.002, 0.019, -0.017]
 
 
 def assert_problem(response, status: int, code: str) -> dict:
@@ -14,3 +23,25 @@ def assert_problem(response, status: int, code: str) -> dict:
     if status == 401:
         assert response.headers["WWW-Authenticate"] == "Bearer"
     return body
+
+
+def row(offset: float) -> list[float]:
+    """A feature row distinct from ``ROW`` for every distinct ``offset``."""
+    return [value + offset for value in ROW]
+
+
+def artifacts_in(store: Path) -> list[Path]:
+    """The artifact files of a store (``<root>/<sha[:2]>/<sha>``), temporary files excluded."""
+    return sorted(p for p in store.glob("??/*") if p.is_file() and not p.name.startswith("."))
+
+
+@cache
+def _reference_model() -> LinearRegression:
+    data = load_diabetes()
+    return LinearRegression().fit(data.data, data.target)
+
+
+def expected_predictions(rows: list[list[float]]) -> list[float]:
+    """What the default model must answer: SPEC's LinearRegression on the diabetes data,
+    fitted here independently of mlapi."""
+    return _reference_model().predict(rows).tolist()

@@ -1,0 +1,38 @@
+"""Plumbing only tests/unit needs; the shared fixtures live in tests/fixtures.py."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def configured_app(app_config, request):
+    """Build the test's ``app`` after changing its settings: ``configured_app(KEY=value)``.
+
+    For settings read when the app is created (database, model store). The test must not
+    request ``app`` (or a fixture built on it: ``client``, ``user``…) by argument, since
+    pytest-flask builds those before the test body runs; get them afterwards with
+    ``request.getfixturevalue``.
+    """
+
+    def build(**settings):
+        app_config.update(settings)
+        app = request.getfixturevalue("app")
+        assert all(app.config[key] == value for key, value in settings.items()), \
+            "the app was built before configured_app() was called"
+        return app
+
+    return build
+
+
+@pytest.fixture
+def private_model_store(app_config, template, tmp_path) -> Path:
+    """A copy of the session's model store for this test alone, safe to damage.
+
+    The test's app uses it when built through ``configured_app``.
+    """
+    store = tmp_path / "models"
+    shutil.copytree(template.models, store)
+    app_config["MODEL_STORE"] = str(store)
+    return store
