@@ -18,6 +18,9 @@ def pytest_configure(config):
     included; a subset run (``pytest features/``, one file) is not held to it."""
     import pytest
 
-    default_run = config.args_source == pytest.Config.ArgsSource.TESTPATHS
-    if default_run and not config.option.cov_fail_under:
-        config.option.cov_fail_under = 90
+    if config.args_source != pytest.Config.ArgsSource.TESTPATHS:
+        return
+    # pytest-cov reads its options from the early namespace, not from config.option.
+    for options in (config.option, config.known_args_namespace):
+        if not getattr(options, "cov_fail_under", None):
+            options.cov_fail_under = 90

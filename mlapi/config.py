@@ -27,7 +27,10 @@ def _bool(value: str) -> bool:
 
 
 def _seconds(value: str) -> timedelta:
-    return timedelta(seconds=int(value))
+    seconds = int(value)
+    if seconds <= 0:
+        raise ValueError(f"expected a positive number of seconds, got {value!r}")
+    return timedelta(seconds=seconds)
 
 
 # (environment variable, config key, parser)

@@ -93,6 +93,8 @@ def test_boolean_variable_spellings(value, expected):
     ("MLAPI_AUTO_MIGRATE", "maybe"),
     ("MLAPI_JWT_ACCESS_EXPIRES", "15m"),
     ("MLAPI_JWT_REFRESH_EXPIRES", "thirty days"),
+    ("MLAPI_JWT_ACCESS_EXPIRES", "0"),
+    ("MLAPI_JWT_REFRESH_EXPIRES", "-60"),
     ("MLAPI_MAX_JSON_BYTES", "1MB"),
     ("MLAPI_MODEL_CACHE_SIZE", "8.5"),
 ])
