@@ -1,10 +1,11 @@
 """flask-smorest wiring: the Api whose errors are problem details, and the Blueprint
 every domain uses, whose decorators are at once the behaviour and the OpenAPI doc."""
 
-import http
 from functools import wraps
+from http import HTTPStatus
 
 import marshmallow as ma
+from apispec import BasePlugin
 from flask_jwt_extended import verify_jwt_in_request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
@@ -28,25 +29,57 @@ class ProblemSchema(ma.Schema):
         metadata={"description": "Validation messages by field (dotted paths for nesting)."})
 
 
+class CommonProblemsPlugin(BasePlugin):
+    """Documents the errors any operation can meet, so no view has to repeat them.
+
+    Every operation may fail with 500; everything under ``/api/`` touches the database
+    (503); every request with a body passes the body checks of ``mlapi.http``
+    (400 malformed JSON, 413 too large, 415 not JSON).
+    """
+
+    BODY_STATUSES = (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                     HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+
+    def operation_helper(self, path=None, operations=None, **_kwargs):
+        for method, operation in (operations or {}).items():
+            statuses = [HTTPStatus.INTERNAL_SERVER_ERROR]
+            if path and path.startswith("/api/"):
+                statuses.append(HTTPStatus.SERVICE_UNAVAILABLE)
+            if method in {"post", "put", "patch"}:
+                statuses.extend(self.BODY_STATUSES)
+            responses = operation.setdefault("responses", {})
+            for status in statuses:
+                responses.setdefault(str(status.value), status.name)
+
+
 class ProblemApi(Api):
+    """Errors are problem details, in the responses and in the document.
+
+    No catch-all ``default`` response: every status an operation can answer is listed,
+    so the contract tests can refuse an undocumented one.
+    """
+
     ERROR_SCHEMA = ProblemSchema
-    DEFAULT_ERROR_RESPONSE_NAME = "DEFAULT_ERROR"
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _init_spec(self, **kwargs):
+        kwargs.setdefault("extra_plugins", [CommonProblemsPlugin()])
+        super()._init_spec(**kwargs)
+        self.spec.components.security_scheme(
+            "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
 
     def handle_http_exception(self, error):
         return render_http_exception(error)
 
     def _register_responses(self):
-        """flask-smorest's shared responses (the 422 of every body, the default error),
-        documented as ``application/problem+json``, the type they are sent with."""
-        for status in http.HTTPStatus:
+        """flask-smorest's shared responses (``UNPROCESSABLE_ENTITY`` for every body, and the
+        ones CommonProblemsPlugin refers to), documented as ``application/problem+json``."""
+        for status in HTTPStatus:
             response = {"description": status.phrase}
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_MIMETYPE)
             self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
-        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
-        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 class ApiBlueprint(Blueprint):
@@ -74,8 +107,3 @@ class ApiBlueprint(Blueprint):
             return Blueprint.doc(security=[BEARER_AUTH])(self.problems(401)(guarded))
 
         return decorator(func) if func is not None else decorator
-
-
-def register_security_schemes(api: Api) -> None:
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})

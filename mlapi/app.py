@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import database  # noqa: F401  (registers the SQLite connection tuning)
-from .api import ProblemApi, register_security_schemes
+from .api import ProblemApi
 from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
 from .bootstrap import MIGRATIONS_DIR, bootstrap
 from .cli import register_commands
@@ -48,13 +48,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .auth.routes import blp as accounts
+    from .ops.docs import blp as docs_assets
     from .ops.routes import blp as operations
     from .predictions.routes import blp as predictions
 
-    api = ProblemApi(app, spec_kwargs={"info": {"description": (
-        "Serve scikit-learn models to many teams, with accounts, ownership and history. "
-        "Errors are RFC 9457 problem details with a stable `code`.")}})
-    register_security_schemes(api)
+    api = ProblemApi(app)
     for blueprint in (accounts, predictions, operations):
         api.register_blueprint(blueprint)
+    app.register_blueprint(docs_assets)  # files of /docs, not API operations
     app.extensions["mlapi.api"] = api

@@ -74,6 +74,18 @@ class BaseConfig:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
+    # GET /docs: Swagger UI, its files served by the app (mlapi/ops/docs.py), so it works offline.
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
+    OPENAPI_SWAGGER_UI_CONFIG = {
+        "persistAuthorization": True,  # a page reload keeps the token pasted in "Authorize"
+        "validatorUrl": None,  # no badge fetched from validator.swagger.io
+        "displayRequestDuration": True,
+    }
+    API_SPEC_OPTIONS = {"info": {"description": (
+        "Serve scikit-learn models to many teams, with accounts, ownership and history. "
+        "Every error is an RFC 9457 problem (`application/problem+json`) whose `code` is "
+        "stable: clients may branch on it.")}}
 
 
 class DevelopmentConfig(BaseConfig):

@@ -14,6 +14,13 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 # Deeper bodies are refused here: parsed again deeper in the call stack (by webargs), a
 # body nested ~1000 levels would otherwise hit Python's recursion limit there, a 500.
 MAX_JSON_DEPTH = 64
+# JSON's grammar lets a string escape half of a UTF-16 surrogate pair ("\ud800"). Python's
+# decoder joins well-formed pairs into one code point, so any surrogate left in a decoded
+# string is unpaired: no UTF-8 encoder accepts it, and wherever the string is encoded
+# (argon2, the database driver) it fails with a 500. Such a string is not text: refused.
+# NUL is refused too: PostgreSQL cannot store it in text, and no field of this API needs it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_NUL = "\x00"
 
 
 def _assign_request_id() -> None:
@@ -23,7 +30,8 @@ def _assign_request_id() -> None:
 
 
 def _reject_unreadable_body() -> None:
-    """415 for a body that is not JSON, 400 for JSON that is not an object.
+    """415 for a body that is not JSON, 400 for JSON that is not an object (or that is
+    nested too deep, or holds a string that is not text).
 
     webargs would ignore a text/plain body and complain about missing fields, and would
     accept a JSON array as "invalid input type"; SPEC §3 wants 415 and 400 for those.
@@ -39,20 +47,27 @@ def _reject_unreadable_body() -> None:
     if not isinstance(payload, dict):
         raise MalformedJSON("The request body must be a JSON object, not a "
                             f"{type(payload).__name__}.")
-    if _deeper_than(payload, MAX_JSON_DEPTH):
-        raise MalformedJSON(f"The request body is nested more than {MAX_JSON_DEPTH} levels deep.")
+    fault = _unusable(payload, MAX_JSON_DEPTH)
+    if fault:
+        raise MalformedJSON(f"The request body {fault}.")
 
 
-def _deeper_than(payload, limit: int) -> bool:
+def _unusable(payload, depth_limit: int) -> str | None:
+    """Why a parsed body cannot be used (too deep, or a string that is not text), or None."""
     stack = [(payload, 1)]
     while stack:
         value, depth = stack.pop()
-        if isinstance(value, dict | list):
-            if depth > limit:
-                return True
-            children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, str):
+            if _LONE_SURROGATE.search(value):
+                return "is not valid JSON text: a string has an unpaired surrogate escape"
+            if _NUL in value:
+                return "holds a NUL character (\\u0000) in a string"
+        elif isinstance(value, dict | list):
+            if depth > depth_limit:
+                return f"is nested more than {depth_limit} levels deep"
+            children = [*value, *value.values()] if isinstance(value, dict) else value
             stack.extend((child, depth + 1) for child in children)
-    return False
+    return None
 
 
 def _has_body() -> bool:

@@ -14,6 +14,7 @@ import pytest
 from mlapi import create_app
 from mlapi.auth import service as accounts
 from mlapi.extensions import db
+from tests.contract_client import ContractClient
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -83,6 +84,7 @@ def app_config(template, tmp_path) -> dict:
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = ContractClient
     yield app
     with app.app_context():
         db.session.remove()

@@ -15,7 +15,7 @@ blp = ApiBlueprint("accounts", __name__, url_prefix="/api/v1",
 class Register(MethodView):
     @blp.arguments(RegisterRequest)
     @blp.response(201, UserSchema)
-    @blp.problems(400, 409, 413, 415)
+    @blp.problems(409)
     def post(self, body):
         """Create an account"""
         return service.register(**body), 201
@@ -25,7 +25,7 @@ class Register(MethodView):
 class Login(MethodView):
     @blp.arguments(LoginRequest)
     @blp.response(200, TokenPairSchema)
-    @blp.problems(400, 401, 403, 413, 415)
+    @blp.problems(401, 403)
     def post(self, body):
         """Sign in with a username or email address and get a token pair"""
         identifier = body.get("username") or body["email"]

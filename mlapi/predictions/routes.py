@@ -26,7 +26,6 @@ class Predict(MethodView):
     @blp.authenticated
     @blp.arguments(PredictRequest)
     @blp.response(200, PredictionResult)
-    @blp.problems(400, 413, 415, 503)
     def post(self, body):
         """Predict one sample with the default model"""
         return service.predict(current_user, default_model(), body["features"])
@@ -37,7 +36,6 @@ class BatchPredict(MethodView):
     @blp.authenticated
     @blp.arguments(BatchPredictRequest)
     @blp.response(200, BatchResult)
-    @blp.problems(400, 413, 415, 503)
     def post(self, body):
         """Predict 1 to 100 samples with the default model"""
         record = default_model()

@@ -63,9 +63,9 @@ def test_string_field_over_one_mebibyte_is_too_large(client):
 
 @pytest.mark.parametrize("username", [
     "ålice", "алиса", "アリス", "\uff41\uff4c\uff49\uff43\uff45", "alice\u200b",
-    "ali\u0301ce", "al🙂ce", "alice\n", "alice\t", "al\x00ice", "ALİCE",
+    "ali\u0301ce", "al🙂ce", "alice\n", "alice\t", "ALİCE",
 ], ids=["a-ring", "cyrillic", "katakana", "fullwidth", "zero-width-space", "combining-accent",
-        "emoji", "trailing-newline", "tab", "nul", "dotted-capital-i"])
+        "emoji", "trailing-newline", "tab", "dotted-capital-i"])
 def test_usernames_outside_ascii_letters_digits_and_dot_dash_underscore_are_refused(
         client, username):
     response = client.post(REGISTER, json={"username": username, "email": "a@example.com",
@@ -156,3 +156,49 @@ def test_shallow_nesting_is_judged_on_its_content(client, auth_headers):
                            content_type="application/json", headers=auth_headers)
 
     assert_problem(response, 422, "validation_error")
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    (REGISTER, '{"username": "alice", "email": "a@example.com", "password": "s3cret-pa\\ud800"}'),
+    (REGISTER, '{"username": "alice", "email": "a@example.com", "password": "s3cret-password",'
+               ' "full_name": "Alice \\udc00"}'),
+    (LOGIN, '{"username": "\\ud800", "password": "s3cret-password"}'),
+    (LOGIN, '{"username": "alice", "password": "\\udfff"}'),
+    (LOGIN, '{"username": "alice", "password": "x", "\\ud83d": 1}'),
+    (PREDICT, '{"features": [1, 2], "comment": ["\\ude42\\ud83d"]}'),
+], ids=["password", "full-name", "login-username", "login-password", "field-name",
+        "pair-in-wrong-order"])
+def test_string_with_an_unpaired_surrogate_escape_is_malformed_json_not_500(
+        client, auth_headers, path, body):
+    """``"\\ud800"`` is allowed by JSON's grammar but is not text: encoding it for argon2 or
+    the database failed with a 500 (found while fuzzing with schemathesis, whose generated
+    strings never hold surrogates)."""
+    response = client.post(path, data=body, content_type="application/json",
+                           headers=auth_headers)
+
+    assert "surrogate" in assert_problem(response, 400, "malformed_json")["detail"]
+
+
+def test_surrogate_pair_escape_is_ordinary_text(client):
+    response = client.post(REGISTER, data='{"username": "alice", "email": "a@example.com", '
+                           '"password": "s3cret-password", "full_name": "Alice \\ud83d\\ude42"}',
+                           content_type="application/json")
+
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["full_name"] == "Alice \U0001f642"
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    (REGISTER, '{"username": "al\\u0000ice", "email": "a@example.com", '
+               '"password": "s3cret-password"}'),
+    (REGISTER, '{"username": "alice", "email": "a@example.com", "password": "s3cret-password",'
+               ' "full_name": "Alice\\u0000"}'),
+    (LOGIN, '{"username": "alice\\u0000", "password": "s3cret-password"}'),
+    (LOGIN, '{"username": "alice", "password": "x", "\\u0000": 1}'),
+], ids=["username", "full-name", "login-username", "field-name"])
+def test_nul_character_in_a_string_is_refused_before_it_reaches_the_database(
+        client, path, body):
+    """PostgreSQL rejects NUL in text (a 500 there); refused here on every database."""
+    response = client.post(path, data=body, content_type="application/json")
+
+    assert "NUL" in assert_problem(response, 400, "malformed_json")["detail"]

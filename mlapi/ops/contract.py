@@ -1,0 +1,140 @@
+"""Backward compatibility of the OpenAPI document against a committed snapshot.
+
+Five teams build on this API: a change that breaks a client must be deliberate. The
+checker lists breaking changes between two documents — a removed path or method, a
+removed (or renamed) response field, a new required request field or parameter, a
+narrowed enum, a changed type — and lets additive changes through. ``flask contract
+check`` runs it against the snapshot; ``flask contract update`` rewrites the snapshot.
+"""
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+DEFAULT_SNAPSHOT = Path("contract") / "openapi.v1.json"
+_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+class _Document:
+    def __init__(self, document: dict):
+        self.raw = document
+
+    def resolve(self, node: dict | None) -> dict:
+        seen = 0
+        while node and "$ref" in node and seen < 32:
+            *_, section, name = node["$ref"].split("/")
+            node = self.raw["components"][section][name]
+            seen += 1
+        return node or {}
+
+    def operations(self) -> dict[tuple[str, str], dict]:
+        return {(path, method): item[method]
+                for path, item in self.raw.get("paths", {}).items()
+                for method in _METHODS if method in item}
+
+
+def breaking_changes(old: dict, new: dict) -> list[str]:
+    """Every change from ``old`` to ``new`` that could break an existing client."""
+    before, after = _Document(old), _Document(new)
+    old_ops, new_ops = before.operations(), after.operations()
+    problems = []
+    for (path, method), old_op in old_ops.items():
+        where = f"{method.upper()} {path}"
+        new_op = new_ops.get((path, method))
+        if new_op is None:
+            problems.append(f"{where}: removed" if path in new.get("paths", {})
+                            else f"{where}: path removed")
+            continue
+        problems += _parameters(where, old_op, new_op)
+        old_body = _json_schema(before, old_op.get("requestBody"))
+        new_body = _json_schema(after, new_op.get("requestBody"))
+        if new_body is not None:
+            problems += _compare(before, after, old_body or {}, new_body,
+                                 f"{where} request", request=True)
+        for status, old_response in old_op.get("responses", {}).items():
+            if not status.startswith("2"):
+                continue
+            old_schema = _json_schema(before, old_response)
+            new_response = new_op.get("responses", {}).get(status)
+            if new_response is None:
+                problems.append(f"{where}: response {status} removed")
+                continue
+            if old_schema is not None:
+                problems += _compare(before, after, old_schema,
+                                     _json_schema(after, new_response) or {},
+                                     f"{where} response {status}", request=False)
+    return problems
+
+
+def _json_schema(document: _Document, holder: dict | None) -> dict | None:
+    content = document.resolve(holder).get("content", {})
+    for media_type, body in content.items():
+        if "json" in media_type:
+            return body.get("schema", {})
+    return None
+
+
+def _parameters(where: str, old_op: dict, new_op: dict) -> list[str]:
+    old_names = {(p["in"], p["name"]) for p in old_op.get("parameters", [])}
+    return [f"{where}: new required {p['in']} parameter '{p['name']}'"
+            for p in new_op.get("parameters", [])
+            if p.get("required") and (p["in"], p["name"]) not in old_names]
+
+
+def _compare(before: _Document, after: _Document, old: dict, new: dict, where: str, *,
+             request: bool, depth: int = 0) -> list[str]:
+    old, new = before.resolve(old), after.resolve(new)
+    if depth > 20 or (not old and not request):
+        return []
+    problems = []
+    if old.get("type") and new.get("type") and old["type"] != new["type"]:
+        return [f"{where}: type changed from {old['type']} to {new['type']}"]
+    if "enum" in old and "enum" in new:
+        dropped = [v for v in old["enum"] if v not in new["enum"]]
+        if dropped:
+            problems.append(f"{where}: enum narrowed, {dropped} no longer allowed")
+    if request:
+        newly_required = set(new.get("required", [])) - set(old.get("required", []))
+        problems += [f"{where}: new required field '{name}'" for name in sorted(newly_required)]
+    old_props, new_props = old.get("properties", {}), new.get("properties", {})
+    for name, old_prop in old_props.items():
+        if name not in new_props:
+            if not request:
+                problems.append(f"{where}: field '{name}' removed")
+            continue
+        problems += _compare(before, after, old_prop, new_props[name], f"{where}.{name}",
+                             request=request, depth=depth + 1)
+    if "items" in old and "items" in new:
+        problems += _compare(before, after, old["items"], new["items"], f"{where}[]",
+                             request=request, depth=depth + 1)
+    return problems
+
+
+contract_cli = AppGroup("contract", help="Compare the OpenAPI document with its snapshot.")
+
+
+def _live_document() -> dict:
+    return json.loads(json.dumps(current_app.extensions["mlapi.api"].spec.to_dict()))
+
+
+@contract_cli.command("check")
+@click.option("--snapshot", type=click.Path(path_type=Path), default=DEFAULT_SNAPSHOT)
+def check_command(snapshot: Path) -> None:
+    """Fail when the live document breaks the snapshot's clients."""
+    problems = breaking_changes(json.loads(snapshot.read_text()), _live_document())
+    if problems:
+        raise click.ClickException("breaking changes against the snapshot:\n  "
+                                   + "\n  ".join(problems))
+    click.echo(f"no breaking changes against {snapshot}")
+
+
+@contract_cli.command("update")
+@click.option("--snapshot", type=click.Path(path_type=Path), default=DEFAULT_SNAPSHOT)
+def update_command(snapshot: Path) -> None:
+    """Rewrite the snapshot from the live document (a deliberate contract change)."""
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    snapshot.write_text(json.dumps(_live_document(), indent=2, sort_keys=True) + "\n")
+    click.echo(f"wrote {snapshot}")

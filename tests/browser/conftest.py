@@ -1,0 +1,64 @@
+"""A real browser against a real server: the test's app on a free port, driven by
+Debian's chromium (/usr/bin/chromium) through playwright. No browser is downloaded."""
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@dataclass
+class Visit:
+    """A browser tab on the server, and every URL it has requested so far."""
+
+    page: Page
+    base_url: str
+    requested: list[str] = field(default_factory=list)
+
+    def goto(self, path: str) -> None:
+        response = self.page.goto(self.base_url + path)
+        assert response is not None, path
+        assert response.ok, (path, response.status)
+
+    def requested_elsewhere(self) -> list[str]:
+        return [url for url in self.requested if not url.startswith(self.base_url + "/")]
+
+
+@pytest.fixture
+def server_url(app) -> Iterator[str]:
+    """The test's app served over HTTP in a thread of this process (so it shares the
+    test's database, and its coverage counts), on a free port of 127.0.0.1."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def visit(browser, server_url) -> Iterator[Visit]:
+    context = browser.new_context()
+    page = context.new_page()
+    visit = Visit(page, server_url)
+    page.on("request", lambda request: visit.requested.append(request.url))
+    yield visit
+    context.close()
