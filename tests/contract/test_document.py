@@ -111,3 +111,24 @@ def test_collections_document_the_pagination_parameters_and_envelope(document):
         names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
         assert {"page", "per_page"} <= names, (method, path)
         assert {"items", "page", "per_page", "total", "pages"} == set(schema["properties"])
+
+
+@pytest.mark.parametrize("path", ["/health", "/readyz"])
+def test_health_and_readiness_document_their_503_as_plain_json(document, path):
+    response = document["paths"][path]["get"]["responses"]["503"]
+    assert set(response["content"]) == {"application/json"}
+
+
+def test_problem_schema_has_the_rfc_9457_fields_and_code(document):
+    properties = document["components"]["schemas"]["Problem"]["properties"]
+    assert {"type", "title", "status", "detail", "code", "errors"} <= set(properties)
+
+
+def test_path_ids_are_documented_as_positive_integers(document):
+    ids = [(path, parameter["schema"])
+           for path, item in document["paths"].items()
+           for parameter in item.get("parameters", [])
+           if parameter["in"] == "path" and parameter["name"].endswith("_id")]
+    assert ids, "no path ids found: is the document still listing path parameters?"
+    for path, schema in ids:
+        assert (schema["type"], schema["minimum"]) == ("integer", 1), path
