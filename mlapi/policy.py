@@ -18,8 +18,18 @@ def _owner_or_admin(actor, resource) -> bool:
     return _owner(actor, resource) or actor.is_admin
 
 
+def _public_or_owner_or_admin(actor, resource) -> bool:
+    return resource.visibility == "public" or _owner_or_admin(actor, resource)
+
+
 RULES: dict[tuple[str, str], Callable] = {
     ("prediction", "read"): _owner_or_admin,
+    ("prediction", "feedback"): _owner,  # admins included: feedback is the owner's alone
+    ("model", "view"): _public_or_owner_or_admin,
+    ("model", "predict"): _public_or_owner_or_admin,
+    ("model", "update"): _owner_or_admin,
+    ("model", "delete"): _owner_or_admin,
+    ("model", "metrics"): _owner_or_admin,
 }
 
 

@@ -1,9 +1,10 @@
-"""Prediction history. A record copies the model's name and version so it outlives it."""
+"""Prediction history and feedback. A record copies the model's name and version so it
+outlives the model."""
 
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -28,3 +29,23 @@ class Prediction(db.Model):
     cached: Mapped[bool] = mapped_column(Boolean, default=False)
     latency_ms: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    feedback: Mapped["Feedback | None"] = relationship(back_populates="prediction",
+                                                      uselist=False)
+
+
+class Feedback(db.Model):
+    """What really happened, to measure a model by. One per prediction: a second replaces it."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prediction_id: Mapped[int] = mapped_column(
+        ForeignKey("predictions.id", ondelete="CASCADE"), unique=True)
+    actual_value: Mapped[object] = mapped_column(JSON)
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    prediction: Mapped[Prediction] = relationship(back_populates="feedback")

@@ -4,14 +4,24 @@ import logging
 
 from sqlalchemy import select
 
-from ..errors import ModelLoadError, ModelUnavailable, UntrustedModel
+from ..errors import ModelLoadError, ModelUnavailable, NotFound, UntrustedModel
 from ..extensions import db
+from ..policy import authorize
 from ..runtime import runtime
 from .loader import load_skops
 from .models import MLModel
 from .store import ArtifactUnavailable
 
 log = logging.getLogger("mlapi.registry")
+
+
+def get_model(actor, model_id: int, action: str = "view") -> MLModel:
+    """A live model the actor may ``action``: 404 when missing or deleted, then 403."""
+    record = db.session.get(MLModel, model_id)
+    if record is None or record.deleted_at is not None:
+        raise NotFound("No model with that id.")
+    authorize(actor, action, record, "That model belongs to someone else.")
+    return record
 
 
 def default_model() -> MLModel:

@@ -1,0 +1,1 @@
+"""Administration: users, roles, service statistics and the default model."""
