@@ -10,6 +10,10 @@ pytest_plugins = [
     "tests.steps.common_steps",
     "tests.steps.auth_steps",
     "tests.steps.prediction_steps",
+    "tests.steps.model_steps",
+    "tests.steps.admin_steps",
+    "tests.steps.model_prediction_steps",
+    "tests.steps.feedback_steps",
 ]
 
 

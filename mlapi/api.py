@@ -9,8 +9,11 @@ from apispec import BasePlugin
 from flask_jwt_extended import verify_jwt_in_request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from .errors import PROBLEM_MIMETYPE, TITLES, render_http_exception
+from .http import accepts_upload
 
 BEARER_AUTH = {"bearerAuth": []}
 
@@ -82,7 +85,28 @@ class ProblemApi(Api):
             self.spec.components.response(status.name, response, lazy=True)
 
 
+class ApiParser(FlaskParser):
+    """The ``files`` location reads a whole multipart form: its file and text parts
+    together, so one schema validates (and documents) an upload."""
+
+    def load_files(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
 class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = ApiParser()
+
+    def upload(self, schema, *, limit_setting: str):
+        """Take a ``multipart/form-data`` body validated by ``schema`` (unknown parts are
+        refused), of at most ``app.config[limit_setting]`` bytes; see ``accepts_upload``."""
+
+        def decorator(func):
+            return self.arguments(schema, location="files", unknown=ma.RAISE,
+                                  content_type="multipart/form-data")(
+                accepts_upload(limit_setting)(func))
+
+        return decorator
+
     def problems(self, *statuses: int):
         """Document the error statuses a view may answer with."""
 

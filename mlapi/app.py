@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import database  # noqa: F401  (registers the SQLite connection tuning)
+from .admin.recorder import register_endpoint_recorder
 from .api import ProblemApi
 from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
 from .bootstrap import MIGRATIONS_DIR, bootstrap
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    register_endpoint_recorder(app)
     register_request_hooks(app)
     register_commands(app)
     if app.config.get("BOOTSTRAP", True):

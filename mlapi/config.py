@@ -41,6 +41,8 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_JWT_ACCESS_EXPIRES", "JWT_ACCESS_TOKEN_EXPIRES", _seconds),
     ("MLAPI_JWT_REFRESH_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", _seconds),
     ("MLAPI_MAX_JSON_BYTES", "MAX_CONTENT_LENGTH", int),
+    ("MLAPI_MAX_MODEL_BYTES", "MAX_MODEL_BYTES", int),
+    ("MLAPI_ALLOW_PICKLE", "ALLOW_PICKLE", _bool),
     ("MLAPI_AUTO_MIGRATE", "AUTO_MIGRATE", _bool),
     ("MLAPI_PREDICTION_CACHE_SIZE", "PREDICTION_CACHE_SIZE", int),
     ("MLAPI_MODEL_CACHE_SIZE", "MODEL_CACHE_SIZE", int),
@@ -56,6 +58,8 @@ class BaseConfig:
     MODEL_STORE: str | None = None  # None: <instance>/models
     AUTO_MIGRATE = False
     MAX_CONTENT_LENGTH = 1024 * 1024  # JSON bodies; model uploads raise it per request
+    MAX_MODEL_BYTES = 50 * 1024 * 1024  # largest model file an upload may carry
+    ALLOW_PICKLE = False  # pickle/joblib uploads run code when loaded: off unless trusted
     PREDICTION_CACHE_SIZE = 10_000
     MODEL_CACHE_SIZE = 8
     LOG_LEVEL = "INFO"

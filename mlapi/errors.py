@@ -99,6 +99,15 @@ class Conflict(ApiError):
     status, code, detail = 409, "conflict", "The request conflicts with the current state."
 
 
+class LastActiveAdmin(Conflict):
+    detail = ("The last active administrator cannot be demoted or deactivated; "
+              "make someone else an administrator first.")
+
+
+class PayloadTooLarge(ApiError):
+    status, code, detail = 413, "payload_too_large", "The request body is too large."
+
+
 class UnsupportedMediaType(ApiError):
     status, code = 415, "unsupported_media_type"
     detail = "Send the body as application/json."
@@ -109,6 +118,11 @@ class ValidationFailed(ApiError):
 
     def __init__(self, errors: dict[str, list[str]], detail=None):
         super().__init__(detail or _summarise(errors), errors=errors)
+
+
+class ModelNotPublic(ApiError):
+    status, code = 422, "model_not_public"
+    detail = "Only a public model can be the default model: every user must be able to use it."
 
 
 class ModelUnavailable(ApiError):
@@ -207,3 +221,11 @@ class UntrustedModel(ApiError):
 class ModelLoadError(ApiError):
     status, code = 422, "model_load_error"
     detail = "The file could not be loaded as a scikit-learn estimator with predict()."
+
+
+class PickleRefused(ApiError):
+    status, code = 422, "pickle_refused"
+    detail = ("The file is a pickle (or joblib) archive. Loading one runs whatever code it "
+              "contains, so this server refuses them. Export the model with skops instead "
+              "(skops.io.dump(model, 'model.skops')) and upload that file; an operator who "
+              "trusts every uploader can allow pickles with MLAPI_ALLOW_PICKLE=true.")

@@ -4,9 +4,9 @@ import json
 import re
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, Request, current_app, g, request
 
-from .errors import MalformedJSON, UnsupportedMediaType
+from .errors import MalformedJSON, PayloadTooLarge, UnsupportedMediaType
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -21,6 +21,59 @@ MAX_JSON_DEPTH = 64
 # NUL is refused too: PostgreSQL cannot store it in text, and no field of this API needs it.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _NUL = "\x00"
+# A view marked with ``accepts_upload`` takes multipart/form-data instead of JSON.
+_UPLOAD_LIMIT = "_mlapi_upload_limit"
+# Room for the form's text fields and part headers on top of the file itself.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def accepts_upload(limit_setting: str):
+    """Mark a view as taking a ``multipart/form-data`` upload instead of a JSON body.
+
+    The body checks below then demand multipart (415 otherwise) and allow the request up
+    to ``app.config[limit_setting]`` bytes (plus the form's overhead) instead of the JSON
+    limit; Werkzeug spools file parts to a temporary file, and a body over the limit is
+    refused with 413 from its ``Content-Length`` or while it streams in. The marker is a
+    function attribute, which ``functools.wraps`` carries through the decorator stack.
+    """
+
+    def mark(view):
+        setattr(view, _UPLOAD_LIMIT, limit_setting)
+        return view
+
+    return mark
+
+
+def _upload_limit_setting() -> str | None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
+    return getattr(handler, _UPLOAD_LIMIT, None)
+
+
+def _admit_upload(limit_setting: str) -> None:
+    file_limit = current_app.config[limit_setting]
+    request.max_content_length = file_limit + MULTIPART_OVERHEAD
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType("Send the upload as multipart/form-data.")
+    if request.content_length is not None and request.content_length > \
+            request.max_content_length:
+        raise PayloadTooLarge(f"Files may be at most {file_limit} bytes on this server.")
+
+
+class ApiRequest(Request):
+    """Closes an upload's temporary files at the end of the request, also when parsing
+    stopped half-way (a body over the limit): Werkzeug only closes the files of a form it
+    finished parsing, and leaves the others to the garbage collector."""
+
+    def _get_file_stream(self, *args, **kwargs):
+        stream = super()._get_file_stream(*args, **kwargs)
+        self.__dict__.setdefault("_upload_streams", []).append(stream)
+        return stream
+
+    def close(self) -> None:
+        super().close()
+        for stream in self.__dict__.get("_upload_streams", ()):
+            stream.close()
 
 
 def _assign_request_id() -> None:
@@ -37,6 +90,10 @@ def _reject_unreadable_body() -> None:
     accept a JSON array as "invalid input type"; SPEC §3 wants 415 and 400 for those.
     """
     if request.method not in _BODY_METHODS or not _has_body():
+        return
+    upload_limit = _upload_limit_setting()
+    if upload_limit is not None:
+        _admit_upload(upload_limit)
         return
     if not request.is_json:
         raise UnsupportedMediaType()
@@ -83,6 +140,7 @@ def _finish(response):
 
 
 def register_request_hooks(app: Flask) -> None:
+    app.request_class = ApiRequest
     app.before_request(_assign_request_id)
     app.before_request(_reject_unreadable_body)
     app.after_request(_finish)

@@ -22,6 +22,19 @@ def _public_or_owner_or_admin(actor, resource) -> bool:
     return resource.visibility == "public" or _owner_or_admin(actor, resource)
 
 
+def _admin(actor, _resource) -> bool:
+    return actor.is_admin
+
+
+class Area:
+    """A part of the service rather than a record: its rules look at the actor alone."""
+
+    def __init__(self, policy_kind: str):
+        self.policy_kind = policy_kind
+
+
+ADMINISTRATION = Area("admin")
+
 RULES: dict[tuple[str, str], Callable] = {
     ("prediction", "read"): _owner_or_admin,
     ("prediction", "feedback"): _owner,  # admins included: feedback is the owner's alone
@@ -30,6 +43,7 @@ RULES: dict[tuple[str, str], Callable] = {
     ("model", "update"): _owner_or_admin,
     ("model", "delete"): _owner_or_admin,
     ("model", "metrics"): _owner_or_admin,
+    ("admin", "access"): _admin,
 }
 
 

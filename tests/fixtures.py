@@ -77,10 +77,16 @@ def template(tmp_path_factory) -> Template:
 
 @pytest.fixture
 def app_config(template, tmp_path) -> dict:
-    """The settings of the test's app; tests may change them before ``app`` is built."""
+    """The settings of the test's app; tests may change them before ``app`` is built.
+
+    The database and the model store are copies of the template's, so a test that deletes
+    a model (and so its artifact) cannot take a file away from another test that uploaded
+    the same bytes, on this worker or another."""
     database = tmp_path / "mlapi.db"
     shutil.copyfile(template.database, database)
-    return testing_config(database, template.models, tmp_path / "instance")
+    models = tmp_path / "models"
+    shutil.copytree(template.models, models)
+    return testing_config(database, models, tmp_path / "instance")
 
 
 @pytest.fixture
@@ -139,6 +145,16 @@ def tokens(user, sign_in) -> Tokens:
 @pytest.fixture
 def auth_headers(tokens) -> dict[str, str]:
     return tokens.headers
+
+
+@pytest.fixture
+def admin(make_user) -> TestUser:
+    return make_user(role="admin")
+
+
+@pytest.fixture
+def admin_headers(admin, sign_in) -> dict[str, str]:
+    return sign_in(admin).headers
 
 
 # --- model files, built from scikit-learn's bundled data sets (no binaries committed) ---
@@ -200,3 +216,4 @@ def upload_model(client):
         return response.get_json()
 
     return upload
+

@@ -1,6 +1,83 @@
 """Administration endpoints (admins only)."""
 
+from functools import wraps
+
+from flask import current_app
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+
 from ..api import ApiBlueprint
+from ..auth.schemas import UserSchema
+from ..database import MAX_ID
+from ..pagination import PageQuery, page_of
+from ..policy import ADMINISTRATION, authorize
+from ..registry.schemas import ModelRecord
+from . import service
+from .recorder import recorder
+from .schemas import DefaultModelChoice, StatsSchema, UserUpdate
 
 blp = ApiBlueprint("admin", __name__, url_prefix="/api/v1/admin",
                    description="Manage users, read service statistics, choose the default model.")
+
+
+def admins_only(view):
+    """The guard of every admin view: a signed-in administrator (401, then 403)."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        authorize(current_user, "access", ADMINISTRATION, "Only administrators may do this.")
+        return view(*args, **kwargs)
+
+    return blp.authenticated(blp.problems(403)(guarded))
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @admins_only
+    @blp.arguments(PageQuery, location="query")
+    @blp.response(200, page_of(UserSchema))
+    def get(self, query):
+        """Every account, newest first (the built-in system account aside)"""
+        return service.list_users(**query)
+
+
+@blp.route(f"/users/<int(min=1, max={MAX_ID}):user_id>")
+class UserItem(MethodView):
+    @admins_only
+    @blp.arguments(UserUpdate)
+    @blp.response(200, UserSchema)
+    @blp.problems(404, 409)
+    def patch(self, changes, user_id):
+        """Change a user's role or deactivate / reactivate the account
+
+        Acts on the user's very next request. The last active administrator cannot be
+        demoted or deactivated (409).
+        """
+        return service.update_user(user_id, changes)
+
+
+@blp.route("/stats")
+class Stats(MethodView):
+    @admins_only
+    @blp.response(200, StatsSchema)
+    def get(self):
+        """Counts of users, models and predictions; requests and p95 latency per endpoint
+
+        Per-endpoint figures cover the worker process that answers, since it started
+        (not yet aggregated over all workers of the host).
+        """
+        return service.stats(recorder(current_app).snapshot())
+
+
+@blp.route("/default-model")
+class DefaultModel(MethodView):
+    @admins_only
+    @blp.arguments(DefaultModelChoice)
+    @blp.response(200, ModelRecord)
+    @blp.problems(404, 409)
+    def put(self, body):
+        """Make a public model the default model of /predict and /batch-predict
+
+        A private model is refused (422 `model_not_public`); a missing or deleted one is 404.
+        """
+        return service.set_default_model(body["model_id"])

@@ -1,4 +1,5 @@
-"""Predictions on the default model, and each caller's prediction history."""
+"""Predictions from the default model or a chosen one, feedback on them, and each caller's
+prediction history."""
 
 from flask.views import MethodView
 from flask_jwt_extended import current_user
@@ -6,19 +7,30 @@ from flask_jwt_extended import current_user
 from ..api import ApiBlueprint
 from ..database import MAX_ID
 from ..pagination import page_of
-from ..registry.service import default_model
-from . import service
+from ..registry.service import default_model, get_model
+from . import feedback, service
+from .metrics import model_metrics
 from .schemas import (
     BatchPredictRequest,
     BatchResult,
+    FeedbackRecord,
+    FeedbackRequest,
     HistoryQuery,
+    MetricsResult,
+    ModelBatchPredictRequest,
+    ModelPredictRequest,
+    PredictionDetail,
     PredictionRecord,
     PredictionResult,
     PredictRequest,
 )
 
 blp = ApiBlueprint("predictions", __name__, url_prefix="/api/v1",
-                   description="Ask the default model for predictions; read your history.")
+                   description="Ask a model for predictions, give feedback on them, and read "
+                               "your history.")
+
+MODEL = f"/models/<int(min=1, max={MAX_ID}):model_id>"
+PREDICTION = f"/predictions/<int(min=1, max={MAX_ID}):prediction_id>"
 
 
 @blp.route("/predict")
@@ -38,12 +50,41 @@ class BatchPredict(MethodView):
     @blp.response(200, BatchResult)
     def post(self, body):
         """Predict 1 to 100 samples with the default model"""
-        record = default_model()
-        predictions = service.predict_batch(current_user, record, body["samples"])
-        return {"predictions": [p.prediction for p in predictions],
-                "prediction_ids": [p.id for p in predictions], "count": len(predictions),
-                "model_id": record.id, "model_name": record.name,
-                "model_version": record.version}
+        return service.predict_batch(current_user, default_model(), body["samples"])
+
+
+@blp.route(f"{MODEL}/predict")
+class ModelPredict(MethodView):
+    @blp.authenticated
+    @blp.arguments(ModelPredictRequest)
+    @blp.response(200, PredictionResult)
+    @blp.problems(403, 404)
+    def post(self, body, model_id):
+        """Predict one sample with a model you may see"""
+        record = get_model(current_user, model_id, "predict")
+        return service.predict(current_user, record, body["features"])
+
+
+@blp.route(f"{MODEL}/batch-predict")
+class ModelBatchPredict(MethodView):
+    @blp.authenticated
+    @blp.arguments(ModelBatchPredictRequest)
+    @blp.response(200, BatchResult)
+    @blp.problems(403, 404)
+    def post(self, body, model_id):
+        """Predict 1 to 100 samples with a model you may see"""
+        record = get_model(current_user, model_id, "predict")
+        return service.predict_batch(current_user, record, body["samples"])
+
+
+@blp.route(f"{MODEL}/metrics")
+class ModelMetrics(MethodView):
+    @blp.authenticated
+    @blp.response(200, MetricsResult)
+    @blp.problems(403, 404)
+    def get(self, model_id):
+        """How a model is doing: volume, latency, error against feedback"""
+        return model_metrics(get_model(current_user, model_id, "metrics"))
 
 
 @blp.route("/predictions")
@@ -56,11 +97,25 @@ class History(MethodView):
         return service.history(current_user, **query)
 
 
-@blp.route(f"/predictions/<int(min=1, max={MAX_ID}):prediction_id>")
+@blp.route(PREDICTION)
 class PredictionItem(MethodView):
     @blp.authenticated
-    @blp.response(200, PredictionRecord)
+    @blp.response(200, PredictionDetail)
     @blp.problems(403, 404)
     def get(self, prediction_id):
-        """One of your predictions"""
+        """One of your predictions, with your feedback on it"""
         return service.get_prediction(current_user, prediction_id)
+
+
+@blp.route(f"{PREDICTION}/feedback")
+class PredictionFeedback(MethodView):
+    @blp.authenticated
+    @blp.arguments(FeedbackRequest)
+    @blp.response(201, FeedbackRecord, description="The first feedback on this prediction.")
+    @blp.alt_response(200, schema=FeedbackRecord,
+                      description="The feedback replaced the earlier one.")
+    @blp.problems(403, 404)
+    def post(self, body, prediction_id):
+        """Tell how a prediction of yours turned out (only its owner can)"""
+        given, created = feedback.give_feedback(current_user, prediction_id, **body)
+        return given, 201 if created else 200

@@ -51,6 +51,46 @@ class PredictRequest(ma.Schema):
         "example": [0.038, 0.050, 0.061, 0.021, -0.044, -0.034, -0.043, -0.002, 0.019, -0.017]})
 
 
+class FeatureValues(ma.fields.Field):
+    """A list of numbers in the model's feature order, or ``{feature_name: number}``."""
+
+    default_error_messages = {"invalid": "Send a list of numbers or an object of named numbers."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("oneOf", [
+            {"type": "array", "items": {"type": "number"}, "minItems": 1,
+             "maxItems": MAX_FEATURES},
+            {"type": "object", "additionalProperties": {"type": "number"},
+             "minProperties": 1, "maxProperties": MAX_FEATURES}])
+        super().__init__(**kwargs)
+        self._listed = feature_list()
+        self._named = ma.fields.Dict(keys=ma.fields.String(validate=validate.Length(1, 200)),
+                                     values=JSONNumber(allow_nan=False))
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            return self._listed.deserialize(value, attr, data, **kwargs)
+        if not 1 <= len(value) <= MAX_FEATURES:
+            raise ma.ValidationError(f"Send between 1 and {MAX_FEATURES} features; "
+                                     f"got {len(value)}.")
+        return self._named.deserialize(value, attr, data, **kwargs)
+
+
+class ModelPredictRequest(ma.Schema):
+    features = FeatureValues(required=True, metadata={
+        "description": "One value per model feature: a list in the model's feature order, "
+                       "or an object keyed by the model's feature names.",
+        "example": {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4,
+                    "petal_width": 0.2}})
+
+
+class ModelBatchPredictRequest(ma.Schema):
+    samples = BoundedList(FeatureValues(), min_length=1, max_length=MAX_SAMPLES,
+                          noun="samples", required=True,
+                          metadata={"description": "1 to 100 samples, each a list or an object "
+                                                   "of named features."})
+
+
 class BatchPredictRequest(ma.Schema):
     samples = BoundedList(feature_list(), min_length=1, max_length=MAX_SAMPLES, noun="samples",
                           required=True, metadata={"description": "1 to 100 rows of features."})
@@ -95,3 +135,41 @@ class PredictionRecord(_Answer):
 class HistoryQuery(PageQuery):
     model_id = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
                                  metadata={"description": "Only predictions of this model."})
+
+
+class FeedbackRequest(ma.Schema):
+    actual_value = ma.fields.Raw(required=True, metadata={
+        "description": "What really happened: a number for a regression model, one of the "
+                       "model's classes for a classifier.", "example": 151.0})
+    score = ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=5),
+                              metadata={"description": "How useful the prediction was, 1-5."})
+    comment = ma.fields.String(validate=validate.Length(max=1000))
+
+
+class FeedbackRecord(ma.Schema):
+    id = ma.fields.Integer()
+    prediction_id = ma.fields.Integer()
+    actual_value = ma.fields.Raw()
+    score = ma.fields.Integer(allow_none=True)
+    comment = ma.fields.String(allow_none=True)
+    created_at = UTCDateTime()
+    updated_at = UTCDateTime(metadata={"description": "When the feedback was last replaced."})
+
+
+class PredictionDetail(PredictionRecord):
+    feedback = ma.fields.Nested(FeedbackRecord, allow_none=True, metadata={
+        "description": "The owner's feedback on this prediction; null while there is none."})
+
+
+class MetricsResult(ma.Schema):
+    model_id = ma.fields.Integer()
+    prediction_count = ma.fields.Integer()
+    feedback_count = ma.fields.Integer()
+    mean_latency_ms = ma.fields.Float(allow_none=True)
+    p95_latency_ms = ma.fields.Float(allow_none=True)
+    mae = ma.fields.Float(allow_none=True, metadata={
+        "description": "Regression models: mean absolute error against feedback; null "
+                       "while there is none."})
+    accuracy = ma.fields.Float(allow_none=True, metadata={
+        "description": "Classifiers: share of feedback matching the prediction; null while "
+                       "there is none."})

@@ -19,6 +19,7 @@ from ..policy import authorize
 from ..registry.models import TASK_CLASSIFICATION, MLModel
 from ..registry.service import estimator_for
 from ..runtime import runtime
+from .inputs import rows_for
 from .models import Prediction
 
 
@@ -31,16 +32,6 @@ class Answer:
 def cache_key(record: MLModel, row: tuple[float, ...]) -> tuple:
     """Model id *and* version: a new version never gets an old version's answer."""
     return (record.id, record.version, row)
-
-
-def _check_width(record: MLModel, rows: list[list[float]], field: str) -> None:
-    errors = {}
-    for index, row in enumerate(rows):
-        if len(row) != record.n_features:
-            path = field if field == "features" else f"{field}.{index}"
-            errors[path] = [f"Expected {record.n_features} features, got {len(row)}."]
-    if errors:
-        raise ValidationFailed(errors)
 
 
 def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[Answer]:
@@ -62,7 +53,6 @@ def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[A
 
 def _answers(record: MLModel, rows: list[list[float]], field: str) -> list[tuple[Answer, bool]]:
     """(answer, came from cache) per row; the model is called once, for the misses only."""
-    _check_width(record, rows, field)
     cache = runtime().predictions
     keyed = [tuple(row) for row in rows]
     found = [cache.get(cache_key(record, row)) for row in keyed]
@@ -83,8 +73,10 @@ def _record(caller, record: MLModel, row, answer: Answer, cached: bool, latency_
                       cached=cached, latency_ms=latency_ms)
 
 
-def predict(caller, record: MLModel, features: list[float]) -> Prediction:
+def predict(caller, record: MLModel, features: list[float] | dict) -> Prediction:
+    """``features`` as a list in the model's order, or as ``{feature_name: value}``."""
     started = perf_counter()
+    [features] = rows_for(record, [features], "features")
     [(answer, cached)] = _answers(record, [features], "features")
     latency_ms = (perf_counter() - started) * 1000
     prediction = _record(caller, record, features, answer, cached, latency_ms)
@@ -93,16 +85,19 @@ def predict(caller, record: MLModel, features: list[float]) -> Prediction:
     return prediction
 
 
-def predict_batch(caller, record: MLModel, samples: list[list[float]]) -> list[Prediction]:
+def predict_batch(caller, record: MLModel, samples: list[list[float] | dict]) -> dict:
     """One history record per sample; latency is the batch's time shared out per sample."""
     started = perf_counter()
+    samples = rows_for(record, samples, "samples")
     answers = _answers(record, samples, "samples")
     latency_ms = (perf_counter() - started) * 1000 / len(samples)
     predictions = [_record(caller, record, row, answer, cached, latency_ms)
                    for row, (answer, cached) in zip(samples, answers, strict=True)]
     db.session.add_all(predictions)
     db.session.commit()
-    return predictions
+    return {"predictions": [p.prediction for p in predictions],
+            "prediction_ids": [p.id for p in predictions], "count": len(predictions),
+            "model_id": record.id, "model_name": record.name, "model_version": record.version}
 
 
 def history(caller, page: int, per_page: int, model_id: int | None = None) -> Page:
@@ -113,9 +108,14 @@ def history(caller, page: int, per_page: int, model_id: int | None = None) -> Pa
     return paginate(stmt, page, per_page)
 
 
-def get_prediction(caller, prediction_id: int) -> Prediction:
+def find_prediction(prediction_id: int) -> Prediction:
     prediction = db.session.get(Prediction, prediction_id)
     if prediction is None:
         raise NotFound("No prediction with that id.")
+    return prediction
+
+
+def get_prediction(caller, prediction_id: int) -> Prediction:
+    prediction = find_prediction(prediction_id)
     authorize(caller, "read", prediction, "That prediction belongs to someone else.")
     return prediction

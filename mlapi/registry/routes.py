@@ -1,6 +1,60 @@
 """The model registry: upload, list, read, update and delete models."""
 
+from flask import current_app, url_for
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+
 from ..api import ApiBlueprint
+from ..database import MAX_ID
+from ..pagination import page_of
+from . import service
+from .schemas import ModelChanges, ModelQuery, ModelRecord, UploadForm
+from .upload import read_file, upload_model
 
 blp = ApiBlueprint("models", __name__, url_prefix="/api/v1",
                    description="Upload, version, share and delete scikit-learn models.")
+
+
+@blp.route("/models")
+class Models(MethodView):
+    @blp.authenticated
+    @blp.upload(UploadForm, limit_setting="MAX_MODEL_BYTES")
+    @blp.response(201, ModelRecord)
+    @blp.problems(409)
+    def post(self, form):
+        """Upload a model (the next version when you already have one of that name)"""
+        data = read_file(form.pop("file").stream, current_app.config["MAX_MODEL_BYTES"])
+        record = upload_model(current_user, data=data, **form)
+        return record, 201, {"Location": url_for("models.ModelItem", model_id=record.id)}
+
+    @blp.authenticated
+    @blp.arguments(ModelQuery, location="query")
+    @blp.response(200, page_of(ModelRecord))
+    def get(self, query):
+        """Models you may use: yours, public ones and the default, newest first"""
+        return service.list_models(current_user, **query)
+
+
+@blp.route(f"/models/<int(min=1, max={MAX_ID}):model_id>")
+class ModelItem(MethodView):
+    @blp.authenticated
+    @blp.response(200, ModelRecord)
+    @blp.problems(403, 404)
+    def get(self, model_id):
+        """One model"""
+        return service.get_model(current_user, model_id, "view")
+
+    @blp.authenticated
+    @blp.arguments(ModelChanges)
+    @blp.response(200, ModelRecord)
+    @blp.problems(403, 404, 409)
+    def patch(self, changes, model_id):
+        """Change a model's description or visibility (owner or admin)"""
+        return service.update_model(current_user, model_id, changes)
+
+    @blp.authenticated
+    @blp.response(204)
+    @blp.problems(403, 404, 409)
+    def delete(self, model_id):
+        """Delete a model (owner or admin); its predictions stay in history"""
+        service.delete_model(current_user, model_id)

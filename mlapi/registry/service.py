@@ -1,15 +1,18 @@
-"""Finding model records and their warm estimators."""
+"""Finding, listing, changing and deleting model records, and their warm estimators."""
 
 import logging
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import exists, or_, select
 
-from ..errors import ModelLoadError, ModelUnavailable, NotFound, UntrustedModel
+from ..errors import ApiError, Conflict, ModelUnavailable, NotFound
 from ..extensions import db
+from ..pagination import Page, paginate
 from ..policy import authorize
 from ..runtime import runtime
-from .loader import load_skops
-from .models import MLModel
+from ..timeutil import utcnow
+from .loader import load_artifact
+from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC, MLModel
 from .store import ArtifactUnavailable
 
 log = logging.getLogger("mlapi.registry")
@@ -39,9 +42,66 @@ def estimator_for(record: MLModel):
     estimator = cache.get(key)
     if estimator is None:
         try:
-            estimator = load_skops(runtime().store.get(record.sha256))
-        except (ArtifactUnavailable, ModelLoadError, UntrustedModel) as exc:
+            estimator = load_artifact(runtime().store.get(record.sha256),
+                                      allow_pickle=current_app.config["ALLOW_PICKLE"])
+        except (ArtifactUnavailable, ApiError) as exc:  # missing, damaged, now refused
             log.error("model %s v%s unavailable: %s", record.name, record.version, exc)
             raise ModelUnavailable() from exc
         cache.put(key, estimator)
     return estimator
+
+
+def list_models(actor, *, page: int, per_page: int, name: str | None = None,
+                owner: str | None = None) -> Page:
+    """Live models the actor may see (admins: all), newest first."""
+    stmt = select(MLModel).where(MLModel.deleted_at.is_(None))
+    if not actor.is_admin:
+        stmt = stmt.where(or_(MLModel.owner_id == actor.id,
+                              MLModel.visibility == VISIBILITY_PUBLIC,
+                              MLModel.is_default.is_(True)))
+    if name is not None:
+        stmt = stmt.where(MLModel.name == name)
+    if owner == "me":
+        stmt = stmt.where(MLModel.owner_id == actor.id)
+    stmt = stmt.order_by(MLModel.created_at.desc(), MLModel.id.desc())
+    return paginate(stmt, page, per_page)
+
+
+def update_model(actor, model_id: int, changes: dict) -> MLModel:
+    record = get_model(actor, model_id, "update")
+    if record.is_default and changes.get("visibility") == VISIBILITY_PRIVATE:
+        raise Conflict("The default model is every user's: it cannot be made private. "
+                       "An admin can make another public model the default first.")
+    for field, value in changes.items():
+        setattr(record, field, value)
+    db.session.commit()
+    return record
+
+
+def delete_model(actor, model_id: int) -> None:
+    """Tombstone the record, then drop its artifact (unless shared) and cached answers."""
+    record = get_model(actor, model_id, "delete")
+    if record.is_default:
+        raise Conflict("The default model cannot be deleted. An admin can make another "
+                       "public model the default first.")
+    record.deleted_at = utcnow()
+    db.session.commit()
+    discard_artifact_unless_referenced(record.sha256)
+    evict(record.id)
+
+
+def artifact_referenced(sha256: str) -> bool:
+    """Whether a live record (of any owner) uses the artifact with this digest."""
+    return db.session.scalar(select(exists().where(
+        MLModel.sha256 == sha256, MLModel.deleted_at.is_(None))))
+
+
+def discard_artifact_unless_referenced(sha256: str) -> None:
+    if not artifact_referenced(sha256):
+        runtime().store.delete(sha256)
+
+
+def evict(model_id: int) -> None:
+    """Forget a model's loaded estimator and cached answers in this process."""
+    runtime().loaded_models.discard_where(lambda key: key[0] == model_id)
+    runtime().predictions.discard_where(lambda key: key[0] == model_id)

@@ -55,5 +55,9 @@ class FileModelStore:
             raise ArtifactUnavailable(f"artifact {sha256[:12]} fails its checksum")
         return data
 
+    def delete(self, sha256: str) -> None:
+        """Remove an artifact; removing one that is already gone is not an error."""
+        self._path(sha256).unlink(missing_ok=True)
+
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).is_file()

@@ -1,6 +1,5 @@
 """Plumbing only tests/unit needs; the shared fixtures live in tests/fixtures.py."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -27,12 +26,7 @@ def configured_app(app_config, request):
 
 
 @pytest.fixture
-def private_model_store(app_config, template, tmp_path) -> Path:
-    """A copy of the session's model store for this test alone, safe to damage.
-
-    The test's app uses it when built through ``configured_app``.
-    """
-    store = tmp_path / "models"
-    shutil.copytree(template.models, store)
-    app_config["MODEL_STORE"] = str(store)
-    return store
+def private_model_store(app_config) -> Path:
+    """The test's own copy of the session's model store (``app_config`` makes one for every
+    test), safe to damage."""
+    return Path(app_config["MODEL_STORE"])

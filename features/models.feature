@@ -1,0 +1,72 @@
+@models
+Feature: Teams keep their models in the registry
+  A team uploads the scikit-learn models it trained, exported with skops. Each upload of a
+  name is a new version, numbered by the registry; nothing unsafe or unusable gets in, and a
+  deleted model is gone for good while the answers it gave stay in everyone's history.
+
+  Background:
+    Given Alice is signed in
+
+  Scenario: A team member uploads a model
+    When Alice uploads a sales forecasting model named "forecast"
+    Then Alice's model "forecast" is in the registry as version 1
+    And only Alice can see "forecast" until she shares it
+
+  Scenario: Uploading a name again makes the next version
+    Given Alice has uploaded a model "forecast"
+    When Alice uploads a sales forecasting model named "forecast"
+    Then Alice's model "forecast" is in the registry as version 2
+    And Alice's list of models shows versions 2 and 1 of "forecast", newest first
+
+  Scenario: A classifier is recorded with the classes it knows
+    When Alice uploads a flower classifier named "iris"
+    Then Alice's model "iris" is recorded as a classifier of 3 classes
+
+  Scenario Outline: Model names are letters, digits, dots, dashes and underscores
+    When Alice uploads a sales forecasting model named <name>
+    Then the request is refused, pointing at the name
+
+    Examples:
+      | name                          |
+      | nothing at all                |
+      | just a space                  |
+      | "sales forecast"              |
+      | "forecast" and a line break   |
+      | "!@#$"                        |
+      | a name of 101 characters      |
+
+  Scenario Outline: Only scikit-learn models are accepted
+    When Alice uploads a sales forecasting model of type "<type>"
+    Then the request is refused, saying "sklearn" is the type accepted
+
+    Examples:
+      | type    |
+      | SKLEARN |
+      | Sklearn |
+      | pytorch |
+      | onnx    |
+
+  Scenario: A model saved with pickle is refused as unsafe
+    When Alice uploads a sales forecasting model saved with pickle
+    Then the upload is refused as unsafe, advising Alice to export it with skops
+    And Alice has no model in the registry
+
+  Scenario: A model that would run system commands is refused
+    When Alice uploads a model that would run system commands when loaded
+    Then the upload is refused, naming the untrusted code it refers to
+
+  Scenario: A file that is not a model is refused
+    When Alice uploads a file that is not a model
+    Then the upload is refused as not a usable model
+
+  Scenario: A deleted model is gone, but its answers stay in history
+    Given Alice has uploaded a model "forecast"
+    And Alice has had a prediction from "forecast"
+    When Alice deletes "forecast"
+    Then "forecast" can no longer be found
+    And Alice's prediction from "forecast" is still in her history
+    And Alice's next upload of "forecast" becomes version 2
+
+  Scenario: The default model stays
+    When an administrator tries to delete the default model
+    Then the default model is kept, since every team relies on it

@@ -1,0 +1,109 @@
+"""Upload forms, changes and model records of the registry."""
+
+import marshmallow as ma
+from flask_smorest.fields import Upload
+from marshmallow import validate
+from werkzeug.datastructures import FileStorage
+
+from ..auth.schemas import FullMatch
+from ..pagination import PageQuery
+from ..timeutil import UTCDateTime
+from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC
+
+MODEL_NAME_PATTERN = r"[A-Za-z0-9_.-]{1,100}"
+MODEL_TYPES = ("sklearn",)
+VISIBILITIES = (VISIBILITY_PRIVATE, VISIBILITY_PUBLIC)
+MAX_FEATURE_NAME = 200
+
+
+def _model_name(**kwargs) -> ma.fields.String:
+    return ma.fields.String(validate=FullMatch(
+        MODEL_NAME_PATTERN, error="Use 1 to 100 letters, digits, '_', '.' or '-'."),
+        metadata={"example": "churn"}, **kwargs)
+
+
+def _visibility(**kwargs) -> ma.fields.String:
+    return ma.fields.String(validate=validate.OneOf(VISIBILITIES), metadata={
+        "description": "`private`: you (and admins) only; `public`: every signed-in user."},
+        **kwargs)
+
+
+def _description(**kwargs) -> ma.fields.String:
+    return ma.fields.String(validate=validate.Length(max=1000), **kwargs)
+
+
+class ModelFile(Upload):
+    """A file part of the form (a text part of the same name is refused)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise ma.ValidationError("Send the model as a file part of the form.")
+        return value
+
+
+class FeatureNames(ma.fields.String):
+    """Comma-separated names -> a list; each name non-empty and used once."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        names = [name.strip() for name in text.split(",")]
+        if any(not name or len(name) > MAX_FEATURE_NAME for name in names):
+            raise ma.ValidationError(
+                f"Separate names with commas; each 1 to {MAX_FEATURE_NAME} characters.")
+        if len(set(names)) != len(names):
+            raise ma.ValidationError("Each feature name may appear only once.")
+        return names
+
+
+class UploadForm(ma.Schema):
+    file = ModelFile(required=True, metadata={
+        "description": "The model: a skops archive (pickle/joblib only where the operator "
+                       "allows it). The format is told from the content."})
+    name = _model_name(required=True)
+    model_type = ma.fields.String(required=True, validate=validate.OneOf(
+        MODEL_TYPES, error="Must be one of: {choices}."), metadata={"example": "sklearn"})
+    description = _description()
+    visibility = _visibility(load_default=VISIBILITY_PRIVATE)
+    feature_names = FeatureNames(validate=validate.Length(max=100_000), metadata={
+        "description": "Comma-separated, one per feature, in the model's input order.",
+        "example": "age,sex,bmi"})
+
+
+class ModelChanges(ma.Schema):
+    description = _description(allow_none=True)
+    visibility = _visibility()
+
+
+class Owner(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+
+
+class ModelRecord(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    version = ma.fields.Integer()
+    model_type = ma.fields.String()
+    task = ma.fields.String(metadata={"enum": ["regression", "classification"]})
+    n_features = ma.fields.Integer()
+    feature_names = ma.fields.List(ma.fields.String(), allow_none=True)
+    classes = ma.fields.List(ma.fields.Raw(), metadata={"description": "Classifiers only."})
+    visibility = ma.fields.String(metadata={"enum": list(VISIBILITIES)})
+    owner = ma.fields.Nested(Owner)
+    description = ma.fields.String(allow_none=True)
+    sha256 = ma.fields.String(metadata={"description": "Hex SHA-256 of the uploaded file."})
+    size_bytes = ma.fields.Integer()
+    created_at = UTCDateTime()
+
+    @ma.post_dump
+    def drop_absent_classes(self, data, **_kwargs):
+        if data.get("classes") is None:
+            data.pop("classes", None)
+        return data
+
+
+class ModelQuery(PageQuery):
+    name = ma.fields.String(validate=validate.Length(min=1, max=100),
+                            metadata={"description": "Only models of exactly this name."})
+    owner = ma.fields.String(validate=validate.OneOf(["me"]),
+                             metadata={"description": "`me`: only your own models."})

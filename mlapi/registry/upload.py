@@ -1,0 +1,115 @@
+"""Uploading a model: check the file, describe the estimator, store it, number the version.
+
+The artifact is written (atomically, content-addressed) before the record is committed, so
+a committed record always has its file; when the commit fails, the file this upload wrote
+is removed again unless a live record uses the same bytes. Versions are numbered from the
+highest one the owner ever had for the name, deleted ones included, and the unique
+(owner, name, version) constraint settles concurrent uploads: the loser retries.
+"""
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Conflict, PayloadTooLarge, ValidationFailed
+from ..extensions import db
+from ..runtime import runtime
+from .loader import load_artifact
+from .models import TASK_CLASSIFICATION, TASK_REGRESSION, MLModel
+from .service import discard_artifact_unless_referenced
+from .store import sha256_of
+
+log = logging.getLogger("mlapi.registry")
+
+# Every collision means another upload of the name committed, so N uploads racing for
+# one name settle within N attempts; past this many, the client is asked to retry.
+MAX_VERSION_ATTEMPTS = 16
+
+
+@dataclass
+class Description:
+    task: str
+    n_features: int
+    feature_names: list[str] | None
+    classes: list | None
+
+
+def read_file(stream, max_bytes: int) -> bytes:
+    """The uploaded file's bytes; 413 past ``max_bytes`` (reads at most one byte more)."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"Model files may be at most {max_bytes} bytes on this server.")
+    return data
+
+
+def describe(estimator, feature_names: list[str] | None) -> Description:
+    """What the record says about the estimator: task, inputs, outputs."""
+    n_features = getattr(estimator, "n_features_in_", None)
+    if not isinstance(n_features, int | np.integer):
+        raise ValidationFailed({"file": [
+            "The estimator is not fitted (it has no n_features_in_); fit it before export."]},
+            detail="The model is not fitted.")
+    n_features = int(n_features)
+    own_names = getattr(estimator, "feature_names_in_", None)
+    own_names = None if own_names is None else [str(n) for n in own_names]
+    if feature_names is not None:
+        if len(feature_names) != n_features:
+            raise ValidationFailed({"feature_names": [
+                f"The model takes {n_features} features; {len(feature_names)} names given."]})
+        if own_names is not None and own_names != feature_names:
+            raise ValidationFailed({"feature_names": [
+                "The model was trained with the feature names "
+                + ", ".join(own_names) + "; leave this out or send the same."]})
+    classes = getattr(estimator, "classes_", None)
+    return Description(
+        task=TASK_REGRESSION if classes is None else TASK_CLASSIFICATION,
+        n_features=n_features, feature_names=feature_names or own_names,
+        classes=None if classes is None else np.asarray(classes).tolist())
+
+
+def upload_model(owner, *, data: bytes, name: str, model_type: str, visibility: str,
+                 description: str | None = None,
+                 feature_names: list[str] | None = None) -> MLModel:
+    estimator = load_artifact(data, allow_pickle=current_app.config["ALLOW_PICKLE"])
+    facts = describe(estimator, feature_names)
+    store = runtime().store
+    sha256 = sha256_of(data)
+    wrote = not store.exists(sha256)
+    store.put(data)
+    fields = {"owner_id": owner.id, "name": name, "model_type": model_type,
+              "visibility": visibility, "description": description, "sha256": sha256,
+              "size_bytes": len(data), "task": facts.task, "n_features": facts.n_features,
+              "feature_names": facts.feature_names, "classes": facts.classes}
+    try:
+        return _insert_next_version(fields)
+    except BaseException:
+        db.session.rollback()
+        if wrote:
+            discard_artifact_unless_referenced(sha256)
+        raise
+
+
+def _insert_next_version(fields: dict) -> MLModel:
+    for _attempt in range(MAX_VERSION_ATTEMPTS):
+        record = MLModel(version=_next_version(fields["owner_id"], fields["name"]), **fields)
+        db.session.add(record)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            log.info("version %s of %r taken concurrently; retrying", record.version,
+                     fields["name"])
+            continue
+        return record
+    raise Conflict("Too many uploads of this model name at once; try again.")
+
+
+def _next_version(owner_id: int, name: str) -> int:
+    """One past the highest version ever used, tombstones included: never reused."""
+    highest = db.session.scalar(select(func.max(MLModel.version)).where(
+        MLModel.owner_id == owner_id, MLModel.name == name))
+    return (highest or 0) + 1

@@ -1,0 +1,173 @@
+"""Steps of features/admin.feature: accounts, roles, service figures, the default model."""
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from tests.steps.common_steps import assert_refused
+from tests.steps.prediction_steps import patient
+
+USERS = "/api/v1/admin/users"
+STATS = "/api/v1/admin/stats"
+DEFAULT_MODEL = "/api/v1/admin/default-model"
+PROFILE = "/api/v1/users/me"
+PREDICT = "/api/v1/predict"
+PRONOUN = r"(?:her|his|their)"
+
+# What a product owner calls an admin action -> (method, path, body) of a harmless request.
+ACTIONS = {
+    "list the accounts": ("GET", USERS, None),
+    "change an account": ("PATCH", f"{USERS}/1", {"is_active": True}),
+    "read the service figures": ("GET", STATS, None),
+    "choose the default model": ("PUT", DEFAULT_MODEL, {"model_id": 1}),
+}
+CHANGES = {"demote": {"role": "user"}, "deactivate": {"is_active": False},
+           "reactivate": {"is_active": True}, "promote": {"role": "admin"}}
+
+
+@pytest.fixture
+def models() -> dict[str, int]:
+    """Ids of the models of the scenario, by name."""
+    return {}
+
+
+def _change(conversation, admin, name, change):
+    return conversation.call("PATCH", f"{USERS}/{conversation.person(name).id}",
+                             as_person=admin, json=CHANGES[change])
+
+
+@given(parsers.parse("{name} is an administrator"))
+def administrator(conversation, make_user, name):
+    conversation.people[name] = make_user(name.lower(), role="admin",
+                                          email=f"{name.lower()}@example.com")
+
+
+@given(parsers.parse("{first} and {second} have accounts"))
+def have_accounts(conversation, first, second):
+    conversation.person(first)
+    conversation.person(second)
+
+
+@given(parsers.parse('{owner} has shared a model "{model}" with everyone'))
+def shared_model(conversation, upload_model, models, owner, model):
+    models[model] = upload_model(conversation.session(owner).headers, model,
+                                 visibility="public")["id"]
+
+
+@given(parsers.re(rf'(?P<owner>\w+) has kept a model "(?P<model>[^"]+)" to {PRONOUN}self'))
+def private_model(conversation, upload_model, models, owner, model):
+    models[model] = upload_model(conversation.session(owner).headers, model,
+                                 visibility="private")["id"]
+
+
+@given(parsers.parse("{admin} has deactivated {name}'s account"))
+def has_deactivated(conversation, admin, name):
+    assert _change(conversation, admin, name, "deactivate").status_code == 200
+
+
+@when(parsers.parse("{admin} looks at the list of accounts"))
+def list_accounts(conversation, admin):
+    conversation.call("GET", USERS, as_person=admin)
+
+
+@when(parsers.re(r"(?P<admin>\w+) (?P<change>deactivates|reactivates) (?P<name>\w+)'s account"))
+def change_account(conversation, admin, change, name):
+    _change(conversation, admin, name, change.removesuffix("s"))
+
+
+@when(parsers.parse("{admin} makes {name} an administrator"))
+def promote(conversation, admin, name):
+    _change(conversation, admin, name, "promote")
+
+
+@when(parsers.re(rf"(?P<name>\w+) tries to (?P<change>demote|deactivate) {PRONOUN} own account"))
+def step_down(conversation, name, change):
+    _change(conversation, name, name, change)
+
+
+@when(parsers.re(rf"(?P<name>\w+) tries to (?P<action>{'|'.join(ACTIONS)})"))
+def try_admin_action(conversation, name, action):
+    method, path, body = ACTIONS[action]
+    conversation.call(method, path, as_person=name, json=body)
+
+
+@when(parsers.parse("{admin} reads the service figures"))
+def read_figures(conversation, admin):
+    conversation.call("GET", STATS, as_person=admin)
+
+
+@when(parsers.parse('{admin} makes "{model}" the default model'))
+def choose_default(conversation, models, admin, model):
+    conversation.call("PUT", DEFAULT_MODEL, as_person=admin, json={"model_id": models[model]})
+
+
+@then(parsers.parse("{admin} sees the accounts of {names} in that order"))
+def sees_accounts(conversation, admin, names):
+    response = conversation.last
+    assert response.status_code == 200, response.get_json()
+    expected = names.replace(" and ", ", ").split(", ")
+    listed = [item["username"] for item in response.get_json()["items"]]
+    assert listed == [conversation.person(name).username for name in expected]
+
+
+@then(parsers.parse("{name} can no longer use the service"))
+def cannot_use(conversation, name):
+    assert_refused(conversation.call("GET", PROFILE, as_person=name), 401, "account_inactive")
+
+
+@then(parsers.parse("{name} can use the service again"))
+def can_use_again(conversation, name):
+    response = conversation.call("GET", PROFILE, as_person=name)
+    assert response.status_code == 200, response.get_json()
+
+
+@then(parsers.parse("{name} can look after accounts"))
+def can_administer(conversation, name):
+    response = conversation.call("GET", USERS, as_person=name)
+    assert response.status_code == 200, response.get_json()
+
+
+@then(parsers.parse("{name} is told the service needs at least one active administrator"))
+def told_last_admin(conversation, name):
+    body = assert_refused(conversation.last, 409, "conflict")
+    assert "last active administrator" in body["detail"]
+
+
+@then(parsers.parse("{name} is still an active administrator"))
+def still_admin(conversation, name):
+    profile = conversation.call("GET", PROFILE, as_person=name).get_json()
+    assert (profile["role"], profile["is_active"]) == ("admin", True)
+
+
+@then(parsers.parse("{name} is no longer an administrator"))
+def no_longer_admin(conversation, name):
+    assert conversation.last.status_code == 200, conversation.last.get_json()
+    assert conversation.call("GET", PROFILE, as_person=name).get_json()["role"] == "user"
+    assert_refused(conversation.call("GET", USERS, as_person=name), 403, "forbidden")
+
+
+@then(parsers.parse("{name} is told only administrators may do this"))
+def told_admins_only(conversation, name):
+    assert_refused(conversation.last, 403, "forbidden")
+
+
+@then(parsers.parse("{admin} sees {count:d} prediction and {requests:d} request for a "
+                    "prediction"))
+def sees_figures(conversation, admin, count, requests):
+    stats = conversation.last.get_json()
+    assert conversation.last.status_code == 200, stats
+    assert stats["predictions"] == count
+    predict = [row for row in stats["endpoints"]
+               if (row["method"], row["endpoint"]) == ("POST", PREDICT)]
+    assert [row["count"] for row in predict] == [requests]
+
+
+@then(parsers.parse("{name} is told only a shared model can be the default"))
+def told_not_public(conversation, name):
+    assert_refused(conversation.last, 422, "model_not_public")
+
+
+@then(parsers.parse('{name}\'s next prediction comes from "{model}"'))
+def next_prediction_from(conversation, name, model):
+    response = conversation.call("POST", PREDICT, as_person=name, json={"features": patient()})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["model_name"] == model
