@@ -125,6 +125,23 @@ class ModelNotPublic(ApiError):
     detail = "Only a public model can be the default model: every user must be able to use it."
 
 
+class UntrustedModel(ApiError):
+    status, code = 422, "untrusted_model"
+    detail = "The model file contains types that are not on the allow-list."
+
+
+class ModelLoadError(ApiError):
+    status, code = 422, "model_load_error"
+    detail = "The file could not be loaded as a scikit-learn estimator with predict()."
+
+
+class PickleRefused(ApiError):
+    status, code = 422, "pickle_refused"
+    detail = ("The file is a pickle (or joblib) archive. Loading one runs whatever code it "
+              "contains, so this server refuses them. Export the model with skops instead "
+              "(skops.io.dump(model, 'model.skops')) and upload that file; an operator who "
+              "trusts every uploader can allow pickles with MLAPI_ALLOW_PICKLE=true.")
+
 class ModelUnavailable(ApiError):
     status, code = 503, "model_unavailable"
     detail = "The model's artifact is missing or damaged; an operator has been told."
@@ -212,20 +229,3 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(OperationalError, render_database_down)
     app.register_error_handler(Exception, render_unexpected)
 
-
-class UntrustedModel(ApiError):
-    status, code = 422, "untrusted_model"
-    detail = "The model file contains types that are not on the allow-list."
-
-
-class ModelLoadError(ApiError):
-    status, code = 422, "model_load_error"
-    detail = "The file could not be loaded as a scikit-learn estimator with predict()."
-
-
-class PickleRefused(ApiError):
-    status, code = 422, "pickle_refused"
-    detail = ("The file is a pickle (or joblib) archive. Loading one runs whatever code it "
-              "contains, so this server refuses them. Export the model with skops instead "
-              "(skops.io.dump(model, 'model.skops')) and upload that file; an operator who "
-              "trusts every uploader can allow pickles with MLAPI_ALLOW_PICKLE=true.")
