@@ -6,16 +6,17 @@ from http import HTTPStatus
 
 import marshmallow as ma
 from apispec import BasePlugin
-from flask_jwt_extended import verify_jwt_in_request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
+from .auth.credentials import API_KEY_HEADER, authenticate
 from .errors import PROBLEM_MIMETYPE, TITLES, render_http_exception
 from .http import accepts_upload
 
 BEARER_AUTH = {"bearerAuth": []}
+API_KEY_AUTH = {"apiKeyAuth": []}
 
 
 class ProblemSchema(ma.Schema):
@@ -70,6 +71,10 @@ class ProblemApi(Api):
         super()._init_spec(**kwargs)
         self.spec.components.security_scheme(
             "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+        self.spec.components.security_scheme(
+            "apiKeyAuth", {"type": "apiKey", "in": "header", "name": API_KEY_HEADER,
+                           "description": "A key from POST /api/v1/auth/api-keys. Acts as "
+                           "its owner, except for sessions and keys (403)."})
 
     def handle_http_exception(self, error):
         return render_http_exception(error)
@@ -119,15 +124,21 @@ class ApiBlueprint(Blueprint):
 
         return decorator
 
-    def authenticated(self, func=None, *, refresh: bool = False):
-        """Require a valid, unrevoked token of an active user; document it."""
+    def authenticated(self, func=None, *, refresh: bool = False, session_only: bool = False):
+        """Require a valid credential of an active user (``mlapi.auth.credentials``) and
+        document it: a bearer token, or an API key unless ``refresh`` or ``session_only``
+        (then a key gets 403)."""
 
         def decorator(view):
             @wraps(view)
             def guarded(*args, **kwargs):
-                verify_jwt_in_request(refresh=refresh)
+                authenticate(refresh=refresh, session_only=session_only)
                 return view(*args, **kwargs)
 
-            return Blueprint.doc(security=[BEARER_AUTH])(self.problems(401)(guarded))
+            schemes = [BEARER_AUTH, API_KEY_AUTH]
+            statuses = [401]
+            if refresh or session_only:
+                schemes, statuses = [BEARER_AUTH], [401, 403]
+            return Blueprint.doc(security=schemes)(self.problems(*statuses)(guarded))
 
         return decorator(func) if func is not None else decorator

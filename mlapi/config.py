@@ -33,6 +33,10 @@ def _seconds(value: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def _csv(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 # (environment variable, config key, parser)
 ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_SECRET_KEY", "SECRET_KEY", str),
@@ -47,6 +51,17 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_PREDICTION_CACHE_SIZE", "PREDICTION_CACHE_SIZE", int),
     ("MLAPI_MODEL_CACHE_SIZE", "MODEL_CACHE_SIZE", int),
     ("MLAPI_LOG_LEVEL", "LOG_LEVEL", str),
+    ("MLAPI_REDIS_URL", "REDIS_URL", str),
+    ("MLAPI_RATELIMIT_ENABLED", "RATELIMIT_ENABLED", _bool),
+    ("MLAPI_RATELIMIT_LOGIN", "RATELIMIT_LOGIN", str),
+    ("MLAPI_RATELIMIT_LOGIN_FAILURES", "RATELIMIT_LOGIN_FAILURES", str),
+    ("MLAPI_RATELIMIT_PREDICT", "RATELIMIT_PREDICT", str),
+    ("MLAPI_RATELIMIT_DEFAULT", "RATELIMIT_DEFAULT", str),
+    ("MLAPI_TRUSTED_PROXIES", "TRUSTED_PROXIES", int),
+    ("MLAPI_CORS_ORIGINS", "CORS_ORIGINS", _csv),
+    ("MLAPI_WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_PRIVATE", _bool),
+    ("MLAPI_WEBHOOK_WORKER", "WEBHOOK_WORKER", _bool),
+    ("MLAPI_LOG_FORMAT", "LOG_FORMAT", str),
 ]
 
 
@@ -63,6 +78,25 @@ class BaseConfig:
     PREDICTION_CACHE_SIZE = 10_000
     MODEL_CACHE_SIZE = 8
     LOG_LEVEL = "INFO"
+    LOG_FORMAT = "json"  # one JSON line per request; "text" for a human at a terminal
+    REDIS_URL: str | None = None  # None: limits and caches live in each process
+
+    # Rate limits (limits' notation); the login budgets are per client address and per
+    # username, the second counting failed sign-ins only (nobody can lock a user out).
+    RATELIMIT_ENABLED = True
+    RATELIMIT_LOGIN = "10/minute"
+    RATELIMIT_LOGIN_FAILURES = "10/minute"
+    RATELIMIT_PREDICT = "600/minute"
+    RATELIMIT_DEFAULT = "120/minute"
+    TRUSTED_PROXIES = 0  # how many X-Forwarded-For entries (from the right) to believe
+
+    CORS_ORIGINS: list[str] = []  # browsers of no other origin may call the API
+
+    WEBHOOK_ALLOW_PRIVATE = False  # deliveries to loopback/private/metadata addresses
+    WEBHOOK_WORKER = True  # a thread per process sends queued deliveries
+    WEBHOOK_TIMEOUT_SECONDS = 5.0
+    WEBHOOK_ATTEMPTS = 3
+    WEBHOOK_BACKOFF_SECONDS = 1.0  # first retry after this, doubling each time
     # argon2id cost: OWASP's recommended minimum (19 MiB, 2 passes).
     PASSWORD_HASH = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
 
@@ -104,6 +138,8 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "mlapi-testing-secret-key-32-bytes-at-least!"  # noqa: S105
     # Cheap hashing keeps the suite fast; production cost is asserted in unit tests.
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+    WEBHOOK_WORKER = False  # tests deliver explicitly, with a fake clock
+    LOG_FORMAT = "text"
 
 
 class ProductionConfig(BaseConfig):

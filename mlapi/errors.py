@@ -79,6 +79,10 @@ class TokenInvalid(Unauthorized):
     code, detail = "token_invalid", "The token is malformed, tampered with or of the wrong type."
 
 
+class ApiKeyInvalid(Unauthorized):
+    code, detail = "api_key_invalid", "The API key is unknown, deleted or expired."
+
+
 class AccountInactive(Unauthorized):
     code, detail = "account_inactive", "This account has been deactivated."
 

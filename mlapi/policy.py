@@ -44,6 +44,7 @@ RULES: dict[tuple[str, str], Callable] = {
     ("model", "delete"): _owner_or_admin,
     ("model", "metrics"): _owner_or_admin,
     ("admin", "access"): _admin,
+    ("api_key", "delete"): _owner_or_admin,
 }
 
 

@@ -4,9 +4,9 @@ from functools import wraps
 
 from flask import current_app
 from flask.views import MethodView
-from flask_jwt_extended import current_user
 
 from ..api import ApiBlueprint
+from ..auth.credentials import current_caller
 from ..auth.schemas import UserSchema
 from ..database import MAX_ID
 from ..pagination import PageQuery, page_of
@@ -25,7 +25,7 @@ def admins_only(view):
 
     @wraps(view)
     def guarded(*args, **kwargs):
-        authorize(current_user, "access", ADMINISTRATION, "Only administrators may do this.")
+        authorize(current_caller, "access", ADMINISTRATION, "Only administrators may do this.")
         return view(*args, **kwargs)
 
     return blp.authenticated(blp.problems(403)(guarded))

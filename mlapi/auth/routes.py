@@ -1,11 +1,23 @@
 """Accounts: register, sign in, refresh, sign out, and the caller's own profile."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user, get_jwt
+from flask_jwt_extended import get_jwt
 
 from ..api import ApiBlueprint
-from . import service
-from .schemas import AccessTokenSchema, LoginRequest, RegisterRequest, TokenPairSchema, UserSchema
+from ..database import MAX_ID
+from ..pagination import PageQuery, page_of
+from . import api_keys, service
+from .credentials import current_caller
+from .schemas import (
+    AccessTokenSchema,
+    ApiKeyRequest,
+    ApiKeySchema,
+    LoginRequest,
+    NewApiKeySchema,
+    RegisterRequest,
+    TokenPairSchema,
+    UserSchema,
+)
 
 blp = ApiBlueprint("accounts", __name__, url_prefix="/api/v1",
                    description="Register, sign in, refresh and end sessions; read your profile.")
@@ -38,16 +50,16 @@ class Refresh(MethodView):
     @blp.response(200, AccessTokenSchema)
     def post(self):
         """Get a new access token with the refresh token of a sign-in"""
-        return service.refresh(current_user, get_jwt()["jti"])
+        return service.refresh(current_caller, get_jwt()["jti"])
 
 
 @blp.route("/auth/logout")
 class Logout(MethodView):
-    @blp.authenticated
+    @blp.authenticated(session_only=True)
     @blp.response(204)
     def post(self):
         """End this sign-in: its access and refresh tokens stop working everywhere"""
-        service.sign_out(current_user, get_jwt()["jti"])
+        service.sign_out(current_caller, get_jwt()["jti"])
 
 
 @blp.route("/users/me")
@@ -56,4 +68,33 @@ class Me(MethodView):
     @blp.response(200, UserSchema)
     def get(self):
         """Your own profile"""
-        return current_user
+        return current_caller
+
+
+@blp.route("/auth/api-keys")
+class ApiKeys(MethodView):
+    @blp.authenticated(session_only=True)
+    @blp.arguments(ApiKeyRequest)
+    @blp.response(201, NewApiKeySchema)
+    def post(self, body):
+        """Create an API key; its secret is shown in this response only"""
+        key, raw = api_keys.create_key(current_caller, **body)
+        key.key = raw  # serialised once, never stored
+        return key, 201
+
+    @blp.authenticated(session_only=True)
+    @blp.arguments(PageQuery, location="query")
+    @blp.response(200, page_of(ApiKeySchema))
+    def get(self, query):
+        """Your API keys, newest first, without their secrets"""
+        return api_keys.list_keys(current_caller, **query)
+
+
+@blp.route(f"/auth/api-keys/<int(min=1, max={MAX_ID}):key_id>")
+class ApiKeyItem(MethodView):
+    @blp.authenticated(session_only=True)
+    @blp.response(204)
+    @blp.problems(404)
+    def delete(self, key_id):
+        """Delete an API key (yours; an admin may delete any): it stops working at once"""
+        api_keys.delete_key(current_caller, key_id)

@@ -76,7 +76,8 @@ def _unknown_user(_header, _payload):
 @jwt.unauthorized_loader
 def _missing(_reason):
     return problem(401, Unauthorized.code,
-                   "Credentials are required: send 'Authorization: Bearer <access token>'.")
+                   "Credentials are required: send 'Authorization: Bearer <access token>' "
+                   "or 'X-API-Key: <key>'.")
 
 
 @jwt.revoked_token_loader

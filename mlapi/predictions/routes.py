@@ -2,9 +2,9 @@
 prediction history."""
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user
 
 from ..api import ApiBlueprint
+from ..auth.credentials import current_caller
 from ..database import MAX_ID
 from ..pagination import page_of
 from ..registry.service import default_model, get_model
@@ -40,7 +40,7 @@ class Predict(MethodView):
     @blp.response(200, PredictionResult)
     def post(self, body):
         """Predict one sample with the default model"""
-        return service.predict(current_user, default_model(), body["features"])
+        return service.predict(current_caller, default_model(), body["features"])
 
 
 @blp.route("/batch-predict")
@@ -50,7 +50,7 @@ class BatchPredict(MethodView):
     @blp.response(200, BatchResult)
     def post(self, body):
         """Predict 1 to 100 samples with the default model"""
-        return service.predict_batch(current_user, default_model(), body["samples"])
+        return service.predict_batch(current_caller, default_model(), body["samples"])
 
 
 @blp.route(f"{MODEL}/predict")
@@ -61,8 +61,8 @@ class ModelPredict(MethodView):
     @blp.problems(403, 404)
     def post(self, body, model_id):
         """Predict one sample with a model you may see"""
-        record = get_model(current_user, model_id, "predict")
-        return service.predict(current_user, record, body["features"])
+        record = get_model(current_caller, model_id, "predict")
+        return service.predict(current_caller, record, body["features"])
 
 
 @blp.route(f"{MODEL}/batch-predict")
@@ -73,8 +73,8 @@ class ModelBatchPredict(MethodView):
     @blp.problems(403, 404)
     def post(self, body, model_id):
         """Predict 1 to 100 samples with a model you may see"""
-        record = get_model(current_user, model_id, "predict")
-        return service.predict_batch(current_user, record, body["samples"])
+        record = get_model(current_caller, model_id, "predict")
+        return service.predict_batch(current_caller, record, body["samples"])
 
 
 @blp.route(f"{MODEL}/metrics")
@@ -84,7 +84,7 @@ class ModelMetrics(MethodView):
     @blp.problems(403, 404)
     def get(self, model_id):
         """How a model is doing: volume, latency, error against feedback"""
-        return model_metrics(get_model(current_user, model_id, "metrics"))
+        return model_metrics(get_model(current_caller, model_id, "metrics"))
 
 
 @blp.route("/predictions")
@@ -94,7 +94,7 @@ class History(MethodView):
     @blp.response(200, page_of(PredictionRecord))
     def get(self, query):
         """Your predictions, newest first"""
-        return service.history(current_user, **query)
+        return service.history(current_caller, **query)
 
 
 @blp.route(PREDICTION)
@@ -104,7 +104,7 @@ class PredictionItem(MethodView):
     @blp.problems(403, 404)
     def get(self, prediction_id):
         """One of your predictions, with your feedback on it"""
-        return service.get_prediction(current_user, prediction_id)
+        return service.get_prediction(current_caller, prediction_id)
 
 
 @blp.route(f"{PREDICTION}/feedback")
@@ -117,5 +117,5 @@ class PredictionFeedback(MethodView):
     @blp.problems(403, 404)
     def post(self, body, prediction_id):
         """Tell how a prediction of yours turned out (only its owner can)"""
-        given, created = feedback.give_feedback(current_user, prediction_id, **body)
+        given, created = feedback.give_feedback(current_caller, prediction_id, **body)
         return given, 201 if created else 200

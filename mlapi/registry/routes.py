@@ -2,9 +2,9 @@
 
 from flask import current_app, url_for
 from flask.views import MethodView
-from flask_jwt_extended import current_user
 
 from ..api import ApiBlueprint
+from ..auth.credentials import current_caller
 from ..database import MAX_ID
 from ..pagination import page_of
 from . import service
@@ -24,7 +24,7 @@ class Models(MethodView):
     def post(self, form):
         """Upload a model (the next version when you already have one of that name)"""
         data = read_file(form.pop("file").stream, current_app.config["MAX_MODEL_BYTES"])
-        record = upload_model(current_user, data=data, **form)
+        record = upload_model(current_caller, data=data, **form)
         return record, 201, {"Location": url_for("models.ModelItem", model_id=record.id)}
 
     @blp.authenticated
@@ -32,7 +32,7 @@ class Models(MethodView):
     @blp.response(200, page_of(ModelRecord))
     def get(self, query):
         """Models you may use: yours, public ones and the default, newest first"""
-        return service.list_models(current_user, **query)
+        return service.list_models(current_caller, **query)
 
 
 @blp.route(f"/models/<int(min=1, max={MAX_ID}):model_id>")
@@ -42,7 +42,7 @@ class ModelItem(MethodView):
     @blp.problems(403, 404)
     def get(self, model_id):
         """One model"""
-        return service.get_model(current_user, model_id, "view")
+        return service.get_model(current_caller, model_id, "view")
 
     @blp.authenticated
     @blp.arguments(ModelChanges)
@@ -50,11 +50,11 @@ class ModelItem(MethodView):
     @blp.problems(403, 404, 409)
     def patch(self, changes, model_id):
         """Change a model's description or visibility (owner or admin)"""
-        return service.update_model(current_user, model_id, changes)
+        return service.update_model(current_caller, model_id, changes)
 
     @blp.authenticated
     @blp.response(204)
     @blp.problems(403, 404, 409)
     def delete(self, model_id):
         """Delete a model (owner or admin); its predictions stay in history"""
-        service.delete_model(current_user, model_id)
+        service.delete_model(current_caller, model_id)

@@ -44,11 +44,13 @@ def test_docs_sends_an_authorised_request_with_a_pasted_token(visit, client, mak
 
     page.get_by_role("button", name="Authorize").click()
     dialog = page.locator(".modal-ux")
-    expect(dialog.get_by_text("bearerAuth")).to_be_visible()
-    dialog.get_by_label("auth-bearer-value").fill(token)
-    dialog.get_by_role("button", name="Authorize", exact=True).click()
-    expect(dialog.get_by_role("button", name="Logout")).to_be_visible()
-    dialog.get_by_role("button", name="Close", exact=True).click()
+    bearer = dialog.locator(".auth-container").filter(has_text="bearerAuth")
+    expect(bearer).to_be_visible()
+    expect(dialog.locator(".auth-container").filter(has_text="apiKeyAuth")).to_be_visible()
+    bearer.get_by_label("auth-bearer-value").fill(token)
+    bearer.get_by_role("button", name="Authorize", exact=True).click()
+    expect(bearer.get_by_role("button", name="Logout")).to_be_visible()
+    bearer.get_by_role("button", name="Close", exact=True).click()
     expect(dialog).to_be_hidden()
 
     operation = page.locator(".opblock-get", has=page.locator(

@@ -63,12 +63,28 @@ def test_every_tag_has_a_description(document):
     assert all(tags[name] for name in used)
 
 
-def test_api_operations_require_a_bearer_token_except_sign_up_and_sign_in(document):
-    assert "bearerAuth" in document["components"]["securitySchemes"]
+SESSION_ONLY_OPERATIONS = {
+    ("post", "/api/v1/auth/refresh"),
+    ("post", "/api/v1/auth/logout"),
+    ("post", "/api/v1/auth/api-keys"),
+    ("get", "/api/v1/auth/api-keys"),
+    ("delete", "/api/v1/auth/api-keys/{key_id}"),
+}
+
+
+def test_api_operations_take_a_token_or_a_key_except_sign_up_and_sign_in(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["apiKeyAuth"] == {**schemes["apiKeyAuth"], "type": "apiKey",
+                                     "in": "header", "name": "X-API-Key"}
     for method, path, operation in _operations(document):
         if not path.startswith("/api/") or (method, path) in PUBLIC_OPERATIONS:
             continue
-        assert operation.get("security") == [{"bearerAuth": []}], (method, path)
+        if (method, path) in SESSION_ONLY_OPERATIONS:
+            assert operation.get("security") == [{"bearerAuth": []}], (method, path)
+            assert "403" in operation["responses"], (method, path)
+        else:
+            assert operation.get("security") == [{"bearerAuth": []}, {"apiKeyAuth": []}], \
+                (method, path)
         assert "401" in operation["responses"], (method, path)
 
 

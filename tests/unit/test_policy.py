@@ -22,6 +22,7 @@ def model(visibility: str) -> SimpleNamespace:
 
 
 PREDICTION = SimpleNamespace(policy_kind="prediction", owner_id=OWNER.id)
+API_KEY = SimpleNamespace(policy_kind="api_key", owner_id=OWNER.id)
 
 TABLE = [
     # actor, action, resource, allowed
@@ -48,6 +49,9 @@ TABLE = [
     ("admin", "feedback", PREDICTION, False),  # feedback is the owner's alone
     ("admin", "access", ADMINISTRATION, True),
     ("owner", "access", ADMINISTRATION, False),
+    ("owner", "delete", API_KEY, True),
+    ("other", "delete", API_KEY, False),
+    ("admin", "delete", API_KEY, True),  # admins may revoke any key
 ]
 
 

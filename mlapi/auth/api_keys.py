@@ -1,0 +1,92 @@
+"""API keys: long-lived credentials for scripts and services (SPEC §3, §4).
+
+A key reads ``mlapi_<prefix>_<secret>``. The prefix (12 hex digits) is public: it finds the
+row and tells keys apart in listings. The whole key is shown once, at creation; only its
+SHA-256 digest is stored, compared in constant time.
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import AccountInactive, ApiKeyInvalid, NotFound
+from ..extensions import db
+from ..pagination import Page, paginate
+from ..policy import may
+from ..timeutil import utcnow
+from .models import ApiKey, User
+
+KEY_SCHEME = "mlapi"
+PREFIX_HEX_DIGITS = 12
+SECRET_BYTES = 32
+# Recording every use would write a row per request; once a minute is as useful.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+CREATE_ATTEMPTS = 3  # a prefix collision (2^-48 per pair) only costs a retry
+
+
+def digest(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def _new_key() -> tuple[str, str]:
+    prefix = f"{KEY_SCHEME}_{secrets.token_hex(PREFIX_HEX_DIGITS // 2)}"
+    return prefix, f"{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
+
+
+def create_key(owner: User, name: str, expires_in_days: int | None = None) -> tuple[ApiKey, str]:
+    """A new key of ``owner``'s and its secret, which is not kept anywhere."""
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        prefix, raw = _new_key()
+        key = ApiKey(owner_id=owner.id, name=name, prefix=prefix, secret_hash=digest(raw),
+                     expires_at=expires_at)
+        db.session.add(key)
+        try:
+            db.session.commit()
+            return key, raw
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == CREATE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def list_keys(owner: User, *, page: int, per_page: int) -> Page:
+    stmt = (select(ApiKey).where(ApiKey.owner_id == owner.id)
+            .order_by(ApiKey.created_at.desc(), ApiKey.id.desc()))
+    return paginate(stmt, page, per_page)
+
+
+def delete_key(actor: User, key_id: int) -> None:
+    """Delete a key at once. Another user's key is "not found" unless the actor is an
+    admin: its existence is not revealed."""
+    key = db.session.get(ApiKey, key_id)
+    if key is None or not may(actor, "delete", key):
+        raise NotFound("There is no API key with that id among yours.")
+    db.session.delete(key)
+    db.session.commit()
+
+
+def verify_key(raw_key: str) -> ApiKey:
+    """The live key ``raw_key`` is, with its owner loaded; 401 otherwise."""
+    scheme, _, rest = raw_key.partition("_")
+    prefix_digits, _, secret = rest.partition("_")
+    if scheme != KEY_SCHEME or len(prefix_digits) != PREFIX_HEX_DIGITS or not secret:
+        raise ApiKeyInvalid("The API key is malformed: it should read mlapi_<prefix>_<secret>.")
+    key = db.session.execute(select(ApiKey).where(
+        ApiKey.prefix == f"{scheme}_{prefix_digits}")).scalar_one_or_none()
+    if key is None or not hmac.compare_digest(key.secret_hash, digest(raw_key)):
+        raise ApiKeyInvalid()
+    now = utcnow()
+    if key.expires_at is not None and key.expires_at <= now:
+        raise ApiKeyInvalid("The API key has expired; create a new one.")
+    if not key.owner.is_active:
+        raise AccountInactive()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        key.last_used_at = now
+        db.session.commit()
+    return key

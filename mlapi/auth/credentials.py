@@ -1,0 +1,47 @@
+"""Who is calling: a bearer token or an API key, never both (SPEC §3).
+
+``authenticate`` runs before every protected view and leaves the caller in ``g``; views
+read it as ``current_caller``. Rate limits key on ``credential_key()``: the API key when
+one was used (each key has its own budget), else the user.
+"""
+
+from flask import g, request
+from flask_jwt_extended import get_current_user, verify_jwt_in_request
+from werkzeug.local import LocalProxy
+
+from ..errors import Forbidden, TokenInvalid
+from .api_keys import verify_key
+from .models import User
+
+API_KEY_HEADER = "X-API-Key"
+
+current_caller: User = LocalProxy(lambda: g.caller)  # type: ignore[assignment]
+
+
+def authenticate(*, refresh: bool = False, session_only: bool = False) -> User:
+    """Check the request's credential and remember its holder.
+
+    ``refresh`` demands a refresh token; ``session_only`` refuses API keys (403): account
+    management (logout, refresh, the keys themselves) needs a signed-in session, so a
+    leaked key cannot mint more keys or outlive its own deletion.
+    """
+    if API_KEY_HEADER in request.headers:
+        if "Authorization" in request.headers:
+            raise TokenInvalid("Send one credential, a bearer token or an API key, not both.")
+        key = verify_key(request.headers[API_KEY_HEADER])
+        if refresh or session_only:
+            raise Forbidden("API keys cannot manage sessions or keys: sign in and send "
+                            "'Authorization: Bearer <access token>' instead.")
+        g.caller, g.api_key_id = key.owner, key.id
+    else:
+        verify_jwt_in_request(refresh=refresh)
+        g.caller, g.api_key_id = get_current_user(), None
+    return g.caller
+
+
+def credential_key() -> str | None:
+    """``key:<id>`` or ``user:<id>`` for an authenticated request, else None."""
+    if g.get("api_key_id") is not None:
+        return f"key:{g.api_key_id}"
+    caller = g.get("caller")
+    return f"user:{caller.id}" if caller is not None else None
