@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.steps.admin_steps",
     "tests.steps.model_prediction_steps",
     "tests.steps.feedback_steps",
+    "tests.steps.api_key_steps",
 ]
 
 

@@ -51,13 +51,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin.routes import blp as admin
     from .auth.routes import blp as accounts
+    from .keys.routes import blp as keys
     from .ops.docs import blp as docs_assets
     from .ops.routes import blp as operations
     from .predictions.routes import blp as predictions
     from .registry.routes import blp as models
 
     api = ProblemApi(app)
-    for blueprint in (accounts, models, predictions, admin, operations):
+    for blueprint in (accounts, keys, models, predictions, admin, operations):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets)  # files of /docs, not API operations
     app.extensions["mlapi.api"] = api

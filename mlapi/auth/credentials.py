@@ -10,7 +10,7 @@ from flask_jwt_extended import get_current_user, verify_jwt_in_request
 from werkzeug.local import LocalProxy
 
 from ..errors import Forbidden, TokenInvalid
-from .api_keys import verify_key
+from ..keys.service import verify_key
 from .models import User
 
 API_KEY_HEADER = "X-API-Key"

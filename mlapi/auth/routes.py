@@ -4,20 +4,9 @@ from flask.views import MethodView
 from flask_jwt_extended import get_jwt
 
 from ..api import ApiBlueprint
-from ..database import MAX_ID
-from ..pagination import PageQuery, page_of
-from . import api_keys, service
+from . import service
 from .credentials import current_caller
-from .schemas import (
-    AccessTokenSchema,
-    ApiKeyRequest,
-    ApiKeySchema,
-    LoginRequest,
-    NewApiKeySchema,
-    RegisterRequest,
-    TokenPairSchema,
-    UserSchema,
-)
+from .schemas import AccessTokenSchema, LoginRequest, RegisterRequest, TokenPairSchema, UserSchema
 
 blp = ApiBlueprint("accounts", __name__, url_prefix="/api/v1",
                    description="Register, sign in, refresh and end sessions; read your profile.")
@@ -70,31 +59,3 @@ class Me(MethodView):
         """Your own profile"""
         return current_caller
 
-
-@blp.route("/auth/api-keys")
-class ApiKeys(MethodView):
-    @blp.authenticated(session_only=True)
-    @blp.arguments(ApiKeyRequest)
-    @blp.response(201, NewApiKeySchema)
-    def post(self, body):
-        """Create an API key; its secret is shown in this response only"""
-        key, raw = api_keys.create_key(current_caller, **body)
-        key.key = raw  # serialised once, never stored
-        return key, 201
-
-    @blp.authenticated(session_only=True)
-    @blp.arguments(PageQuery, location="query")
-    @blp.response(200, page_of(ApiKeySchema))
-    def get(self, query):
-        """Your API keys, newest first, without their secrets"""
-        return api_keys.list_keys(current_caller, **query)
-
-
-@blp.route(f"/auth/api-keys/<int(min=1, max={MAX_ID}):key_id>")
-class ApiKeyItem(MethodView):
-    @blp.authenticated(session_only=True)
-    @blp.response(204)
-    @blp.problems(404)
-    def delete(self, key_id):
-        """Delete an API key (yours; an admin may delete any): it stops working at once"""
-        api_keys.delete_key(current_caller, key_id)

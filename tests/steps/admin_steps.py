@@ -53,7 +53,7 @@ def shared_model(conversation, upload_model, models, owner, model):
                                  visibility="public")["id"]
 
 
-@given(parsers.re(rf'(?P<owner>\w+) has kept a model "(?P<model>[^"]+)" to {PRONOUN}self'))
+@given(parsers.re(r'(?P<owner>\w+) has kept a model "(?P<model>[^"]+)" to (?:her|him|them)self'))
 def private_model(conversation, upload_model, models, owner, model):
     models[model] = upload_model(conversation.session(owner).headers, model,
                                  visibility="private")["id"]

@@ -13,12 +13,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..auth.models import User
 from ..errors import AccountInactive, ApiKeyInvalid, NotFound
 from ..extensions import db
 from ..pagination import Page, paginate
 from ..policy import may
 from ..timeutil import utcnow
-from .models import ApiKey, User
+from .models import ApiKey
 
 KEY_SCHEME = "mlapi"
 PREFIX_HEX_DIGITS = 12
