@@ -15,6 +15,8 @@ pytest_plugins = [
     "tests.steps.model_prediction_steps",
     "tests.steps.feedback_steps",
     "tests.steps.api_key_steps",
+    "tests.steps.rate_limit_steps",
+    "tests.steps.webhook_steps",
 ]
 
 

@@ -14,6 +14,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from .auth.credentials import API_KEY_HEADER, authenticate
 from .errors import PROBLEM_MIMETYPE, TITLES, render_http_exception
 from .http import accepts_upload
+from .limits import check_caller_budget
 
 BEARER_AUTH = {"bearerAuth": []}
 API_KEY_AUTH = {"apiKeyAuth": []}
@@ -37,8 +38,8 @@ class CommonProblemsPlugin(BasePlugin):
     """Documents the errors any operation can meet, so no view has to repeat them.
 
     Every operation may fail with 500; everything under ``/api/`` touches the database
-    (503); every request with a body passes the body checks of ``mlapi.http``
-    (400 malformed JSON, 413 too large, 415 not JSON).
+    (503) and is rate limited (429, ``mlapi.limits``); every request with a body passes
+    the body checks of ``mlapi.http`` (400 malformed JSON, 413 too large, 415 not JSON).
     """
 
     BODY_STATUSES = (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -48,7 +49,7 @@ class CommonProblemsPlugin(BasePlugin):
         for method, operation in (operations or {}).items():
             statuses = [HTTPStatus.INTERNAL_SERVER_ERROR]
             if path and path.startswith("/api/"):
-                statuses.append(HTTPStatus.SERVICE_UNAVAILABLE)
+                statuses.extend((HTTPStatus.SERVICE_UNAVAILABLE, HTTPStatus.TOO_MANY_REQUESTS))
             if method in {"post", "put", "patch"}:
                 statuses.extend(self.BODY_STATUSES)
             responses = operation.setdefault("responses", {})
@@ -127,12 +128,15 @@ class ApiBlueprint(Blueprint):
     def authenticated(self, func=None, *, refresh: bool = False, session_only: bool = False):
         """Require a valid credential of an active user (``mlapi.auth.credentials``) and
         document it: a bearer token, or an API key unless ``refresh`` or ``session_only``
-        (then a key gets 403)."""
+        (then a key gets 403). Then spend one request of that credential's rate-limit
+        budget (``mlapi.limits``): after authentication, so a request that fails it (401)
+        spends nobody's budget."""
 
         def decorator(view):
             @wraps(view)
             def guarded(*args, **kwargs):
                 authenticate(refresh=refresh, session_only=session_only)
+                check_caller_budget()
                 return view(*args, **kwargs)
 
             schemes = [BEARER_AUTH, API_KEY_AUTH]

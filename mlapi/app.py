@@ -1,6 +1,5 @@
 """The application factory."""
 
-import logging
 import os
 from pathlib import Path
 
@@ -13,10 +12,14 @@ from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
 from .bootstrap import MIGRATIONS_DIR, bootstrap
 from .cli import register_commands
 from .config import load_config, resolve_paths
+from .cors import init_cors
 from .errors import register_error_handlers
 from .extensions import db, jwt, migrate
 from .http import register_request_hooks
+from .limits import init_limits
+from .ops.observability import init_observability
 from .runtime import init_runtime
+from .webhooks.worker import init_worker as init_webhook_worker
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -28,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     resolve_paths(settings, app.instance_path)
     app.config.update(settings)
     app.json.sort_keys = False
-    logging.getLogger("mlapi").setLevel(app.config["LOG_LEVEL"])
+    init_observability(app)  # first: its hooks time and log every request
 
     register_extensions(app)
     register_blueprints(app)
@@ -46,6 +49,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     jwt.init_app(app)
     init_runtime(app)
+    init_limits(app)
+    init_cors(app)
+    init_webhook_worker(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -56,9 +62,10 @@ def register_blueprints(app: Flask) -> None:
     from .ops.routes import blp as operations
     from .predictions.routes import blp as predictions
     from .registry.routes import blp as models
+    from .webhooks.routes import blp as webhooks
 
     api = ProblemApi(app)
-    for blueprint in (accounts, keys, models, predictions, admin, operations):
+    for blueprint in (accounts, keys, models, predictions, admin, operations, webhooks):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets)  # files of /docs, not API operations
     app.extensions["mlapi.api"] = api

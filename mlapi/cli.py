@@ -10,6 +10,7 @@ from .auth.models import ROLE_ADMIN
 from .auth.schemas import RegisterRequest
 from .errors import Conflict
 from .ops.contract import contract_cli
+from .webhooks.cli import webhooks_cli
 
 
 @click.command("create-admin")
@@ -35,3 +36,4 @@ def create_admin(username: str, email: str, password: str) -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(contract_cli)
+    app.cli.add_command(webhooks_cli)

@@ -5,6 +5,7 @@ The profile comes from ``MLAPI_ENV`` (``development`` by default, ``testing``,
 set variables per app.
 """
 
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -61,6 +62,8 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_CORS_ORIGINS", "CORS_ORIGINS", _csv),
     ("MLAPI_WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_PRIVATE", _bool),
     ("MLAPI_WEBHOOK_WORKER", "WEBHOOK_WORKER", _bool),
+    ("MLAPI_WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_TIMEOUT_SECONDS", float),
+    ("MLAPI_RATELIMIT_KEY_PREFIX", "RATELIMIT_KEY_PREFIX", str),
     ("MLAPI_LOG_FORMAT", "LOG_FORMAT", str),
 ]
 
@@ -70,6 +73,9 @@ class BaseConfig:
     SECRET_KEY = DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite in the instance folder
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Statement parameters (an email address, a key's digest) never reach a log line or an
+    # exception message, whatever log level an operator turns on.
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
     MODEL_STORE: str | None = None  # None: <instance>/models
     AUTO_MIGRATE = False
     MAX_CONTENT_LENGTH = 1024 * 1024  # JSON bodies; model uploads raise it per request
@@ -88,6 +94,7 @@ class BaseConfig:
     RATELIMIT_LOGIN_FAILURES = "10/minute"
     RATELIMIT_PREDICT = "600/minute"
     RATELIMIT_DEFAULT = "120/minute"
+    RATELIMIT_KEY_PREFIX = "mlapi"  # deployments sharing one Redis need different ones
     TRUSTED_PROXIES = 0  # how many X-Forwarded-For entries (from the right) to believe
 
     CORS_ORIGINS: list[str] = []  # browsers of no other origin may call the API
@@ -140,6 +147,10 @@ class TestingConfig(BaseConfig):
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
     WEBHOOK_WORKER = False  # tests deliver explicitly, with a fake clock
     LOG_FORMAT = "text"
+    # Every test client signs in from 127.0.0.1, some tests dozens of times (the fuzz tests
+    # sign in afresh for each logout case); the other budgets keep their defaults, and the
+    # rate-limit tests set tiny ones of their own.
+    RATELIMIT_LOGIN = "1000/minute"
 
 
 class ProductionConfig(BaseConfig):
@@ -180,6 +191,15 @@ def _check(settings: dict) -> None:
     if len(secret.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"MLAPI_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
     settings["JWT_SECRET_KEY"] = secret
+    level = settings["LOG_LEVEL"]
+    if isinstance(level, str):
+        level = settings["LOG_LEVEL"] = level.upper()
+        if not isinstance(logging.getLevelName(level), int):
+            raise ConfigError("MLAPI_LOG_LEVEL must be a logging level name (DEBUG, INFO, "
+                              f"WARNING, ERROR), got {level!r}")
+    if settings["LOG_FORMAT"] not in {"json", "text"}:
+        raise ConfigError(f"MLAPI_LOG_FORMAT must be json or text, got "
+                          f"{settings['LOG_FORMAT']!r}")
 
 
 def resolve_paths(settings: dict, instance_path: str) -> None:

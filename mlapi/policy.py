@@ -45,6 +45,8 @@ RULES: dict[tuple[str, str], Callable] = {
     ("model", "metrics"): _owner_or_admin,
     ("admin", "access"): _admin,
     ("api_key", "delete"): _owner_or_admin,
+    ("webhook", "read"): _owner_or_admin,  # another user's hook reads as missing (404)
+    ("webhook", "delete"): _owner_or_admin,
 }
 
 

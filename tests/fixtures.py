@@ -7,6 +7,7 @@ database holding only the system account and the default model.
 
 import io
 import shutil
+import uuid
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from mlapi import create_app
 from mlapi.auth import service as accounts
 from mlapi.extensions import db
+from mlapi.limits import reset_limits
 from tests.contract_client import ContractClient
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -50,8 +52,10 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def testing_config(database: Path, models: Path, instance: Path, **overrides) -> dict:
+    # Each app its own rate-limit key prefix: tests that share one Redis never share counts.
     return {"ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "MODEL_STORE": str(models), "INSTANCE_PATH": str(instance), **overrides}
+            "MODEL_STORE": str(models), "INSTANCE_PATH": str(instance),
+            "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}", **overrides}
 
 
 @pytest.fixture(autouse=True)
@@ -94,6 +98,7 @@ def app(app_config):
     app = create_app(app_config)
     app.test_client_class = ContractClient
     yield app
+    reset_limits(app)  # no rate-limit count outlives its test
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

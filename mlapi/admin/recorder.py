@@ -61,6 +61,11 @@ class EndpointRecorder:
         return sorted(rows, key=lambda r: (-r["count"], r["endpoint"], r["method"]))
 
 
+def route_template(rule: str) -> str:
+    """``/models/<int(min=1):model_id>`` -> ``/models/{model_id}``: one name per route."""
+    return _RULE_PARAM.sub(r"{\1}", rule)
+
+
 def _start_clock() -> None:
     g.request_started = time.perf_counter()
 
@@ -68,7 +73,7 @@ def _start_clock() -> None:
 def _record(response):
     started = g.get("request_started")
     if started is not None and request.url_rule is not None:
-        endpoint = _RULE_PARAM.sub(r"{\1}", request.url_rule.rule)
+        endpoint = route_template(request.url_rule.rule)
         recorder(current_app).record(request.method, endpoint,
                                      (time.perf_counter() - started) * 1000)
     return response

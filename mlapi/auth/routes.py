@@ -4,6 +4,8 @@ from flask.views import MethodView
 from flask_jwt_extended import get_jwt
 
 from ..api import ApiBlueprint
+from ..errors import InvalidCredentials
+from ..limits import spend_failed_sign_in
 from . import service
 from .credentials import current_caller
 from .schemas import AccessTokenSchema, LoginRequest, RegisterRequest, TokenPairSchema, UserSchema
@@ -30,7 +32,12 @@ class Login(MethodView):
     def post(self, body):
         """Sign in with a username or email address and get a token pair"""
         identifier = body.get("username") or body["email"]
-        return service.sign_in(service.authenticate(identifier, body["password"]))
+        try:
+            user = service.authenticate(identifier, body["password"])
+        except InvalidCredentials:
+            spend_failed_sign_in()  # 429 instead, once the account's budget is spent
+            raise
+        return service.sign_in(user)
 
 
 @blp.route("/auth/refresh")

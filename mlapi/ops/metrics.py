@@ -1,15 +1,86 @@
-"""Prometheus metrics the domains record; ``/metrics`` exposes them (SPEC §4).
+"""Prometheus metrics: the domains' counters, and ``/metrics`` for the whole app (SPEC §4).
 
 Each domain calls the small functions below rather than touching prometheus_client, so
-the names and labels of every series are decided in one place.
+the names and labels of every series are decided in one place (docs/observability.md).
+
+Two kinds of series, two registries:
+
+- The domain counters (webhooks, predictions, the prediction cache) are module-level,
+  created once per process in prometheus_client's default registry.
+- The HTTP series come from prometheus_flask_exporter, created by ``init_metrics`` for
+  each app in a registry of that app's own. Tests build one app per test in one process:
+  per-app instruments in the default registry would clash ("Duplicated timeseries"). The
+  app's registry also collects the default one, so ``/metrics`` shows both.
+
+Labels stay bounded: requests are labelled by route template (``/api/v1/models/{model_id}``),
+never by raw path; a request that matches no route is ``endpoint="(unmatched)"``.
+
+With ``PROMETHEUS_MULTIPROC_DIR`` set (before the process starts, as gunicorn needs),
+prometheus_client writes every series to files there and the exporter answers ``/metrics``
+from all of them through ``MultiProcessCollector``: the figures of every worker, not of
+the one that happened to answer.
 """
 
-from prometheus_client import Counter
+from flask import Flask, Request, Response, current_app, request
+from prometheus_client import REGISTRY, CollectorRegistry, Counter
+from prometheus_flask_exporter import PrometheusMetrics
+
+from ..admin.recorder import route_template
+
+UNMATCHED = "(unmatched)"
 
 WEBHOOK_DELIVERIES = Counter(
     "mlapi_webhook_deliveries_total", "Webhook delivery attempts by outcome.", ["outcome"])
+PREDICTIONS = Counter(
+    "mlapi_predictions_total", "Predictions answered (one per sample), by model and version.",
+    ["model_id", "model_version"])
+PREDICTION_CACHE = Counter(
+    "mlapi_prediction_cache_lookups_total",
+    "Prediction cache lookups (one per sample) by result: hit or miss.", ["result"])
+
+for _outcome in ("delivered", "retrying", "failed", "refused"):
+    WEBHOOK_DELIVERIES.labels(outcome=_outcome)  # exported at 0 before the first delivery
+for _result in ("hit", "miss"):
+    PREDICTION_CACHE.labels(result=_result)
 
 
 def count_webhook_delivery(outcome: str) -> None:
     """``outcome``: ``delivered``, ``retrying``, ``failed`` or ``refused``."""
     WEBHOOK_DELIVERIES.labels(outcome=outcome).inc()
+
+
+def count_predictions(model_id: int, model_version: int, *, hits: int, misses: int) -> None:
+    """``hits + misses`` samples answered by one model version, ``hits`` from the cache."""
+    PREDICTIONS.labels(model_id=str(model_id), model_version=str(model_version)).inc(
+        hits + misses)
+    if hits:
+        PREDICTION_CACHE.labels(result="hit").inc(hits)
+    if misses:
+        PREDICTION_CACHE.labels(result="miss").inc(misses)
+
+
+def endpoint(req: Request) -> str:
+    """The ``endpoint`` label (the exporter names the label after this function)."""
+    return route_template(req.url_rule.rule) if req.url_rule is not None else UNMATCHED
+
+
+def init_metrics(app: Flask) -> PrometheusMetrics:
+    """Count and time every request of ``app`` (``mlapi_http_*``), in a registry of its own.
+
+    Call it before the other request hooks are registered, so the clock starts first and
+    requests refused by an earlier hook (415, 429) are timed too.
+    """
+    registry = CollectorRegistry()
+    registry.register(REGISTRY)  # the module-level counters above, and process figures
+    metrics = PrometheusMetrics(app, path=None, registry=registry, group_by=endpoint,
+                                defaults_prefix="mlapi")
+    app.extensions["mlapi.metrics"] = metrics
+    return metrics
+
+
+def metrics_response() -> Response:
+    """The exposition, in the format the scraper asks for (``Accept``)."""
+    request.prom_do_not_track = True  # scrapes are not traffic: not counted or timed
+    body, content_type = current_app.extensions["mlapi.metrics"].generate_metrics(
+        request.headers.get("Accept"))
+    return Response(body, status=200, content_type=content_type)

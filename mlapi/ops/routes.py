@@ -1,4 +1,5 @@
-"""``/health``, ``/livez`` and ``/readyz``: plain JSON, not problem details (SPEC §4)."""
+"""``/health``, ``/livez`` and ``/readyz``: plain JSON, not problem details (SPEC §4);
+``/metrics``: Prometheus text (``mlapi.ops.metrics``)."""
 
 import logging
 
@@ -9,9 +10,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import __version__
 from ..api import ApiBlueprint
+from ..cache_status import cache_status
 from ..errors import ApiError
 from ..extensions import db
 from ..registry.service import default_model, estimator_for
+from .metrics import metrics_response
 
 log = logging.getLogger("mlapi.ops")
 
@@ -63,8 +66,19 @@ class Health(MethodView):
                 model = None
         body = {"status": "ok" if database_ok else "degraded",
                 "database": "ok" if database_ok else "unavailable",
-                "cache": "disabled", "version": __version__, "default_model": model}
+                "cache": cache_status(), "version": __version__, "default_model": model}
         return body, 200 if database_ok else 503
+
+
+@blp.route("/metrics")
+class Metrics(MethodView):
+    @blp.doc(responses={"200": {
+        "description": "Prometheus exposition (OpenMetrics when the Accept header asks for "
+                       "it). No credential: restrict it at the proxy (docs/observability.md).",
+        "content": {"text/plain": {}, "application/openmetrics-text": {}}}})
+    def get(self):
+        """Prometheus metrics: requests, predictions, cache, webhooks"""
+        return metrics_response()
 
 
 @blp.route("/livez")

@@ -11,6 +11,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..policy import authorize
 from ..registry.models import TASK_CLASSIFICATION, MLModel
+from ..webhooks import events as webhook_events
 from .models import Feedback
 from .service import find_prediction
 
@@ -70,6 +71,7 @@ def give_feedback(caller, prediction_id: int, actual_value, score: int | None = 
         db.session.add(feedback)
     feedback.actual_value, feedback.score, feedback.comment = actual_value, score, comment
     try:
+        webhook_events.feedback_given(feedback)  # queued in the same commit
         db.session.commit()
     except IntegrityError:  # a concurrent first feedback won: replace that one instead
         db.session.rollback()

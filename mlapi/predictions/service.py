@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..ops.metrics import count_predictions
 from ..pagination import Page, paginate
 from ..policy import authorize
 from ..registry.models import TASK_CLASSIFICATION, MLModel
@@ -63,6 +64,8 @@ def _answers(record: MLModel, rows: list[list[float]], field: str) -> list[tuple
             cache.put(cache_key(record, keyed[i]), answer)
             found[i] = answer
     missed = set(misses)
+    count_predictions(record.id, record.version, hits=len(rows) - len(missed),
+                      misses=len(missed))
     return [(answer, i not in missed) for i, answer in enumerate(found)]
 
 

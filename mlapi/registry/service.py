@@ -11,6 +11,7 @@ from ..pagination import Page, paginate
 from ..policy import authorize
 from ..runtime import runtime
 from ..timeutil import utcnow
+from ..webhooks import events as webhook_events
 from .loader import load_artifact
 from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC, MLModel
 from .store import ArtifactUnavailable
@@ -85,6 +86,7 @@ def delete_model(actor, model_id: int) -> None:
         raise Conflict("The default model cannot be deleted. An admin can make another "
                        "public model the default first.")
     record.deleted_at = utcnow()
+    webhook_events.model_deleted(record)  # queued in the same commit
     db.session.commit()
     discard_artifact_unless_referenced(record.sha256)
     evict(record.id)

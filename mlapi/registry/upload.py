@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import Conflict, PayloadTooLarge, ValidationFailed
 from ..extensions import db
 from ..runtime import runtime
+from ..webhooks import events as webhook_events
 from .loader import load_artifact
 from .models import TASK_CLASSIFICATION, TASK_REGRESSION, MLModel
 from .service import discard_artifact_unless_referenced
@@ -98,6 +99,7 @@ def _insert_next_version(fields: dict) -> MLModel:
         record = MLModel(version=_next_version(fields["owner_id"], fields["name"]), **fields)
         db.session.add(record)
         try:
+            webhook_events.model_created(record)  # queued in the same commit
             db.session.commit()
         except IntegrityError:
             db.session.rollback()

@@ -23,6 +23,7 @@ def model(visibility: str) -> SimpleNamespace:
 
 PREDICTION = SimpleNamespace(policy_kind="prediction", owner_id=OWNER.id)
 API_KEY = SimpleNamespace(policy_kind="api_key", owner_id=OWNER.id)
+WEBHOOK = SimpleNamespace(policy_kind="webhook", owner_id=OWNER.id)
 
 TABLE = [
     # actor, action, resource, allowed
@@ -52,6 +53,12 @@ TABLE = [
     ("owner", "delete", API_KEY, True),
     ("other", "delete", API_KEY, False),
     ("admin", "delete", API_KEY, True),  # admins may revoke any key
+    ("owner", "read", WEBHOOK, True),
+    ("other", "read", WEBHOOK, False),
+    ("admin", "read", WEBHOOK, True),  # admins may read every resource
+    ("owner", "delete", WEBHOOK, True),
+    ("other", "delete", WEBHOOK, False),
+    ("admin", "delete", WEBHOOK, True),  # admins may revoke any hook
 ]
 
 

@@ -1,0 +1,136 @@
+"""Sending queued deliveries: claim a due row, check the address, POST, log the attempt.
+
+``deliver_due`` is the whole sender; the worker thread (``worker.py``) and
+``flask webhooks deliver`` both call it. A row is claimed with one conditional UPDATE
+(``status = pending`` and unclaimed or claim expired), so two senders on any number of
+hosts never send one attempt twice; a sender that dies mid-send leaves a claim that
+expires after ``claim_lease``, and the row is sent again (at least once, never lost).
+
+Outcomes: 2xx delivered; timeout, connection error or 5xx retried after
+``WEBHOOK_BACKOFF_SECONDS * 2**(attempt-1)`` until ``WEBHOOK_ATTEMPTS`` attempts in all;
+any other status (3xx, since redirects are not followed, and 4xx) gives up at once: the
+receiver has answered, and asking again would get the same answer. An address that is no
+longer public is refused with no request sent.
+"""
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import requests
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from ..extensions import db
+from ..ops.metrics import count_webhook_delivery
+from ..timeutil import utcnow
+from . import crypto, signing
+from .addresses import Unresolvable, UnsafeUrl, check_configured
+from .models import DELIVERED, FAILED, PENDING, Webhook, WebhookAttempt, WebhookDelivery
+
+log = logging.getLogger("mlapi.webhooks")
+
+USER_AGENT = "mlapi-webhooks/1"
+MAX_ERROR = 500
+BATCH = 100
+
+
+@dataclass
+class Result:
+    status_code: int | None = None
+    error: str | None = None
+    retry: bool = False
+    refused: bool = False
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def claim_lease() -> timedelta:
+    """How long a claim holds: longer than any one send can take."""
+    return timedelta(seconds=current_app.config["WEBHOOK_TIMEOUT_SECONDS"] * 2 + 30)
+
+
+def _due(now: datetime):
+    return (WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now,
+            or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now))
+
+
+def claim(delivery_id: int, now: datetime) -> bool:
+    """Take the row for this sender, if it is still due and nobody else holds it."""
+    result = db.session.execute(
+        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, *_due(now))
+        .values(locked_until=now + claim_lease()).execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def deliver_due(now: datetime | None = None) -> Counter:
+    """Send every delivery due at ``now`` (default: the clock); count the outcomes."""
+    now = now or utcnow()
+    outcomes: Counter = Counter()
+    due = db.session.execute(select(WebhookDelivery.id).where(*_due(now)).order_by(
+        WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(BATCH)).scalars().all()
+    for delivery_id in due:
+        if claim(delivery_id, now):
+            outcome = _deliver(db.session.get(WebhookDelivery, delivery_id), now)
+            count_webhook_delivery(outcome)
+            outcomes[outcome] += 1
+    return outcomes
+
+
+def _deliver(delivery: WebhookDelivery, now: datetime) -> str:
+    hook = db.session.get(Webhook, delivery.webhook_id)
+    started = time.perf_counter()
+    result = _attempt(hook, delivery)
+    duration_ms = round((time.perf_counter() - started) * 1000)
+    delivery.attempts += 1
+    db.session.add(WebhookAttempt(delivery_id=delivery.id, attempt=delivery.attempts,
+                                  status_code=result.status_code, duration_ms=duration_ms,
+                                  error=result.error and result.error[:MAX_ERROR],
+                                  created_at=now))
+    delivery.locked_until = None
+    if result.delivered:
+        delivery.status, delivery.delivered_at, outcome = DELIVERED, now, "delivered"
+    elif result.retry and delivery.attempts < current_app.config["WEBHOOK_ATTEMPTS"]:
+        backoff = current_app.config["WEBHOOK_BACKOFF_SECONDS"] * 2 ** (delivery.attempts - 1)
+        delivery.next_attempt_at, outcome = now + timedelta(seconds=backoff), "retrying"
+    else:
+        delivery.status, outcome = FAILED, "refused" if result.refused else "failed"
+    db.session.commit()
+    log.info("webhook delivery %s attempt %s: %s", delivery.id, delivery.attempts, outcome)
+    return outcome
+
+
+def _attempt(hook: Webhook, delivery: WebhookDelivery) -> Result:
+    try:
+        check_configured(hook.url)
+    except Unresolvable as exc:
+        return Result(error=str(exc), retry=True)
+    except UnsafeUrl as exc:
+        return Result(error=f"Not sent: {exc}", refused=True)
+    try:
+        secret = crypto.decrypt(hook.secret_encrypted, current_app.config["SECRET_KEY"])
+    except crypto.SecretUnreadable as exc:
+        log.error("webhook %s: %s", hook.id, exc)
+        return Result(error=f"Not sent: {exc}.")
+    body = delivery.body.encode()
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+               "X-MLAPI-Event": delivery.event, "X-MLAPI-Delivery": str(delivery.id),
+               "X-MLAPI-Signature": signing.sign(secret, body)}
+    try:
+        response = requests.post(hook.url, data=body, headers=headers, allow_redirects=False,
+                                 timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
+    except requests.Timeout:
+        return Result(error="Timed out waiting for the receiver.", retry=True)
+    except requests.ConnectionError as exc:
+        return Result(error=f"Could not connect: {type(exc).__name__}.", retry=True)
+    except requests.RequestException as exc:
+        return Result(error=f"Request failed: {type(exc).__name__}.")
+    response.close()
+    error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+    return Result(status_code=response.status_code, error=error,
+                  retry=response.status_code >= 500)

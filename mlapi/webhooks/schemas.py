@@ -1,0 +1,56 @@
+"""Request and response bodies of the webhook endpoints."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from ..pagination import PageQuery
+from ..registry.schemas import Owner
+from ..timeutil import UTCDateTime
+from .models import EVENTS
+
+MAX_URL = 2048
+
+
+class WebhookRequest(ma.Schema):
+    url = ma.fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL),
+                           metadata={"description": "An http(s) URL on a public address.",
+                                     "example": "https://hooks.example.com/mlapi"})
+    events = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(EVENTS, error="Must be one of: {choices}.")),
+        required=True, validate=validate.Length(min=1, max=len(EVENTS) * 2),
+        metadata={"description": "What to be told about.", "example": ["model.created"]})
+    name = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=100),
+                            metadata={"example": "team chat"})
+
+
+class WebhookQuery(PageQuery):
+    owner = ma.fields.String(validate=validate.OneOf(["me"]), metadata={
+        "description": "`me`: only your own hooks (an admin's list holds everyone's)."})
+
+
+class WebhookSchema(ma.Schema):
+    id = ma.fields.Integer(metadata={"example": 3})
+    name = ma.fields.String(allow_none=True)
+    url = ma.fields.String()
+    events = ma.fields.List(ma.fields.String(metadata={"enum": list(EVENTS)}))
+    owner = ma.fields.Nested(Owner)
+    created_at = UTCDateTime()
+
+
+class NewWebhookSchema(WebhookSchema):
+    secret = ma.fields.String(metadata={
+        "description": "Signs every delivery (X-MLAPI-Signature); shown in this response "
+                       "only.", "example": "whsec_Yx8s..."})
+
+
+class AttemptSchema(ma.Schema):
+    id = ma.fields.Integer()
+    delivery_id = ma.fields.Integer(metadata={
+        "description": "The delivery (X-MLAPI-Delivery) this attempt belongs to."})
+    event = ma.fields.String(metadata={"enum": list(EVENTS)})
+    attempt = ma.fields.Integer(metadata={"description": "1 for the first try."})
+    status_code = ma.fields.Integer(allow_none=True, metadata={
+        "description": "The receiver's status; null when no answer came."})
+    duration_ms = ma.fields.Integer()
+    error = ma.fields.String(allow_none=True)
+    created_at = UTCDateTime()

@@ -1,0 +1,216 @@
+"""Rate limits: budgets per user, per key and per sign-in address.
+
+Steps of features/rate_limits.feature. The budgets a scenario states ("the service allows
+3 requests a minute ...") change the settings of the scenario's app, so they must come
+before any step that uses the service (put them first in the Background).
+"""
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from tests.steps.common_steps import assert_refused
+from tests.steps.prediction_steps import PREDICT, patient
+
+LOGIN = "/api/v1/auth/login"
+PROFILE = "/api/v1/users/me"
+BATCH = "/api/v1/batch-predict"
+KEYS = "/api/v1/auth/api-keys"
+WRONG_PASSWORD = "not-the-password"
+
+# What a person does, as the When steps below say it -> (method, path, body).
+ACTIVITIES = {
+    "profile": ("GET", PROFILE, None),
+    "prediction": ("POST", PREDICT, {"features": patient()}),
+    "batch": ("POST", BATCH, {"samples": [patient(), patient()]}),
+}
+
+
+@pytest.fixture
+def script_keys() -> dict[str, str]:
+    """API key secrets created in the scenario, by key name."""
+    return {}
+
+
+@pytest.fixture
+def attempts() -> dict[str, list]:
+    """What the scenario's When steps sent, by kind: "guesses", "sign-ins", "repeated"."""
+    return {"guesses": [], "sign-ins": [], "repeated": []}
+
+
+@pytest.fixture
+def addresses():
+    """A fresh client address for each call: ``next(addresses)``."""
+    return (f"198.51.100.{n}" for n in range(1, 255))
+
+
+def _budget(app_config, request, setting: str, count: int) -> None:
+    assert "app" not in request.fixturenames, \
+        "budgets must be set before the service is used: put this step first"
+    app_config[setting] = f"{count}/minute"
+
+
+@given(parsers.parse("the service allows {count:d} requests a minute per person or key"))
+def requests_budget(app_config, request, count):
+    _budget(app_config, request, "RATELIMIT_DEFAULT", count)
+
+
+@given(parsers.parse("the service allows {count:d} predictions a minute per person or key"))
+def predictions_budget(app_config, request, count):
+    _budget(app_config, request, "RATELIMIT_PREDICT", count)
+
+
+@given(parsers.parse("the service allows {count:d} sign-in attempts a minute from one "
+                     "address"))
+def sign_in_budget(app_config, request, count):
+    _budget(app_config, request, "RATELIMIT_LOGIN", count)
+
+
+@given(parsers.parse("the service allows {count:d} failed sign-ins a minute per account"))
+def failed_sign_in_budget(app_config, request, count):
+    _budget(app_config, request, "RATELIMIT_LOGIN_FAILURES", count)
+
+
+def _sign_in(conversation, identifier: str, password: str, address: str, **headers):
+    return conversation.call("POST", LOGIN, json={"username": identifier, "password": password},
+                             headers=headers, environ_base={"REMOTE_ADDR": address})
+
+
+def _do(conversation, name: str, activity: str, **call):
+    method, path, body = ACTIVITIES[activity]
+    return conversation.call(method, path, json=body, **call)
+
+
+@given(parsers.parse('{name} has created the API keys "{first}" and "{second}"'))
+def created_keys(conversation, script_keys, name, first, second):
+    for key_name in (first, second):
+        response = conversation.call("POST", KEYS, as_person=name, json={"name": key_name})
+        assert response.status_code == 201, response.get_json()
+        script_keys[key_name] = response.get_json()["key"]
+
+
+@given(parsers.parse("someone has guessed {name}'s password wrong once"))
+@when(parsers.parse("someone guesses {name}'s password wrong once more"))
+def guess_once(conversation, attempts, addresses, name):
+    attempts["guesses"].append(_sign_in(conversation, conversation.person(name).username,
+                                        WRONG_PASSWORD, next(addresses)))
+
+
+@given(parsers.parse("someone has guessed {name}'s password wrong {count:d} times from "
+                     "different addresses"))
+@when(parsers.parse("someone guesses {name}'s password wrong {count:d} times from "
+                    "different addresses"))
+def guess_many(conversation, attempts, addresses, name, count):
+    for _ in range(count):
+        guess_once(conversation, attempts, addresses, name)
+
+
+@when(parsers.parse("{name} signs in correctly {count:d} times from different addresses"))
+def sign_in_correctly(conversation, attempts, addresses, name, count):
+    person = conversation.person(name)
+    for _ in range(count):
+        attempts["sign-ins"].append(
+            _sign_in(conversation, person.username, person.password, next(addresses)))
+
+
+@when(parsers.parse("someone tries to sign in as {count:d} different people from one address"))
+def sign_in_as_many(conversation, count):
+    for n in range(count):
+        _sign_in(conversation, f"person-{n}", WRONG_PASSWORD, "203.0.113.5")
+
+
+@when(parsers.parse("someone tries to sign in {count:d} times from one address, claiming a "
+                    "different address each time"))
+def sign_in_spoofing(conversation, count):
+    for n in range(count):
+        _sign_in(conversation, "mallory", WRONG_PASSWORD, "203.0.113.5",
+                 **{"X-Forwarded-For": f"192.0.2.{n + 1}"})
+
+
+def _repeat(conversation, attempts, name, activity, count):
+    for _ in range(int(count)):
+        attempts["repeated"].append(_do(conversation, name, activity, as_person=name))
+
+
+@when(parsers.re(r"(?P<name>\w+) asks for (?:her|his|their) profile (?P<count>\d+) times "
+                 r"within a minute"))
+def repeat_profile(conversation, attempts, name, count):
+    _repeat(conversation, attempts, name, "profile", count)
+
+
+@when(parsers.parse("{name} asks the default model about a patient {count:d} times within "
+                    "a minute"))
+def repeat_prediction(conversation, attempts, name, count):
+    _repeat(conversation, attempts, name, "prediction", count)
+
+
+@when(parsers.parse("{name} asks the default model about 2 patients at once {count:d} times "
+                    "within a minute"))
+def repeat_batch(conversation, attempts, name, count):
+    _repeat(conversation, attempts, name, "batch", count)
+
+
+@when(parsers.parse('the script with the key "{key_name}" asks for {name}\'s profile '
+                    "{count:d} times within a minute"))
+def script_repeats(conversation, attempts, script_keys, key_name, name, count):
+    for _ in range(count):
+        attempts["repeated"].append(conversation.call(
+            "GET", PROFILE, headers={"X-API-Key": script_keys[key_name]}))
+
+
+@when(parsers.parse("someone without valid credentials asks for a profile {count:d} times"))
+def anonymous_repeats(conversation, count):
+    for n in range(count):
+        token = None if n % 2 else "not-a-real-token"
+        conversation.call("GET", PROFILE, token=token)
+
+
+def _assert_slowed_down(response) -> None:
+    body = assert_refused(response, 429, "rate_limited")
+    assert int(response.headers["Retry-After"]) >= 0, response.headers
+    assert response.headers["X-RateLimit-Remaining"] == "0"
+    assert "Retry-After" in body["detail"]
+
+
+@then(parsers.parse("{who} is asked to slow down and told when to try again"))
+def asked_to_slow_down(conversation, who):
+    _assert_slowed_down(conversation.last)
+
+
+@then(parsers.parse("the first {allowed:d} are answered and the rest are asked to slow down"))
+def first_answered_rest_slowed(attempts, allowed):
+    repeated = attempts["repeated"]
+    answered, refused = repeated[:allowed], repeated[allowed:]
+    assert [r.status_code for r in answered] == [200] * allowed, \
+        [r.get_json() for r in answered]
+    assert refused, "the scenario made no request beyond the budget"
+    for response in refused:
+        _assert_slowed_down(response)
+
+
+@then(parsers.parse("every one of {name}'s sign-ins succeeds"))
+def all_sign_ins_succeed(attempts, name):
+    sign_ins = attempts["sign-ins"]
+    assert sign_ins
+    assert [r.status_code for r in sign_ins] == [200] * len(sign_ins), \
+        [r.get_json() for r in sign_ins]
+
+
+@then("every guess before the last was turned down as a wrong password")
+def guesses_turned_down(attempts):
+    guesses = attempts["guesses"][:-1] if attempts["guesses"] else []
+    assert guesses
+    for response in guesses:
+        assert_refused(response, 401, "invalid_credentials")
+
+
+@then(parsers.re(r"(?P<name>\w+) still gets an answer(?: to (?:her|his|their) own "
+                 r"requests)?"))
+def still_answered(conversation, name):
+    response = conversation.call("GET", PROFILE, as_person=name)
+    assert response.status_code == 200, response.get_json()
+
+
+@then(parsers.parse('the script with the key "{key_name}" still gets an answer'))
+def key_still_answered(conversation, script_keys, key_name):
+    response = conversation.call("GET", PROFILE, headers={"X-API-Key": script_keys[key_name]})
+    assert response.status_code == 200, response.get_json()
