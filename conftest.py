@@ -4,6 +4,8 @@ pytest only honours ``pytest_plugins`` here, in the root conftest (pytest-bdd ne
 step modules registered as plugins so every feature file sees every step).
 """
 
+import os
+
 pytest_plugins = [
     "pytester",
     "tests.fixtures",
@@ -18,6 +20,11 @@ pytest_plugins = [
     "tests.steps.rate_limit_steps",
     "tests.steps.webhook_steps",
 ]
+
+# tests/services starts gunicorn against PostgreSQL and Redis (tox -e services, CI): only
+# with MLAPI_SERVICES_TESTS=1. Without it `pytest tests/services` collects nothing (exit 5).
+if os.environ.get("MLAPI_SERVICES_TESTS") != "1":
+    collect_ignore_glob = ["tests/services/*"]
 
 
 def pytest_configure(config):

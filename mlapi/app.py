@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import database  # noqa: F401  (registers the SQLite connection tuning)
+from .access_cache import init_access_cache
 from .admin.recorder import register_endpoint_recorder
 from .api import ProblemApi
 from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
@@ -49,6 +50,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     jwt.init_app(app)
     init_runtime(app)
+    init_access_cache(app)
     init_limits(app)
     init_cors(app)
     init_webhook_worker(app)

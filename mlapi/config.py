@@ -50,6 +50,8 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_ALLOW_PICKLE", "ALLOW_PICKLE", _bool),
     ("MLAPI_AUTO_MIGRATE", "AUTO_MIGRATE", _bool),
     ("MLAPI_PREDICTION_CACHE_SIZE", "PREDICTION_CACHE_SIZE", int),
+    ("MLAPI_PREDICTION_CACHE_TTL_SECONDS", "PREDICTION_CACHE_TTL_SECONDS", _seconds),
+    ("MLAPI_CACHE_KEY_PREFIX", "CACHE_KEY_PREFIX", str),
     ("MLAPI_MODEL_CACHE_SIZE", "MODEL_CACHE_SIZE", int),
     ("MLAPI_LOG_LEVEL", "LOG_LEVEL", str),
     ("MLAPI_REDIS_URL", "REDIS_URL", str),
@@ -76,12 +78,15 @@ class BaseConfig:
     # Statement parameters (an email address, a key's digest) never reach a log line or an
     # exception message, whatever log level an operator turns on.
     SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
-    MODEL_STORE: str | None = None  # None: <instance>/models
+    MODEL_STORE: str | None = None  # None: <instance>/models; "db": in the database
     AUTO_MIGRATE = False
     MAX_CONTENT_LENGTH = 1024 * 1024  # JSON bodies; model uploads raise it per request
     MAX_MODEL_BYTES = 50 * 1024 * 1024  # largest model file an upload may carry
     ALLOW_PICKLE = False  # pickle/joblib uploads run code when loaded: off unless trusted
     PREDICTION_CACHE_SIZE = 10_000
+    # How long the shared (Redis) tier keeps an answer; the process LRU keeps it until evicted.
+    PREDICTION_CACHE_TTL_SECONDS = timedelta(hours=1)
+    CACHE_KEY_PREFIX: str | None = None  # shared cache's Redis keys; None: RATELIMIT_KEY_PREFIX
     MODEL_CACHE_SIZE = 8
     LOG_LEVEL = "INFO"
     LOG_FORMAT = "json"  # one JSON line per request; "text" for a human at a terminal

@@ -3,15 +3,24 @@
 Memory is bounded: one entry per (method, route) the app defines (requests that match no
 route are not recorded), each holding an exact count and a fixed-size uniform sample of
 durations (reservoir sampling, Vitter's algorithm R), from which p95 is read. The figures
-are this process's own; aggregating the workers of a host needs shared files (Prometheus
-multiprocess mode) and comes with ``/metrics``.
+are this process's own.
+
+Under gunicorn (``PROMETHEUS_MULTIPROC_DIR`` set when the app is created, see
+gunicorn.conf.py) the figures of every worker of the host are read instead from the
+request histogram the workers write there for ``/metrics``
+(``mlapi_http_request_duration_seconds``): exact counts summed over workers and statuses,
+and p95 estimated from the histogram's buckets the way Prometheus' ``histogram_quantile``
+does (linear within the bucket holding the 95th percentile; so its precision is the
+bucket's width). Scrapes of ``/metrics`` are not in that histogram, so not in these figures.
 """
 
 import math
+import os
 import random
 import re
 import threading
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app, g, request
@@ -61,6 +70,67 @@ class EndpointRecorder:
         return sorted(rows, key=lambda r: (-r["count"], r["endpoint"], r["method"]))
 
 
+HTTP_HISTOGRAM = "mlapi_http_request_duration_seconds"  # mlapi.ops.metrics' request series
+UNMATCHED = "(unmatched)"  # its endpoint label for requests that match no route
+
+
+class MultiprocessEndpointRecorder:
+    """The figures of every process writing to a Prometheus multiprocess directory.
+
+    Records nothing itself: the request histogram of ``mlapi.ops.metrics`` is the record.
+    """
+
+    def __init__(self, directory: str):
+        self.directory = directory
+
+    def record(self, method: str, endpoint: str, duration_ms: float) -> None:
+        """Nothing to do: every worker's exporter writes the histogram."""
+
+    def snapshot(self) -> list[dict]:
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        counts: dict[tuple[str, str], float] = defaultdict(float)
+        buckets: dict[tuple[str, str], dict[float, float]] = defaultdict(
+            lambda: defaultdict(float))
+        collector = MultiProcessCollector(None, path=self.directory)
+        for metric in collector.collect():
+            if metric.name != HTTP_HISTOGRAM:
+                continue
+            for sample in metric.samples:
+                endpoint = sample.labels.get("endpoint")
+                if endpoint is None or endpoint == UNMATCHED:
+                    continue
+                key = (sample.labels.get("method", ""), endpoint)
+                if sample.name == f"{HTTP_HISTOGRAM}_count":
+                    counts[key] += sample.value
+                elif sample.name == f"{HTTP_HISTOGRAM}_bucket":
+                    buckets[key][float(sample.labels["le"])] += sample.value
+        rows = [{"method": method, "endpoint": endpoint, "count": int(count),
+                 "p95_ms": round(histogram_quantile(0.95, buckets[method, endpoint]) * 1000,
+                                 3)}
+                for (method, endpoint), count in counts.items() if count]
+        return sorted(rows, key=lambda r: (-r["count"], r["endpoint"], r["method"]))
+
+
+def histogram_quantile(quantile: float, cumulative: dict[float, float]) -> float:
+    """Prometheus' estimate of a quantile (0 < q <= 1) from cumulative bucket counts
+    (``le`` -> count).
+
+    Linear interpolation inside the bucket that holds the rank; a rank in the ``+Inf``
+    bucket answers the highest finite bound. 0.0 when nothing was observed.
+    """
+    bounds = sorted(cumulative)
+    if not bounds or cumulative[bounds[-1]] <= 0:
+        return 0.0
+    rank = quantile * cumulative[bounds[-1]]  # 0 < quantile <= 1: 0 < rank <= the total
+    at = next(i for i, bound in enumerate(bounds) if cumulative[bound] >= rank)
+    bound = bounds[at]
+    lower, below = (bounds[at - 1], cumulative[bounds[at - 1]]) if at else (0.0, 0.0)
+    if math.isinf(bound):
+        return lower
+    return lower + (bound - lower) * (rank - below) / (cumulative[bound] - below)
+
+
 def route_template(rule: str) -> str:
     """``/models/<int(min=1):model_id>`` -> ``/models/{model_id}``: one name per route."""
     return _RULE_PARAM.sub(r"{\1}", rule)
@@ -79,12 +149,19 @@ def _record(response):
     return response
 
 
-def recorder(app: Flask) -> EndpointRecorder:
+def recorder(app: Flask) -> EndpointRecorder | MultiprocessEndpointRecorder:
     return app.extensions["mlapi.endpoint_recorder"]
 
 
 def register_endpoint_recorder(app: Flask) -> None:
-    """Register before the other request hooks, so the clock starts first."""
-    app.extensions["mlapi.endpoint_recorder"] = EndpointRecorder()
+    """Register before the other request hooks, so the clock starts first.
+
+    With ``PROMETHEUS_MULTIPROC_DIR`` set (as prometheus_client reads it: when the process
+    starts), the figures come from every process writing there.
+    """
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    app.extensions["mlapi.endpoint_recorder"] = (
+        MultiprocessEndpointRecorder(directory) if directory and os.path.isdir(directory)
+        else EndpointRecorder())
     app.before_request(_start_clock)
     app.after_request(_record)

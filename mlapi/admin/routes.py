@@ -63,8 +63,9 @@ class Stats(MethodView):
     def get(self):
         """Counts of users, models and predictions; requests and p95 latency per endpoint
 
-        Per-endpoint figures cover the worker process that answers, since it started
-        (not yet aggregated over all workers of the host).
+        Per-endpoint figures are since start: under gunicorn (PROMETHEUS_MULTIPROC_DIR)
+        summed over every worker of the host, p95 estimated from the latency histogram;
+        otherwise those of the answering process.
         """
         return service.stats(recorder(current_app).snapshot())
 

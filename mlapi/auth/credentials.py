@@ -28,11 +28,11 @@ def authenticate(*, refresh: bool = False, session_only: bool = False) -> User:
     if API_KEY_HEADER in request.headers:
         if "Authorization" in request.headers:
             raise TokenInvalid("Send one credential, a bearer token or an API key, not both.")
-        key = verify_key(request.headers[API_KEY_HEADER])
+        key, owner = verify_key(request.headers[API_KEY_HEADER])
         if refresh or session_only:
             raise Forbidden("API keys cannot manage sessions or keys: sign in and send "
                             "'Authorization: Bearer <access token>' instead.")
-        g.caller, g.api_key_id = key.owner, key.id
+        g.caller, g.api_key_id = owner, key.id
     else:
         verify_jwt_in_request(refresh=refresh)
         g.caller, g.api_key_id = get_current_user(), None

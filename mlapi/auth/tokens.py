@@ -12,6 +12,7 @@ import uuid
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 
+from ..access_cache import access_cache
 from ..errors import AccountInactive, TokenInvalid, Unauthorized, problem
 from ..extensions import db, jwt
 from ..runtime import runtime
@@ -44,7 +45,18 @@ def access_lifetime_seconds() -> int:
 
 @jwt.token_in_blocklist_loader
 def _is_revoked(_header, payload) -> bool:
-    return runtime().revocations.is_revoked(login_id_of(payload["jti"]))
+    login_id = login_id_of(payload["jti"])
+    return access_cache().cached("revoked", login_id,
+                                 lambda: runtime().revocations.is_revoked(login_id))
+
+
+def active_user(user_id: int) -> User | None:
+    """The user with this id (a detached, read-only snapshot from the access cache), or
+    None when there is none; 401 ``account_inactive`` when deactivated."""
+    user = access_cache().cached("users", user_id, lambda: db.session.get(User, user_id))
+    if user is not None and not user.is_active:
+        raise AccountInactive()
+    return user
 
 
 @jwt.user_lookup_loader
@@ -52,10 +64,7 @@ def load_caller(_header, payload) -> User | None:
     subject = payload.get("sub")
     if not isinstance(subject, str) or not subject.isdecimal():
         return None
-    user = db.session.get(User, int(subject))
-    if user is not None and not user.is_active:
-        raise AccountInactive()
-    return user
+    return active_user(int(subject))
 
 
 @jwt.expired_token_loader

@@ -3,9 +3,8 @@
 from datetime import datetime
 
 from sqlalchemy import DateTime, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from ..auth.models import User
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -30,5 +29,4 @@ class ApiKey(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    owner: Mapped[User] = relationship(User, lazy="joined")
     policy_kind = "api_key"

@@ -10,11 +10,13 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..access_cache import access_cache
 from ..auth.models import User
-from ..errors import AccountInactive, ApiKeyInvalid, NotFound
+from ..auth.tokens import active_user
+from ..errors import ApiKeyInvalid, NotFound
 from ..extensions import db
 from ..pagination import Page, paginate
 from ..policy import may
@@ -72,22 +74,25 @@ def delete_key(actor: User, key_id: int) -> None:
     db.session.commit()
 
 
-def verify_key(raw_key: str) -> ApiKey:
-    """The live key ``raw_key`` is, with its owner loaded; 401 otherwise."""
+def verify_key(raw_key: str) -> tuple[ApiKey, User]:
+    """The live key ``raw_key`` is and its owner (read-only snapshots); 401 otherwise."""
     scheme, _, rest = raw_key.partition("_")
     prefix_digits, _, secret = rest.partition("_")
     if scheme != KEY_SCHEME or len(prefix_digits) != PREFIX_HEX_DIGITS or not secret:
         raise ApiKeyInvalid("The API key is malformed: it should read mlapi_<prefix>_<secret>.")
-    key = db.session.execute(select(ApiKey).where(
-        ApiKey.prefix == f"{scheme}_{prefix_digits}")).scalar_one_or_none()
+    prefix = f"{scheme}_{prefix_digits}"
+    key = access_cache().cached("keys", prefix, lambda: db.session.execute(
+        select(ApiKey).where(ApiKey.prefix == prefix)).scalar_one_or_none())
     if key is None or not hmac.compare_digest(key.secret_hash, digest(raw_key)):
         raise ApiKeyInvalid()
     now = utcnow()
     if key.expires_at is not None and key.expires_at <= now:
         raise ApiKeyInvalid("The API key has expired; create a new one.")
-    if not key.owner.is_active:
-        raise AccountInactive()
+    owner = active_user(key.owner_id)
+    if owner is None:
+        raise ApiKeyInvalid()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        key.last_used_at = now
+        db.session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
         db.session.commit()
-    return key
+        key.last_used_at = now  # the cached snapshot, so the next minute writes nothing
+    return key, owner

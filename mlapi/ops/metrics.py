@@ -38,10 +38,17 @@ PREDICTION_CACHE = Counter(
     "mlapi_prediction_cache_lookups_total",
     "Prediction cache lookups (one per sample) by result: hit or miss.", ["result"])
 
+SHARED_PREDICTION_CACHE = Counter(
+    "mlapi_prediction_shared_cache_lookups_total",
+    "Lookups in the shared (Redis) tier after a miss in the process cache, one per sample, "
+    "by result: hit, miss or unavailable (Redis down: the model answered).", ["result"])
+
 for _outcome in ("delivered", "retrying", "failed", "refused"):
     WEBHOOK_DELIVERIES.labels(outcome=_outcome)  # exported at 0 before the first delivery
 for _result in ("hit", "miss"):
     PREDICTION_CACHE.labels(result=_result)
+for _result in ("hit", "miss", "unavailable"):
+    SHARED_PREDICTION_CACHE.labels(result=_result)
 
 
 def count_webhook_delivery(outcome: str) -> None:
@@ -57,6 +64,12 @@ def count_predictions(model_id: int, model_version: int, *, hits: int, misses: i
         PREDICTION_CACHE.labels(result="hit").inc(hits)
     if misses:
         PREDICTION_CACHE.labels(result="miss").inc(misses)
+
+
+def count_shared_cache(result: str, samples: int) -> None:
+    """``result``: ``hit``, ``miss`` or ``unavailable``, for ``samples`` lookups in Redis."""
+    if samples:
+        SHARED_PREDICTION_CACHE.labels(result=result).inc(samples)
 
 
 def endpoint(req: Request) -> str:

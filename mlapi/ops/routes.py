@@ -13,7 +13,7 @@ from ..api import ApiBlueprint
 from ..cache_status import cache_status
 from ..errors import ApiError
 from ..extensions import db
-from ..registry.service import default_model, estimator_for
+from ..registry.service import default_model_snapshot, estimator_for
 from .metrics import metrics_response
 
 log = logging.getLogger("mlapi.ops")
@@ -60,7 +60,7 @@ class Health(MethodView):
         model = None
         if database_ok:
             try:
-                model = default_model()
+                model = default_model_snapshot()
             except (ApiError, SQLAlchemyError):  # none yet, or no schema yet
                 db.session.rollback()
                 model = None
@@ -98,7 +98,7 @@ class Readiness(MethodView):
         if not _database_ok():
             return {"status": "not_ready", "reason": "database unavailable"}, 503
         try:
-            estimator_for(default_model())
+            estimator_for(default_model_snapshot())
         except ApiError as exc:
             return {"status": "not_ready", "reason": exc.detail}, 503
         except SQLAlchemyError:

@@ -7,7 +7,7 @@ from ..api import ApiBlueprint
 from ..auth.credentials import current_caller
 from ..database import MAX_ID
 from ..pagination import page_of
-from ..registry.service import default_model, get_model
+from ..registry.service import default_model_snapshot, get_model
 from . import feedback, service
 from .metrics import model_metrics
 from .schemas import (
@@ -40,7 +40,7 @@ class Predict(MethodView):
     @blp.response(200, PredictionResult)
     def post(self, body):
         """Predict one sample with the default model"""
-        return service.predict(current_caller, default_model(), body["features"])
+        return service.predict(current_caller, default_model_snapshot(), body["features"])
 
 
 @blp.route("/batch-predict")
@@ -50,7 +50,7 @@ class BatchPredict(MethodView):
     @blp.response(200, BatchResult)
     def post(self, body):
         """Predict 1 to 100 samples with the default model"""
-        return service.predict_batch(current_caller, default_model(), body["samples"])
+        return service.predict_batch(current_caller, default_model_snapshot(), body["samples"])
 
 
 @blp.route(f"{MODEL}/predict")

@@ -1,12 +1,14 @@
 """Answering predictions and keeping the history.
 
 The hot path: the estimator is warm in the per-process LRU, identical inputs to the same
-model version come from the prediction cache without calling the model, and the history
-row is one indexed insert committed before the answer is returned.
+model version come from the prediction cache without calling the model (the per-process
+LRU first, then the shared Redis tier of mlapi/predictions/shared_cache.py when
+``REDIS_URL`` is set), and the history row is one indexed insert committed before the
+answer is returned.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from time import perf_counter
 
 import numpy as np
@@ -53,16 +55,27 @@ def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[A
 
 
 def _answers(record: MLModel, rows: list[list[float]], field: str) -> list[tuple[Answer, bool]]:
-    """(answer, came from cache) per row; the model is called once, for the misses only."""
+    """(answer, came from cache) per row: the process LRU first, then the shared tier
+    (Redis, when configured); the model is called once, for the misses of both only."""
     cache = runtime().predictions
+    shared = runtime().shared_predictions
     keyed = [tuple(row) for row in rows]
     found = [cache.get(cache_key(record, row)) for row in keyed]
     misses = [i for i, answer in enumerate(found) if answer is None]
+    if misses and shared is not None:
+        for i, stored in zip(misses, shared.get_many(record, [keyed[i] for i in misses]),
+                             strict=True):
+            if stored is not None:
+                found[i] = Answer(stored["value"], stored["probabilities"])
+                cache.put(cache_key(record, keyed[i]), found[i])
+        misses = [i for i in misses if found[i] is None]
     if misses:
         for i, answer in zip(misses, _infer(record, [keyed[i] for i in misses], field),
                              strict=True):
             cache.put(cache_key(record, keyed[i]), answer)
             found[i] = answer
+        if shared is not None:
+            shared.put_many(record, [(keyed[i], asdict(found[i])) for i in misses])
     missed = set(misses)
     count_predictions(record.id, record.version, hits=len(rows) - len(missed),
                       misses=len(missed))

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ..auth.service import ensure_system_account
 from ..extensions import db
 from .models import TASK_REGRESSION, VISIBILITY_PUBLIC, MLModel
-from .store import FileModelStore, sha256_of
+from .store import ModelStore, sha256_of
 
 log = logging.getLogger("mlapi.registry")
 
@@ -69,8 +69,9 @@ def _canonical(archive: bytes) -> bytes:
     return out.getvalue()
 
 
-def ensure_default_model(store: FileModelStore) -> MLModel:
-    """Create the default model, or restore its artifact; idempotent. Caller commits."""
+def ensure_default_model(store: ModelStore) -> MLModel:
+    """Create the default model, or restore its artifact; idempotent. Caller commits (a
+    database store's artifact row is committed with the record)."""
     record = db.session.execute(
         select(MLModel).where(MLModel.is_default.is_(True))).scalar_one_or_none()
     if record is not None and store.exists(record.sha256):

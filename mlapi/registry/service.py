@@ -5,6 +5,7 @@ import logging
 from flask import current_app
 from sqlalchemy import exists, or_, select
 
+from ..access_cache import access_cache
 from ..errors import ApiError, Conflict, ModelUnavailable, NotFound
 from ..extensions import db
 from ..pagination import Page, paginate
@@ -29,11 +30,24 @@ def get_model(actor, model_id: int, action: str = "view") -> MLModel:
 
 
 def default_model() -> MLModel:
-    record = db.session.execute(select(MLModel).where(
-        MLModel.is_default.is_(True), MLModel.deleted_at.is_(None))).scalar_one_or_none()
+    record = _default_model_query()
     if record is None:
         raise ModelUnavailable("No default model is configured yet.")
     return record
+
+
+def default_model_snapshot() -> MLModel:
+    """The default model's record as a read-only snapshot from the access cache, for the
+    paths that only read it (predictions, health): no query while nothing changed."""
+    record = access_cache().cached("default_model", True, _default_model_query)
+    if record is None:
+        raise ModelUnavailable("No default model is configured yet.")
+    return record
+
+
+def _default_model_query() -> MLModel | None:
+    return db.session.execute(select(MLModel).where(
+        MLModel.is_default.is_(True), MLModel.deleted_at.is_(None))).scalar_one_or_none()
 
 
 def estimator_for(record: MLModel):
@@ -87,8 +101,14 @@ def delete_model(actor, model_id: int) -> None:
                        "public model the default first.")
     record.deleted_at = utcnow()
     webhook_events.model_deleted(record)  # queued in the same commit
-    db.session.commit()
-    discard_artifact_unless_referenced(record.sha256)
+    store = runtime().store
+    with store.lock():
+        if store.transactional:  # the artifact row goes in the tombstone's own commit
+            discard_artifact_unless_referenced(record.sha256)
+            db.session.commit()
+        else:  # a file can only go once the tombstone is committed
+            db.session.commit()
+            discard_artifact_unless_referenced(record.sha256)
     evict(record.id)
 
 
@@ -99,8 +119,12 @@ def artifact_referenced(sha256: str) -> bool:
 
 
 def discard_artifact_unless_referenced(sha256: str) -> None:
+    """Remove the artifact when no live record uses it. The caller holds ``store.lock()``
+    and, with a transactional store, commits."""
+    store = runtime().store
+    store.hold(sha256)  # database store: an upload of the same bytes commits first
     if not artifact_referenced(sha256):
-        runtime().store.delete(sha256)
+        store.delete(sha256)
 
 
 def evict(model_id: int) -> None:

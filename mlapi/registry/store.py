@@ -1,4 +1,8 @@
-"""The model store: artifacts on disk, content-addressed by their sha256.
+"""The model store: artifacts content-addressed by their sha256, on disk or in the database.
+
+Two backends with one interface (``put``/``get``/``exists``/``delete``, plus ``lock`` and
+``hold`` for the registry's reference counting): ``FileModelStore`` (a folder, one host) and
+``DatabaseModelStore`` (mlapi/registry/db_store.py, every host; ``MLAPI_MODEL_STORE=db``).
 
 Writes go to a temporary file in the same directory and are renamed into place, so a
 reader never sees half an artifact. Every read is checked against the digest it is
@@ -8,7 +12,11 @@ stored under, so a damaged or swapped file is refused rather than executed.
 import hashlib
 import os
 import tempfile
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Protocol
+
+from filelock import FileLock
 
 
 class ArtifactUnavailable(Exception):
@@ -19,14 +27,49 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def check_digest(sha256: str) -> str:
+    if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        raise ValueError("not a sha256 hex digest")
+    return sha256
+
+
+class ModelStore(Protocol):
+    # True: put and delete join the caller's database transaction (they take effect at its
+    # commit, and vanish with its rollback). False: they take effect at once.
+    transactional: bool
+
+    def put(self, data: bytes) -> str: ...
+    def get(self, sha256: str) -> bytes: ...
+    def exists(self, sha256: str) -> bool: ...
+    def delete(self, sha256: str) -> None: ...
+
+    def lock(self) -> AbstractContextManager:
+        """Held by an upload across write-and-commit and by a delete across
+        check-and-remove, so a delete never removes bytes an upload is committing."""
+
+    def hold(self, sha256: str) -> None:
+        """Before checking whether a digest is still referenced, in the same transaction."""
+
+
 class FileModelStore:
+    transactional = False
+
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
+        self._lock: FileLock | None = None
 
     def _path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
-            raise ValueError("not a sha256 hex digest")
-        return self.root / sha256[:2] / sha256
+        return self.root / check_digest(sha256)[:2] / sha256
+
+    def lock(self) -> FileLock:
+        """One lock file per store (processes of one host share it), reentrant."""
+        if self._lock is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._lock = FileLock(self.root / ".registry.lock", timeout=60)
+        return self._lock
+
+    def hold(self, sha256: str) -> None:
+        """Nothing to do: ``lock()`` is already held."""
 
     def put(self, data: bytes) -> str:
         digest = sha256_of(data)

@@ -2,9 +2,14 @@
 
 The artifact is written (atomically, content-addressed) before the record is committed, so
 a committed record always has its file; when the commit fails, the file this upload wrote
-is removed again unless a live record uses the same bytes. Versions are numbered from the
-highest one the owner ever had for the name, deleted ones included, and the unique
-(owner, name, version) constraint settles concurrent uploads: the loser retries.
+is removed again unless a live record uses the same bytes. With the database store the
+artifact row is part of the record's own transaction: both are committed, or neither.
+The store's lock keeps a delete of a model with the same bytes from removing them between
+the write and the commit (docs/storage-and-caching.md).
+
+Versions are numbered from the highest one the owner ever had for the name, deleted ones
+included, and the unique (owner, name, version) constraint settles concurrent uploads:
+the loser retries.
 """
 
 import logging
@@ -79,23 +84,26 @@ def upload_model(owner, *, data: bytes, name: str, model_type: str, visibility: 
     facts = describe(estimator, feature_names)
     store = runtime().store
     sha256 = sha256_of(data)
-    wrote = not store.exists(sha256)
-    store.put(data)
     fields = {"owner_id": owner.id, "name": name, "model_type": model_type,
               "visibility": visibility, "description": description, "sha256": sha256,
               "size_bytes": len(data), "task": facts.task, "n_features": facts.n_features,
               "feature_names": facts.feature_names, "classes": facts.classes}
-    try:
-        return _insert_next_version(fields)
-    except BaseException:
-        db.session.rollback()
-        if wrote:
-            discard_artifact_unless_referenced(sha256)
-        raise
+    with store.lock():  # no delete of the same bytes between the write and the commit
+        wrote = not store.transactional and not store.exists(sha256)
+        try:
+            return _insert_next_version(fields, lambda: store.put(data))
+        except BaseException:
+            db.session.rollback()  # with the database store, the artifact row goes too
+            if wrote:
+                discard_artifact_unless_referenced(sha256)
+            raise
 
 
-def _insert_next_version(fields: dict) -> MLModel:
+def _insert_next_version(fields: dict, put_artifact) -> MLModel:
+    """``put_artifact`` runs in every attempt: a rollback takes a database store's row
+    with it (a file store's second put finds the file and does nothing)."""
     for _attempt in range(MAX_VERSION_ATTEMPTS):
+        put_artifact()
         record = MLModel(version=_next_version(fields["owner_id"], fields["name"]), **fields)
         db.session.add(record)
         try:

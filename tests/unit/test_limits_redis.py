@@ -89,8 +89,9 @@ def test_health_says_the_cache_is_ok_when_redis_answers(configured_app, request)
     assert response.get_json()["cache"] == "ok"
 
 
-def test_health_says_the_cache_is_disabled_without_redis(client):
-    response = client.get("/health")
+def test_health_says_the_cache_is_disabled_without_redis(configured_app, request):
+    configured_app(REDIS_URL=None)  # even when the suite runs against Redis
+    response = request.getfixturevalue("client").get("/health")
 
     assert response.status_code == 200
     assert response.get_json()["cache"] == "disabled"

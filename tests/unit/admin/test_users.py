@@ -1,5 +1,7 @@
 """Admins list accounts, change roles and (de)activate them; one active admin always stays."""
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import update
 
@@ -33,7 +35,7 @@ def test_users_created_at_the_same_moment_are_ordered_by_id_descending(app, clie
                                                                         make_user):
     ids = [make_user(f"twin{i}").id for i in range(3)]
     with app.app_context():
-        db.session.execute(update(User).values(created_at=db.func.datetime("2026-01-01")))
+        db.session.execute(update(User).values(created_at=datetime(2026, 1, 1)))
         db.session.commit()
 
     items = client.get(USERS, headers=admin_headers).get_json()["items"]

@@ -1,0 +1,127 @@
+"""Who callers are, cached per process and invalidated by one counter in the database.
+
+SPEC §3: who a caller is and what they may do is read from the database on every request,
+"through a short cache invalidated when it changes", so that a role change, a
+deactivation, a logout or a key deletion acts on the very next request on every worker
+and host. Here every change that could alter such an answer (any write to a user, a new
+revoked sign-in, a deleted API key, any write to a model, since the default model is
+cached too) bumps the ``access`` counter *in the same transaction* (a flush hook, so no
+code path can forget). Each request reads that counter once, a primary-key read; when it
+has moved since the cache was filled, the whole cache is dropped. The database stays the
+truth: the cache only saves the reads of users, revocations, keys and the default model.
+
+Entries are detached ORM objects (expunged before any commit could expire them) and are
+read, never changed or re-attached. An entry loaded while the counter moved is not kept:
+it is stored only if the counter the request saw is still the cache's.
+"""
+
+import threading
+
+from flask import Flask, current_app, g
+from sqlalchemy import Integer, String, event, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .extensions import db
+
+COUNTER = "access"
+_MISSING = object()
+
+
+class ChangeCounter(db.Model):
+    __tablename__ = "change_counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AccessCache:
+    """Named maps (``users``, ``revoked``, ``keys``, ``default_model``) valid for one value
+    of the counter. Thread-safe: ``flask run`` serves requests from several threads."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._generation: int | None = None
+        self._maps: dict[str, dict] = {}
+
+    def sync(self) -> int | None:
+        """Read the counter (once per request) and drop the cache when it moved."""
+        if "access_generation" not in g:
+            value = db.session.execute(
+                select(ChangeCounter.value).where(ChangeCounter.name == COUNTER)).scalar()
+            with self._lock:
+                if value != self._generation:
+                    self._generation, self._maps = value, {}
+            g.access_generation = value
+        return g.access_generation
+
+    def get(self, space: str, key, default=None):
+        generation = self.sync()
+        with self._lock:
+            if generation is None or generation != self._generation:
+                return default
+            return self._maps.get(space, {}).get(key, default)
+
+    def put(self, space: str, key, value) -> None:
+        generation = self.sync()
+        with self._lock:
+            if generation is not None and generation == self._generation:
+                self._maps.setdefault(space, {})[key] = value
+
+    def cached(self, space: str, key, load):
+        """The cached value, or ``load()``'s (detached from the session) remembered."""
+        value = self.get(space, key, _MISSING)
+        if value is _MISSING:
+            value = load()
+            if value is not None and hasattr(value, "_sa_instance_state"):
+                db.session.expunge(value)
+            self.put(space, key, value)
+        return value
+
+
+def access_cache() -> AccessCache:
+    return current_app.extensions["mlapi.access_cache"]
+
+
+def _changes_access(session: Session) -> bool:
+    from .auth.models import RevokedLogin, User
+    from .keys.models import ApiKey
+    from .registry.models import MLModel
+
+    if any(isinstance(obj, User | MLModel) for obj in (*session.new, *session.deleted)):
+        return True
+    if any(isinstance(obj, RevokedLogin | ApiKey) for obj in session.deleted):
+        return True
+    if any(isinstance(obj, RevokedLogin) for obj in session.new):
+        return True
+    for obj in session.dirty:
+        if isinstance(obj, User | MLModel) and session.is_modified(obj):
+            return True
+        if isinstance(obj, ApiKey) and _key_changed_beyond_last_use(obj):
+            return True
+    return False
+
+
+def _key_changed_beyond_last_use(key) -> bool:
+    from sqlalchemy import inspect
+
+    state = inspect(key)
+    return any(attr.history.has_changes() for attr in state.attrs
+               if attr.key != "last_used_at")
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_on_access_changes(session: Session, _context, _instances) -> None:
+    if _changes_access(session):
+        session.connection().execute(update(ChangeCounter).where(
+            ChangeCounter.name == COUNTER).values(value=ChangeCounter.value + 1))
+
+
+def _forget_generation() -> None:
+    """The counter is read once per request: an app context can outlive one (tests keep
+    one open), so the request's reading is dropped when the next request starts."""
+    g.pop("access_generation", None)
+
+
+def init_access_cache(app: Flask) -> None:
+    app.extensions["mlapi.access_cache"] = AccessCache()
+    app.before_request(_forget_generation)

@@ -1,0 +1,154 @@
+"""The shared tier of the prediction cache: Redis, looked up after a miss in the process LRU.
+
+Only with ``REDIS_URL``. Every worker of every host reads what another one computed, so a
+question asked anywhere is answered by the model once per ``PREDICTION_CACHE_TTL_SECONDS``.
+
+- Key: ``<prefix>:prediction:<model id>:<version>:<sha256[:16]>:<features digest>``. The
+  digest is the sha256 of the features packed as IEEE 754 doubles, so equal floats share an
+  entry and no two different ones do (no rounding through text). A new version, and a
+  replaced artifact, have other keys: an old answer is never served for them. Deleted
+  models never get here (their record is refused first), and their entries expire.
+- Value: JSON ``{"value", "probabilities"}``, with a TTL.
+- Redis is an accelerator, never a dependency: every call has short socket timeouts; any
+  error (down, timeout, a bad answer) skips the tier for that request (the model answers,
+  as without Redis), is logged once per outage at WARNING, and Redis is not tried again for
+  ``RETRY_AFTER_SECONDS``, so an outage costs one timeout per process per interval rather
+  than one per request.
+"""
+
+import hashlib
+import json
+import logging
+import struct
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+from time import monotonic
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from ..ops.metrics import count_shared_cache
+
+log = logging.getLogger("mlapi.predictions")
+
+SOCKET_TIMEOUT_SECONDS = 0.1
+RETRY_AFTER_SECONDS = 5.0
+_ERRORS = (redis.RedisError, OSError, ValueError)  # down, refused, timed out, bad URL
+
+
+def features_digest(row: Sequence[float]) -> str | None:
+    """A stable digest of the exact feature values; None when they are not all doubles."""
+    try:
+        packed = struct.pack(f"<{len(row)}d", *(float(v) for v in row))
+    except (OverflowError, TypeError, ValueError, struct.error):
+        return None
+    return hashlib.sha256(packed).hexdigest()[:32]
+
+
+class SharedPredictionCache:
+    def __init__(self, url: str, prefix: str, ttl: int | timedelta):
+        self.url = url
+        self.prefix = prefix
+        self.ttl = ttl
+        self._client: redis.Redis | None = None
+        self._lock = threading.Lock()
+        self._down = False
+        self._retry_at = 0.0
+
+    @classmethod
+    def from_config(cls, config) -> "SharedPredictionCache | None":
+        if not config.get("REDIS_URL"):
+            return None
+        prefix = config.get("CACHE_KEY_PREFIX") or config.get("RATELIMIT_KEY_PREFIX") or "mlapi"
+        return cls(config["REDIS_URL"], prefix, config["PREDICTION_CACHE_TTL_SECONDS"])
+
+    def key(self, model, row: Sequence[float]) -> str | None:
+        """``model`` has ``id``, ``version`` and ``sha256`` (a record)."""
+        digest = features_digest(row)
+        if digest is None:
+            return None
+        return (f"{self.prefix}:prediction:{model.id}:{model.version}:"
+                f"{model.sha256[:16]}:{digest}")
+
+    @property
+    def available(self) -> bool:
+        """False during an outage, until the next retry is due."""
+        return not self._down or monotonic() >= self._retry_at
+
+    def get_many(self, model, rows: Sequence[Sequence[float]]) -> list[dict | None]:
+        """The stored answer (``{"value", "probabilities"}``) per row, None where missing."""
+        keys = [self.key(model, row) for row in rows]
+        wanted = [k for k in keys if k is not None]
+        if not wanted or not self.available:
+            count_shared_cache("unavailable" if wanted else "miss", len(rows))
+            return [None] * len(rows)
+        try:
+            values = self._redis().mget(wanted)
+        except _ERRORS as exc:
+            self._failed(exc)
+            count_shared_cache("unavailable", len(rows))
+            return [None] * len(rows)
+        self._succeeded()
+        stored = dict(zip(wanted, values, strict=True))
+        answers = [None if k is None else _decode(stored[k]) for k in keys]
+        hits = sum(a is not None for a in answers)
+        count_shared_cache("hit", hits)
+        count_shared_cache("miss", len(rows) - hits)
+        return answers
+
+    def put_many(self, model, items: Sequence[tuple[Sequence[float], dict]]) -> None:
+        """Store ``(row, answer)`` pairs, each with the TTL; errors are only logged."""
+        pairs = [(self.key(model, row), answer) for row, answer in items]
+        pairs = [(k, a) for k, a in pairs if k is not None]
+        if not pairs or not self.available:
+            return
+        try:
+            pipe = self._redis().pipeline(transaction=False)
+            for key, answer in pairs:
+                pipe.set(key, json.dumps(answer, separators=(",", ":")), ex=self.ttl)
+            pipe.execute()
+        except (*_ERRORS, TypeError) as exc:  # TypeError: an answer JSON cannot hold
+            if isinstance(exc, TypeError):
+                log.warning("prediction answer not cacheable in Redis: %s", exc)
+                return
+            self._failed(exc)
+            return
+        self._succeeded()
+
+    def _redis(self) -> redis.Redis:
+        if self._client is None:
+            self._client = redis.Redis.from_url(
+                self.url, socket_timeout=SOCKET_TIMEOUT_SECONDS,
+                socket_connect_timeout=SOCKET_TIMEOUT_SECONDS, retry=Retry(NoBackoff(), 0),
+                health_check_interval=0)
+        return self._client
+
+    def _failed(self, exc: BaseException) -> None:
+        with self._lock:
+            first = not self._down
+            self._down = True
+            self._retry_at = monotonic() + RETRY_AFTER_SECONDS
+        if first:
+            log.warning("shared prediction cache (Redis) unavailable: %s; answering without "
+                        "it, retrying every %.0f s", type(exc).__name__, RETRY_AFTER_SECONDS)
+
+    def _succeeded(self) -> None:
+        if self._down:
+            with self._lock:
+                was_down, self._down = self._down, False
+            if was_down:
+                log.info("shared prediction cache (Redis) is back")
+
+
+def _decode(raw) -> dict | None:
+    if raw is None:
+        return None
+    try:
+        answer = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(answer, dict) or "value" not in answer:
+        return None
+    return {"value": answer["value"], "probabilities": answer.get("probabilities")}

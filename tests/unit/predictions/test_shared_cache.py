@@ -1,0 +1,228 @@
+"""The shared (Redis) tier of the prediction cache: what one worker computed, another one
+answers without calling the model; never an old version's answer; nothing fails when Redis
+is down.
+
+Uses the machine's Redis at 127.0.0.1:6379 like tests/unit/test_limits_redis.py: skipped
+where it does not answer, never in CI. Each test has its own key prefix; a closed port
+(6390) stands for a Redis that is down.
+"""
+
+import logging
+import os
+import uuid
+
+import pytest
+import redis
+
+from mlapi import create_app
+from mlapi.extensions import db
+from mlapi.predictions import service
+from mlapi.predictions.shared_cache import SharedPredictionCache, features_digest
+from mlapi.runtime import runtime
+from tests.contract_client import ContractClient
+from tests.unit.helpers import ROW, expected_predictions, row
+from tests.unit.predictions.test_cache import publish_default_version_2
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+DOWN_REDIS_URL = "redis://127.0.0.1:6390/0"
+PREDICT = "/api/v1/predict"
+BATCH = "/api/v1/batch-predict"
+
+
+def _redis_answers() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.2).ping())
+    except redis.RedisError:
+        return False
+
+
+needs_redis = pytest.mark.skipif(not os.environ.get("CI") and not _redis_answers(),
+                                 reason="no Redis at 127.0.0.1:6379")
+
+
+@pytest.fixture
+def model_calls(monkeypatch) -> list[list[tuple]]:
+    """Every call to a model, in any app of the test, as the rows it was asked about."""
+    calls = []
+    infer = service._infer
+
+    def counting(record, rows, field):
+        calls.append(list(rows))
+        return infer(record, rows, field)
+
+    monkeypatch.setattr(service, "_infer", counting)
+    return calls
+
+
+@pytest.fixture
+def prefix():
+    """The test's own Redis keys, removed afterwards."""
+    name = f"test-cache-{uuid.uuid4().hex}"
+    yield name
+    if _redis_answers():
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"{name}:*"):
+            client.delete(key)
+
+
+@pytest.fixture
+def shared_app(configured_app, prefix):
+    """Worker A: the test's app, with the shared tier."""
+    return configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix)
+
+
+@pytest.fixture
+def other_worker(app_config, shared_app, tmp_path):
+    """Worker B: one more process of the same deployment (same settings), cold caches."""
+    worker = create_app({**app_config, "INSTANCE_PATH": str(tmp_path / "worker-b")})
+    worker.test_client_class = ContractClient
+    yield worker
+    with worker.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def ask(client, headers, features) -> dict:
+    response = client.post(PREDICT, json={"features": features}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+@needs_redis
+def test_another_worker_answers_from_redis_without_calling_the_model(
+        shared_app, other_worker, request, model_calls, prefix):
+    headers = request.getfixturevalue("auth_headers")
+    computed = ask(shared_app.test_client(), headers, ROW)
+    assert computed["cached"] is False
+    assert len(model_calls) == 1
+
+    answered = ask(other_worker.test_client(), headers, ROW)
+
+    assert answered["cached"] is True
+    assert answered["prediction"] == computed["prediction"]  # exactly: JSON keeps doubles
+    assert len(model_calls) == 1
+    with other_worker.app_context():
+        assert len(runtime().loaded_models) == 0  # B never even loaded the estimator
+    [key] = redis.Redis.from_url(REDIS_URL).keys(f"{prefix}:prediction:*")
+    assert 0 < redis.Redis.from_url(REDIS_URL).ttl(key) <= 3600
+
+
+@needs_redis
+def test_probabilities_come_back_from_redis_as_they_were(shared_app, other_worker, request,
+                                                        model_calls):
+    headers = request.getfixturevalue("auth_headers")
+    upload = request.getfixturevalue("upload_model")
+    model = upload(headers, "iris", kind="classifier")
+    url = f"/api/v1/models/{model['id']}/predict"
+    features = [5.1, 3.5, 1.4, 0.2]
+
+    computed = shared_app.test_client().post(url, json={"features": features},
+                                             headers=headers).get_json()
+    answered = other_worker.test_client().post(url, json={"features": features},
+                                               headers=headers).get_json()
+
+    assert answered["cached"] is True
+    assert (answered["prediction"], answered["probabilities"]) == (
+        computed["prediction"], computed["probabilities"])
+    assert len(model_calls) == 1
+
+
+@needs_redis
+def test_batch_asks_the_model_only_about_what_neither_tier_has(shared_app, other_worker,
+                                                               request, model_calls):
+    headers = request.getfixturevalue("auth_headers")
+    ask(shared_app.test_client(), headers, ROW)
+    model_calls.clear()
+    samples = [row(0.01), ROW]
+
+    response = other_worker.test_client().post(BATCH, json={"samples": samples},
+                                               headers=headers).get_json()
+
+    assert model_calls == [[tuple(row(0.01))]]
+    assert response["predictions"] == pytest.approx(expected_predictions(samples), rel=1e-9)
+
+
+@needs_redis
+def test_a_new_version_never_gets_the_old_versions_answer_from_redis(
+        shared_app, other_worker, request, model_calls):
+    headers = request.getfixturevalue("auth_headers")
+    old = ask(shared_app.test_client(), headers, ROW)
+
+    publish_default_version_2(shared_app)
+    new = ask(other_worker.test_client(), headers, ROW)
+
+    assert (new["model_version"], new["cached"]) == (2, False)
+    assert new["prediction"] == pytest.approx(2 * old["prediction"], rel=1e-9)
+    assert len(model_calls) == 2
+
+
+def test_with_redis_down_predictions_succeed_and_health_says_unavailable(
+        configured_app, request, model_calls, caplog):
+    app = configured_app(REDIS_URL=DOWN_REDIS_URL)
+    client, headers = app.test_client(), request.getfixturevalue("auth_headers")
+
+    with caplog.at_level(logging.WARNING, logger="mlapi.predictions"):
+        first = ask(client, headers, ROW)
+        again = ask(client, headers, ROW)
+        other = ask(client, headers, row(0.01))
+
+    assert (first["cached"], again["cached"], other["cached"]) == (False, True, False)
+    assert first["prediction"] == pytest.approx(expected_predictions([ROW])[0])
+    assert len(model_calls) == 2
+    outage = [r for r in caplog.records if "unavailable" in r.getMessage()]
+    assert len(outage) == 1  # once per outage, not once per request
+    health = client.get("/health")
+    assert health.status_code == 200
+    assert health.get_json()["cache"] == "unavailable"
+
+
+def test_while_redis_is_down_it_is_not_asked_again_until_the_retry_is_due(
+        configured_app, request, caplog):
+    app = configured_app(REDIS_URL=DOWN_REDIS_URL)
+    client, headers = app.test_client(), request.getfixturevalue("auth_headers")
+    with app.app_context():
+        shared = runtime().shared_predictions
+    attempts = []
+    connect = shared._redis
+
+    def counting():
+        attempts.append(1)
+        return connect()
+
+    shared._redis = counting
+    with caplog.at_level(logging.WARNING, logger="mlapi.predictions"):
+        ask(client, headers, row(0.1))  # lookup fails: Redis is marked down
+        ask(client, headers, row(0.2))
+        ask(client, headers, row(0.3))
+        assert len(attempts) == 1
+
+        shared._retry_at = 0.0  # the retry is due: one more try, still down
+        ask(client, headers, row(0.4))
+
+    assert len(attempts) == 2
+    assert len([r for r in caplog.records if "unavailable" in r.getMessage()]) == 1
+
+
+def test_without_redis_there_is_no_shared_tier(configured_app):
+    app = configured_app(REDIS_URL=None)  # MLAPI_TEST_REDIS_URL may give every app one
+    with app.app_context():
+        assert runtime().shared_predictions is None
+
+
+def test_features_digest_is_exact():
+    assert features_digest([1, 2]) == features_digest([1.0, 2.0])
+    assert features_digest([0.1 + 0.2]) != features_digest([0.3])
+    assert features_digest([1.0]) != features_digest([1.0, 0.0])
+    assert features_digest([10**400]) is None  # not a double: no shared entry
+
+
+def test_keys_carry_model_version_and_artifact():
+    cache = SharedPredictionCache(REDIS_URL, "p", 60)
+
+    class Model:
+        id, version, sha256 = 7, 3, "ab" * 32
+
+    key = cache.key(Model, ROW)
+    assert key.startswith(f"p:prediction:7:3:{'ab' * 8}:")
+    Model.version = 4
+    assert cache.key(Model, ROW) != key

@@ -1,0 +1,127 @@
+"""The access cache: callers, keys, revocations and the default model are cached per
+process, and a change made anywhere (another worker or host: here a second app on the same
+database) acts on the very next request, because it moves the counter every request reads."""
+
+import pytest
+from sqlalchemy import event
+
+from mlapi import create_app
+from mlapi.extensions import db
+from tests.contract_client import ContractClient
+from tests.unit.helpers import ROW, assert_problem
+
+ME = "/api/v1/users/me"
+PREDICT = "/api/v1/predict"
+
+
+@pytest.fixture
+def other_host(app, app_config, tmp_path):
+    """A second app (another host: its own instance folder and caches) on the same data."""
+    other = create_app({**app_config, "INSTANCE_PATH": str(tmp_path / "other-host")})
+    other.test_client_class = ContractClient
+    yield other.test_client()
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def warm(client):
+    """Make a request with these headers on this host, so its cache holds the caller."""
+
+    def warm(headers):
+        assert client.get(ME, headers=headers).status_code == 200
+        assert client.get(ME, headers=headers).status_code == 200
+
+    return warm
+
+
+def test_a_deactivation_on_another_host_acts_on_the_next_request(
+        client, other_host, auth_headers, user, admin_headers, warm):
+    warm(auth_headers)
+    changed = other_host.patch(f"/api/v1/admin/users/{user.id}", json={"is_active": False},
+                               headers=admin_headers)
+    assert changed.status_code == 200
+    assert_problem(client.get(ME, headers=auth_headers), 401, "account_inactive")
+
+
+def test_a_role_change_on_another_host_acts_on_the_next_request(
+        client, other_host, auth_headers, user, admin_headers, warm):
+    warm(auth_headers)
+    assert client.get("/api/v1/admin/users", headers=auth_headers).status_code == 403
+    other_host.patch(f"/api/v1/admin/users/{user.id}", json={"role": "admin"},
+                     headers=admin_headers)
+    assert client.get("/api/v1/admin/users", headers=auth_headers).status_code == 200
+
+
+def test_a_logout_on_another_host_acts_on_the_next_request(client, other_host, tokens, warm):
+    warm(tokens.headers)
+    assert other_host.post("/api/v1/auth/logout", headers=tokens.headers).status_code == 204
+    assert_problem(client.get(ME, headers=tokens.headers), 401, "token_revoked")
+
+
+def test_a_key_deleted_on_another_host_stops_at_once(client, other_host, auth_headers, warm):
+    created = client.post("/api/v1/auth/api-keys", json={"name": "job"},
+                          headers=auth_headers).get_json()
+    key_headers = {"X-API-Key": created["key"]}
+    warm(key_headers)
+    assert other_host.delete(f"/api/v1/auth/api-keys/{created['id']}",
+                             headers=auth_headers).status_code == 204
+    assert_problem(client.get(ME, headers=key_headers), 401, "api_key_invalid")
+
+
+def test_a_new_default_model_chosen_on_another_host_answers_next(
+        client, other_host, auth_headers, admin_headers, upload_model):
+    assert client.post(PREDICT, json={"features": ROW},
+                       headers=auth_headers).get_json()["model_name"] == "diabetes-linear"
+    record = upload_model(admin_headers, "sales", visibility="public")
+    chosen = other_host.put("/api/v1/admin/default-model", json={"model_id": record["id"]},
+                            headers=admin_headers)
+    assert chosen.status_code == 200, chosen.get_json()
+    answer = client.post(PREDICT, json={"features": ROW}, headers=auth_headers).get_json()
+    assert (answer["model_id"], answer["model_name"]) == (record["id"], "sales")
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements the test's app sends, as they are sent."""
+    sent: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("credential", ["token", "key"])
+def test_a_warm_prediction_reads_one_row_and_writes_its_history(
+        client, auth_headers, statements, credential):
+    headers = auth_headers
+    if credential == "key":
+        created = client.post("/api/v1/auth/api-keys", json={"name": "job"},
+                              headers=auth_headers).get_json()
+        headers = {"X-API-Key": created["key"]}
+    for warm_up in range(2):
+        client.post(PREDICT, json={"features": [v + warm_up for v in ROW]}, headers=headers)
+    statements.clear()
+    assert client.post(PREDICT, json={"features": ROW}, headers=headers).status_code == 200
+    # The change counter, then the history row: the caller, the revocation check, the key
+    # and the default model all came from the cache.
+    assert [s for s in statements if s == "SELECT"] == ["SELECT"]
+    assert "INSERT" in statements
+
+
+def test_recording_a_keys_last_use_does_not_empty_the_cache(app, client, auth_headers):
+    from mlapi.access_cache import ChangeCounter
+
+    created = client.post("/api/v1/auth/api-keys", json={"name": "job"},
+                          headers=auth_headers).get_json()
+    with app.app_context():
+        before = db.session.get(ChangeCounter, "access").value
+    assert client.get(ME, headers={"X-API-Key": created["key"]}).status_code == 200
+    with app.app_context():
+        assert db.session.get(ChangeCounter, "access").value == before

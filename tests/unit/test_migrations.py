@@ -1,0 +1,74 @@
+"""The schema comes from the migrations alone: they must build what the models describe,
+and go down to nothing and up again.
+
+On SQLite always; on PostgreSQL too when the suite runs against it
+(``MLAPI_TEST_DATABASE_URL``, tox -e services), each test in a throwaway database.
+"""
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from mlapi import create_app
+from mlapi.extensions import db
+from tests.fixtures import TEST_DATABASE_URL, PostgresDatabases
+from tests.fixtures import testing_config as settings_for
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not TEST_DATABASE_URL, reason="PostgreSQL only with MLAPI_TEST_DATABASE_URL set"))]
+
+
+@pytest.fixture(params=BACKENDS)
+def bare_app(request, tmp_path, worker_id):
+    """An app on an empty database: no schema, nothing bootstrapped."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'empty.db'}"
+        databases = None
+    else:
+        databases = PostgresDatabases(TEST_DATABASE_URL, f"{worker_id}_migrations")
+        url = databases.create()
+    app = create_app(settings_for(url, tmp_path / "models", tmp_path / "instance",
+                                    BOOTSTRAP=False))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if databases is not None:
+        databases.drop_all()
+
+
+def flask_db(app, *args: str) -> None:
+    result = app.test_cli_runner().invoke(args=["db", *args])
+    assert result.exit_code == 0, (result.output, result.exception)
+
+
+def tables(app) -> set[str]:
+    with app.app_context():
+        return set(sa.inspect(db.engine).get_table_names())
+
+
+def differences(app) -> list:
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_the_migrations_build_exactly_what_the_models_describe(bare_app):
+    flask_db(bare_app, "upgrade")
+
+    assert differences(bare_app) == []
+
+
+def test_the_migrations_go_down_to_nothing_and_up_again(bare_app):
+    model_tables = set(db.metadata.tables)
+
+    flask_db(bare_app, "upgrade")
+    assert model_tables <= tables(bare_app)
+
+    flask_db(bare_app, "downgrade", "base")
+    assert tables(bare_app) <= {"alembic_version"}
+
+    flask_db(bare_app, "upgrade")
+    assert model_tables <= tables(bare_app)
+    assert differences(bare_app) == []
