@@ -6,29 +6,13 @@ apps have their own key prefix (tests/fixtures.py), so parallel tests never shar
 A closed port (6390) stands for a Redis that is down.
 """
 
-import os
 
-import pytest
-import redis
 
 from mlapi import create_app
 from tests.contract_client import ContractClient
-from tests.unit.helpers import assert_problem
+from tests.unit.helpers import DOWN_REDIS_URL, REDIS_URL, assert_problem, needs_redis
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-DOWN_REDIS_URL = "redis://127.0.0.1:6390/0"
 LOGIN = "/api/v1/auth/login"
-
-
-def _redis_answers() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.2).ping())
-    except redis.RedisError:
-        return False
-
-
-needs_redis = pytest.mark.skipif(not os.environ.get("CI") and not _redis_answers(),
-                                 reason="no Redis at 127.0.0.1:6379")
 
 
 def worker(settings: dict):

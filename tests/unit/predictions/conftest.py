@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from mlapi.predictions import service
 from tests.model_records import add_model
 
 
@@ -42,3 +43,17 @@ def stored_model(app):
         return add_model(app, owner.id, name, **kwargs)
 
     return store
+
+
+@pytest.fixture
+def model_calls(monkeypatch) -> list[list[tuple]]:
+    """Every call to a model, in any app of the test, as the rows it was asked about."""
+    calls = []
+    infer = service._infer
+
+    def counting(record, rows, field):
+        calls.append(list(rows))
+        return infer(record, rows, field)
+
+    monkeypatch.setattr(service, "_infer", counting)
+    return calls

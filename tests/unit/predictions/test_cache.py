@@ -20,20 +20,6 @@ BATCH = "/api/v1/batch-predict"
 HISTORY = "/api/v1/predictions"
 
 
-@pytest.fixture
-def model_calls(monkeypatch) -> list[list[tuple]]:
-    """Every call to the model, as the rows it was asked about."""
-    calls = []
-    infer = service._infer
-
-    def counting(record, rows, field):
-        calls.append(list(rows))
-        return infer(record, rows, field)
-
-    monkeypatch.setattr(service, "_infer", counting)
-    return calls
-
-
 def predict(client, headers, features) -> dict:
     response = client.post(PREDICT, json={"features": features}, headers=headers)
     assert response.status_code == 200, response.get_json()

@@ -8,7 +8,6 @@ where it does not answer, never in CI. Each test has its own key prefix; a close
 """
 
 import logging
-import os
 import uuid
 
 import pytest
@@ -16,42 +15,22 @@ import redis
 
 from mlapi import create_app
 from mlapi.extensions import db
-from mlapi.predictions import service
 from mlapi.predictions.shared_cache import SharedPredictionCache, features_digest
 from mlapi.runtime import runtime
 from tests.contract_client import ContractClient
-from tests.unit.helpers import ROW, expected_predictions, row
+from tests.unit.helpers import (
+    DOWN_REDIS_URL,
+    REDIS_URL,
+    ROW,
+    expected_predictions,
+    needs_redis,
+    redis_answers,
+    row,
+)
 from tests.unit.predictions.test_cache import publish_default_version_2
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-DOWN_REDIS_URL = "redis://127.0.0.1:6390/0"
 PREDICT = "/api/v1/predict"
 BATCH = "/api/v1/batch-predict"
-
-
-def _redis_answers() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.2).ping())
-    except redis.RedisError:
-        return False
-
-
-needs_redis = pytest.mark.skipif(not os.environ.get("CI") and not _redis_answers(),
-                                 reason="no Redis at 127.0.0.1:6379")
-
-
-@pytest.fixture
-def model_calls(monkeypatch) -> list[list[tuple]]:
-    """Every call to a model, in any app of the test, as the rows it was asked about."""
-    calls = []
-    infer = service._infer
-
-    def counting(record, rows, field):
-        calls.append(list(rows))
-        return infer(record, rows, field)
-
-    monkeypatch.setattr(service, "_infer", counting)
-    return calls
 
 
 @pytest.fixture
@@ -59,7 +38,7 @@ def prefix():
     """The test's own Redis keys, removed afterwards."""
     name = f"test-cache-{uuid.uuid4().hex}"
     yield name
-    if _redis_answers():
+    if redis_answers():
         client = redis.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(f"{name}:*"):
             client.delete(key)
