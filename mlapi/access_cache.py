@@ -34,6 +34,9 @@ class ChangeCounter(db.Model):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+_READ_COUNTER = select(ChangeCounter.value).where(ChangeCounter.name == COUNTER)
+
+
 class AccessCache:
     """Named maps (``users``, ``revoked``, ``keys``, ``default_model``) valid for one value
     of the counter. Thread-safe: ``flask run`` serves requests from several threads."""
@@ -46,8 +49,9 @@ class AccessCache:
     def sync(self) -> int | None:
         """Read the counter (once per request) and drop the cache when it moved."""
         if "access_generation" not in g:
-            value = db.session.execute(
-                select(ChangeCounter.value).where(ChangeCounter.name == COUNTER)).scalar()
+            # On the session's connection (its transaction), without the ORM's per-call
+            # machinery: this runs on every request.
+            value = db.session.connection().execute(_READ_COUNTER).scalar()
             with self._lock:
                 if value != self._generation:
                     self._generation, self._maps = value, {}
