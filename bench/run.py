@@ -154,10 +154,7 @@ def bench_mlapi(name: str, workdir: Path, args, *, production: bool) -> list[Row
         if server is not None:
             server.stop()
         if database is not None:
-            try:
-                svc.drop_database(database)
-            except Exception as exc:
-                print(f"!! could not drop database {database}: {exc}", file=sys.stderr)
+            svc.drop_database(database)
     return rows
 
 

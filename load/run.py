@@ -194,10 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("-- server log (tail):\n" + server.log_tail(15), file=sys.stderr)
             server.stop()
         if database is not None:
-            try:
-                svc.drop_database(database)
-            except Exception as exc:
-                print(f"!! could not drop database {database}: {exc}", file=sys.stderr)
+            svc.drop_database(database)
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"load test {'PASSED' if code == 0 else 'FAILED'} (exit code {code})")
     return code
