@@ -21,6 +21,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import Integer, String, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .database import autocommit_scalar
 from .extensions import db
 
 COUNTER = "access"
@@ -49,9 +50,9 @@ class AccessCache:
     def sync(self) -> int | None:
         """Read the counter (once per request) and drop the cache when it moved."""
         if "access_generation" not in g:
-            # On the session's connection (its transaction), without the ORM's per-call
-            # machinery: this runs on every request.
-            value = db.session.connection().execute(_READ_COUNTER).scalar()
+            # One autocommit round trip, without the ORM's per-call machinery: this runs
+            # on every request, and reads the latest committed value.
+            value = autocommit_scalar(_READ_COUNTER)
             with self._lock:
                 if value != self._generation:
                     self._generation, self._maps = value, {}

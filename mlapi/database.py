@@ -1,9 +1,11 @@
-"""Database tuning that must hold on every connection."""
+"""Database tuning that must hold on every connection, and the hot path's connection."""
 
 import sqlite3
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from .extensions import db
 
 # The largest id an Integer column holds on every supported database (PostgreSQL INTEGER).
 # Larger ids in paths or filters are refused before they reach SQL, where they would fail
@@ -23,3 +25,18 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+
+def autocommit_scalar(statement, parameters: dict | None = None):
+    """Run one statement as a transaction of its own; its first column's first value.
+
+    The hot path sends single statements: the access counter read of every request and the
+    history insert of a prediction. On an autocommit connection each is one round trip
+    (PostgreSQL commits the insert as it runs it), where the ORM session would add BEGIN
+    and COMMIT round trips and its unit-of-work bookkeeping. The connection goes back to
+    the pool at once, so a request never holds two while it waits for something else.
+    Anything that must change several rows together stays on ``db.session``.
+    """
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(statement, parameters).scalar()

@@ -4,7 +4,7 @@ The hot path: the estimator is warm in the per-process LRU, identical inputs to 
 model version come from the prediction cache without calling the model (the per-process
 LRU first, then the shared Redis tier of mlapi/predictions/shared_cache.py when
 ``REDIS_URL`` is set), and the history row is one indexed insert committed before the
-answer is returned.
+answer is returned (one round trip: see ``autocommit_scalar``).
 """
 
 import math
@@ -12,8 +12,9 @@ from dataclasses import asdict, dataclass
 from time import perf_counter
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
+from ..database import autocommit_scalar
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ops.metrics import count_predictions
@@ -82,38 +83,46 @@ def _answers(record: MLModel, rows: list[list[float]], field: str) -> list[tuple
     return [(answer, i not in missed) for i, answer in enumerate(found)]
 
 
-def _record(caller, record: MLModel, row, answer: Answer, cached: bool, latency_ms: float):
-    return Prediction(owner_id=caller.id, model_id=record.id, model_name=record.name,
-                      model_version=record.version, features=list(row),
-                      prediction=answer.value, probabilities=answer.probabilities,
-                      cached=cached, latency_ms=latency_ms)
+def _history_row(caller, record: MLModel, row, answer: Answer, cached: bool,
+                 latency_ms: float) -> dict:
+    return {"owner_id": caller.id, "model_id": record.id, "model_name": record.name,
+            "model_version": record.version, "features": list(row),
+            "prediction": answer.value, "probabilities": answer.probabilities,
+            "cached": cached, "latency_ms": latency_ms}
 
 
-def predict(caller, record: MLModel, features: list[float] | dict) -> Prediction:
-    """``features`` as a list in the model's order, or as ``{feature_name: value}``."""
+_INSERT_ONE = insert(Prediction).returning(Prediction.id)
+_INSERT_MANY = insert(Prediction).returning(Prediction.id, sort_by_parameter_order=True)
+
+
+def predict(caller, record: MLModel, features: list[float] | dict) -> dict:
+    """``features`` as a list in the model's order, or as ``{feature_name: value}``.
+
+    The history row is one autocommit INSERT (committed when it returns its id): a Core
+    statement, not an ORM object, since nothing here reads the row back."""
     started = perf_counter()
     [features] = rows_for(record, [features], "features")
     [(answer, cached)] = _answers(record, [features], "features")
     latency_ms = (perf_counter() - started) * 1000
-    prediction = _record(caller, record, features, answer, cached, latency_ms)
-    db.session.add(prediction)
-    db.session.commit()
+    prediction = _history_row(caller, record, features, answer, cached, latency_ms)
+    prediction["id"] = autocommit_scalar(_INSERT_ONE, prediction)
     return prediction
 
 
 def predict_batch(caller, record: MLModel, samples: list[list[float] | dict]) -> dict:
-    """One history record per sample; latency is the batch's time shared out per sample."""
+    """One history record per sample, all in one transaction; latency is the batch's time
+    shared out per sample."""
     started = perf_counter()
     samples = rows_for(record, samples, "samples")
     answers = _answers(record, samples, "samples")
     latency_ms = (perf_counter() - started) * 1000 / len(samples)
-    predictions = [_record(caller, record, row, answer, cached, latency_ms)
-                   for row, (answer, cached) in zip(samples, answers, strict=True)]
-    db.session.add_all(predictions)
+    rows = [_history_row(caller, record, row, answer, cached, latency_ms)
+            for row, (answer, cached) in zip(samples, answers, strict=True)]
+    ids = db.session.execute(_INSERT_MANY, rows).scalars().all()
     db.session.commit()
-    return {"predictions": [p.prediction for p in predictions],
-            "prediction_ids": [p.id for p in predictions], "count": len(predictions),
-            "model_id": record.id, "model_name": record.name, "model_version": record.version}
+    return {"predictions": [row["prediction"] for row in rows], "prediction_ids": ids,
+            "count": len(rows), "model_id": record.id, "model_name": record.name,
+            "model_version": record.version}
 
 
 def history(caller, page: int, per_page: int, model_id: int | None = None) -> Page:
