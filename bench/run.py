@@ -229,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", default="1,16",
                         help="comma-separated connection counts (1,16)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument("--servers", default="floor,sqlite,production",
+                        help="which servers, comma-separated (floor,sqlite,production)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="markdown file to write")
     args = parser.parse_args(argv)
     args.connections = [int(c) for c in args.connections.split(",") if c.strip()]
@@ -251,9 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     store = "db" if svc.db_store_available() else "files"
     try:
-        rows += bench_floor(workdir, args)
-        rows += bench_mlapi("mlapi SQLite", workdir, args, production=False)
-        rows += bench_mlapi(f"mlapi production ({store})", workdir, args, production=True)
+        servers = {name.strip() for name in args.servers.split(",")}
+        if "floor" in servers:
+            rows += bench_floor(workdir, args)
+        if "sqlite" in servers:
+            rows += bench_mlapi("mlapi SQLite", workdir, args, production=False)
+        if "production" in servers:
+            rows += bench_mlapi(f"mlapi production ({store})", workdir, args, production=True)
     except KeyboardInterrupt:
         print("\n!! interrupted: servers stopped", file=sys.stderr)
         return 130

@@ -53,6 +53,7 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_PREDICTION_CACHE_TTL_SECONDS", "PREDICTION_CACHE_TTL_SECONDS", _seconds),
     ("MLAPI_CACHE_KEY_PREFIX", "CACHE_KEY_PREFIX", str),
     ("MLAPI_MODEL_CACHE_SIZE", "MODEL_CACHE_SIZE", int),
+    ("MLAPI_SHARED_CACHE_MIN_MODEL_MS", "SHARED_CACHE_MIN_MODEL_MS", float),
     ("MLAPI_LOG_LEVEL", "LOG_LEVEL", str),
     ("MLAPI_REDIS_URL", "REDIS_URL", str),
     ("MLAPI_RATELIMIT_ENABLED", "RATELIMIT_ENABLED", _bool),
@@ -88,6 +89,9 @@ class BaseConfig:
     PREDICTION_CACHE_TTL_SECONDS = timedelta(hours=1)
     CACHE_KEY_PREFIX: str | None = None  # shared cache's Redis keys; None: RATELIMIT_KEY_PREFIX
     MODEL_CACHE_SIZE = 8
+    # The shared (Redis) prediction cache is asked only about models slower than this: a
+    # miss there costs two round trips (~0.5 ms), more than a linear model needs.
+    SHARED_CACHE_MIN_MODEL_MS = 1.0
     LOG_LEVEL = "INFO"
     LOG_FORMAT = "json"  # one JSON line per request; "text" for a human at a terminal
     REDIS_URL: str | None = None  # None: limits and caches live in each process

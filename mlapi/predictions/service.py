@@ -40,6 +40,7 @@ def cache_key(record: MLModel, row: tuple[float, ...]) -> tuple:
 
 def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[Answer]:
     estimator = estimator_for(record)
+    started = perf_counter()
     matrix = np.asarray(rows, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):  # non-finite answers are refused below
         values = estimator.predict(matrix).tolist()
@@ -52,14 +53,20 @@ def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[A
         labels = [str(c) for c in estimator.classes_]
         probabilities = [dict(zip(labels, p, strict=True))
                          for p in estimator.predict_proba(matrix).tolist()]
+    shared = runtime().shared_predictions
+    if shared is not None:
+        shared.note_inference(record, (perf_counter() - started) * 1000)
     return [Answer(v, p) for v, p in zip(values, probabilities, strict=True)]
 
 
 def _answers(record: MLModel, rows: list[list[float]], field: str) -> list[tuple[Answer, bool]]:
     """(answer, came from cache) per row: the process LRU first, then the shared tier
-    (Redis, when configured); the model is called once, for the misses of both only."""
+    (Redis, when configured and the model is slow enough to be worth it); the model is
+    called once, for the misses of both only."""
     cache = runtime().predictions
     shared = runtime().shared_predictions
+    if shared is not None and not shared.worth_asking(record):
+        shared = None
     keyed = [tuple(row) for row in rows]
     found = [cache.get(cache_key(record, row)) for row in keyed]
     misses = [i for i, answer in enumerate(found) if answer is None]

@@ -9,6 +9,11 @@ question asked anywhere is answered by the model once per ``PREDICTION_CACHE_TTL
   replaced artifact, have other keys: an old answer is never served for them. Deleted
   models never get here (their record is refused first), and their entries expire.
 - Value: JSON ``{"value", "probabilities"}``, with a TTL.
+- Only for models worth it: a miss here costs two round trips (MGET, then SET), more than
+  a linear model takes to answer. Each process measures every model's inference time (a
+  moving average per model version); a model that answers in less than
+  ``SHARED_CACHE_MIN_MODEL_MS`` is simply called, and the tier is asked only about slower
+  ones (and about a model not measured yet).
 - Redis is an accelerator, never a dependency: every call has short socket timeouts; any
   error (down, timeout, a bad answer) skips the tier for that request (the model answers,
   as without Redis), is logged once per outage at WARNING, and Redis is not tried again for
@@ -29,12 +34,14 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from ..lru import LRUCache
 from ..ops.metrics import count_shared_cache
 
 log = logging.getLogger("mlapi.predictions")
 
 SOCKET_TIMEOUT_SECONDS = 0.1
 RETRY_AFTER_SECONDS = 5.0
+SMOOTHING = 0.2  # weight of the newest inference time in a model's moving average
 _ERRORS = (redis.RedisError, OSError, ValueError)  # down, refused, timed out, bad URL
 
 
@@ -48,10 +55,12 @@ def features_digest(row: Sequence[float]) -> str | None:
 
 
 class SharedPredictionCache:
-    def __init__(self, url: str, prefix: str, ttl: int | timedelta):
+    def __init__(self, url: str, prefix: str, ttl: int | timedelta, min_model_ms: float = 0.0):
         self.url = url
         self.prefix = prefix
         self.ttl = ttl
+        self.min_model_ms = min_model_ms
+        self._model_ms = LRUCache(1024)  # (model id, version) -> moving average, ms
         self._client: redis.Redis | None = None
         self._lock = threading.Lock()
         self._down = False
@@ -62,7 +71,20 @@ class SharedPredictionCache:
         if not config.get("REDIS_URL"):
             return None
         prefix = config.get("CACHE_KEY_PREFIX") or config.get("RATELIMIT_KEY_PREFIX") or "mlapi"
-        return cls(config["REDIS_URL"], prefix, config["PREDICTION_CACHE_TTL_SECONDS"])
+        return cls(config["REDIS_URL"], prefix, config["PREDICTION_CACHE_TTL_SECONDS"],
+                   config["SHARED_CACHE_MIN_MODEL_MS"])
+
+    def worth_asking(self, model) -> bool:
+        """Whether this tier can answer faster than ``model`` itself (see the module)."""
+        seen = self._model_ms.get((model.id, model.version))
+        return seen is None or seen >= self.min_model_ms
+
+    def note_inference(self, model, milliseconds: float) -> None:
+        """How long one call of ``model`` took, for ``worth_asking``."""
+        key = (model.id, model.version)
+        seen = self._model_ms.get(key)
+        self._model_ms.put(key, milliseconds if seen is None
+                           else seen + SMOOTHING * (milliseconds - seen))
 
     def key(self, model, row: Sequence[float]) -> str | None:
         """``model`` has ``id``, ``version`` and ``sha256`` (a record)."""

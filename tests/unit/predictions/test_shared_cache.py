@@ -46,14 +46,16 @@ def prefix():
 
 @pytest.fixture
 def shared_app(configured_app, prefix):
-    """Worker A: the test's app, with the shared tier."""
-    return configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix)
+    """Worker A: the test's app, with the shared tier asked about every model."""
+    return configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix,
+                          SHARED_CACHE_MIN_MODEL_MS=0)
 
 
 @pytest.fixture
 def other_worker(app_config, shared_app, tmp_path):
     """Worker B: one more process of the same deployment (same settings), cold caches."""
-    worker = create_app({**app_config, "INSTANCE_PATH": str(tmp_path / "worker-b")})
+    worker = create_app({**app_config, "SHARED_CACHE_MIN_MODEL_MS": 0,
+                         "INSTANCE_PATH": str(tmp_path / "worker-b")})
     worker.test_client_class = ContractClient
     yield worker
     with worker.app_context():
@@ -137,7 +139,7 @@ def test_a_new_version_never_gets_the_old_versions_answer_from_redis(
 
 def test_with_redis_down_predictions_succeed_and_health_says_unavailable(
         configured_app, request, model_calls, caplog):
-    app = configured_app(REDIS_URL=DOWN_REDIS_URL)
+    app = configured_app(REDIS_URL=DOWN_REDIS_URL, SHARED_CACHE_MIN_MODEL_MS=0)
     client, headers = app.test_client(), request.getfixturevalue("auth_headers")
 
     with caplog.at_level(logging.WARNING, logger="mlapi.predictions"):
@@ -157,7 +159,7 @@ def test_with_redis_down_predictions_succeed_and_health_says_unavailable(
 
 def test_while_redis_is_down_it_is_not_asked_again_until_the_retry_is_due(
         configured_app, request, caplog):
-    app = configured_app(REDIS_URL=DOWN_REDIS_URL)
+    app = configured_app(REDIS_URL=DOWN_REDIS_URL, SHARED_CACHE_MIN_MODEL_MS=0)
     client, headers = app.test_client(), request.getfixturevalue("auth_headers")
     with app.app_context():
         shared = runtime().shared_predictions
@@ -180,6 +182,33 @@ def test_while_redis_is_down_it_is_not_asked_again_until_the_retry_is_due(
 
     assert len(attempts) == 2
     assert len([r for r in caplog.records if "unavailable" in r.getMessage()]) == 1
+
+
+@needs_redis
+@pytest.mark.parametrize(("min_model_ms", "stored"), [(0, 2), (1000, 1)])
+def test_only_models_slower_than_the_bar_are_asked_about_after_their_first_call(
+        configured_app, prefix, request, min_model_ms, stored):
+    """The default model answers in well under a second: with the bar at 1000 ms only its
+    first, not yet measured call goes through Redis; with no bar every answer is shared."""
+    app = configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix,
+                         SHARED_CACHE_MIN_MODEL_MS=min_model_ms)
+    client, headers = app.test_client(), request.getfixturevalue("auth_headers")
+
+    ask(client, headers, row(0.1))
+    ask(client, headers, row(0.2))
+
+    assert len(redis.Redis.from_url(REDIS_URL).keys(f"{prefix}:prediction:*")) == stored
+
+
+@pytest.mark.parametrize(("calls_ms", "worth_asking"), [
+    ([], True), ([0.2], False), ([5.0], True), ([5.0, 0.1], True), ([5.0] + [0.1] * 20, False)])
+def test_a_models_moving_average_decides_whether_the_shared_tier_is_asked(
+        calls_ms, worth_asking):
+    cache = SharedPredictionCache(REDIS_URL, "p", 60, min_model_ms=1.0)
+    model = type("Model", (), {"id": 1, "version": 1, "sha256": "ab" * 32})()
+    for milliseconds in calls_ms:
+        cache.note_inference(model, milliseconds)
+    assert cache.worth_asking(model) is worth_asking
 
 
 def test_without_redis_there_is_no_shared_tier(configured_app):
