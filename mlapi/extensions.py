@@ -1,10 +1,11 @@
 """Unbound extensions, initialised in ``create_app``."""
 
-from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .auth.verified_tokens import VerifiedTokenJWTManager
 
 # Named constraints, so migrations can alter them on every database (SQLite included).
 NAMING_CONVENTION = {
@@ -24,4 +25,4 @@ class Base(DeclarativeBase):
 # what it wrote (every prediction) would otherwise read the row straight back.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
-jwt = JWTManager()
+jwt = VerifiedTokenJWTManager()
