@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.steps.api_key_steps",
     "tests.steps.rate_limit_steps",
     "tests.steps.webhook_steps",
+    "tests.steps.security_steps",
 ]
 
 # tests/services starts gunicorn against PostgreSQL and Redis (tox -e services, CI): only

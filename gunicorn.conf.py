@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import time
 
+import gunicorn.http.wsgi
 from gunicorn import glogging
 
 # -- thread pools: one thread per worker, set before any worker imports numpy ---------------
@@ -69,6 +70,12 @@ if os.environ.get("MLAPI_CONTROL_SOCKET"):
 else:
     control_socket_disable = True
 proc_name = "mlapi"
+# gunicorn answers every response with ``Server: gunicorn`` (older releases added the
+# version), and has no setting for it: each ``Response`` takes the module constant
+# ``gunicorn.http.wsgi.SERVER``, read when the response is built, so replacing it here (in
+# the master, before any worker forks) names no software to a client probing for exploits.
+SERVER_BANNER = "mlapi"
+gunicorn.http.wsgi.SERVER = SERVER_BANNER
 
 # -- logs -----------------------------------------------------------------------------------
 # Access log: the app writes exactly one JSON line per request on the ``mlapi.access`` logger

@@ -6,7 +6,7 @@ from collections import Counter
 
 # Each suite and the fewest passing tests it must have (well under the real counts).
 REQUIRED = {"features": 30, "tests.unit": 100, "tests.harness": 3, "tests.browser": 1,
-            "tests.contract": 40}
+            "tests.contract": 40, "tests.security": 100, "tests.reliability": 15}
 
 
 def main(path: str) -> int:

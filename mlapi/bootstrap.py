@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from .extensions import db
 from .registry.default_model import ensure_default_model
+from .registry.service import recover_interrupted_uploads
 from .runtime import runtime
 
 log = logging.getLogger("mlapi.bootstrap")
@@ -73,6 +74,7 @@ def bootstrap(app: Flask) -> None:
                     return
                 ensure_default_model(runtime().store)
                 db.session.commit()
+                recover_interrupted_uploads()
         except OperationalError as exc:
             db.session.rollback()
             log.error("first-start checks skipped, database unavailable: %s",

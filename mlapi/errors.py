@@ -10,6 +10,7 @@ import logging
 
 from flask import Flask, Response, g
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -220,9 +221,11 @@ def render_unexpected(error: Exception) -> Response:
                    f"with request id {g.get('request_id', 'unknown')}.")
 
 
-def render_database_down(error: OperationalError) -> Response:
+def render_database_down(error: OperationalError | PoolTimeout) -> Response:
+    """The database refused or dropped the connection, or none of the pool's connections
+    came free in time (every one busy): either way it cannot serve this request now."""
     log.error("database unavailable (request_id=%s): %s", g.get("request_id"),
-              type(error.orig).__name__)
+              type(getattr(error, "orig", None) or error).__name__)
     return render_api_error(ServiceUnavailable())
 
 
@@ -231,5 +234,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, render_api_error)
     app.register_error_handler(HTTPException, render_http_exception)
     app.register_error_handler(OperationalError, render_database_down)
+    app.register_error_handler(PoolTimeout, render_database_down)
     app.register_error_handler(Exception, render_unexpected)
 

@@ -132,10 +132,21 @@ def _has_body() -> bool:
         "Transfer-Encoding", "").lower()
 
 
+# On every response (OWASP secure headers for APIs): no MIME sniffing, no framing, no
+# Referer leaking a URL to a third party, no caching of answers that belong to one caller.
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+                    "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+# Data responses only: nothing in a JSON or text body may load or run anything. The docs
+# page (HTML) needs its own scripts and styles, so it keeps the browser's defaults.
+DATA_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
 def _finish(response):
     response.headers[REQUEST_ID_HEADER] = g.get("request_id") or uuid.uuid4().hex
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Cache-Control", "no-store")
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype != "text/html":
+        response.headers.setdefault("Content-Security-Policy", DATA_CSP)
     return response
 
 

@@ -4,9 +4,16 @@ Installed on every test app (``tests/fixtures.py``), so each response that a uni
 a scenario receives is checked once, here: its status must be documented for its path and
 method, its content type must be one the document lists for that status, and its JSON body
 must match the documented schema. An endpoint added later is covered with no change here.
+
+It also keeps the session's secrets out of every answer (issue 9): each password a test
+sends (any request field whose name contains "password") and each secret shown once (the
+``key`` of a new API key, the ``secret`` of a new webhook) joins ``session_secrets``, and
+every later response body and header of the whole session, and every log record
+(``SecretLogHandler``, installed by tests/fixtures.py), is searched for all of them.
 """
 
 import json
+import logging
 import re
 from functools import cache
 
@@ -88,10 +95,131 @@ def contract_of(app) -> Contract:
     return app.extensions["tests.contract"]
 
 
+class SecretLeak(AssertionError):
+    """A password or once-shown secret found in a response or a log line."""
+
+
+class SessionSecrets:
+    """The secrets the session has used, and where they must never appear.
+
+    Only values of at least ``MIN_LENGTH`` characters count (shorter ones would match by
+    chance), and a value a test also sent in an ordinary field (a username, a name) is
+    not secret: the API may rightly echo it. JSON escapes are searched for too, so a
+    non-ASCII password echoed inside a JSON string is still found."""
+
+    MIN_LENGTH = 8
+
+    def __init__(self):
+        self._secrets: dict[str, tuple[str, ...]] = {}  # secret -> its searchable forms
+        self._public: set[str] = set()
+
+    def add(self, value) -> None:
+        if (isinstance(value, str) and len(value) >= self.MIN_LENGTH
+                and value not in self._secrets
+                and not any(value in public for public in self._public)):
+            self._secrets[value] = tuple({value, json.dumps(value)[1:-1]})
+
+    def declassify(self, value) -> None:
+        if isinstance(value, str) and len(value) >= self.MIN_LENGTH:
+            self._public.add(value)
+            for secret in [secret for secret in self._secrets if secret in value]:
+                del self._secrets[secret]
+
+    def found_in(self, text: str) -> list[str]:
+        return [secret for secret, forms in self._secrets.items()
+                if any(form in text for form in forms)]
+
+
+session_secrets = SessionSecrets()
+# Fields of a 201 answer that show a secret once; any later appearance is a leak.
+_SHOWN_ONCE = ("key", "secret")
+
+
+def masked(secret: str) -> str:
+    return f"{secret[:3]}… ({len(secret)} characters)"
+
+
+def _note_request_fields(value, secret: bool = False) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _note_request_fields(item, secret or "password" in str(key).lower())
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _note_request_fields(item, secret)
+    elif secret:
+        session_secrets.add(value)
+    else:
+        session_secrets.declassify(value)
+
+
+def _request_body(kwargs):
+    if "json" in kwargs:
+        return kwargs["json"]
+    data = kwargs.get("data")
+    if isinstance(data, str | bytes):
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
+            return None
+    return data if isinstance(data, dict) else None
+
+
+def _scan_response(response, where: str) -> None:
+    leaks = session_secrets.found_in(str(response.headers))
+    if not response.direct_passthrough:  # a file from disk cannot hold a test's secret
+        leaks += session_secrets.found_in(response.get_data(as_text=True))
+    if leaks:
+        raise SecretLeak(f"{where}: the response holds a secret the test sent: "
+                         f"{', '.join(map(masked, leaks))}")
+    if response.status_code == 201 and response.is_json:
+        body = response.get_json(silent=True)
+        for field in _SHOWN_ONCE:
+            if isinstance(body, dict):
+                session_secrets.add(body.get(field))
+
+
+class SecretLogHandler(logging.Handler):
+    """Remembers every log record that holds a session secret, in its message, its
+    ``extra`` fields or its exception text; the client and tests/fixtures.py fail the
+    test that caused it."""
+
+    _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+        "message", "asctime", "taskName"}
+
+    def __init__(self):
+        super().__init__(logging.NOTSET)
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        parts = [str(record.msg), *map(str, record.args or ())] if isinstance(
+            record.args, tuple) else [str(record.msg), str(record.args)]
+        parts += [f"{key}={value}" for key, value in vars(record).items()
+                  if key not in self._STANDARD]
+        if record.exc_info:
+            parts.append(logging.Formatter().formatException(record.exc_info))
+        leaks = session_secrets.found_in("\n".join(parts))
+        if leaks:
+            self.leaks.append(f"log record of {record.name!r} ({record.getMessage()[:80]!r}) "
+                              f"holds {', '.join(map(masked, leaks))}")
+
+    def take(self) -> list[str]:
+        leaks, self.leaks = self.leaks, []
+        return leaks
+
+
+secret_log_handler = SecretLogHandler()
+
+
 class ContractClient(FlaskClient):
     def open(self, *args, **kwargs):
+        _note_request_fields(_request_body(kwargs))
         response = super().open(*args, **kwargs)
         request = response.request
+        where = f"{request.method} {request.path} -> {response.status_code}"
+        _scan_response(response, where)
+        leaks = secret_log_handler.take()
+        if leaks:
+            raise SecretLeak(f"{where}: {'; '.join(leaks)}")
         try:
             rule, _ = self.application.url_map.bind("localhost").match(
                 request.path, method=request.method, return_rule=True)

@@ -12,6 +12,7 @@ counters there (its own key prefix keeps them apart).
 """
 
 import io
+import logging
 import os
 import shutil
 import uuid
@@ -28,9 +29,10 @@ from mlapi import create_app
 from mlapi.auth import service as accounts
 from mlapi.extensions import db
 from mlapi.limits import reset_limits
-from tests.contract_client import ContractClient
+from tests.contract_client import ContractClient, secret_log_handler, session_secrets
 
 TEST_PASSWORD = "correct-horse-battery-staple"
+session_secrets.add(TEST_PASSWORD)
 
 
 TEST_DATABASE_URL = os.environ.get("MLAPI_TEST_DATABASE_URL") or None
@@ -182,6 +184,27 @@ def _close_connections_after_each_test():
             if engine not in _engines_of_the_session:
                 engine.dispose()
         _engines_of_the_test.clear()
+
+
+@pytest.fixture(scope="session")
+def _secret_log_handler():
+    """One handler on the root logger for the whole session (tests/contract_client.py)."""
+    root = logging.getLogger()
+    root.addHandler(secret_log_handler)
+    yield secret_log_handler
+    root.removeHandler(secret_log_handler)
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_any_log_line(_secret_log_handler):
+    """Passwords and once-shown secrets are never logged (SPEC §3): a log record of this
+    test that holds one fails it, also one written outside a request of the test client
+    (a CLI command, a worker thread)."""
+    _secret_log_handler.take()  # what earlier code logged is not this test's doing
+    yield
+    leaks = _secret_log_handler.take()
+    if leaks:
+        pytest.fail("secret in the logs: " + "; ".join(leaks), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -85,6 +85,15 @@ class DatabaseModelStore:
     def lock(self):
         return nullcontext()  # row locks (``put``, ``hold``) do the work, on every host
 
+    def mark_pending(self, sha256: str) -> None:
+        """Nothing to do: an uncommitted artifact row vanishes with its transaction."""
+
+    def clear_pending(self, sha256: str) -> None:
+        """Nothing to do (see ``mark_pending``)."""
+
+    def interrupted(self) -> list[str]:
+        return []
+
     def hold(self, sha256: str) -> None:
         db.session.execute(select(ModelArtifact.sha256).where(
             ModelArtifact.sha256 == check_digest(sha256)).with_for_update())

@@ -5,15 +5,24 @@ file, loaded with skops' safe loader, which refuses any type it does not trust; 
 scikit-learn/numpy/scipy's defaults plus an explicit allow-list, never the types a file
 asks for. A pickle (what joblib writes too) runs arbitrary code when loaded, so it is
 refused unless the operator allows pickles (``MLAPI_ALLOW_PICKLE=true``).
+
+A zip archive can unpack to far more than it weighs (a "zip bomb": a few hundred
+kilobytes of deflated zeros become gigabytes in memory). An upload's archive is refused
+(413) when the sizes its entries declare add up to more than the upload limit; Python's
+zipfile never inflates an entry past its declared size, so the declaration binds.
 """
 
+import bz2
 import io
+import lzma
+import zipfile
+import zlib
 from collections.abc import Iterable
 
 import joblib
 import skops.io as sio
 
-from ..errors import ModelLoadError, PickleRefused, UntrustedModel
+from ..errors import ModelLoadError, PayloadTooLarge, PickleRefused, UntrustedModel
 
 # scikit-learn's own compiled types that common estimators need beyond skops' built-in
 # trusted set: trees and tree ensembles, histogram gradient boosting, nearest neighbours.
@@ -33,13 +42,46 @@ def untrusted_types(blob: bytes, allowed: Iterable[str] = ALLOWED_EXTRA_TYPES) -
     return sorted(set(sio.get_untrusted_types(data=blob)) - set(allowed))
 
 
+# joblib's compressed files: the pickle inside a zlib, gzip, bz2, xz or lzma stream.
+_COMPRESSED_PICKLES = {
+    b"\x78": zlib.decompressobj, b"\x1f\x8b": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
+    b"BZh": bz2.BZ2Decompressor, b"\xfd7zXZ\x00": lzma.LZMADecompressor,
+    b"]\x00\x00": lzma.LZMADecompressor,
+}
+
+
 def is_pickle(blob: bytes) -> bool:
-    return blob[:1] == bytes([PICKLE_PROTO])
+    """A pickle, plain or compressed by joblib (only its first byte is inflated)."""
+    if blob[:1] == bytes([PICKLE_PROTO]):
+        return True
+    for magic, decompressor in _COMPRESSED_PICKLES.items():
+        if blob.startswith(magic):
+            try:
+                return decompressor().decompress(blob, 1) == bytes([PICKLE_PROTO])
+            except (zlib.error, OSError, EOFError, lzma.LZMAError):
+                return False
+    return False
 
 
-def load_artifact(blob: bytes, *, allow_pickle: bool = False):
-    """The estimator in ``blob``: skops safely, pickle only when allowed, else refused."""
+def check_unpacked_size(blob: bytes, max_bytes: int) -> None:
+    """413 when the archive's entries unpack to more than ``max_bytes`` in all."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ModelLoadError() from exc
+    if unpacked > max_bytes:
+        raise PayloadTooLarge(f"The model archive unpacks to {unpacked} bytes; models may "
+                              f"be at most {max_bytes} bytes unpacked on this server.")
+
+
+def load_artifact(blob: bytes, *, allow_pickle: bool = False,
+                  max_unpacked_bytes: int | None = None):
+    """The estimator in ``blob``: skops safely, pickle only when allowed, else refused.
+    ``max_unpacked_bytes``: refuse an archive that unpacks to more (uploads)."""
     if blob.startswith(ZIP_MAGIC):
+        if max_unpacked_bytes is not None:
+            check_unpacked_size(blob, max_unpacked_bytes)
         return load_skops(blob)
     if is_pickle(blob):
         if not allow_pickle:

@@ -127,6 +127,20 @@ def discard_artifact_unless_referenced(sha256: str) -> None:
         store.delete(sha256)
 
 
+def recover_interrupted_uploads() -> None:
+    """Remove the artifacts of uploads whose worker was killed between writing them and
+    committing their record (no ``except`` ran to remove them), unless a record uses the
+    same bytes. Under the store's lock no upload is between the two, so every mark left
+    is one of those; called at start, when gunicorn replaces the killed worker."""
+    store = runtime().store
+    with store.lock():
+        for sha256 in store.interrupted():
+            discard_artifact_unless_referenced(sha256)
+            store.clear_pending(sha256)
+            log.warning("removed the artifact %s of an upload interrupted before its commit",
+                        sha256[:12])
+
+
 def evict(model_id: int) -> None:
     """Forget a model's loaded estimator and cached answers in this process."""
     runtime().loaded_models.discard_where(lambda key: key[0] == model_id)

@@ -50,6 +50,16 @@ class ModelStore(Protocol):
     def hold(self, sha256: str) -> None:
         """Before checking whether a digest is still referenced, in the same transaction."""
 
+    def mark_pending(self, sha256: str) -> None:
+        """Before an upload writes a new artifact, under ``lock()``; cleared once its record
+        is committed or the artifact removed again."""
+
+    def clear_pending(self, sha256: str) -> None: ...
+
+    def interrupted(self) -> list[str]:
+        """Under ``lock()``: digests whose upload never cleared its mark (its worker was
+        killed), after removing temporary files such a worker left half-written."""
+
 
 class FileModelStore:
     transactional = False
@@ -70,6 +80,22 @@ class FileModelStore:
 
     def hold(self, sha256: str) -> None:
         """Nothing to do: ``lock()`` is already held."""
+
+    def _mark(self, sha256: str) -> Path:
+        return self.root / ".pending" / check_digest(sha256)
+
+    def mark_pending(self, sha256: str) -> None:
+        self._mark(sha256).parent.mkdir(parents=True, exist_ok=True)
+        self._mark(sha256).touch()
+
+    def clear_pending(self, sha256: str) -> None:
+        self._mark(sha256).unlink(missing_ok=True)
+
+    def interrupted(self) -> list[str]:
+        for partial in self.root.glob("??/.incoming-*"):  # no writer runs: we hold lock()
+            partial.unlink(missing_ok=True)
+        marks = self.root / ".pending"
+        return sorted(mark.name for mark in marks.iterdir()) if marks.is_dir() else []
 
     def put(self, data: bytes) -> str:
         digest = sha256_of(data)

@@ -80,7 +80,8 @@ def describe(estimator, feature_names: list[str] | None) -> Description:
 def upload_model(owner, *, data: bytes, name: str, model_type: str, visibility: str,
                  description: str | None = None,
                  feature_names: list[str] | None = None) -> MLModel:
-    estimator = load_artifact(data, allow_pickle=current_app.config["ALLOW_PICKLE"])
+    estimator = load_artifact(data, allow_pickle=current_app.config["ALLOW_PICKLE"],
+                              max_unpacked_bytes=current_app.config["MAX_MODEL_BYTES"])
     facts = describe(estimator, feature_names)
     store = runtime().store
     sha256 = sha256_of(data)
@@ -90,13 +91,19 @@ def upload_model(owner, *, data: bytes, name: str, model_type: str, visibility: 
               "feature_names": facts.feature_names, "classes": facts.classes}
     with store.lock():  # no delete of the same bytes between the write and the commit
         wrote = not store.transactional and not store.exists(sha256)
+        if wrote:  # left behind if the worker dies before the end: the next start cleans up
+            store.mark_pending(sha256)
         try:
-            return _insert_next_version(fields, lambda: store.put(data))
+            record = _insert_next_version(fields, lambda: store.put(data))
         except BaseException:
             db.session.rollback()  # with the database store, the artifact row goes too
             if wrote:
-                discard_artifact_unless_referenced(sha256)
+                discard_artifact_unless_referenced(sha256)  # needs the database too
+                store.clear_pending(sha256)
             raise
+        if wrote:
+            store.clear_pending(sha256)
+        return record
 
 
 def _insert_next_version(fields: dict, put_artifact) -> MLModel:

@@ -112,3 +112,21 @@ def test_gunicorns_own_lines_are_json(load):
     assert line["message"] == "Booting worker with pid: 7"
     assert (line["level"], line["logger"]) == ("INFO", "gunicorn.error")
     assert line["ts"].endswith("Z")
+
+
+def test_responses_name_no_server_software(load, monkeypatch):
+    """gunicorn's ``Server`` header is the one banner the app cannot remove itself; the
+    header line is built here as gunicorn builds it for each response, with no server."""
+    from gunicorn.http import wsgi
+
+    monkeypatch.setattr(wsgi, "SERVER", wsgi.SERVER)  # put back after the test
+    load()
+    request = SimpleNamespace(version=(1, 1), method="GET", headers=[])
+    response = wsgi.Response(request, sock=None, cfg=SimpleNamespace(is_ssl=False))
+    response.status = "200 OK"
+    response.upgrade = False
+    response.should_close = lambda: False
+
+    server_lines = [line for line in response.default_headers()
+                    if line.lower().startswith("server:")]
+    assert server_lines == ["Server: mlapi\r\n"]

@@ -1,0 +1,63 @@
+"""The session-wide secret scan (tests/contract_client.py) catches what it must, and only that.
+
+Every other test relies on it silently; these prove it bites: a password echoed in a
+response or written to a log fails the test, a once-shown key seen again fails it, and a
+value the test itself sent as an ordinary field may be echoed freely.
+"""
+
+import logging
+
+import pytest
+from flask import jsonify, request
+
+from tests.contract_client import SecretLeak, secret_log_handler
+
+PASSWORD = "never-echo-this-password"
+
+
+def _echo():
+    return jsonify(request.get_json())
+
+
+def _echo_key():
+    return jsonify({"your_key": request.headers["X-API-Key"]})
+
+
+def _log_it():
+    logging.getLogger("mlapi.test").warning("body was %s", request.get_json())
+    return "", 204
+
+
+@pytest.fixture
+def echo_client(app):
+    """A client of an app with test-only routes that leak what they are sent."""
+    app.add_url_rule("/test-only/echo", view_func=_echo, methods=["POST"])
+    app.add_url_rule("/test-only/log", view_func=_log_it, methods=["POST"])
+    app.add_url_rule("/test-only/key", view_func=_echo_key)
+    return app.test_client()
+
+
+def test_a_password_echoed_in_a_response_fails_the_test(echo_client):
+    with pytest.raises(SecretLeak, match="response holds a secret"):
+        echo_client.post("/test-only/echo", json={"password": PASSWORD})
+
+
+def test_a_password_in_a_log_line_fails_the_test(echo_client):
+    with pytest.raises(SecretLeak, match=r"log record of 'mlapi\.test'"):
+        echo_client.post("/test-only/log", json={"new_password": PASSWORD + "-2"})
+
+
+def test_a_key_shown_once_must_not_be_shown_again(echo_client, auth_headers):
+    created = echo_client.post("/api/v1/auth/api-keys", json={"name": "job"},
+                               headers=auth_headers).get_json()
+
+    with pytest.raises(SecretLeak):
+        echo_client.get("/test-only/key", headers={"X-API-Key": created["key"]})
+
+
+def test_a_value_also_sent_as_an_ordinary_field_may_be_echoed(echo_client):
+    same = "chosen-as-name-and-password"
+    response = echo_client.post("/test-only/echo", json={"name": same, "password": same})
+
+    assert response.status_code == 200
+    assert secret_log_handler.take() == []
