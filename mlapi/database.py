@@ -35,7 +35,8 @@ def autocommit_scalar(statement, parameters: dict | None = None):
     history insert of a prediction. On an autocommit connection each is one round trip
     (PostgreSQL commits the insert as it runs it), where the ORM session would add BEGIN
     and COMMIT round trips and its unit-of-work bookkeeping. The connection goes back to
-    the pool at once, so a request never holds two while it waits for something else.
+    the pool at once; a request whose session also holds one briefly uses two, so the pool
+    needs about two connections per concurrent request (the default 5 + 10 overflow).
     Anything that must change several rows together stays on ``db.session``.
     """
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
