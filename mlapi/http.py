@@ -6,7 +6,7 @@ import uuid
 
 from flask import Flask, Request, current_app, g, request
 
-from .errors import MalformedJSON, PayloadTooLarge, UnsupportedMediaType
+from .errors import MalformedJSON, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -82,6 +82,19 @@ def _assign_request_id() -> None:
     g.request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
 
 
+def _reject_nul_in_text() -> None:
+    """422 for a NUL character in a query parameter or a form field (JSON bodies are checked
+    in ``_unusable``): PostgreSQL cannot store or compare text holding one and would fail
+    the query with a 500, SQLite would store it; neither is text a user meant to send."""
+    fields = list(request.args.items(multi=True))
+    if request.mimetype == "multipart/form-data":
+        fields += request.form.items(multi=True)
+    errors = {(name if _NUL not in name else "query"): ["Text may not contain NUL characters."]
+              for name, value in fields if _NUL in name or _NUL in value}
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def _reject_unreadable_body() -> None:
     """415 for a body that is not JSON, 400 for JSON that is not an object (or that is
     nested too deep, or holds a string that is not text).
@@ -154,4 +167,5 @@ def register_request_hooks(app: Flask) -> None:
     app.request_class = ApiRequest
     app.before_request(_assign_request_id)
     app.before_request(_reject_unreadable_body)
+    app.before_request(_reject_nul_in_text)
     app.after_request(_finish)

@@ -1,5 +1,7 @@
 """Hostile and careless bodies get a 4xx problem naming what is wrong, never a 500."""
 
+import io
+
 import pytest
 
 from tests.unit.helpers import ROW, assert_problem
@@ -202,3 +204,19 @@ def test_nul_character_in_a_string_is_refused_before_it_reaches_the_database(
     response = client.post(path, data=body, content_type="application/json")
 
     assert "NUL" in assert_problem(response, 400, "malformed_json")["detail"]
+
+
+@pytest.mark.parametrize("query", ["name=%00x", "name=x%00", "na%00me=x"])
+def test_nul_character_in_a_query_parameter_is_refused_not_500(client, auth_headers, query):
+    """PostgreSQL cannot compare text holding NUL: without the check this is a 500 there."""
+    body = assert_problem(client.get(f"/api/v1/models?{query}", headers=auth_headers),
+                          422, "validation_error")
+    assert "NUL" in str(body["errors"])
+
+
+def test_nul_character_in_an_upload_form_field_is_refused(client, auth_headers):
+    response = client.post("/api/v1/models", headers=auth_headers,
+                           data={"name": "churn\x00", "file": (io.BytesIO(b"x"),
+                                                                "m.skops")},
+                           content_type="multipart/form-data")
+    assert_problem(response, 422, "validation_error")
