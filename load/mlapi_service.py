@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -217,3 +218,16 @@ def migrate(env: dict, log_path: Path) -> None:
     if done.returncode:
         tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
         raise RuntimeError(f"flask db upgrade failed ({done.returncode}):\n{tail}")
+
+
+def tear_down(server: Server | None, database: str | None, workdir: Path,
+              show_log: bool) -> None:
+    """Everything a run started, undone on every exit path: the server stopped by its PID
+    (its log tail printed first when ``show_log``), the database dropped, the folder gone."""
+    if server is not None:
+        if show_log:
+            print("-- server log (tail):\n" + server.log_tail(15), file=sys.stderr)
+        server.stop()
+    if database is not None:
+        drop_database(database)
+    shutil.rmtree(workdir, ignore_errors=True)

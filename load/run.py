@@ -189,13 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"!! load test could not run: {exc}", file=sys.stderr)
         code = 2
     finally:
-        if server is not None:
-            if code not in (0,):
-                print("-- server log (tail):\n" + server.log_tail(15), file=sys.stderr)
-            server.stop()
-        if database is not None:
-            svc.drop_database(database)
-        shutil.rmtree(workdir, ignore_errors=True)
+        svc.tear_down(server, database, workdir, show_log=code != 0)
     print(f"load test {'PASSED' if code == 0 else 'FAILED'} (exit code {code})")
     return code
 

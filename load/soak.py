@@ -23,7 +23,6 @@ import argparse
 import http.client
 import json
 import random
-import shutil
 import signal
 import sys
 import tempfile
@@ -286,13 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         code = 2
     finally:
         stop.set()
-        if server is not None:
-            if code == 2:
-                print("-- server log (tail):\n" + server.log_tail(15), file=sys.stderr)
-            server.stop()
-        if database is not None:
-            svc.drop_database(database)
-        shutil.rmtree(workdir, ignore_errors=True)
+        svc.tear_down(server, database, workdir, show_log=code == 2)
     verdict = {0: "PASSED", 130: "INTERRUPTED"}.get(code, "FAILED")
     print(f"soak {verdict} (exit code {code})")
     return code

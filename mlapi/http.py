@@ -110,6 +110,13 @@ def _reject_unreadable_body() -> None:
         return
     if not request.is_json:
         raise UnsupportedMediaType()
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None:
+        # Streamed (chunked): Werkzeug stops reading at the limit without an error, so read
+        # one byte more to tell a body at the limit from a longer one cut short.
+        request.max_content_length = limit + 1
+    if len(request.get_data(cache=True)) > limit:
+        raise PayloadTooLarge()
     try:
         payload = json.loads(request.get_data(cache=True))
     except (ValueError, RecursionError) as exc:  # bad syntax, bad encoding, absurd nesting

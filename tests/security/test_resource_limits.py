@@ -109,10 +109,7 @@ def test_the_longest_array_that_fits_is_refused_by_its_length(client, auth_heade
     assert "got 500000" in errors["features"][0]
 
 
-@pytest.mark.parametrize("chunked", [False, pytest.param(True, marks=pytest.mark.xfail(
-    strict=True, reason="mlapi/http.py reads a streamed JSON body only up to the limit and "
-    "judges the truncated text: 400 malformed_json instead of 413 (issue 9 report)"))],
-    ids=["declared", "chunked"])
+@pytest.mark.parametrize("chunked", [False, True], ids=["declared", "chunked"])
 def test_a_100_mb_json_body_is_refused_having_read_at_most_the_limit(client, auth_headers,
                                                                     chunked):
     """Declared: refused from Content-Length without reading. Chunked (no length): the
