@@ -13,7 +13,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from .auth.credentials import API_KEY_HEADER, authenticate
 from .errors import PROBLEM_MIMETYPE, TITLES, render_http_exception
-from .http import accepts_upload
+from .http import admit_upload, read_json_body, refuse_nul
 from .limits import check_caller_budget
 
 BEARER_AUTH = {"bearerAuth": []}
@@ -91,11 +91,30 @@ class ProblemApi(Api):
             self.spec.components.response(status.name, response, lazy=True)
 
 
+def _field_names(schema: ma.Schema) -> list[str]:
+    return [field.data_key or name for name, field in schema.fields.items()]
+
+
 class ApiParser(FlaskParser):
-    """The ``files`` location reads a whole multipart form: its file and text parts
-    together, so one schema validates (and documents) an upload."""
+    """Reads each location when an operation's arguments need it, so the body checks of
+    ``mlapi.http`` (400/413/415, and 422 for NUL characters) come after routing,
+    credentials, budgets and roles, as SPEC's order of refusals wants.
+
+    The ``files`` location reads a whole multipart form: its file and text parts
+    together, so one schema validates (and documents) an upload. Query parameters and
+    form fields the schema does not know are not checked for NUL: unknown query
+    parameters are ignored, unknown form fields refused by the schema."""
+
+    def load_json(self, req, schema):
+        payload = read_json_body()
+        return ma.missing if payload is None else payload
+
+    def load_querystring(self, req, schema):
+        refuse_nul(req.args, _field_names(schema))
+        return super().load_querystring(req, schema)
 
     def load_files(self, req, schema):
+        refuse_nul(req.form, _field_names(schema))
         return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
 
 
@@ -104,12 +123,19 @@ class ApiBlueprint(Blueprint):
 
     def upload(self, schema, *, limit_setting: str):
         """Take a ``multipart/form-data`` body validated by ``schema`` (unknown parts are
-        refused), of at most ``app.config[limit_setting]`` bytes; see ``accepts_upload``."""
+        refused), of at most ``app.config[limit_setting]`` bytes (``admit_upload``, just
+        before the form is read); Werkzeug spools file parts to a temporary file."""
 
         def decorator(func):
-            return self.arguments(schema, location="files", unknown=ma.RAISE,
-                                  content_type="multipart/form-data")(
-                accepts_upload(limit_setting)(func))
+            parsed = self.arguments(schema, location="files", unknown=ma.RAISE,
+                                    content_type="multipart/form-data")(func)
+
+            @wraps(parsed)
+            def admitted(*args, **kwargs):
+                admit_upload(limit_setting)
+                return parsed(*args, **kwargs)
+
+            return admitted
 
         return decorator
 

@@ -10,7 +10,6 @@ from .errors import MalformedJSON, PayloadTooLarge, UnsupportedMediaType, Valida
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_BODY_METHODS = {"POST", "PUT", "PATCH"}
 # Deeper bodies are refused here: parsed again deeper in the call stack (by webargs), a
 # body nested ~1000 levels would otherwise hit Python's recursion limit there, a 500.
 MAX_JSON_DEPTH = 64
@@ -18,46 +17,18 @@ MAX_JSON_DEPTH = 64
 # decoder joins well-formed pairs into one code point, so any surrogate left in a decoded
 # string is unpaired: no UTF-8 encoder accepts it, and wherever the string is encoded
 # (argon2, the database driver) it fails with a 500. Such a string is not text: refused.
-# NUL is refused too: PostgreSQL cannot store it in text, and no field of this API needs it.
+# NUL is refused too (422 on the field): PostgreSQL cannot store it in text, and no field
+# of this API needs it.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _NUL = "\x00"
-# A view marked with ``accepts_upload`` takes multipart/form-data instead of JSON.
-_UPLOAD_LIMIT = "_mlapi_upload_limit"
 # Room for the form's text fields and part headers on top of the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
+NUL_MESSAGE = "Text may not contain NUL characters."
 
-
-def accepts_upload(limit_setting: str):
-    """Mark a view as taking a ``multipart/form-data`` upload instead of a JSON body.
-
-    The body checks below then demand multipart (415 otherwise) and allow the request up
-    to ``app.config[limit_setting]`` bytes (plus the form's overhead) instead of the JSON
-    limit; Werkzeug spools file parts to a temporary file, and a body over the limit is
-    refused with 413 from its ``Content-Length`` or while it streams in. The marker is a
-    function attribute, which ``functools.wraps`` carries through the decorator stack.
-    """
-
-    def mark(view):
-        setattr(view, _UPLOAD_LIMIT, limit_setting)
-        return view
-
-    return mark
-
-
-def _upload_limit_setting() -> str | None:
-    view = current_app.view_functions.get(request.endpoint or "")
-    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
-    return getattr(handler, _UPLOAD_LIMIT, None)
-
-
-def _admit_upload(limit_setting: str) -> None:
-    file_limit = current_app.config[limit_setting]
-    request.max_content_length = file_limit + MULTIPART_OVERHEAD
-    if request.mimetype != "multipart/form-data":
-        raise UnsupportedMediaType("Send the upload as multipart/form-data.")
-    if request.content_length is not None and request.content_length > \
-            request.max_content_length:
-        raise PayloadTooLarge(f"Files may be at most {file_limit} bytes on this server.")
+# The body checks run when an operation reads its body (``mlapi.api.ApiParser``), not
+# before every request: a fault of the body comes after routing (404/405), the credential
+# (401), the budget (429) and the role (403) in SPEC's order of refusals, and a body that
+# no operation reads is never judged (nor read).
 
 
 class ApiRequest(Request):
@@ -82,32 +53,40 @@ def _assign_request_id() -> None:
     g.request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
 
 
-def _reject_nul_in_text() -> None:
-    """422 for a NUL character in a query parameter or a form field (JSON bodies are checked
-    in ``_unusable``): PostgreSQL cannot store or compare text holding one and would fail
-    the query with a 500, SQLite would store it; neither is text a user meant to send."""
-    fields = list(request.args.items(multi=True))
-    if request.mimetype == "multipart/form-data":
-        fields += request.form.items(multi=True)
-    errors = {(name if _NUL not in name else "query"): ["Text may not contain NUL characters."]
-              for name, value in fields if _NUL in name or _NUL in value}
+def admit_upload(limit_setting: str) -> None:
+    """415 unless the body is ``multipart/form-data``; allow it ``app.config[limit_setting]``
+    bytes plus the form's overhead, 413 at once when its ``Content-Length`` says more (a
+    streamed one is cut off while Werkzeug parses the form)."""
+    file_limit = current_app.config[limit_setting]
+    request.max_content_length = file_limit + MULTIPART_OVERHEAD
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType("Send the upload as multipart/form-data.")
+    if request.content_length is not None and request.content_length > \
+            request.max_content_length:
+        raise PayloadTooLarge(f"Files may be at most {file_limit} bytes on this server.")
+
+
+def refuse_nul(fields, names) -> None:
+    """422 naming each of ``names`` whose value in the multidict ``fields`` (a query
+    string, a form) holds a NUL character: PostgreSQL cannot store or compare such text
+    and would fail the query with a 500. Other fields are the operation's to ignore."""
+    errors = {name: [NUL_MESSAGE] for name in names
+              if any(_NUL in value for value in fields.getlist(name))}
     if errors:
         raise ValidationFailed(errors)
 
 
-def _reject_unreadable_body() -> None:
-    """415 for a body that is not JSON, 400 for JSON that is not an object (or that is
-    nested too deep, or holds a string that is not text).
+def read_json_body() -> dict | None:
+    """The request's JSON object, or None when there is no body.
 
-    webargs would ignore a text/plain body and complain about missing fields, and would
-    accept a JSON array as "invalid input type"; SPEC §3 wants 415 and 400 for those.
+    415 for a body that is not JSON, 413 for one over the limit, 400 for one that is not
+    a JSON object (or is nested too deep, holds a string that is not text, or ends before
+    its framing says); then 422 naming each string holding a NUL character. webargs would
+    ignore a text/plain body and complain about missing fields, and would accept a JSON
+    array as "invalid input type"; SPEC §3 wants 415 and 400 for those.
     """
-    if request.method not in _BODY_METHODS or not _has_body():
-        return
-    upload_limit = _upload_limit_setting()
-    if upload_limit is not None:
-        _admit_upload(upload_limit)
-        return
+    if not _has_body():
+        return None
     if not request.is_json:
         raise UnsupportedMediaType()
     limit = current_app.config["MAX_CONTENT_LENGTH"]
@@ -115,10 +94,10 @@ def _reject_unreadable_body() -> None:
         # Streamed (chunked): Werkzeug stops reading at the limit without an error, so read
         # one byte more to tell a body at the limit from a longer one cut short.
         request.max_content_length = limit + 1
-    if len(request.get_data(cache=True)) > limit:
+    if len(_body()) > limit:
         raise PayloadTooLarge()
     try:
-        payload = json.loads(request.get_data(cache=True))
+        payload = json.loads(_body())
     except (ValueError, RecursionError) as exc:  # bad syntax, bad encoding, absurd nesting
         raise MalformedJSON("The request body is not valid JSON.") from exc
     if not isinstance(payload, dict):
@@ -127,6 +106,22 @@ def _reject_unreadable_body() -> None:
     fault = _unusable(payload, MAX_JSON_DEPTH)
     if fault:
         raise MalformedJSON(f"The request body {fault}.")
+    errors = {path: [NUL_MESSAGE] for path in _strings_with_nul(payload)}
+    if errors:
+        raise ValidationFailed(errors)
+    return payload
+
+
+def _body() -> bytes:
+    """The raw body, read once. A server that reads a chunked body for the app (gunicorn)
+    raises an ``OSError`` of its own (``ChunkMissingTerminator``, ``NoMoreData``,
+    ``InvalidChunkSize``) when the framing is broken or the client stops half-way: the
+    body is unusable, a 400, not a 500."""
+    try:
+        return request.get_data(cache=True)
+    except OSError as exc:
+        raise MalformedJSON("The request body ended early or its chunked framing is "
+                            "broken.") from exc
 
 
 def _unusable(payload, depth_limit: int) -> str | None:
@@ -137,14 +132,32 @@ def _unusable(payload, depth_limit: int) -> str | None:
         if isinstance(value, str):
             if _LONE_SURROGATE.search(value):
                 return "is not valid JSON text: a string has an unpaired surrogate escape"
-            if _NUL in value:
-                return "holds a NUL character (\\u0000) in a string"
         elif isinstance(value, dict | list):
             if depth > depth_limit:
                 return f"is nested more than {depth_limit} levels deep"
             children = [*value, *value.values()] if isinstance(value, dict) else value
             stack.extend((child, depth + 1) for child in children)
     return None
+
+
+def _strings_with_nul(payload) -> list[str]:
+    """The dotted path (SPEC §3) of each string in ``payload`` that holds a NUL character;
+    a field whose name holds one is reported at its parent ("body" at the top)."""
+    found, stack = [], [(payload, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if _NUL in value:
+                found.append(path)
+            continue
+        items = value.items() if isinstance(value, dict) else enumerate(
+            value if isinstance(value, list) else ())
+        for key, child in items:
+            if _NUL in str(key):
+                found.append(path or "body")
+                continue
+            stack.append((child, f"{path}.{key}" if path else str(key)))
+    return sorted(set(found))
 
 
 def _has_body() -> bool:
@@ -173,6 +186,4 @@ def _finish(response):
 def register_request_hooks(app: Flask) -> None:
     app.request_class = ApiRequest
     app.before_request(_assign_request_id)
-    app.before_request(_reject_unreadable_body)
-    app.before_request(_reject_nul_in_text)
     app.after_request(_finish)

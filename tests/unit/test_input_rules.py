@@ -34,7 +34,6 @@ CONTRACT = Path(__file__).parents[2] / "contract" / "openapi.v1.json"
     ("[1]", "The request body must be a JSON object, not a list."),
     ('"x"', "The request body must be a JSON object, not a str."),
     ("{", "The request body is not valid JSON."),
-    ('{"a": "\\u0000"}', "The request body holds a NUL character (\\u0000) in a string."),
     ('{"a": "\\ud800"}', "The request body is not valid JSON text: a string has an unpaired "
                          "surrogate escape."),
     ('{"a": ' + "[" * 64 + "]" * 64 + "}",
@@ -51,13 +50,15 @@ def test_a_string_under_a_key_is_checked_as_deep_as_the_body_goes(client):
 
     response = client.post(LOGIN, data=data, content_type="application/json")
 
-    assert "NUL" in assert_problem(response, 400, "malformed_json")["detail"]
+    errors = assert_problem(response, 422, "validation_error")["errors"]
+    assert errors == {"a.0.b.0.2": ["Text may not contain NUL characters."]}
 
 
-@pytest.mark.parametrize("method", ["put", "patch"])
-def test_put_and_patch_bodies_must_be_json_too(client, auth_headers, method):
-    response = getattr(client, method)(f"{MODELS}/1", data="name=x",
-                                       content_type="text/plain", headers=auth_headers)
+@pytest.mark.parametrize(("method", "path"), [("put", "/api/v1/admin/default-model"),
+                                             ("patch", f"{MODELS}/1")])
+def test_put_and_patch_bodies_must_be_json_too(client, admin_headers, method, path):
+    response = getattr(client, method)(path, data="name=x", content_type="text/plain",
+                                       headers=admin_headers)
 
     assert_problem(response, 415, "unsupported_media_type")
 
