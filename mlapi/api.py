@@ -13,7 +13,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from .auth.credentials import API_KEY_HEADER, authenticate
 from .errors import PROBLEM_MIMETYPE, TITLES, render_http_exception
-from .http import admit_upload, read_json_body, refuse_nul
+from .http import admit_upload, read_json_body, refuse_nul, unreadable_body_is_400
 from .limits import check_caller_budget
 
 BEARER_AUTH = {"bearerAuth": []}
@@ -114,8 +114,10 @@ class ApiParser(FlaskParser):
         return super().load_querystring(req, schema)
 
     def load_files(self, req, schema):
-        refuse_nul(req.form, _field_names(schema))
-        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+        with unreadable_body_is_400():  # the form is parsed (read) here
+            form, files = req.form, req.files
+        refuse_nul(form, _field_names(schema))
+        return self._makeproxy(CombinedMultiDict([form, files]), schema)
 
 
 class ApiBlueprint(Blueprint):

@@ -1,12 +1,17 @@
 """Request plumbing shared by every endpoint: request ids, body checks, response headers."""
 
 import json
+import logging
 import re
 import uuid
+from contextlib import contextmanager
 
 from flask import Flask, Request, current_app, g, request
+from werkzeug.exceptions import HTTPException
 
 from .errors import MalformedJSON, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+
+log = logging.getLogger("mlapi.http")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -113,13 +118,26 @@ def read_json_body() -> dict | None:
 
 
 def _body() -> bytes:
-    """The raw body, read once. A server that reads a chunked body for the app (gunicorn)
-    raises an ``OSError`` of its own (``ChunkMissingTerminator``, ``NoMoreData``,
-    ``InvalidChunkSize``) when the framing is broken or the client stops half-way: the
-    body is unusable, a 400, not a 500."""
-    try:
+    """The raw body, read once (see ``unreadable_body_is_400``)."""
+    with unreadable_body_is_400():
         return request.get_data(cache=True)
-    except OSError as exc:
+
+
+@contextmanager
+def unreadable_body_is_400():
+    """Around the first read of the request's body: an error the server's input stream
+    raises is a 400, not a 500. gunicorn reads a chunked body for the app and raises its
+    own errors from ``wsgi.input`` when the framing is broken or the client stops half-way
+    (``ChunkMissingTerminator``, ``InvalidChunkSize``, ``NoMoreData``, ...; not all of them
+    ``OSError``s), so anything but Werkzeug's own HTTP errors (413 over the limit, 400 for
+    a disconnected client) means this body cannot be read."""
+    try:
+        yield
+    except HTTPException:
+        raise
+    except Exception as exc:  # whatever the server's stream raised: see above
+        log.warning("request body unreadable (request_id=%s): %s", g.get("request_id"),
+                    type(exc).__name__)
         raise MalformedJSON("The request body ended early or its chunked framing is "
                             "broken.") from exc
 
