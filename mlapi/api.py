@@ -11,7 +11,7 @@ from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from .auth.credentials import API_KEY_HEADER, authenticate
+from .auth.credentials import API_KEY_HEADER, authenticate, refuse_api_key
 from .errors import PROBLEM_MIMETYPE, TITLES, render_http_exception
 from .http import admit_upload, read_json_body, refuse_nul, unreadable_body_is_400
 from .limits import check_caller_budget
@@ -156,15 +156,17 @@ class ApiBlueprint(Blueprint):
     def authenticated(self, func=None, *, refresh: bool = False, session_only: bool = False):
         """Require a valid credential of an active user (``mlapi.auth.credentials``) and
         document it: a bearer token, or an API key unless ``refresh`` or ``session_only``
-        (then a key gets 403). Then spend one request of that credential's rate-limit
-        budget (``mlapi.limits``): after authentication, so a request that fails it (401)
-        spends nobody's budget."""
+        (then a key gets 403). Between the two, spend one request of that credential's
+        rate-limit budget (``mlapi.limits``): after authentication, so a request that fails
+        it (401) spends nobody's budget, and before the 403, as SPEC orders refusals."""
 
         def decorator(view):
             @wraps(view)
             def guarded(*args, **kwargs):
-                authenticate(refresh=refresh, session_only=session_only)
+                authenticate(refresh=refresh)
                 check_caller_budget()
+                if refresh or session_only:
+                    refuse_api_key()
                 return view(*args, **kwargs)
 
             schemes = [BEARER_AUTH, API_KEY_AUTH]

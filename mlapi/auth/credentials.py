@@ -18,25 +18,31 @@ API_KEY_HEADER = "X-API-Key"
 current_caller: User = LocalProxy(lambda: g.caller)  # type: ignore[assignment]
 
 
-def authenticate(*, refresh: bool = False, session_only: bool = False) -> User:
+def authenticate(*, refresh: bool = False) -> User:
     """Check the request's credential and remember its holder.
 
-    ``refresh`` demands a refresh token; ``session_only`` refuses API keys (403): account
-    management (logout, refresh, the keys themselves) needs a signed-in session, so a
-    leaked key cannot mint more keys or outlive its own deletion.
+    ``refresh`` demands a refresh token of a bearer. A key is checked like anywhere else:
+    where account management needs a session, ``refuse_api_key`` refuses it (403) after
+    the holder's budget is spent (SPEC's order of refusals: 429, then 403).
     """
     if API_KEY_HEADER in request.headers:
         if "Authorization" in request.headers:
             raise TokenInvalid("Send one credential, a bearer token or an API key, not both.")
         key, owner = verify_key(request.headers[API_KEY_HEADER])
-        if refresh or session_only:
-            raise Forbidden("API keys cannot manage sessions or keys: sign in and send "
-                            "'Authorization: Bearer <access token>' instead.")
         g.caller, g.api_key_id = owner, key.id
     else:
         verify_jwt_in_request(refresh=refresh)
         g.caller, g.api_key_id = get_current_user(), None
     return g.caller
+
+
+def refuse_api_key() -> None:
+    """403 for an authenticated API key: account management (logout, refresh, the keys
+    themselves) needs a signed-in session, so a leaked key cannot mint more keys or
+    outlive its own deletion."""
+    if g.get("api_key_id") is not None:
+        raise Forbidden("API keys cannot manage sessions or keys: sign in and send "
+                        "'Authorization: Bearer <access token>' instead.")
 
 
 def credential_key() -> str | None:

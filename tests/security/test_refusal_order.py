@@ -241,3 +241,20 @@ def test_a_body_fault_is_answered_before_the_object_named_in_the_path_is_looked_
              for body in expected}
 
     assert {body: r.status_code for body, r in cases.items()} == expected
+
+
+@tight_budget
+def test_a_spent_budget_is_429_before_an_api_key_is_refused_account_management(
+        client, auth_headers):
+    """The credential kind's 403 comes after the budget: a key whose budget is spent gets
+    429 on account management as everywhere, whatever the body."""
+    key = client.post("/api/v1/auth/api-keys", json={"name": "job"}, headers=auth_headers)
+    headers = {"X-API-Key": key.get_json()["key"]}
+    client.get("/api/v1/users/me", headers=headers)
+
+    cases = [(f"{op.id} {body}", send(client, op.method, concrete(op.path), body,
+                                     headers=headers))
+             for op in SESSION_ONLY
+             for body in (BAD_BODIES if op.method in BODY_METHODS else [None])]
+
+    assert mismatches(cases, 429) == []
