@@ -38,7 +38,7 @@ class CommonProblemsPlugin(BasePlugin):
     """Documents the errors any operation can meet, so no view has to repeat them.
 
     Every operation may fail with 500; everything under ``/api/`` touches the database
-    (503) and is rate limited (429, ``mlapi.limits``); every request with a body passes
+    (503) and is rate limited (429, ``mlapi.limits``); a body an operation reads passes
     the body checks of ``mlapi.http`` (400 malformed JSON, 413 too large, 415 not JSON).
     """
 
