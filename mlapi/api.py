@@ -1,11 +1,12 @@
 """flask-smorest wiring: the Api whose errors are problem details, and the Blueprint
 every domain uses, whose decorators are at once the behaviour and the OpenAPI doc."""
 
-from functools import wraps
+from functools import partial, wraps
 from http import HTTPStatus
 
 import marshmallow as ma
 from apispec import BasePlugin
+from flask import g
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
@@ -13,7 +14,13 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from .auth.credentials import API_KEY_HEADER, authenticate, refuse_api_key
 from .errors import PROBLEM_MIMETYPE, TITLES, render_http_exception
-from .http import admit_upload, read_json_body, refuse_nul, unreadable_body_is_400
+from .http import (
+    admit_upload,
+    read_json_body,
+    refuse_nul,
+    refuse_nul_in_strings,
+    unreadable_body_is_400,
+)
 from .limits import check_caller_budget
 
 BEARER_AUTH = {"bearerAuth": []}
@@ -91,6 +98,10 @@ class ProblemApi(Api):
             self.spec.components.response(status.name, response, lazy=True)
 
 
+# ``g`` slot where ``ApiBlueprint.path_object`` leaves the lookup for ``ApiParser.load_json``.
+_PATH_OBJECT = "mlapi_path_object"
+
+
 def _field_names(schema: ma.Schema) -> list[str]:
     return [field.data_key or name for name, field in schema.fields.items()]
 
@@ -107,7 +118,13 @@ class ApiParser(FlaskParser):
 
     def load_json(self, req, schema):
         payload = read_json_body()
-        return ma.missing if payload is None else payload
+        find = g.pop(_PATH_OBJECT, None)
+        if find is not None:
+            find()  # 404/403 on the object named in the path, before any 422
+        if payload is None:
+            return ma.missing
+        refuse_nul_in_strings(payload)
+        return payload
 
     def load_querystring(self, req, schema):
         refuse_nul(req.args, _field_names(schema))
@@ -138,6 +155,22 @@ class ApiBlueprint(Blueprint):
                 return parsed(*args, **kwargs)
 
             return admitted
+
+        return decorator
+
+    def path_object(self, find):
+        """Look up the object named in the path, ``find(**path_arguments)`` (404 or 403),
+        after the JSON body has passed its checks (400/413/415) and before the schema
+        validates it (422), as SPEC orders refusals. Goes above ``arguments`` of a JSON
+        body; the view may look the object up again (the session's identity map has it)."""
+
+        def decorator(view):
+            @wraps(view)
+            def found_first(*args, **kwargs):
+                setattr(g, _PATH_OBJECT, partial(find, **kwargs))
+                return view(*args, **kwargs)
+
+            return found_first
 
         return decorator
 

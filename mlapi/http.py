@@ -86,9 +86,9 @@ def read_json_body() -> dict | None:
 
     415 for a body that is not JSON, 413 for one over the limit, 400 for one that is not
     a JSON object (or is nested too deep, holds a string that is not text, or ends before
-    its framing says); then 422 naming each string holding a NUL character. webargs would
-    ignore a text/plain body and complain about missing fields, and would accept a JSON
-    array as "invalid input type"; SPEC §3 wants 415 and 400 for those.
+    its framing says); NUL characters are validation's (``refuse_nul_in_strings``).
+    webargs would ignore a text/plain body and complain about missing fields, and would
+    accept a JSON array as "invalid input type"; SPEC §3 wants 415 and 400 for those.
     """
     if not _has_body():
         return None
@@ -111,10 +111,14 @@ def read_json_body() -> dict | None:
     fault = _unusable(payload, MAX_JSON_DEPTH)
     if fault:
         raise MalformedJSON(f"The request body {fault}.")
+    return payload
+
+
+def refuse_nul_in_strings(payload: dict) -> None:
+    """422 naming (dotted path) each string of a JSON body that holds a NUL character."""
     errors = {path: [NUL_MESSAGE] for path in _strings_with_nul(payload)}
     if errors:
         raise ValidationFailed(errors)
-    return payload
 
 
 def _body() -> bytes:

@@ -44,6 +44,7 @@ class Users(MethodView):
 @blp.route(f"/users/<int(min=1, max={MAX_ID}):user_id>")
 class UserItem(MethodView):
     @admins_only
+    @blp.path_object(service.find_user)
     @blp.arguments(UserUpdate)
     @blp.response(200, UserSchema)
     @blp.problems(404, 409)

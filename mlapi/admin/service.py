@@ -18,6 +18,14 @@ def list_users(page: int, per_page: int) -> Page:
     return paginate(stmt, page, per_page)
 
 
+def find_user(user_id: int) -> User:
+    """A person's account (not the system's): 404 when there is none."""
+    user = db.session.execute(select(User).where(User.id == user_id, _PEOPLE)).scalar_one_or_none()
+    if user is None:
+        raise NotFound("No user with that id.")
+    return user
+
+
 def update_user(user_id: int, changes: dict) -> User:
     """Change a user's role or active flag, keeping at least one active admin.
 
@@ -25,9 +33,7 @@ def update_user(user_id: int, changes: dict) -> User:
     (``FOR UPDATE`` on PostgreSQL), the change is written, and the admins left are counted
     before commit. See docs/decisions.md for what this guarantees on each database.
     """
-    user = db.session.execute(select(User).where(User.id == user_id, _PEOPLE)).scalar_one_or_none()
-    if user is None:
-        raise NotFound("No user with that id.")
+    user = find_user(user_id)
     db.session.execute(select(User.id).where(*_active_admin()).with_for_update()).all()
     for name, value in changes.items():
         setattr(user, name, value)

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..policy import authorize
 from ..registry.models import TASK_CLASSIFICATION, MLModel
 from ..webhooks import events as webhook_events
-from .models import Feedback
+from .models import Feedback, Prediction
 from .service import find_prediction
 
 
@@ -57,11 +57,17 @@ def actual_value_for(record: MLModel, value):
     raise ValidationFailed({"actual_value": ["Must be a finite number for a regression model."]})
 
 
+def feedback_target(caller, prediction_id: int) -> Prediction:
+    """The prediction ``caller`` may give feedback on: 404 when missing, then 403."""
+    prediction = find_prediction(prediction_id)
+    authorize(caller, "feedback", prediction, "Only the prediction's owner can give feedback.")
+    return prediction
+
+
 def give_feedback(caller, prediction_id: int, actual_value, score: int | None = None,
                   comment: str | None = None) -> tuple[Feedback, bool]:
     """Record (or replace) the owner's feedback; returns (feedback, created)."""
-    prediction = find_prediction(prediction_id)
-    authorize(caller, "feedback", prediction, "Only the prediction's owner can give feedback.")
+    prediction = feedback_target(caller, prediction_id)
     record = db.session.get(MLModel, prediction.model_id)
     actual_value = actual_value_for(record, actual_value)
     feedback = prediction.feedback

@@ -56,6 +56,7 @@ class BatchPredict(MethodView):
 @blp.route(f"{MODEL}/predict")
 class ModelPredict(MethodView):
     @blp.authenticated
+    @blp.path_object(lambda model_id: get_model(current_caller, model_id, "predict"))
     @blp.arguments(ModelPredictRequest)
     @blp.response(200, PredictionResult)
     @blp.problems(403, 404)
@@ -68,6 +69,7 @@ class ModelPredict(MethodView):
 @blp.route(f"{MODEL}/batch-predict")
 class ModelBatchPredict(MethodView):
     @blp.authenticated
+    @blp.path_object(lambda model_id: get_model(current_caller, model_id, "predict"))
     @blp.arguments(ModelBatchPredictRequest)
     @blp.response(200, BatchResult)
     @blp.problems(403, 404)
@@ -110,6 +112,8 @@ class PredictionItem(MethodView):
 @blp.route(f"{PREDICTION}/feedback")
 class PredictionFeedback(MethodView):
     @blp.authenticated
+    @blp.path_object(lambda prediction_id: feedback.feedback_target(current_caller,
+                                                                    prediction_id))
     @blp.arguments(FeedbackRequest)
     @blp.response(201, FeedbackRecord, description="The first feedback on this prediction.")
     @blp.alt_response(200, schema=FeedbackRecord,

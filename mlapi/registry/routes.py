@@ -45,6 +45,7 @@ class ModelItem(MethodView):
         return service.get_model(current_caller, model_id, "view")
 
     @blp.authenticated
+    @blp.path_object(lambda model_id: service.get_model(current_caller, model_id, "update"))
     @blp.arguments(ModelChanges)
     @blp.response(200, ModelRecord)
     @blp.problems(403, 404, 409)

@@ -258,3 +258,37 @@ def test_a_spent_budget_is_429_before_an_api_key_is_refused_account_management(
              for body in (BAD_BODIES if op.method in BODY_METHODS else [None])]
 
     assert mismatches(cases, 429) == []
+
+
+OBJECT_OPERATIONS = [op for op in OPERATIONS
+                     if op.media_type == "application/json" and "{" in op.path]
+
+
+@pytest.mark.parametrize("op", [pytest.param(op, id=op.id) for op in OBJECT_OPERATIONS])
+def test_an_object_that_does_not_exist_is_404_before_the_body_is_validated(
+        client, admin_headers, op):
+    path = concrete(op.path, dict.fromkeys(re.findall(r"{(\w+)}", op.path), 999_999))
+
+    response = client.open(path, method=op.method, json={"not-a-field": "\x00"},
+                           headers=admin_headers)
+
+    assert_problem(response, 404, "not_found")
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("PATCH", "/api/v1/models/{model_id}"),
+    ("POST", "/api/v1/models/{model_id}/predict"),
+    ("POST", "/api/v1/models/{model_id}/batch-predict"),
+    ("POST", "/api/v1/predictions/{prediction_id}/feedback"),
+])
+def test_someone_elses_object_is_refused_before_the_body_is_validated(
+        client, auth_headers, make_user, sign_in, upload_model, method, path):
+    owner = sign_in(make_user()).headers
+    ids = {"model_id": upload_model(owner, "theirs", visibility="private")["id"],
+           "prediction_id": client.post("/api/v1/predict", json={"features": ROW},
+                                        headers=owner).get_json()["prediction_id"]}
+
+    response = client.open(concrete(path, ids), method=method, json={"not-a-field": 1},
+                           headers=auth_headers)
+
+    assert response.status_code in {403, 404}, response.get_json()
