@@ -102,6 +102,14 @@ class ProblemApi(Api):
 _PATH_OBJECT = "mlapi_path_object"
 
 
+def _find_path_object() -> None:
+    """Run the lookup ``ApiBlueprint.path_object`` left, once: 404/403 on the object named
+    in the path, after the body's checks and before anything can be a 422."""
+    find = g.pop(_PATH_OBJECT, None)
+    if find is not None:
+        find()
+
+
 def _field_names(schema: ma.Schema) -> list[str]:
     return [field.data_key or name for name, field in schema.fields.items()]
 
@@ -118,15 +126,14 @@ class ApiParser(FlaskParser):
 
     def load_json(self, req, schema):
         payload = read_json_body()
-        find = g.pop(_PATH_OBJECT, None)
-        if find is not None:
-            find()  # 404/403 on the object named in the path, before any 422
+        _find_path_object()
         if payload is None:
             return ma.missing
         refuse_nul_in_strings(payload)
         return payload
 
     def load_querystring(self, req, schema):
+        _find_path_object()
         refuse_nul(req.args, _field_names(schema))
         return super().load_querystring(req, schema)
 
@@ -161,8 +168,9 @@ class ApiBlueprint(Blueprint):
     def path_object(self, find):
         """Look up the object named in the path, ``find(**path_arguments)`` (404 or 403),
         after the JSON body has passed its checks (400/413/415) and before the schema
-        validates it (422), as SPEC orders refusals. Goes above ``arguments`` of a JSON
-        body; the view may look the object up again (the session's identity map has it)."""
+        validates the body or the query (422), as SPEC orders refusals. Goes above
+        ``arguments`` (a JSON body or a query); the view may look the object up again (the
+        session's identity map has it)."""
 
         def decorator(view):
             @wraps(view)

@@ -55,6 +55,7 @@ class WebhookItem(MethodView):
 @blp.route(f"{HOOK}/deliveries")
 class WebhookDeliveries(MethodView):
     @blp.authenticated
+    @blp.path_object(lambda webhook_id: service.get_webhook(current_caller, webhook_id))
     @blp.arguments(PageQuery, location="query")
     @blp.response(200, page_of(AttemptSchema))
     @blp.problems(404)

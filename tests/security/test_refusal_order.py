@@ -260,17 +260,19 @@ def test_a_spent_budget_is_429_before_an_api_key_is_refused_account_management(
     assert mismatches(cases, 429) == []
 
 
-OBJECT_OPERATIONS = [op for op in OPERATIONS
-                     if op.media_type == "application/json" and "{" in op.path]
+OBJECT_OPERATIONS = [op for op in OPERATIONS if "{" in op.path
+                     and (op.media_type == "application/json" or op.query)]
 
 
 @pytest.mark.parametrize("op", [pytest.param(op, id=op.id) for op in OBJECT_OPERATIONS])
-def test_an_object_that_does_not_exist_is_404_before_the_body_is_validated(
+def test_an_object_that_does_not_exist_is_404_before_the_body_or_query_is_validated(
         client, admin_headers, op):
     path = concrete(op.path, dict.fromkeys(re.findall(r"{(\w+)}", op.path), 999_999))
+    query = {name: "\x00" for name in op.query}
+    body = {"json": {"not-a-field": "\x00"}} if op.media_type else {}
 
-    response = client.open(path, method=op.method, json={"not-a-field": "\x00"},
-                           headers=admin_headers)
+    response = client.open(path, method=op.method, query_string=query, headers=admin_headers,
+                           **body)
 
     assert_problem(response, 404, "not_found")
 
