@@ -98,7 +98,7 @@ class ProblemApi(Api):
             self.spec.components.response(status.name, response, lazy=True)
 
 
-# ``g`` slot where ``ApiBlueprint.path_object`` leaves the lookup for ``ApiParser.load_json``.
+# ``g`` slot where ``ApiBlueprint.path_object`` leaves the lookup for ``ApiParser``.
 _PATH_OBJECT = "mlapi_path_object"
 
 
