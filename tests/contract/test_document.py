@@ -108,7 +108,7 @@ def test_error_responses_are_problem_details(document):
 
 
 def test_request_bodies_are_documented_with_their_limits(document):
-    """JSON everywhere, except uploads (``accepts_upload``), which are multipart forms."""
+    """JSON everywhere, except uploads (``ApiBlueprint.upload``), which are multipart forms."""
     for method, path, operation in _operations(document):
         if "requestBody" not in operation:
             continue
