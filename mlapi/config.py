@@ -48,6 +48,8 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_MAX_JSON_BYTES", "MAX_CONTENT_LENGTH", int),
     ("MLAPI_MAX_MODEL_BYTES", "MAX_MODEL_BYTES", int),
     ("MLAPI_ALLOW_PICKLE", "ALLOW_PICKLE", _bool),
+    ("MLAPI_MAX_MODEL_NODES", "MAX_MODEL_NODES", int),
+    ("MLAPI_MAX_CLASSES", "MAX_CLASSES", int),
     ("MLAPI_AUTO_MIGRATE", "AUTO_MIGRATE", _bool),
     ("MLAPI_PREDICTION_CACHE_SIZE", "PREDICTION_CACHE_SIZE", int),
     ("MLAPI_PREDICTION_CACHE_TTL_SECONDS", "PREDICTION_CACHE_TTL_SECONDS", _seconds),
@@ -84,6 +86,8 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 1024 * 1024  # JSON bodies; model uploads raise it per request
     MAX_MODEL_BYTES = 50 * 1024 * 1024  # largest model file an upload may carry
     ALLOW_PICKLE = False  # pickle/joblib uploads run code when loaded: off unless trusted
+    MAX_MODEL_NODES = 100_000  # objects a skops schema may describe (loading builds each)
+    MAX_CLASSES = 1_000  # classes a classifier may have (each answer lists them all)
     PREDICTION_CACHE_SIZE = 10_000
     # How long the shared (Redis) tier keeps an answer; the process LRU keeps it until evicted.
     PREDICTION_CACHE_TTL_SECONDS = timedelta(hours=1)
