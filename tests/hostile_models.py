@@ -63,6 +63,8 @@ SPLIT_EDITS: dict[str, Callable] = {
                                n[f["right"]].__setitem__(0, 0)),
     "cycle": lambda n, f: n[f["left"]].__setitem__(_inner_after_root(n, f["inner"](n)), 0),
     "nan_threshold": lambda n, f: n[f["threshold"]].__setitem__(0, np.nan),
+    # +inf is a genuine threshold ("missing values go right"); -inf never is
+    "infinite_threshold": lambda n, f: n[f["threshold"]].__setitem__(0, -np.inf),
 }
 
 TREE_FIELDS = {"feature": "feature", "left": "left_child", "right": "right_child",
@@ -137,6 +139,37 @@ def wider_forest_member() -> bytes:
     x, y = load_diabetes(return_X_y=True)
     member = model.estimators_[0]
     model.estimators_[0] = type(member)(max_depth=3, random_state=0).fit(x, (y > 140) * 2)
+    return sio.dumps(model)
+
+
+def extra_boosting_column() -> bytes:
+    """Gradient boosting with two trees per stage where its initial predictions have one
+    column: the second tree's answers are written past the end of the array."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    model = GradientBoostingRegressor(n_estimators=5, random_state=0).fit(
+        *load_diabetes(return_X_y=True))
+    model.estimators_ = np.hstack([model.estimators_, model.estimators_])
+    model.n_trees_per_iteration_ = 2
+    return sio.dumps(model)
+
+
+def missing_values_go_right(kind: str) -> bytes:
+    """A genuine tree whose first split is "missing or not": threshold +inf, missing
+    values right (``nan <= inf`` is false)."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.tree import DecisionTreeRegressor
+
+    x = np.array([[np.nan]] * 50 + [[1.0]] * 50)
+    y = np.array([10.0] * 50 + [0.0] * 50)
+    if kind == "decision_tree":
+        model = DecisionTreeRegressor(random_state=0).fit(x, y)
+        assert model.tree_.threshold[0] == np.inf
+        assert not model.tree_.missing_go_to_left[0]
+    else:
+        model = HistGradientBoostingRegressor(max_iter=3, min_samples_leaf=5).fit(x, y)
+        assert model._predictors[0][0].nodes["num_threshold"][0] == np.inf
     return sio.dumps(model)
 
 

@@ -19,7 +19,11 @@ splits exist in its bin mapper, a neighbours model's tree holds its training row
 from collections.abc import Iterator
 
 import numpy as np
+from sklearn.ensemble._gb import BaseGradientBoosting
 from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+from sklearn.ensemble._hist_gradient_boosting.gradient_boosting import (
+    BaseHistGradientBoosting,
+)
 from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
 from sklearn.neighbors import BallTree, KDTree
 from sklearn.tree._tree import TREE_LEAF, TREE_UNDEFINED, Tree
@@ -196,9 +200,26 @@ def _check_members(owner, members, width: int) -> None:
     for position, member in enumerate(members):
         if not isinstance(getattr(member, "tree_", None), Tree):
             continue
+        # an isolation forest gives its trees the whole row when they take all of it
         expected = width if subsets is None else len(subsets[position])
-        _require(_width(member) == expected,
+        _require(_width(member) == expected <= width,
                  "ensemble: a tree takes a different number of features than its ensemble")
+
+
+def _dry_run(owner) -> None:
+    """Once every tree is checked: what a boosting model computes from its own arrays
+    before its trees run, on one row of zeros."""
+    width = _width(owner)
+    if isinstance(owner, BaseGradientBoosting):
+        # tree k of each stage adds to column k of the initial predictions, unchecked
+        members = owner.estimators_
+        _require(isinstance(members, np.ndarray) and members.ndim == 2 and width is not None,
+                 "gradient boosting: malformed stages")
+        initial = owner._raw_predict_init(np.zeros((1, width), dtype=np.float32))
+        _require(initial.shape == (1, members.shape[1]),
+                 "gradient boosting: trees per stage disagree with its outputs")
+    if isinstance(owner, BaseHistGradientBoosting):
+        owner._bin_mapper.make_known_categories_bitsets()  # raises on foreign categories
 
 
 def _flat(items) -> list:
@@ -237,6 +258,7 @@ def _objects(root) -> Iterator[object]:
 
 def check_estimator(estimator) -> None:
     """Raise DamagedTree unless every tree-like object in ``estimator`` passes its check."""
+    boosting = []
     for obj in _objects(estimator):
         if isinstance(obj, Tree):
             check_decision_tree(obj)
@@ -246,3 +268,7 @@ def check_estimator(estimator) -> None:
             check_binary_tree(obj)
         else:
             _check_owner(obj)
+            if isinstance(obj, BaseGradientBoosting | BaseHistGradientBoosting):
+                boosting.append(obj)
+    for owner in boosting:
+        _dry_run(owner)

@@ -24,8 +24,10 @@ from tests.hostile_models import (
     DIABETES_ROW,
     TREE_KINDS,
     crafted,
+    extra_boosting_column,
     genuine,
     many_classes,
+    missing_values_go_right,
     padded_linear_model,
     row_for,
     wider_forest_member,
@@ -83,6 +85,27 @@ def test_a_forest_tree_grown_on_more_features_than_the_forest_is_refused(client,
     response = upload_bytes(client, auth_headers, wider_forest_member())
 
     assert_refused_as_unloadable(response, "features")
+
+
+def test_gradient_boosting_with_more_trees_per_stage_than_outputs_is_refused(client,
+                                                                           auth_headers):
+    """Its trees write their answers into columns of an array the model sizes itself."""
+    response = upload_bytes(client, auth_headers, extra_boosting_column())
+
+    assert_refused_as_unloadable(response, "trees per stage")
+
+
+@pytest.mark.parametrize("kind", ["decision_tree", "hist_gradient_boosting"])
+def test_an_infinite_threshold_that_sends_missing_values_right_is_genuine(client, auth_headers,
+                                                                         kind):
+    created = upload_bytes(client, auth_headers, missing_values_go_right(kind))
+    assert created.status_code == 201, created.get_json()
+
+    answer = client.post(f"/api/v1/models/{created.get_json()['id']}/predict",
+                         json={"features": [1.0]}, headers=auth_headers)
+
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["prediction"] < 5.0  # trained: present 0, missing 10
 
 
 def test_a_crafted_tree_that_reaches_the_store_is_refused_at_load_and_nothing_else_breaks(
