@@ -142,6 +142,20 @@ def wider_forest_member() -> bytes:
     return sio.dumps(model)
 
 
+def categorical_split_on_numeric_feature(with_bitsets: bool) -> bytes:
+    """A boosting tree whose root claims a categorical split: its category bitset (absent,
+    or present) and the model's map of categorical features are read unchecked."""
+    model = copy.deepcopy(trained("hist_gradient_boosting"))
+    predictor = model._predictors[0][0]
+    nodes = predictor.nodes.copy()
+    nodes["is_categorical"][0], nodes["bitset_idx"][0] = 1, 0
+    predictor.nodes = nodes
+    if with_bitsets:
+        predictor.raw_left_cat_bitsets = np.zeros((1, 8), dtype=np.uint32)
+        predictor.binned_left_cat_bitsets = np.zeros((1, 8), dtype=np.uint32)
+    return sio.dumps(model)
+
+
 def extra_boosting_column() -> bytes:
     """Gradient boosting with two trees per stage where its initial predictions have one
     column: the second tree's answers are written past the end of the array."""
@@ -184,10 +198,29 @@ def padded_linear_model(lists: int) -> bytes:
     return sio.dumps(model, compression=8)  # zipfile.ZIP_DEFLATED
 
 
-def many_classes(n_classes: int) -> bytes:
-    """A nearest-neighbour classifier over one feature with ``n_classes`` classes."""
+def many_classes(n_classes: int, outputs: int = 1) -> bytes:
+    """A nearest-neighbour classifier over one feature with ``n_classes`` classes (per
+    output: a multi-output one lists an array of classes for each)."""
     from sklearn.neighbors import KNeighborsClassifier
 
     labels = np.repeat(np.arange(n_classes), 2)  # two rows a class: not a regression target
+    targets = labels if outputs == 1 else np.column_stack([labels] * outputs)
     return sio.dumps(KNeighborsClassifier(n_neighbors=1, algorithm="brute").fit(
-        labels.reshape(-1, 1).astype(float), labels))
+        labels.reshape(-1, 1).astype(float), targets))
+
+
+def mistyped_neighbours() -> bytes:
+    """A kd-tree model whose targets are a number, not an array: nothing to check."""
+    model = copy.deepcopy(trained("kd_tree"))
+    model._y = 5
+    return sio.dumps(model)
+
+
+def archive_without_schema() -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("weights.npy", b"\x93NUMPY")
+    return out.getvalue()

@@ -23,11 +23,14 @@ from tests.hostile_models import (
     CORRUPTIONS,
     DIABETES_ROW,
     TREE_KINDS,
+    archive_without_schema,
+    categorical_split_on_numeric_feature,
     crafted,
     extra_boosting_column,
     genuine,
     many_classes,
     missing_values_go_right,
+    mistyped_neighbours,
     padded_linear_model,
     row_for,
     wider_forest_member,
@@ -85,6 +88,16 @@ def test_a_forest_tree_grown_on_more_features_than_the_forest_is_refused(client,
     response = upload_bytes(client, auth_headers, wider_forest_member())
 
     assert_refused_as_unloadable(response, "features")
+
+
+@pytest.mark.parametrize(("with_bitsets", "words"), [
+    (False, "bitset index out of range"), (True, "not categorical")])
+def test_a_categorical_split_on_a_numeric_feature_is_refused(client, auth_headers,
+                                                             with_bitsets, words):
+    response = upload_bytes(client, auth_headers,
+                            categorical_split_on_numeric_feature(with_bitsets))
+
+    assert_refused_as_unloadable(response, words)
 
 
 def test_gradient_boosting_with_more_trees_per_stage_than_outputs_is_refused(client,
@@ -148,6 +161,16 @@ def test_a_model_file_of_more_nodes_than_the_cap_is_refused_before_it_is_loaded(
     assert model_count(client, auth_headers) == 0
 
 
+def test_an_archive_without_a_schema_is_refused(client, auth_headers):
+    assert_refused_as_unloadable(upload_bytes(client, auth_headers, archive_without_schema()))
+
+
+def test_a_tree_model_whose_arrays_cannot_be_checked_is_refused(client, auth_headers):
+    response = upload_bytes(client, auth_headers, mistyped_neighbours())
+
+    assert_refused_as_unloadable(response, "could not be checked")
+
+
 def test_the_node_cap_is_a_setting(configured_app, request):
     configured_app(MAX_MODEL_NODES=50)
     client, headers = request.getfixturevalue("client"), request.getfixturevalue("auth_headers")
@@ -162,6 +185,12 @@ def test_a_classifier_of_more_classes_than_the_cap_is_refused(client, auth_heade
 
     assert_refused_as_unloadable(response, "1001 classes")
     assert model_count(client, auth_headers) == 0
+
+
+def test_the_classes_of_every_output_count_together(client, auth_headers):
+    response = upload_bytes(client, auth_headers, many_classes(501, outputs=2))
+
+    assert_refused_as_unloadable(response, "1002 classes")
 
 
 def test_a_classifier_of_exactly_the_cap_in_classes_is_accepted(client, auth_headers):
