@@ -178,7 +178,11 @@ def _check_owner(owner) -> None:
             _require(isinstance(predictor, TreePredictor), "gradient boosting: not a tree")
             check_predictor(predictor, width, flags)
     index = getattr(owner, "_tree", None)
-    if isinstance(index, KDTree | BallTree):  # neighbours models
+    method = getattr(owner, "_fit_method", None)
+    if method in ("kd_tree", "ball_tree"):  # neighbours models: query their index
+        _require(isinstance(index, KDTree if method == "kd_tree" else BallTree),
+                 "neighbours: no index of the kind its method queries")
+    if isinstance(index, KDTree | BallTree):
         rows = index.__getstate__()[0].shape
         _require(rows == (getattr(owner, "n_samples_fit_", None), width),
                  "neighbours: the index disagrees with the training data")
