@@ -4,7 +4,8 @@ account, default model.
 Idempotent, and serialised by a lock so that several workers starting at once create
 one default model between them. On PostgreSQL the lock is a session-level advisory lock
 held on a connection of its own (so every host sharing the database waits on it); on
-SQLite it is a file beside the database.
+SQLite it is a file beside the database. A generated secret key is created under the
+instance folder's own lock file, before the app is built (``create_app``).
 """
 
 import logging
