@@ -10,8 +10,13 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-DEV_SECRET_KEY = "mlapi-development-secret-key-do-not-use-in-production"  # noqa: S105
 MIN_SECRET_BYTES = 32
+# Keys earlier versions shipped in this file (anyone could sign tokens with them): refused
+# as MLAPI_SECRET_KEY in every profile. No key in the source signs anything any more.
+PUBLISHED_SECRET_KEYS = frozenset({
+    "mlapi-development-secret-key-do-not-use-in-production",
+    "mlapi-testing-secret-key-32-bytes-at-least!",
+})
 
 
 class ConfigError(RuntimeError):
@@ -75,7 +80,9 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
 
 class BaseConfig:
     ENV = "base"
-    SECRET_KEY = DEV_SECRET_KEY
+    # None: MLAPI_SECRET_KEY must be set, except in development and testing on one host,
+    # where the first start generates a key in the instance folder (create_app).
+    SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite in the instance folder
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Statement parameters (an email address, a key's digest) never reach a log line or an
@@ -155,7 +162,6 @@ class DevelopmentConfig(BaseConfig):
 class TestingConfig(BaseConfig):
     ENV = "testing"
     TESTING = True
-    SECRET_KEY = "mlapi-testing-secret-key-32-bytes-at-least!"  # noqa: S105
     # Cheap hashing keeps the suite fast; production cost is asserted in unit tests.
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
     WEBHOOK_WORKER = False  # tests deliver explicitly, with a fake clock
@@ -168,7 +174,6 @@ class TestingConfig(BaseConfig):
 
 class ProductionConfig(BaseConfig):
     ENV = "production"
-    SECRET_KEY = ""  # must come from MLAPI_SECRET_KEY
 
 
 PROFILES = {
@@ -198,12 +203,7 @@ def load_config(overrides: dict | None = None, environ=os.environ) -> dict:
 
 
 def _check(settings: dict) -> None:
-    secret = settings.get("SECRET_KEY") or ""
-    if settings["ENV"] == "production" and (not secret or secret == DEV_SECRET_KEY):
-        raise ConfigError("MLAPI_SECRET_KEY must be set in production")
-    if len(secret.encode()) < MIN_SECRET_BYTES:
-        raise ConfigError(f"MLAPI_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
-    settings["JWT_SECRET_KEY"] = secret
+    _check_secret_key(settings)
     level = settings["LOG_LEVEL"]
     if isinstance(level, str):
         level = settings["LOG_LEVEL"] = level.upper()
@@ -213,6 +213,33 @@ def _check(settings: dict) -> None:
     if settings["LOG_FORMAT"] not in {"json", "text"}:
         raise ConfigError(f"MLAPI_LOG_FORMAT must be json or text, got "
                           f"{settings['LOG_FORMAT']!r}")
+
+
+def _check_secret_key(settings: dict) -> None:
+    """A key of at least 32 bytes that is not in the source; none is allowed only where a
+    key generated in the instance folder is one every worker and host shares."""
+    secret = settings.get("SECRET_KEY") or None
+    settings["SECRET_KEY"] = secret
+    if secret is None:
+        if settings["ENV"] == "production":
+            raise ConfigError("MLAPI_SECRET_KEY must be set in production")
+        if shared_by_hosts(settings):
+            raise ConfigError("MLAPI_SECRET_KEY must be set with a database server or "
+                              "MLAPI_MODEL_STORE=db: each host would generate its own key")
+        return
+    if secret in PUBLISHED_SECRET_KEYS:
+        raise ConfigError("MLAPI_SECRET_KEY is a key published in mlapi's source: "
+                          "set a random one")
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"MLAPI_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
+    settings["JWT_SECRET_KEY"] = secret
+
+
+def shared_by_hosts(settings: dict) -> bool:
+    """Settings of an instance several hosts may serve: a database server rather than a
+    SQLite file, or model artifacts in the database."""
+    url = settings.get("SQLALCHEMY_DATABASE_URI")
+    return settings.get("MODEL_STORE") == "db" or bool(url and not url.startswith("sqlite"))
 
 
 def resolve_paths(settings: dict, instance_path: str) -> None:
