@@ -17,7 +17,7 @@ from pytest_bdd import given, parsers, then, when
 from mlapi.extensions import db
 from mlapi.timeutil import utcnow
 from mlapi.webhooks.addresses import RESOLVER_KEY, static_resolver
-from mlapi.webhooks.delivery import deliver_due
+from mlapi.webhooks.dispatch import deliver_due
 from mlapi.webhooks.signing import verify
 from tests.steps.common_steps import assert_refused, assert_refused_pointing_at
 
