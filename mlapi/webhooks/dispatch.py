@@ -47,7 +47,8 @@ def due_round_robin(now: datetime) -> list[tuple[int, int]]:
               .where(*due(now)).subquery())
     rows = db.session.execute(
         select(ranked.c.id, ranked.c.owner_id).where(ranked.c.rank <= PER_OWNER)
-        .order_by(ranked.c.rank, ranked.c.next_attempt_at, ranked.c.id).limit(BATCH))
+        .order_by(ranked.c.rank, ranked.c.next_attempt_at, ranked.c.id).limit(BATCH)).all()
+    db.session.commit()  # ends the read: the next look sees what the senders have committed
     return [(delivery_id, owner_id) for delivery_id, owner_id in rows]
 
 
