@@ -34,11 +34,11 @@ def _check_hook_cap(owner) -> None:
 def create_webhook(owner, *, url: str, events: list[str],
                    name: str | None = None) -> tuple[Webhook, str]:
     """A new hook of ``owner``'s and its signing secret, shown to the caller once."""
-    _check_hook_cap(owner)
     try:
         check_configured(url)
     except UnsafeUrl as exc:
         raise ValidationFailed({"url": [str(exc)]}) from exc
+    _check_hook_cap(owner)  # after the address check: the lock is not held during DNS
     secret = crypto.new_secret()
     hook = Webhook(owner_id=owner.id, name=name, url=url, events=list(dict.fromkeys(events)),
                    secret_encrypted=crypto.encrypt(secret, current_app.config["SECRET_KEY"]))
