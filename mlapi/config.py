@@ -43,6 +43,13 @@ def _csv(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError(f"expected a positive whole number, got {value!r}")
+    return number
+
+
 # (environment variable, config key, parser)
 ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_SECRET_KEY", "SECRET_KEY", str),
@@ -75,6 +82,10 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_TIMEOUT_SECONDS", float),
     ("MLAPI_RATELIMIT_KEY_PREFIX", "RATELIMIT_KEY_PREFIX", str),
     ("MLAPI_LOG_FORMAT", "LOG_FORMAT", str),
+    ("MLAPI_MAX_API_KEYS", "MAX_API_KEYS", int),
+    ("MLAPI_MAX_WEBHOOKS", "MAX_WEBHOOKS", int),
+    ("MLAPI_WEBHOOK_CONCURRENCY", "WEBHOOK_CONCURRENCY", _positive_int),
+    ("MLAPI_METRICS_TOKEN", "METRICS_TOKEN", str),
 ]
 
 
@@ -124,6 +135,11 @@ class BaseConfig:
     WEBHOOK_TIMEOUT_SECONDS = 5.0
     WEBHOOK_ATTEMPTS = 3
     WEBHOOK_BACKOFF_SECONDS = 1.0  # first retry after this, doubling each time
+    WEBHOOK_CONCURRENCY = 8  # deliveries sent at once per process (at most 2 per owner)
+    # Counts per user: each key and hook costs the server, so one account cannot hold many.
+    MAX_API_KEYS = 20  # live keys (not deleted, not expired)
+    MAX_WEBHOOKS = 10
+    METRICS_TOKEN: str | None = None  # set: /metrics asks for "Authorization: Bearer <it>"
     # argon2id cost: OWASP's recommended minimum (19 MiB, 2 passes).
     PASSWORD_HASH = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
 
