@@ -42,21 +42,34 @@ def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[A
     estimator = estimator_for(record)
     started = perf_counter()
     matrix = np.asarray(rows, dtype=np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):  # non-finite answers are refused below
-        values = estimator.predict(matrix).tolist()
-    bad = [i for i, v in enumerate(values) if isinstance(v, float) and not math.isfinite(v)]
-    if bad:
-        path = field if field == "features" else f"{field}.{bad[0]}"
-        raise ValidationFailed({path: ["The model gives no finite prediction for these values."]})
     probabilities = [None] * len(rows)
-    if record.task == TASK_CLASSIFICATION and hasattr(estimator, "predict_proba"):
-        labels = [str(c) for c in estimator.classes_]
-        probabilities = [dict(zip(labels, p, strict=True))
-                         for p in estimator.predict_proba(matrix).tolist()]
+    # Huge features overflow inside the model: the non-finite answers are refused below.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        values = estimator.predict(matrix).tolist()
+        if record.task == TASK_CLASSIFICATION and hasattr(estimator, "predict_proba"):
+            labels = [str(c) for c in estimator.classes_]
+            probabilities = [dict(zip(labels, p, strict=True))
+                             for p in estimator.predict_proba(matrix).tolist()]
+    _refuse_non_finite(values, probabilities, field)
     shared = runtime().shared_predictions
     if shared is not None:
         shared.note_inference(record, (perf_counter() - started) * 1000)
     return [Answer(v, p) for v, p in zip(values, probabilities, strict=True)]
+
+
+def _refuse_non_finite(values: list, probabilities: list[dict | None], field: str) -> None:
+    """422 on each input whose prediction or any probability is NaN or infinite: no JSON
+    can hold it (SPEC: Outputs), so it is neither answered nor recorded, and a batch with
+    one such sample is refused whole."""
+    errors = {}
+    for i, (value, probability) in enumerate(zip(values, probabilities, strict=True)):
+        path = field if field == "features" else f"{field}.{i}"
+        if isinstance(value, float) and not math.isfinite(value):
+            errors[path] = ["The model gives no finite prediction for these values."]
+        elif probability and not all(math.isfinite(p) for p in probability.values()):
+            errors[path] = ["The model gives no finite probabilities for these values."]
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def _answers(record: MLModel, rows: list[list[float]], field: str) -> list[tuple[Answer, bool]]:
