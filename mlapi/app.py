@@ -20,6 +20,8 @@ from .http import register_request_hooks
 from .limits import init_limits
 from .ops.observability import init_observability
 from .runtime import init_runtime
+from .strict_json import StrictJSONProvider
+from .strict_json import dumps as strict_dumps
 from .webhooks.worker import init_worker as init_webhook_worker
 
 
@@ -31,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     resolve_paths(settings, app.instance_path)
     app.config.update(settings)
+    app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
     init_observability(app)  # first: its hooks time and log every request
 
@@ -46,6 +49,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {  # JSON columns (history) strict too
+        "json_serializer": strict_dumps, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     jwt.init_app(app)
