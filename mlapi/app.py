@@ -21,7 +21,6 @@ from .limits import init_limits
 from .ops.observability import init_observability
 from .runtime import init_runtime
 from .strict_json import StrictJSONProvider
-from .strict_json import dumps as strict_dumps
 from .webhooks.worker import init_worker as init_webhook_worker
 
 
@@ -49,8 +48,6 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {  # JSON columns (history) strict too
-        "json_serializer": strict_dumps, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     jwt.init_app(app)
