@@ -20,6 +20,7 @@ from .http import register_request_hooks
 from .limits import init_limits
 from .ops.observability import init_observability
 from .runtime import init_runtime
+from .strict_json import StrictJSONProvider
 from .webhooks.worker import init_worker as init_webhook_worker
 
 
@@ -34,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
         settings["SECRET_KEY"] = settings["JWT_SECRET_KEY"] = instance_secret_key(
             Path(app.instance_path))
     app.config.update(settings)  # the key is set before anything derives from it
+    app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
     init_observability(app)  # first: its hooks time and log every request
 
