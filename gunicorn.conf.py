@@ -8,7 +8,9 @@ core oversubscribe the CPU (measured: HistGradientBoosting 6 req/s instead of 2,
 Environment (everything else comes from the ``MLAPI_*`` settings of the app itself):
 
 - ``MLAPI_BIND``: address to listen on, default ``127.0.0.1:8000`` (``0.0.0.0:8000`` in a
-  container behind a load balancer).
+  container behind a load balancer, where nothing else reaches the port: with
+  ``MLAPI_TRUSTED_PROXIES`` set, a client connecting directly could forge
+  ``X-Forwarded-For``).
 - ``MLAPI_WORKERS``: worker processes, default one per core (sync workers beat threads for
   CPU-bound predict).
 - ``PROMETHEUS_MULTIPROC_DIR``: where the workers write their metrics so ``/metrics`` and

@@ -40,6 +40,12 @@ Feature: API keys for scripts and services
     When the script asks the default model about a patient with Alice's key
     Then the script is turned away because Alice's account is inactive
 
+  Scenario: Alice cannot hold more than the allowed number of keys
+    Given Alice holds as many API keys as one person may
+    When Alice asks for one more API key "one-too-many"
+    Then Alice is told she already holds as many keys as one person may
+    And she is told that deleting a key, or letting one expire, makes room
+
   Scenario: A key sees only what its owner may see
     Given Bob has kept a model "pricing" to himself
     When the script asks Bob's model "pricing" for a prediction with Alice's key

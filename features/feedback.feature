@@ -56,6 +56,17 @@ Feature: Feedback on predictions
     When Alice looks at how her sales model is doing
     Then she sees 2 predictions and 2 reports, off by 20 on average
 
+  Scenario: The owner can see the figures from their own reports only
+    Anyone may ask a model shared with everyone and report on their own predictions, so
+    others' reports can skew the figures; the owner can leave them out.
+    Given Alice keeps a public sales forecasting model "forecast"
+    And Alice has asked her forecast model about 2 shops
+    And Alice has reported real figures 10 above and 30 below the forecasts
+    And Bob has asked Alice's forecast model about a shop
+    And Bob has reported a real figure 5000 above the forecast
+    When Alice looks at how her forecast model is doing, from her own reports only
+    Then she sees 3 predictions and 2 reports, off by 20 on average
+
   Scenario: The owner of a classifier sees how often it was right
     Given Alice has asked her churn model about 4 customers
     And Alice has reported that 3 of the 4 predictions were right

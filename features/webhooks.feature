@@ -73,6 +73,11 @@ Feature: Teams are told when something happens to their models
     Then Alice's team is told nothing
     And Alice sees 1 try in the log of her team's listener
 
+  Scenario: A team cannot add listeners without limit
+    Given Alice's team has as many listeners as one person may have
+    When Alice adds one more listener
+    Then Alice is told she already has as many listeners as one person may
+
   Scenario: Nobody else can see or remove a team's listener
     Given Alice's team listens for new models
     When Bob tries to remove Alice's team's listener

@@ -10,7 +10,7 @@ from .access_cache import init_access_cache
 from .admin.recorder import register_endpoint_recorder
 from .api import ProblemApi
 from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
-from .bootstrap import MIGRATIONS_DIR, bootstrap
+from .bootstrap import MIGRATIONS_DIR, bootstrap, instance_secret_key
 from .cli import register_commands
 from .config import load_config, resolve_paths
 from .cors import init_cors
@@ -20,6 +20,7 @@ from .http import register_request_hooks
 from .limits import init_limits
 from .ops.observability import init_observability
 from .runtime import init_runtime
+from .strict_json import StrictJSONProvider
 from .webhooks.worker import init_worker as init_webhook_worker
 
 
@@ -30,7 +31,11 @@ def create_app(config: dict | None = None) -> Flask:
                 or os.environ.get("MLAPI_INSTANCE_PATH") or None)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     resolve_paths(settings, app.instance_path)
-    app.config.update(settings)
+    if not settings["SECRET_KEY"]:  # development or testing on one host (load_config)
+        settings["SECRET_KEY"] = settings["JWT_SECRET_KEY"] = instance_secret_key(
+            Path(app.instance_path))
+    app.config.update(settings)  # the key is set before anything derives from it
+    app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
     init_observability(app)  # first: its hooks time and log every request
 

@@ -10,8 +10,13 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-DEV_SECRET_KEY = "mlapi-development-secret-key-do-not-use-in-production"  # noqa: S105
 MIN_SECRET_BYTES = 32
+# Keys earlier versions shipped in this file (anyone could sign tokens with them): refused
+# as MLAPI_SECRET_KEY in every profile. No key in the source signs anything any more.
+PUBLISHED_SECRET_KEYS = frozenset({
+    "mlapi-development-secret-key-do-not-use-in-production",
+    "mlapi-testing-secret-key-32-bytes-at-least!",
+})
 
 
 class ConfigError(RuntimeError):
@@ -38,6 +43,13 @@ def _csv(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError(f"expected a positive whole number, got {value!r}")
+    return number
+
+
 # (environment variable, config key, parser)
 ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_SECRET_KEY", "SECRET_KEY", str),
@@ -48,6 +60,8 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_MAX_JSON_BYTES", "MAX_CONTENT_LENGTH", int),
     ("MLAPI_MAX_MODEL_BYTES", "MAX_MODEL_BYTES", int),
     ("MLAPI_ALLOW_PICKLE", "ALLOW_PICKLE", _bool),
+    ("MLAPI_MAX_MODEL_NODES", "MAX_MODEL_NODES", int),
+    ("MLAPI_MAX_CLASSES", "MAX_CLASSES", int),
     ("MLAPI_AUTO_MIGRATE", "AUTO_MIGRATE", _bool),
     ("MLAPI_PREDICTION_CACHE_SIZE", "PREDICTION_CACHE_SIZE", int),
     ("MLAPI_PREDICTION_CACHE_TTL_SECONDS", "PREDICTION_CACHE_TTL_SECONDS", _seconds),
@@ -68,12 +82,18 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_TIMEOUT_SECONDS", float),
     ("MLAPI_RATELIMIT_KEY_PREFIX", "RATELIMIT_KEY_PREFIX", str),
     ("MLAPI_LOG_FORMAT", "LOG_FORMAT", str),
+    ("MLAPI_MAX_API_KEYS", "MAX_API_KEYS", int),
+    ("MLAPI_MAX_WEBHOOKS", "MAX_WEBHOOKS", int),
+    ("MLAPI_WEBHOOK_CONCURRENCY", "WEBHOOK_CONCURRENCY", _positive_int),
+    ("MLAPI_METRICS_TOKEN", "METRICS_TOKEN", str),
 ]
 
 
 class BaseConfig:
     ENV = "base"
-    SECRET_KEY = DEV_SECRET_KEY
+    # None: MLAPI_SECRET_KEY must be set, except in development and testing on one host,
+    # where the first start generates a key in the instance folder (create_app).
+    SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite in the instance folder
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Statement parameters (an email address, a key's digest) never reach a log line or an
@@ -84,6 +104,8 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 1024 * 1024  # JSON bodies; model uploads raise it per request
     MAX_MODEL_BYTES = 50 * 1024 * 1024  # largest model file an upload may carry
     ALLOW_PICKLE = False  # pickle/joblib uploads run code when loaded: off unless trusted
+    MAX_MODEL_NODES = 100_000  # objects a skops schema may describe (loading builds each)
+    MAX_CLASSES = 1_000  # classes a classifier may have (each answer lists them all)
     PREDICTION_CACHE_SIZE = 10_000
     # How long the shared (Redis) tier keeps an answer; the process LRU keeps it until evicted.
     PREDICTION_CACHE_TTL_SECONDS = timedelta(hours=1)
@@ -113,6 +135,11 @@ class BaseConfig:
     WEBHOOK_TIMEOUT_SECONDS = 5.0
     WEBHOOK_ATTEMPTS = 3
     WEBHOOK_BACKOFF_SECONDS = 1.0  # first retry after this, doubling each time
+    WEBHOOK_CONCURRENCY = 8  # deliveries sent at once per process (at most 2 per owner)
+    # Counts per user: each key and hook costs the server, so one account cannot hold many.
+    MAX_API_KEYS = 20  # live keys (not deleted, not expired)
+    MAX_WEBHOOKS = 10
+    METRICS_TOKEN: str | None = None  # set: /metrics asks for "Authorization: Bearer <it>"
     # argon2id cost: OWASP's recommended minimum (19 MiB, 2 passes).
     PASSWORD_HASH = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
 
@@ -151,7 +178,6 @@ class DevelopmentConfig(BaseConfig):
 class TestingConfig(BaseConfig):
     ENV = "testing"
     TESTING = True
-    SECRET_KEY = "mlapi-testing-secret-key-32-bytes-at-least!"  # noqa: S105
     # Cheap hashing keeps the suite fast; production cost is asserted in unit tests.
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
     WEBHOOK_WORKER = False  # tests deliver explicitly, with a fake clock
@@ -164,7 +190,6 @@ class TestingConfig(BaseConfig):
 
 class ProductionConfig(BaseConfig):
     ENV = "production"
-    SECRET_KEY = ""  # must come from MLAPI_SECRET_KEY
 
 
 PROFILES = {
@@ -194,12 +219,7 @@ def load_config(overrides: dict | None = None, environ=os.environ) -> dict:
 
 
 def _check(settings: dict) -> None:
-    secret = settings.get("SECRET_KEY") or ""
-    if settings["ENV"] == "production" and (not secret or secret == DEV_SECRET_KEY):
-        raise ConfigError("MLAPI_SECRET_KEY must be set in production")
-    if len(secret.encode()) < MIN_SECRET_BYTES:
-        raise ConfigError(f"MLAPI_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
-    settings["JWT_SECRET_KEY"] = secret
+    _check_secret_key(settings)
     level = settings["LOG_LEVEL"]
     if isinstance(level, str):
         level = settings["LOG_LEVEL"] = level.upper()
@@ -209,6 +229,33 @@ def _check(settings: dict) -> None:
     if settings["LOG_FORMAT"] not in {"json", "text"}:
         raise ConfigError(f"MLAPI_LOG_FORMAT must be json or text, got "
                           f"{settings['LOG_FORMAT']!r}")
+
+
+def _check_secret_key(settings: dict) -> None:
+    """A key of at least 32 bytes that is not in the source; none is allowed only where a
+    key generated in the instance folder is one every worker and host shares."""
+    secret = settings.get("SECRET_KEY") or None
+    settings["SECRET_KEY"] = secret
+    if secret is None:
+        if settings["ENV"] == "production":
+            raise ConfigError("MLAPI_SECRET_KEY must be set in production")
+        if shared_by_hosts(settings):
+            raise ConfigError("MLAPI_SECRET_KEY must be set with a database server or "
+                              "MLAPI_MODEL_STORE=db: each host would generate its own key")
+        return
+    if secret in PUBLISHED_SECRET_KEYS:
+        raise ConfigError("MLAPI_SECRET_KEY is a key published in mlapi's source: "
+                          "set a random one")
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"MLAPI_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
+    settings["JWT_SECRET_KEY"] = secret
+
+
+def shared_by_hosts(settings: dict) -> bool:
+    """Settings of an instance several hosts may serve: a database server rather than a
+    SQLite file, or model artifacts in the database."""
+    url = settings.get("SQLALCHEMY_DATABASE_URI")
+    return settings.get("MODEL_STORE") == "db" or bool(url and not url.startswith("sqlite"))
 
 
 def resolve_paths(settings: dict, instance_path: str) -> None:

@@ -166,7 +166,7 @@ def problem(status: int, code: str, detail: str, *, errors=None, headers=None) -
     }
     if errors:
         body["errors"] = errors
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    response = Response(json.dumps(body, allow_nan=False), status=status, mimetype=PROBLEM_MIMETYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     if status == 401:

@@ -5,6 +5,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from . import strict_json
 from .auth.verified_tokens import VerifiedTokenJWTManager
 
 # Named constraints, so migrations can alter them on every database (SQLite included).
@@ -22,7 +23,9 @@ class Base(DeclarativeBase):
 
 
 # Objects keep their loaded state after a commit: a view that commits and then serialises
-# what it wrote (every prediction) would otherwise read the row straight back.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+# what it wrote (every prediction) would otherwise read the row straight back. JSON columns
+# (the history) are written strictly: no NaN or Infinity (mlapi/strict_json.py).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False},
+                engine_options={"json_serializer": strict_json.dumps})
 migrate = Migrate()
 jwt = VerifiedTokenJWTManager()

@@ -14,6 +14,7 @@ counters there (its own key prefix keeps them apart).
 import io
 import logging
 import os
+import secrets
 import shutil
 import uuid
 import weakref
@@ -33,6 +34,10 @@ from tests.contract_client import ContractClient, secret_log_handler, session_se
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 session_secrets.add(TEST_PASSWORD)
+# The test apps' MLAPI_SECRET_KEY: the source holds none, and a PostgreSQL database (the
+# suite's PostgreSQL run) refuses to start without one.
+TEST_SECRET_KEY = secrets.token_urlsafe(48)
+session_secrets.add(TEST_SECRET_KEY)
 
 
 TEST_DATABASE_URL = os.environ.get("MLAPI_TEST_DATABASE_URL") or None
@@ -72,7 +77,7 @@ def testing_config(database: Path | str, models: Path, instance: Path, **overrid
     """``database``: a SQLite file, or a database URL (``str`` containing ``://``)."""
     url = database if isinstance(database, str) and "://" in database else f"sqlite:///{database}"
     # Each app its own rate-limit key prefix: tests that share one Redis never share counts.
-    config = {"ENV": "testing", "SQLALCHEMY_DATABASE_URI": url,
+    config = {"ENV": "testing", "SECRET_KEY": TEST_SECRET_KEY, "SQLALCHEMY_DATABASE_URI": url,
               "MODEL_STORE": str(models), "INSTANCE_PATH": str(instance),
               "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
     if TEST_REDIS_URL:

@@ -6,6 +6,15 @@ from marshmallow import validate
 from ..timeutil import UTCDateTime
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
+MAX_EMAIL_LENGTH = 254
+
+
+def email_fits_when_lower_cased(value: str) -> None:
+    """The account keeps the lower-cased address too (to find it in any case), and some
+    characters grow when lower-cased ('\u0130' becomes 'i' + a combining dot): the limit
+    holds for that form, or the database refuses the row."""
+    if len(value.lower()) > MAX_EMAIL_LENGTH:
+        raise ma.ValidationError(f"At most {MAX_EMAIL_LENGTH} characters once lower-cased.")
 
 
 class FullMatch(validate.Regexp):
@@ -23,7 +32,8 @@ class RegisterRequest(ma.Schema):
         required=True, validate=FullMatch(
             USERNAME_PATTERN, error="Use 3 to 32 letters, digits, '_', '.' or '-'."),
         metadata={"example": "alice"})
-    email = ma.fields.Email(required=True, validate=validate.Length(max=254),
+    email = ma.fields.Email(required=True, validate=[validate.Length(max=MAX_EMAIL_LENGTH),
+                                                     email_fits_when_lower_cased],
                             metadata={"example": "alice@example.com"})
     password = ma.fields.String(required=True, load_only=True,
                                 validate=validate.Length(min=8, max=128),

@@ -19,6 +19,7 @@ class ApiKeys(MethodView):
     @blp.authenticated(session_only=True)
     @blp.arguments(ApiKeyRequest)
     @blp.response(201, NewApiKeySchema)
+    @blp.problems(409)
     def post(self, body):
         """Create an API key; its secret is shown in this response only"""
         key, raw = service.create_key(current_caller, **body)

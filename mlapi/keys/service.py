@@ -10,13 +10,14 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..access_cache import access_cache
 from ..auth.models import User
 from ..auth.tokens import active_user
-from ..errors import ApiKeyInvalid, NotFound
+from ..errors import ApiKeyInvalid, Conflict, NotFound
 from ..extensions import db
 from ..pagination import Page, paginate
 from ..policy import may
@@ -40,8 +41,31 @@ def _new_key() -> tuple[str, str]:
     return prefix, f"{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
 
 
+def live_key_count(owner_id: int) -> int:
+    """Keys of the owner that still work: not deleted (deleted rows are gone) nor expired."""
+    return db.session.execute(
+        select(func.count()).select_from(ApiKey).where(
+            ApiKey.owner_id == owner_id,
+            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > utcnow())),
+    ).scalar_one()
+
+
+def _check_key_cap(owner: User) -> None:
+    """409 when the owner already holds ``MAX_API_KEYS`` live keys (SPEC §4, counts per
+    user). The owner's row is locked first (PostgreSQL), so two concurrent creations
+    cannot both pass the count."""
+    db.session.execute(select(User.id).where(User.id == owner.id).with_for_update())
+    cap = current_app.config["MAX_API_KEYS"]
+    if live_key_count(owner.id) >= cap:
+        db.session.rollback()
+        raise Conflict(f"You already hold {cap} live API keys, the most one account may. "
+                       "Delete one you no longer use, or wait for one to expire, to free "
+                       "a slot.")
+
+
 def create_key(owner: User, name: str, expires_in_days: int | None = None) -> tuple[ApiKey, str]:
     """A new key of ``owner``'s and its secret, which is not kept anywhere."""
+    _check_key_cap(owner)
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     for attempt in range(1, CREATE_ATTEMPTS + 1):
         prefix, raw = _new_key()

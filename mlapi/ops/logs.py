@@ -43,7 +43,10 @@ class JsonFormatter(logging.Formatter):
             line["exc_info"] = self.formatException(record.exc_info)
         if record.stack_info:
             line["stack_info"] = self.formatStack(record.stack_info)
-        return json.dumps(line, default=str)
+        try:
+            return json.dumps(line, default=str, allow_nan=False)
+        except ValueError:  # NaN/Infinity: not JSON; kept as text so the line still parses
+            return json.dumps(json.loads(json.dumps(line, default=str), parse_constant=str))
 
 
 class TextFormatter(logging.Formatter):

@@ -15,19 +15,29 @@ Two kinds of series, two registries:
 Labels stay bounded: requests are labelled by route template (``/api/v1/models/{model_id}``),
 never by raw path; a request that matches no route is ``endpoint="(unmatched)"``.
 
+``/metrics`` names every model, private ones included: with ``METRICS_TOKEN`` set
+(``MLAPI_METRICS_TOKEN``) it answers only ``Authorization: Bearer <that token>``; unset, it is
+open, for deployments whose proxy keeps it internal.
+
 With ``PROMETHEUS_MULTIPROC_DIR`` set (before the process starts, as gunicorn needs),
 prometheus_client writes every series to files there and the exporter answers ``/metrics``
 from all of them through ``MultiProcessCollector``: the figures of every worker, not of
 the one that happened to answer.
 """
 
+import hmac
+
 from flask import Flask, Request, Response, current_app, request
 from prometheus_client import REGISTRY, CollectorRegistry, Counter
 from prometheus_flask_exporter import PrometheusMetrics
 
 from ..admin.recorder import route_template
+from ..config import ConfigError
+from ..errors import Unauthorized
 
 UNMATCHED = "(unmatched)"
+# What .env.production holds until the operator puts a real token in its place.
+PLACEHOLDER_TOKEN = "CHANGE-ME"  # noqa: S105
 
 WEBHOOK_DELIVERIES = Counter(
     "mlapi_webhook_deliveries_total", "Webhook delivery attempts by outcome.", ["outcome"])
@@ -83,6 +93,10 @@ def init_metrics(app: Flask) -> PrometheusMetrics:
     Call it before the other request hooks are registered, so the clock starts first and
     requests refused by an earlier hook (415, 429) are timed too.
     """
+    token = app.config.get("METRICS_TOKEN")
+    if app.config["ENV"] == "production" and token == PLACEHOLDER_TOKEN:
+        raise ConfigError("MLAPI_METRICS_TOKEN still holds the sample's placeholder: set a "
+                          "token of your own (or unset it to leave /metrics open)")
     registry = CollectorRegistry()
     registry.register(REGISTRY)  # the module-level counters above, and process figures
     metrics = PrometheusMetrics(app, path=None, registry=registry, group_by=endpoint,
@@ -91,8 +105,22 @@ def init_metrics(app: Flask) -> PrometheusMetrics:
     return metrics
 
 
+def check_scraper() -> None:
+    """401 unless the request carries the configured metrics token (if one is set)."""
+    expected = current_app.config.get("METRICS_TOKEN")
+    if not expected:
+        return
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(),
+                                                               expected.encode()):
+        raise Unauthorized("/metrics needs the scraper's token (MLAPI_METRICS_TOKEN): send "
+                           "it as Authorization: Bearer <token>.")
+
+
 def metrics_response() -> Response:
-    """The exposition, in the format the scraper asks for (``Accept``)."""
+    """The exposition, in the format the scraper asks for (``Accept``), for a scraper that
+    presents the metrics token when one is set."""
+    check_scraper()
     request.prom_do_not_track = True  # scrapes are not traffic: not counted or timed
     body, content_type = current_app.extensions["mlapi.metrics"].generate_metrics(
         request.headers.get("Accept"))

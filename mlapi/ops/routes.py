@@ -74,8 +74,11 @@ class Health(MethodView):
 class Metrics(MethodView):
     @blp.doc(responses={"200": {
         "description": "Prometheus exposition (OpenMetrics when the Accept header asks for "
-                       "it). No credential: restrict it at the proxy (docs/observability.md).",
+                       "it). When the operator sets MLAPI_METRICS_TOKEN, only a request with "
+                       "`Authorization: Bearer <that token>` gets it (docs/observability.md); "
+                       "otherwise no credential is asked for.",
         "content": {"text/plain": {}, "application/openmetrics-text": {}}}})
+    @blp.problems(401)
     def get(self):
         """Prometheus metrics: requests, predictions, cache, webhooks"""
         return metrics_response()

@@ -20,11 +20,21 @@ def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _is_finite_number(value) -> bool:
+    """A number a float can hold: a JSON integer too large for a float is not finite."""
+    if not _is_number(value):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int of 309 digits or more
+        return False
+
+
 def _is_label(value) -> bool:
     """A plausible class label when the model did not record its classes."""
     if isinstance(value, str):
         return 0 < len(value) <= 100
-    return _is_number(value) and math.isfinite(value)
+    return _is_finite_number(value)
 
 
 def _matching_class(classes: list, value):
@@ -50,9 +60,9 @@ def actual_value_for(record: MLModel, value):
             return label
         if _is_label(value):
             return value
-        raise ValidationFailed({"actual_value": ["Must be a class label (a number or a "
-                                                 "string of 1-100 characters)."]})
-    if _is_number(value) and math.isfinite(value):
+        raise ValidationFailed({"actual_value": ["Must be a class label (a finite number or "
+                                                 "a string of 1-100 characters)."]})
+    if _is_finite_number(value):
         return value
     raise ValidationFailed({"actual_value": ["Must be a finite number for a regression model."]})
 

@@ -16,6 +16,7 @@ from .schemas import (
     FeedbackRecord,
     FeedbackRequest,
     HistoryQuery,
+    MetricsQuery,
     MetricsResult,
     ModelBatchPredictRequest,
     ModelPredictRequest,
@@ -82,11 +83,18 @@ class ModelBatchPredict(MethodView):
 @blp.route(f"{MODEL}/metrics")
 class ModelMetrics(MethodView):
     @blp.authenticated
+    @blp.arguments(MetricsQuery, location="query")
     @blp.response(200, MetricsResult)
     @blp.problems(403, 404)
-    def get(self, model_id):
-        """How a model is doing: volume, latency, error against feedback"""
-        return model_metrics(get_model(current_caller, model_id, "metrics"))
+    def get(self, query, model_id):
+        """How a model is doing: volume, latency, error against feedback
+
+        Anyone who may predict with a public model can give feedback on their own
+        predictions: `feedback=own` computes the error figures from the owner's feedback
+        only.
+        """
+        return model_metrics(get_model(current_caller, model_id, "metrics"),
+                             feedback_scope=query["feedback"])
 
 
 @blp.route("/predictions")

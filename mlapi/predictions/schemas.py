@@ -6,6 +6,7 @@ from marshmallow import validate
 from ..database import MAX_ID
 from ..pagination import PageQuery
 from ..timeutil import UTCDateTime
+from .metrics import FEEDBACK_SCOPES
 
 MAX_FEATURES = 10_000
 MAX_SAMPLES = 100
@@ -161,15 +162,34 @@ class PredictionDetail(PredictionRecord):
         "description": "The owner's feedback on this prediction; null while there is none."})
 
 
+class MetricsQuery(ma.Schema):
+    """``feedback`` is checked by ``model_metrics``, after the model: a caller who may not
+    see the model gets 404/403 whatever the query holds (SPEC: order of refusals)."""
+
+    feedback = ma.fields.String(load_default="all", metadata={
+        "enum": list(FEEDBACK_SCOPES),
+        "description": "Whose feedback the error figures (`feedback_count`, `mae`, "
+                       "`accuracy`) are computed from: `all` (anyone who predicted with the "
+                       "model) or `own` (the model's owner only). Volume and latency always "
+                       "count every prediction."})
+
+
 class MetricsResult(ma.Schema):
     model_id = ma.fields.Integer()
+    feedback_scope = ma.fields.String(metadata={
+        "enum": list(FEEDBACK_SCOPES),
+        "description": "Whose feedback the error figures come from (the `feedback` query "
+                       "parameter)."})
     prediction_count = ma.fields.Integer()
     feedback_count = ma.fields.Integer()
     mean_latency_ms = ma.fields.Float(allow_none=True)
     p95_latency_ms = ma.fields.Float(allow_none=True)
     mae = ma.fields.Float(allow_none=True, metadata={
         "description": "Regression models: mean absolute error against feedback; null "
-                       "while there is none."})
+                       "while there is none, or when one error is too large for a float "
+                       "(`metrics_note` says so)."})
     accuracy = ma.fields.Float(allow_none=True, metadata={
         "description": "Classifiers: share of feedback matching the prediction; null while "
                        "there is none."})
+    metrics_note = ma.fields.String(allow_none=True, metadata={
+        "description": "Why a figure is null although there is feedback; null otherwise."})

@@ -1,9 +1,9 @@
 """Answering predictions and keeping the history.
 
-The hot path: the estimator is warm in the per-process LRU, identical inputs to the same
-model version come from the prediction cache without calling the model (the per-process
-LRU first, then the shared Redis tier of mlapi/predictions/shared_cache.py when
-``REDIS_URL`` is set), and the history row is one indexed insert committed before the
+The hot path: the estimator is warm in the per-process LRU, identical inputs from the same
+user to the same model version come from the prediction cache without calling the model
+(the per-process LRU first, then the shared Redis tier of mlapi/predictions/shared_cache.py
+when ``REDIS_URL`` is set), and the history row is one indexed insert committed before the
 answer is returned (one round trip: see ``autocommit_scalar``).
 """
 
@@ -33,57 +33,75 @@ class Answer:
     probabilities: dict | None = None
 
 
-def cache_key(record: MLModel, row: tuple[float, ...]) -> tuple:
-    """Model id *and* version: a new version never gets an old version's answer."""
-    return (record.id, record.version, row)
+def cache_key(record: MLModel, user_id: int, row: tuple[float, ...]) -> tuple:
+    """Model id *and* version: a new version never gets an old version's answer. The user's
+    id: ``cached: true`` must never tell a caller that another user sent the same input
+    (SPEC: Per-caller cache); all of one user's sessions and keys share the entries. The
+    model id comes first: deleting a model drops its entries by ``key[0]``."""
+    return (record.id, record.version, user_id, row)
 
 
 def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[Answer]:
     estimator = estimator_for(record)
     started = perf_counter()
     matrix = np.asarray(rows, dtype=np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):  # non-finite answers are refused below
-        values = estimator.predict(matrix).tolist()
-    bad = [i for i, v in enumerate(values) if isinstance(v, float) and not math.isfinite(v)]
-    if bad:
-        path = field if field == "features" else f"{field}.{bad[0]}"
-        raise ValidationFailed({path: ["The model gives no finite prediction for these values."]})
     probabilities = [None] * len(rows)
-    if record.task == TASK_CLASSIFICATION and hasattr(estimator, "predict_proba"):
-        labels = [str(c) for c in estimator.classes_]
-        probabilities = [dict(zip(labels, p, strict=True))
-                         for p in estimator.predict_proba(matrix).tolist()]
+    # Huge features overflow inside the model: the non-finite answers are refused below.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        values = estimator.predict(matrix).tolist()
+        if record.task == TASK_CLASSIFICATION and hasattr(estimator, "predict_proba"):
+            labels = [str(c) for c in estimator.classes_]
+            probabilities = [dict(zip(labels, p, strict=True))
+                             for p in estimator.predict_proba(matrix).tolist()]
+    _refuse_non_finite(values, probabilities, field)
     shared = runtime().shared_predictions
     if shared is not None:
         shared.note_inference(record, (perf_counter() - started) * 1000)
     return [Answer(v, p) for v, p in zip(values, probabilities, strict=True)]
 
 
-def _answers(record: MLModel, rows: list[list[float]], field: str) -> list[tuple[Answer, bool]]:
-    """(answer, came from cache) per row: the process LRU first, then the shared tier
-    (Redis, when configured and the model is slow enough to be worth it); the model is
-    called once, for the misses of both only."""
+def _refuse_non_finite(values: list, probabilities: list[dict | None], field: str) -> None:
+    """422 on each input whose prediction or any probability is NaN or infinite: no JSON
+    can hold it (SPEC: Outputs), so it is neither answered nor recorded, and a batch with
+    one such sample is refused whole."""
+    errors = {}
+    for i, (value, probability) in enumerate(zip(values, probabilities, strict=True)):
+        path = field if field == "features" else f"{field}.{i}"
+        if isinstance(value, float) and not math.isfinite(value):
+            errors[path] = ["The model gives no finite prediction for these values."]
+        elif probability and not all(math.isfinite(p) for p in probability.values()):
+            errors[path] = ["The model gives no finite probabilities for these values."]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _answers(caller, record: MLModel, rows: list[list[float]],
+             field: str) -> list[tuple[Answer, bool]]:
+    """(answer, came from ``caller``'s cache) per row: the process LRU first, then the
+    shared tier (Redis, when configured and the model is slow enough to be worth it); the
+    model is called once, for the misses of both only."""
     cache = runtime().predictions
     shared = runtime().shared_predictions
     if shared is not None and not shared.worth_asking(record):
         shared = None
     keyed = [tuple(row) for row in rows]
-    found = [cache.get(cache_key(record, row)) for row in keyed]
+    keys = [cache_key(record, caller.id, row) for row in keyed]
+    found = [cache.get(key) for key in keys]
     misses = [i for i, answer in enumerate(found) if answer is None]
     if misses and shared is not None:
-        for i, stored in zip(misses, shared.get_many(record, [keyed[i] for i in misses]),
-                             strict=True):
-            if stored is not None:
-                found[i] = Answer(stored["value"], stored["probabilities"])
-                cache.put(cache_key(record, keyed[i]), found[i])
+        stored = shared.get_many(record, caller.id, [keyed[i] for i in misses])
+        for i, answer in zip(misses, stored, strict=True):
+            if answer is not None:
+                found[i] = Answer(answer["value"], answer["probabilities"])
+                cache.put(keys[i], found[i])
         misses = [i for i in misses if found[i] is None]
     if misses:
         for i, answer in zip(misses, _infer(record, [keyed[i] for i in misses], field),
                              strict=True):
-            cache.put(cache_key(record, keyed[i]), answer)
+            cache.put(keys[i], answer)
             found[i] = answer
         if shared is not None:
-            shared.put_many(record, [(keyed[i], asdict(found[i])) for i in misses])
+            shared.put_many(record, caller.id, [(keyed[i], asdict(found[i])) for i in misses])
     missed = set(misses)
     count_predictions(record.id, record.version, hits=len(rows) - len(missed),
                       misses=len(missed))
@@ -109,7 +127,7 @@ def predict(caller, record: MLModel, features: list[float] | dict) -> dict:
     statement, not an ORM object, since nothing here reads the row back."""
     started = perf_counter()
     [features] = rows_for(record, [features], "features")
-    [(answer, cached)] = _answers(record, [features], "features")
+    [(answer, cached)] = _answers(caller, record, [features], "features")
     latency_ms = (perf_counter() - started) * 1000
     prediction = _history_row(caller, record, features, answer, cached, latency_ms)
     prediction["id"] = autocommit_scalar(_INSERT_ONE, prediction)
@@ -121,7 +139,7 @@ def predict_batch(caller, record: MLModel, samples: list[list[float] | dict]) ->
     shared out per sample."""
     started = perf_counter()
     samples = rows_for(record, samples, "samples")
-    answers = _answers(record, samples, "samples")
+    answers = _answers(caller, record, samples, "samples")
     latency_ms = (perf_counter() - started) * 1000 / len(samples)
     rows = [_history_row(caller, record, row, answer, cached, latency_ms)
             for row, (answer, cached) in zip(samples, answers, strict=True)]

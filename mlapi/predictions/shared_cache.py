@@ -3,12 +3,15 @@
 Only with ``REDIS_URL``. Every worker of every host reads what another one computed, so a
 question asked anywhere is answered by the model once per ``PREDICTION_CACHE_TTL_SECONDS``.
 
-- Key: ``<prefix>:prediction:<model id>:<version>:<sha256[:16]>:<features digest>``. The
+- Key: ``<prefix>:prediction:<model id>:<version>:<sha256[:16]>:u<user id>:<features
+  digest>``. Per user (SPEC: Per-caller cache): ``cached: true`` never tells a caller that
+  another user sent the same input; all of one user's sessions and keys share it. The
   digest is the sha256 of the features packed as IEEE 754 doubles, so equal floats share an
   entry and no two different ones do (no rounding through text). A new version, and a
   replaced artifact, have other keys: an old answer is never served for them. Deleted
   models never get here (their record is refused first), and their entries expire.
-- Value: JSON ``{"value", "probabilities"}``, with a TTL.
+- Value: strict JSON ``{"value", "probabilities"}`` (no NaN or Infinity: such answers are
+  refused before they get here, and an entry holding one is treated as missing), with a TTL.
 - Only for models worth it: a miss here costs two round trips (MGET, then SET), more than
   a linear model takes to answer. Each process measures every model's inference time (a
   moving average per model version); a model that answers in less than
@@ -34,6 +37,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from .. import strict_json
 from ..lru import LRUCache
 from ..ops.metrics import count_shared_cache
 
@@ -86,22 +90,24 @@ class SharedPredictionCache:
         self._model_ms.put(key, milliseconds if seen is None
                            else seen + SMOOTHING * (milliseconds - seen))
 
-    def key(self, model, row: Sequence[float]) -> str | None:
+    def key(self, model, user_id: int, row: Sequence[float]) -> str | None:
         """``model`` has ``id``, ``version`` and ``sha256`` (a record)."""
         digest = features_digest(row)
         if digest is None:
             return None
         return (f"{self.prefix}:prediction:{model.id}:{model.version}:"
-                f"{model.sha256[:16]}:{digest}")
+                f"{model.sha256[:16]}:u{user_id}:{digest}")
 
     @property
     def available(self) -> bool:
         """False during an outage, until the next retry is due."""
         return not self._down or monotonic() >= self._retry_at
 
-    def get_many(self, model, rows: Sequence[Sequence[float]]) -> list[dict | None]:
-        """The stored answer (``{"value", "probabilities"}``) per row, None where missing."""
-        keys = [self.key(model, row) for row in rows]
+    def get_many(self, model, user_id: int,
+                 rows: Sequence[Sequence[float]]) -> list[dict | None]:
+        """The answer ``user_id`` was given (``{"value", "probabilities"}``) per row, None
+        where missing."""
+        keys = [self.key(model, user_id, row) for row in rows]
         wanted = [k for k in keys if k is not None]
         if not wanted or not self.available:
             count_shared_cache("unavailable" if wanted else "miss", len(rows))
@@ -120,21 +126,26 @@ class SharedPredictionCache:
         count_shared_cache("miss", len(rows) - hits)
         return answers
 
-    def put_many(self, model, items: Sequence[tuple[Sequence[float], dict]]) -> None:
-        """Store ``(row, answer)`` pairs, each with the TTL; errors are only logged."""
-        pairs = [(self.key(model, row), answer) for row, answer in items]
-        pairs = [(k, a) for k, a in pairs if k is not None]
-        if not pairs or not self.available:
+    def put_many(self, model, user_id: int,
+                 items: Sequence[tuple[Sequence[float], dict]]) -> None:
+        """Store ``user_id``'s ``(row, answer)`` pairs, each with the TTL; Redis errors are
+        only logged. A non-finite number in an answer raises (``ValueError``): a bug, since
+        such answers are refused first."""
+        pairs = [(self.key(model, user_id, row), answer) for row, answer in items]
+        try:
+            encoded = [(k, strict_json.dumps(a, separators=(",", ":")))
+                       for k, a in pairs if k is not None]
+        except TypeError as exc:  # an answer JSON cannot hold (an odd label type)
+            log.warning("prediction answer not cacheable in Redis: %s", exc)
+            return
+        if not encoded or not self.available:
             return
         try:
             pipe = self._redis().pipeline(transaction=False)
-            for key, answer in pairs:
-                pipe.set(key, json.dumps(answer, separators=(",", ":")), ex=self.ttl)
+            for key, text in encoded:
+                pipe.set(key, text, ex=self.ttl)
             pipe.execute()
-        except (*_ERRORS, TypeError) as exc:  # TypeError: an answer JSON cannot hold
-            if isinstance(exc, TypeError):
-                log.warning("prediction answer not cacheable in Redis: %s", exc)
-                return
+        except _ERRORS as exc:
             self._failed(exc)
             return
         self._succeeded()
@@ -168,9 +179,15 @@ def _decode(raw) -> dict | None:
     if raw is None:
         return None
     try:
-        answer = json.loads(raw)
+        answer = json.loads(raw, parse_constant=_not_json)
     except ValueError:
         return None
     if not isinstance(answer, dict) or "value" not in answer:
         return None
     return {"value": answer["value"], "probabilities": answer.get("probabilities")}
+
+
+def _not_json(constant: str):
+    """NaN and Infinity are not JSON: an entry holding one (written before the encoding was
+    strict) is treated as missing."""
+    raise ValueError(f"{constant} is not JSON")

@@ -13,7 +13,7 @@ from ..policy import authorize
 from ..runtime import runtime
 from ..timeutil import utcnow
 from ..webhooks import events as webhook_events
-from .loader import load_artifact
+from .loader import ModelLimits, load_artifact
 from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC, MLModel
 from .store import ArtifactUnavailable
 
@@ -58,7 +58,8 @@ def estimator_for(record: MLModel):
     if estimator is None:
         try:
             estimator = load_artifact(runtime().store.get(record.sha256),
-                                      allow_pickle=current_app.config["ALLOW_PICKLE"])
+                                      allow_pickle=current_app.config["ALLOW_PICKLE"],
+                                      limits=ModelLimits.of(current_app.config))
         except (ArtifactUnavailable, ApiError) as exc:  # missing, damaged, now refused
             log.error("model %s v%s unavailable: %s", record.name, record.version, exc)
             raise ModelUnavailable() from exc

@@ -24,7 +24,7 @@ from ..errors import Conflict, PayloadTooLarge, ValidationFailed
 from ..extensions import db
 from ..runtime import runtime
 from ..webhooks import events as webhook_events
-from .loader import load_artifact
+from .loader import ModelLimits, load_artifact
 from .models import TASK_CLASSIFICATION, TASK_REGRESSION, MLModel
 from .service import discard_artifact_unless_referenced
 from .store import sha256_of
@@ -81,7 +81,8 @@ def upload_model(owner, *, data: bytes, name: str, model_type: str, visibility: 
                  description: str | None = None,
                  feature_names: list[str] | None = None) -> MLModel:
     estimator = load_artifact(data, allow_pickle=current_app.config["ALLOW_PICKLE"],
-                              max_unpacked_bytes=current_app.config["MAX_MODEL_BYTES"])
+                              max_unpacked_bytes=current_app.config["MAX_MODEL_BYTES"],
+                              limits=ModelLimits.of(current_app.config))
     facts = describe(estimator, feature_names)
     store = runtime().store
     sha256 = sha256_of(data)

@@ -3,14 +3,14 @@
 import click
 from flask.cli import AppGroup
 
-from .delivery import deliver_due
+from .dispatch import deliver_due
 
 webhooks_cli = AppGroup("webhooks", help="Webhook deliveries.")
 
 
 @webhooks_cli.command("deliver")
 def deliver() -> None:
-    """Send every webhook delivery that is due, once."""
+    """Send every webhook delivery that is due, once (several at a time)."""
     outcomes = deliver_due()
     total = sum(outcomes.values())
     summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))

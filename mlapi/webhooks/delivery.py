@@ -1,31 +1,31 @@
-"""Sending queued deliveries: claim a due row, check the address, POST, log the attempt.
+"""Sending one queued delivery: claim it, check the address, POST, log the attempt.
 
-``deliver_due`` is the whole sender; the worker thread (``worker.py``) and
-``flask webhooks deliver`` both call it. A row is claimed with one conditional UPDATE
-(``status = pending`` and unclaimed or claim expired), so two senders on any number of
-hosts never send one attempt twice; a sender that dies mid-send leaves a claim that
-expires after ``claim_lease``, and the row is sent again (at least once, never lost).
+``send`` is one attempt at one delivery; ``dispatch.py`` decides which deliveries go out
+and runs them concurrently, for the worker thread (``worker.py``) and ``flask webhooks
+deliver`` alike. A row is claimed with one conditional UPDATE (``status = pending`` and
+unclaimed or claim expired), so two senders on any number of hosts never send one
+attempt twice; a sender that dies mid-send leaves a claim that expires after
+``claim_lease``, and the row is sent again (at least once, never lost).
 
 Outcomes: 2xx delivered; timeout, connection error or 5xx retried after
 ``WEBHOOK_BACKOFF_SECONDS * 2**(attempt-1)`` until ``WEBHOOK_ATTEMPTS`` attempts in all;
 any other status (3xx, since redirects are not followed, and 4xx) gives up at once: the
 receiver has answered, and asking again would get the same answer. An address that is no
-longer public is refused with no request sent.
+longer public is refused with no request sent. A retry is put back in the queue with its
+next attempt time: nothing waits out a back-off.
 """
 
 import logging
 import time
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, update
 
 from ..extensions import db
 from ..ops.metrics import count_webhook_delivery
-from ..timeutil import utcnow
 from . import crypto, signing
 from .addresses import Unresolvable, UnsafeUrl, check_configured
 from .models import DELIVERED, FAILED, PENDING, Webhook, WebhookAttempt, WebhookDelivery
@@ -34,7 +34,6 @@ log = logging.getLogger("mlapi.webhooks")
 
 USER_AGENT = "mlapi-webhooks/1"
 MAX_ERROR = 500
-BATCH = 100
 
 
 @dataclass
@@ -49,12 +48,30 @@ class Result:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """What one attempt sends, copied out of the rows so the send needs no session."""
+
+    webhook_id: int
+    url: str
+    secret_encrypted: str
+    delivery_id: int
+    event: str
+    body: str
+
+    @classmethod
+    def of(cls, hook: Webhook, delivery: WebhookDelivery) -> "Outgoing":
+        return cls(hook.id, hook.url, hook.secret_encrypted, delivery.id, delivery.event,
+                   delivery.body)
+
+
 def claim_lease() -> timedelta:
     """How long a claim holds: longer than any one send can take."""
     return timedelta(seconds=current_app.config["WEBHOOK_TIMEOUT_SECONDS"] * 2 + 30)
 
 
-def _due(now: datetime):
+def due(now: datetime):
+    """The conditions of a delivery that may be claimed at ``now``."""
     return (WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now,
             or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now))
 
@@ -62,30 +79,29 @@ def _due(now: datetime):
 def claim(delivery_id: int, now: datetime) -> bool:
     """Take the row for this sender, if it is still due and nobody else holds it."""
     result = db.session.execute(
-        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, *_due(now))
+        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, *due(now))
         .values(locked_until=now + claim_lease()).execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount == 1
 
 
-def deliver_due(now: datetime | None = None) -> Counter:
-    """Send every delivery due at ``now`` (default: the clock); count the outcomes."""
-    now = now or utcnow()
-    outcomes: Counter = Counter()
-    due = db.session.execute(select(WebhookDelivery.id).where(*_due(now)).order_by(
-        WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(BATCH)).scalars().all()
-    for delivery_id in due:
-        if claim(delivery_id, now):
-            outcome = _deliver(db.session.get(WebhookDelivery, delivery_id), now)
-            count_webhook_delivery(outcome)
-            outcomes[outcome] += 1
-    return outcomes
+def send(delivery_id: int, now: datetime) -> str | None:
+    """Claim the delivery and make one attempt; its outcome, or None when it is no longer
+    due (another sender took it, or it was sent)."""
+    if not claim(delivery_id, now):
+        return None
+    outcome = _deliver(db.session.get(WebhookDelivery, delivery_id), now)
+    count_webhook_delivery(outcome)
+    return outcome
 
 
 def _deliver(delivery: WebhookDelivery, now: datetime) -> str:
-    hook = db.session.get(Webhook, delivery.webhook_id)
+    outgoing = Outgoing.of(db.session.get(Webhook, delivery.webhook_id), delivery)
+    # No pooled connection is held while the receiver takes its time: several sends run
+    # at once (dispatch.py), each up to WEBHOOK_TIMEOUT_SECONDS.
+    db.session.commit()
     started = time.perf_counter()
-    result = _attempt(hook, delivery)
+    result = _attempt(outgoing)
     duration_ms = round((time.perf_counter() - started) * 1000)
     delivery.attempts += 1
     db.session.add(WebhookAttempt(delivery_id=delivery.id, attempt=delivery.attempts,
@@ -105,24 +121,24 @@ def _deliver(delivery: WebhookDelivery, now: datetime) -> str:
     return outcome
 
 
-def _attempt(hook: Webhook, delivery: WebhookDelivery) -> Result:
+def _attempt(outgoing: Outgoing) -> Result:
     try:
-        check_configured(hook.url)
+        check_configured(outgoing.url)
     except Unresolvable as exc:
         return Result(error=str(exc), retry=True)
     except UnsafeUrl as exc:
         return Result(error=f"Not sent: {exc}", refused=True)
     try:
-        secret = crypto.decrypt(hook.secret_encrypted, current_app.config["SECRET_KEY"])
+        secret = crypto.decrypt(outgoing.secret_encrypted, current_app.config["SECRET_KEY"])
     except crypto.SecretUnreadable as exc:
-        log.error("webhook %s: %s", hook.id, exc)
+        log.error("webhook %s: %s", outgoing.webhook_id, exc)
         return Result(error=f"Not sent: {exc}.")
-    body = delivery.body.encode()
+    body = outgoing.body.encode()
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-               "X-MLAPI-Event": delivery.event, "X-MLAPI-Delivery": str(delivery.id),
+               "X-MLAPI-Event": outgoing.event, "X-MLAPI-Delivery": str(outgoing.delivery_id),
                "X-MLAPI-Signature": signing.sign(secret, body)}
     try:
-        response = requests.post(hook.url, data=body, headers=headers, allow_redirects=False,
+        response = requests.post(outgoing.url, data=body, headers=headers, allow_redirects=False,
                                  timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
     except requests.Timeout:
         return Result(error="Timed out waiting for the receiver.", retry=True)

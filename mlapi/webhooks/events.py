@@ -39,7 +39,7 @@ def enqueue(session: Session, event: str, owner_id: int, data: dict) -> list[Web
     now = utcnow()
     envelope = {"id": f"evt_{uuid.uuid4().hex}", "event": event,
                 "created_at": now.replace(tzinfo=UTC).isoformat(), "data": data}
-    body = json.dumps(envelope, separators=(",", ":"))
+    body = json.dumps(envelope, separators=(",", ":"), allow_nan=False)  # strict JSON
     deliveries = [WebhookDelivery(webhook_id=hook.id, event=event, body=body, status=PENDING,
                                   attempts=0, next_attempt_at=now, created_at=now)
                   for hook in listening]

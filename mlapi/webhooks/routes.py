@@ -21,6 +21,7 @@ class Webhooks(MethodView):
     @blp.authenticated
     @blp.arguments(WebhookRequest)
     @blp.response(201, NewWebhookSchema)
+    @blp.problems(409)
     def post(self, body):
         """Register a webhook; its signing secret is shown in this response only"""
         hook, secret = service.create_webhook(current_caller, **body)

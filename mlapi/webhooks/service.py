@@ -5,15 +5,30 @@ Another user's hook is "not found", never "forbidden": its existence is not reve
 """
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from ..errors import NotFound, ValidationFailed
+from ..auth.models import User
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..pagination import Page, paginate
 from ..policy import may
 from . import crypto
 from .addresses import UnsafeUrl, check_configured
 from .models import Webhook, WebhookAttempt, WebhookDelivery
+
+
+def _check_hook_cap(owner) -> None:
+    """409 when the owner already has ``MAX_WEBHOOKS`` hooks (SPEC §4, counts per user):
+    each is a delivery to make per event. The owner's row is locked first (PostgreSQL), so
+    two concurrent registrations cannot both pass the count."""
+    db.session.execute(select(User.id).where(User.id == owner.id).with_for_update())
+    cap = current_app.config["MAX_WEBHOOKS"]
+    held = db.session.execute(select(func.count()).select_from(Webhook)
+                              .where(Webhook.owner_id == owner.id)).scalar_one()
+    if held >= cap:
+        db.session.rollback()
+        raise Conflict(f"You already have {cap} webhooks, the most one account may. "
+                       "Delete one you no longer use to free a slot.")
 
 
 def create_webhook(owner, *, url: str, events: list[str],
@@ -23,6 +38,7 @@ def create_webhook(owner, *, url: str, events: list[str],
         check_configured(url)
     except UnsafeUrl as exc:
         raise ValidationFailed({"url": [str(exc)]}) from exc
+    _check_hook_cap(owner)  # after the address check: the lock is not held during DNS
     secret = crypto.new_secret()
     hook = Webhook(owner_id=owner.id, name=name, url=url, events=list(dict.fromkeys(events)),
                    secret_encrypted=crypto.encrypt(secret, current_app.config["SECRET_KEY"]))

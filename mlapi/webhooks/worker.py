@@ -2,9 +2,10 @@
 
 It starts with the first request a process serves, not in ``create_app``: under a
 pre-forking server (gunicorn ``--preload``) a thread started before the fork would not
-exist in the workers. Every second it sends what is due, inside an app context; any
-error is logged and the loop goes on. Claims (``delivery.claim``) keep the threads of
-many workers and hosts from sending one attempt twice.
+exist in the workers. Every second, and as soon as a send ends, it hands what is due to
+its dispatcher (``dispatch.py``: a bounded pool, fair between owners) without waiting for
+the sends; any error is logged and the loop goes on. Claims (``delivery.claim``) keep the
+threads of many workers and hosts from sending one attempt twice.
 """
 
 import logging
@@ -14,7 +15,8 @@ import threading
 from flask import Flask
 
 from ..extensions import db
-from .delivery import deliver_due
+from ..timeutil import utcnow
+from .dispatch import Dispatcher
 
 log = logging.getLogger("mlapi.webhooks")
 
@@ -26,13 +28,15 @@ class Worker:
     def __init__(self, app: Flask, interval: float = POLL_SECONDS):
         self.app, self.interval = app, interval
         self.stopping = threading.Event()
+        self.wake = threading.Event()  # set when a send ends: its slot is free again
+        self.dispatcher = Dispatcher(app, on_done=self.wake.set)
         self.thread = threading.Thread(target=self.run, name="mlapi-webhooks", daemon=True)
         self.pid = os.getpid()
 
     def run_once(self) -> None:
         with self.app.app_context():
             try:
-                deliver_due()
+                self.dispatcher.fill(utcnow())
             except Exception:
                 log.exception("webhook worker: sending failed; trying again shortly")
             finally:
@@ -40,12 +44,18 @@ class Worker:
 
     def run(self) -> None:
         while not self.stopping.is_set():
+            self.wake.clear()
             self.run_once()
-            self.stopping.wait(self.interval)
+            self.wake.wait(self.interval)
 
     def stop(self, timeout: float | None = None) -> None:
+        """Stop looking at the queue and wait (up to ``timeout`` for each) for the loop and
+        for the sends in flight, which end within their own timeout."""
         self.stopping.set()
+        self.wake.set()
         self.thread.join(timeout)
+        self.dispatcher.wait_idle(timeout)
+        self.dispatcher.close()
 
 
 _start_lock = threading.Lock()

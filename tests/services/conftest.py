@@ -12,6 +12,7 @@ the same secret key, database, Redis and key prefix. Both start at the same mome
 an empty database, with ``MLAPI_AUTO_MIGRATE=true``: four workers race through the first
 start. They are stopped by PID (SIGTERM, then SIGKILL after a timeout) when the module's
 tests are done, whether they passed or not; a failing test's report carries both logs.
+test_slow_clients.py starts a host of its own (SQLite) with the same ``Host`` helpers.
 """
 
 import os
@@ -220,7 +221,8 @@ def hosts(tmp_path_factory, database_url, key_prefix, metrics_dir):
             shutil.rmtree(host.directory / "instance", ignore_errors=True)
 
 
-def wait_until_ready(hosts: list[Host]) -> None:
+def wait_until_ready(hosts: list[Host], workers: int = WORKERS) -> None:
+    """Each host answers ``/readyz`` with 200 and ``workers`` of its workers have booted."""
     deadline = time.monotonic() + START_TIMEOUT
     waiting = list(hosts)
     last: dict[str, str] = {}
@@ -232,7 +234,7 @@ def wait_until_ready(hosts: list[Host]) -> None:
             try:
                 response = host.get("/readyz", timeout=5)
                 last[host.name] = f"{response.status_code} {response.text.strip()}"
-                if response.status_code == 200 and host.workers_ready() >= WORKERS:
+                if response.status_code == 200 and host.workers_ready() >= workers:
                     waiting.remove(host)
             except requests.RequestException as exc:  # not listening, or workers booting
                 last[host.name] = type(exc).__name__

@@ -63,6 +63,18 @@ def script_predicts(conversation, api_keys, name):
                       json={"features": patient()})
 
 
+@given(parsers.parse("{owner} holds as many API keys as one person may"))
+def holds_the_most_keys(app, conversation, api_keys, owner):
+    held = conversation.call("GET", KEYS, as_person=owner).get_json()["total"]
+    for number in range(held, app.config["MAX_API_KEYS"]):
+        _create(conversation, api_keys, owner, f"job-{number}")
+
+
+@when(parsers.parse('{owner} asks for one more API key "{name}"'))
+def asks_for_one_more_key(conversation, owner, name):
+    conversation.call("POST", KEYS, as_person=owner, json={"name": name})
+
+
 @when(parsers.parse("{owner} lists her API keys"))
 def list_keys(conversation, owner):
     conversation.call("GET", KEYS, as_person=owner)
@@ -176,6 +188,19 @@ def model_not_owners(conversation, owner):
 def only_signed_in_person(conversation):
     body = assert_refused(conversation.last, 403, "forbidden")
     assert "sign in" in body["detail"]
+
+
+@then(parsers.parse("{owner} is told she already holds as many keys as one person may"))
+def told_key_cap(app, conversation, owner):
+    body = assert_refused(conversation.last, 409, "conflict")
+    assert f"{app.config['MAX_API_KEYS']} live API keys" in body["detail"]
+
+
+@then("she is told that deleting a key, or letting one expire, makes room")
+def told_how_to_make_room(conversation):
+    detail = conversation.last.get_json()["detail"]
+    assert "Delete one" in detail
+    assert "expire" in detail
 
 
 @then(parsers.parse("{someone} is told there is no such key"))

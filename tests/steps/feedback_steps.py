@@ -59,6 +59,13 @@ def reported_figures(conversation, asked_model, name, above, below):
                          actual_value=actual).status_code == 201
 
 
+@given(parsers.parse("{name} has reported a real figure {above:d} above the forecast"))
+def reported_one_figure(conversation, asked_model, name, above):
+    answer = asked_model[-1]
+    assert _feedback(conversation, answer["prediction_id"], name,
+                     actual_value=answer["prediction"] + above).status_code == 201
+
+
 @given(parsers.parse("{name} has reported that {right:d} of the {total:d} predictions were "
                      "right"))
 def reported_right(conversation, asked_model, name, right, total):
@@ -96,9 +103,11 @@ def reads_latest(conversation, asked_model, name):
                       as_person=name)
 
 
-@when(parsers.re(rf"(?P<name>\w+) looks at how {POSSESSIVE} (?P<model>\w+) model is doing"))
-def looks_at_metrics(conversation, team_models, name, owner, model):
-    conversation.call("GET", f"/api/v1/models/{team_models[model]}/metrics", as_person=name)
+@when(parsers.re(rf"(?P<name>\w+) looks at how {POSSESSIVE} (?P<model>\w+) model is doing"
+                 r"(?P<own>, from (?:her|his|their) own reports only)?"))
+def looks_at_metrics(conversation, team_models, name, owner, model, own):
+    conversation.call("GET", f"/api/v1/models/{team_models[model]}/metrics", as_person=name,
+                      query_string={"feedback": "own"} if own else None)
 
 
 @then(parsers.parse("{name}'s report is recorded"))

@@ -17,7 +17,7 @@ from pytest_bdd import given, parsers, then, when
 from mlapi.extensions import db
 from mlapi.timeutil import utcnow
 from mlapi.webhooks.addresses import RESOLVER_KEY, static_resolver
-from mlapi.webhooks.delivery import deliver_due
+from mlapi.webhooks.dispatch import deliver_due
 from mlapi.webhooks.signing import verify
 from tests.steps.common_steps import assert_refused, assert_refused_pointing_at
 
@@ -90,6 +90,15 @@ def team_listens(conversation, listeners, name, what):
     listeners.hooks[name] = response.get_json()
 
 
+@given(parsers.parse("{name}'s team has as many listeners as one person may have"))
+def team_has_the_most_listeners(app, conversation, listeners, name):
+    listeners.dns[f"{name.lower()}.hooks.example.com"] = [PUBLIC_IP]
+    for _ in range(app.config["MAX_WEBHOOKS"]):
+        response = conversation.call("POST", "/api/v1/webhooks", as_person=name,
+                                     json={"url": team_url(name), "events": ["model.created"]})
+        assert response.status_code == 201, response.get_json()
+
+
 @given(parsers.parse("{name}'s team's service fails once before it recovers"))
 def fails_once(listeners, name):
     listeners.answers[name] = [503, 200]
@@ -117,6 +126,12 @@ def reports_outcome(conversation, asked, name):
 def asks_to_be_told_at(conversation, listeners, name, place):
     conversation.call("POST", "/api/v1/webhooks", as_person=name,
                       json={"url": PLACES[place], "events": ["model.created"]})
+
+
+@when(parsers.parse("{name} adds one more listener"))
+def adds_one_more_listener(conversation, name):
+    conversation.call("POST", "/api/v1/webhooks", as_person=name,
+                      json={"url": team_url(name), "events": ["model.deleted"]})
 
 
 @when(parsers.parse("{name} tries to remove {owner}'s team's listener"))
@@ -178,6 +193,12 @@ def sees_tries(conversation, listeners, name, count):
 @then(parsers.parse("{name} is told that address cannot be used"))
 def address_refused(conversation, name):
     assert_refused_pointing_at(conversation.last, "url")
+
+
+@then(parsers.parse("{name} is told she already has as many listeners as one person may"))
+def told_listener_cap(app, conversation, name):
+    body = assert_refused(conversation.last, 409, "conflict")
+    assert f"{app.config['MAX_WEBHOOKS']} webhooks" in body["detail"]
 
 
 @then(parsers.parse("{name} is told there is no such listener"))

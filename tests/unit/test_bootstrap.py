@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.fixtures import TEST_DATABASE_URL, PostgresDatabases
+from tests.fixtures import TEST_DATABASE_URL, TEST_SECRET_KEY, PostgresDatabases
 from tests.unit.helpers import artifacts_in
 
 START_APP = "from mlapi import create_app; create_app()"
@@ -58,7 +58,10 @@ def test_two_hosts_starting_at_once_on_postgresql_create_one_of_everything(
 def start_two_at_once(tmp_path: Path, url: str, *, stores_per_process: bool = False) -> None:
     store = tmp_path / "models"
     env = {key: value for key, value in os.environ.items() if not key.startswith("MLAPI_")}
-    env.update(MLAPI_ENV="testing", MLAPI_DATABASE_URL=url,
+    # The key hosts share (a database server refuses to start without one); on SQLite the
+    # two processes generate one in the shared instance folder.
+    key = {"MLAPI_SECRET_KEY": TEST_SECRET_KEY} if stores_per_process else {}
+    env.update(MLAPI_ENV="testing", MLAPI_DATABASE_URL=url, **key,
                MLAPI_MODEL_STORE=str(store), MLAPI_AUTO_MIGRATE="true",
                MLAPI_INSTANCE_PATH=str(tmp_path / "instance"))
 

@@ -61,13 +61,13 @@ def test_different_input_calls_the_model_again(client, auth_headers, model_calls
     assert len(model_calls) == 2
 
 
-def test_cache_is_shared_between_users_of_the_same_model(client, make_user, sign_in,
-                                                         model_calls):
+def test_cache_is_kept_per_user(client, make_user, sign_in, model_calls):
+    """SPEC: Per-caller cache (tests/security/test_prediction_cache_privacy.py has more)."""
     alice, bob = sign_in(make_user()), sign_in(make_user())
     predict(client, alice.headers, ROW)
 
-    assert predict(client, bob.headers, ROW)["cached"] is True
-    assert len(model_calls) == 1
+    assert predict(client, bob.headers, ROW)["cached"] is False
+    assert len(model_calls) == 2
 
 
 def test_cached_predictions_are_recorded_in_history_too(client, auth_headers):
@@ -113,11 +113,13 @@ def test_new_default_version_never_gets_the_old_versions_answer(
     ({}, True),
     ({"version": 2}, False),
     ({"id": 2}, False),
-], ids=["same-model-and-version", "other-version", "other-model"])
-def test_cache_entry_is_keyed_by_model_and_version(changes, same_entry):
+    ({"user": 8}, False),
+], ids=["same-model-and-version", "other-version", "other-model", "other-user"])
+def test_cache_entry_is_keyed_by_model_version_and_user(changes, same_entry):
     model = SimpleNamespace(id=1, version=1)
     other = SimpleNamespace(**{**vars(model), **changes})
 
-    key, other_key = service.cache_key(model, tuple(ROW)), service.cache_key(other, tuple(ROW))
+    key = service.cache_key(model, 7, tuple(ROW))
+    other_key = service.cache_key(other, getattr(other, "user", 7), tuple(ROW))
 
     assert (key == other_key) is same_entry

@@ -40,8 +40,9 @@ def test_a_new_model_has_no_figures_yet(client, alice, stored_model):
 
     body = client.get(metrics_path(model_id), headers=alice.headers).get_json()
 
-    assert body == {"model_id": model_id, "prediction_count": 0, "feedback_count": 0,
-                    "mean_latency_ms": None, "p95_latency_ms": None, "mae": None}
+    assert body == {"model_id": model_id, "feedback_scope": "all", "prediction_count": 0,
+                    "feedback_count": 0, "mean_latency_ms": None, "p95_latency_ms": None,
+                    "mae": None, "metrics_note": None}
 
 
 def test_regressor_metrics_from_feedback(app, client, alice, stored_model):

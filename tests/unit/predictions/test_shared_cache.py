@@ -224,13 +224,14 @@ def test_features_digest_is_exact():
     assert features_digest([10**400]) is None  # not a double: no shared entry
 
 
-def test_keys_carry_model_version_and_artifact():
+def test_keys_carry_model_version_artifact_and_user():
     cache = SharedPredictionCache(REDIS_URL, "p", 60)
 
     class Model:
         id, version, sha256 = 7, 3, "ab" * 32
 
-    key = cache.key(Model, ROW)
-    assert key.startswith(f"p:prediction:7:3:{'ab' * 8}:")
+    key = cache.key(Model, 42, ROW)
+    assert key.startswith(f"p:prediction:7:3:{'ab' * 8}:u42:")
+    assert cache.key(Model, 43, ROW) != key
     Model.version = 4
-    assert cache.key(Model, ROW) != key
+    assert cache.key(Model, 42, ROW) != key

@@ -8,7 +8,7 @@ import responses
 from mlapi.extensions import db
 from mlapi.timeutil import utcnow
 from mlapi.webhooks.addresses import RESOLVER_KEY, static_resolver
-from mlapi.webhooks.delivery import deliver_due
+from mlapi.webhooks.dispatch import deliver_due
 
 HOOK_URL = "https://hooks.example.com/mlapi"
 PUBLIC_IP = "93.184.215.14"

@@ -7,9 +7,9 @@ import pytest
 from mlapi import create_app
 from mlapi.extensions import db
 from mlapi.timeutil import utcnow
-from mlapi.webhooks import worker as worker_module
 from mlapi.webhooks.addresses import RESOLVER_KEY, static_resolver
-from mlapi.webhooks.delivery import claim, claim_lease, deliver_due
+from mlapi.webhooks.delivery import claim, claim_lease
+from mlapi.webhooks.dispatch import Dispatcher, deliver_due
 from mlapi.webhooks.models import DELIVERED, WebhookDelivery
 from mlapi.webhooks.worker import EXTENSION_KEY, Worker, ensure_worker
 from tests.unit.webhooks.conftest import HOOK_URL, PUBLIC_IP
@@ -77,7 +77,9 @@ def test_a_new_app_on_the_same_database_sends_what_an_old_one_queued(app, app_co
 
 def test_the_worker_sends_due_deliveries(app, queued, receiver):
     receiver.post(HOOK_URL, status=200)
-    Worker(app).run_once()
+    worker = Worker(app)
+    worker.run_once()  # hands the delivery to the pool and returns
+    assert worker.dispatcher.wait_idle(timeout=30)
     assert len(receiver.calls) == 1
 
 
@@ -85,7 +87,7 @@ def test_the_worker_survives_errors(app, monkeypatch, caplog):
     def broken(*_args, **_kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(worker_module, "deliver_due", broken)
+    monkeypatch.setattr(Dispatcher, "fill", broken)
     Worker(app).run_once()
     assert "sending failed" in caplog.text
 
