@@ -61,7 +61,7 @@ def test_the_prediction_budget_holds_per_process_while_redis_is_down(configured_
 
 def test_failed_sign_ins_are_limited_per_account_and_the_owner_still_gets_in(configured_app,
                                                                             request):
-    configured_app(REDIS_URL=DOWN_REDIS_URL, RATELIMIT_LOGIN_FAILURES="2/minute")
+    configured_app(REDIS_URL=DOWN_REDIS_URL, RATELIMIT_LOGIN_ACCOUNT="2/minute")
     client, user = request.getfixturevalue("client"), request.getfixturevalue("user")
 
     guesses = [sign_in(client, user.username, f"guess-{n}-wrong") for n in range(3)]
