@@ -58,6 +58,8 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_REDIS_URL", "REDIS_URL", str),
     ("MLAPI_RATELIMIT_ENABLED", "RATELIMIT_ENABLED", _bool),
     ("MLAPI_RATELIMIT_LOGIN", "RATELIMIT_LOGIN", str),
+    # Deprecated name of the next one (which wins when both are set).
+    ("MLAPI_RATELIMIT_LOGIN_FAILURES", "RATELIMIT_LOGIN_ACCOUNT", str),
     ("MLAPI_RATELIMIT_LOGIN_ACCOUNT", "RATELIMIT_LOGIN_ACCOUNT", str),
     ("MLAPI_RATELIMIT_PREDICT", "RATELIMIT_PREDICT", str),
     ("MLAPI_RATELIMIT_DEFAULT", "RATELIMIT_DEFAULT", str),

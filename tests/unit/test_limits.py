@@ -305,6 +305,15 @@ def test_a_budget_that_is_not_a_rate_limit_stops_the_app_from_starting(app_confi
         create_app({**app_config, setting: "ten a minute"})
 
 
+def test_the_deprecated_name_of_the_account_budget_is_still_read():
+    from mlapi.config import load_config
+
+    old = {"MLAPI_ENV": "testing", "MLAPI_RATELIMIT_LOGIN_FAILURES": "3/minute"}
+    assert load_config(environ=old)["RATELIMIT_LOGIN_ACCOUNT"] == "3/minute"
+    both = {**old, "MLAPI_RATELIMIT_LOGIN_ACCOUNT": "5/minute"}
+    assert load_config(environ=both)["RATELIMIT_LOGIN_ACCOUNT"] == "5/minute"
+
+
 def test_a_negative_number_of_trusted_proxies_stops_the_app_from_starting(app_config):
     with pytest.raises(ConfigError, match="MLAPI_TRUSTED_PROXIES"):
         create_app({**app_config, "TRUSTED_PROXIES": -1})
