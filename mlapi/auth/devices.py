@@ -42,7 +42,8 @@ def recognised(user: User | None) -> KnownDevice | None:
     device_id, _, signature = value.partition(".")
     if user is None or not device_id or not signature:
         return None
-    if not hmac.compare_digest(signature, _signature(user.id, device_id)):
+    # Bytes: compare_digest refuses str with non-ASCII characters (a hostile cookie).
+    if not hmac.compare_digest(signature.encode(), _signature(user.id, device_id).encode()):
         return None
     device = db.session.get(KnownDevice, device_id)
     if device is None or device.user_id != user.id or device.last_used_at <= utcnow() - LIFETIME:

@@ -7,6 +7,9 @@ sends back its ``mlapi_device`` cookie) still gets in. Each "guesser" here is a 
 client: no cookie, its own address.
 """
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from mlapi import create_app
@@ -139,7 +142,8 @@ def test_a_forged_or_borrowed_cookie_is_not_a_known_device(guarded, request):
     device_id = alices_cookie.split(".")[0]
     assert sign_in(guesser(app), "bob", WRONG).status_code == 401
 
-    for value in (alices_cookie, f"{device_id}.{'0' * 64}", "garbage"):
+    for value in (alices_cookie, f"{device_id}.{'0' * 64}", "garbage", "é.ü", "a\x00.b",
+                  f"{'x' * 3000}.{'0' * 64}"):
         attacker = guesser(app)
         attacker.set_cookie(COOKIE, value, path="/api/v1/auth")
         assert_problem(sign_in(attacker, "bob", TEST_PASSWORD), 429, "rate_limited")
@@ -181,3 +185,20 @@ def test_the_budget_holds_across_workers_with_redis_configured(guarded, app_conf
     assert_problem(sign_in(guesser(first), "bob", TEST_PASSWORD), 429, "rate_limited")
     assert_problem(sign_in(guesser(second), "bob@example.com", TEST_PASSWORD), 429,
                    "rate_limited")
+
+
+def test_concurrent_guesses_cannot_all_pass_one_check(guarded):
+    """The check and the count are one step per account: 8 guesses at once against a
+    budget of 3 get exactly 3 answers of 401, whatever their interleaving."""
+    app, _ = guarded(budget=3)
+    start = threading.Barrier(8)
+
+    def guess(n: int) -> int:
+        client = guesser(app)
+        start.wait()
+        return sign_in(client, "bob", WRONG, f"203.0.113.{n}").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(guess, range(8)))
+
+    assert statuses == [401] * 3 + [429] * 5
