@@ -18,7 +18,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, request
-from sqlalchemy import delete
+from sqlalchemy import delete, or_, select
 from werkzeug.http import dump_cookie
 
 from ..extensions import db
@@ -28,6 +28,11 @@ from .models import KnownDevice, User
 COOKIE = "mlapi_device"
 COOKIE_PATH = "/api/v1/auth"  # sent with sign-ins only, never with other API calls
 LIFETIME = timedelta(days=30)
+# Known devices kept per user, the most recently used: a script that never keeps cookies
+# makes a new device at every sign-in and must not grow the table without bound. Generous,
+# since each of its sign-ins pushes the oldest device out (a script signing in hourly
+# would take 41 days, longer than a device lives, to push out a browser).
+MAX_DEVICES = 1000
 
 
 def _signature(user_id: int, device_id: str) -> str:
@@ -59,6 +64,12 @@ def remember(user: User, device: KnownDevice | None) -> str:
         device = KnownDevice(id=secrets.token_hex(16), user_id=user.id, created_at=now)
         db.session.add(device)
     device.last_used_at = now
+    db.session.flush()
+    newest = (select(KnownDevice.id).where(KnownDevice.user_id == user.id)
+              .order_by(KnownDevice.last_used_at.desc(), KnownDevice.id).limit(MAX_DEVICES))
+    db.session.execute(delete(KnownDevice).where(
+        KnownDevice.user_id == user.id,
+        or_(KnownDevice.last_used_at <= now - LIFETIME, KnownDevice.id.not_in(newest))))
     db.session.commit()
     return dump_cookie(COOKIE, f"{device.id}.{_signature(user.id, device.id)}",
                        max_age=LIFETIME, path=COOKIE_PATH, httponly=True, samesite="Strict",

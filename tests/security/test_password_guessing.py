@@ -11,8 +11,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import func, select
 
 from mlapi import create_app
+from mlapi.auth import devices
+from mlapi.auth.models import KnownDevice
+from mlapi.extensions import db
 from tests.contract_client import ContractClient
 from tests.fixtures import TEST_PASSWORD
 from tests.unit.helpers import DOWN_REDIS_URL, REDIS_URL, assert_problem, needs_redis
@@ -148,6 +152,21 @@ def test_a_forged_or_borrowed_cookie_is_not_a_known_device(guarded, request):
         attacker.set_cookie(COOKIE, value, path="/api/v1/auth")
         assert_problem(sign_in(attacker, "bob", TEST_PASSWORD), 429, "rate_limited")
     assert alice.username == "alice"
+
+
+def test_a_client_without_cookies_does_not_pile_up_devices(guarded, monkeypatch):
+    app, bob = guarded()
+    monkeypatch.setattr(devices, "MAX_DEVICES", 3)
+    browser = app.test_client()
+    assert sign_in(browser, "bob", TEST_PASSWORD).status_code == 200
+    for _ in range(5):  # a script that never keeps cookies: a new device each time
+        assert sign_in(guesser(app), "bob", TEST_PASSWORD).status_code == 200
+
+    with app.app_context():
+        kept = db.session.execute(select(func.count()).select_from(KnownDevice)
+                                  .where(KnownDevice.user_id == bob.id)).scalar_one()
+    assert kept == 3
+    assert sign_in(browser, "bob", TEST_PASSWORD).headers["Set-Cookie"]  # still signs in
 
 
 def test_deactivation_forgets_the_accounts_known_devices(guarded, request):
