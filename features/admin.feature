@@ -17,11 +17,14 @@ Feature: Administrators look after accounts and the service
     When Carol deactivates Bob's account
     Then Bob can no longer use the service
 
-  Scenario: A reactivated user can use the service again
+  Scenario: A reactivated user signs in afresh, and their scripts work again
     Given Bob is signed in
+    And Bob has a script with an API key
     And Carol has deactivated Bob's account
     When Carol reactivates Bob's account
-    Then Bob can use the service again
+    Then Bob's sign-in from before the deactivation no longer works
+    And Bob can sign in again and use the service
+    And Bob's script works again
 
   Scenario: An administrator makes another user an administrator
     Given Bob is signed in

@@ -1,19 +1,20 @@
 @rate_limits
-Feature: Fair use: budgets per team member, per key, and against password guessing
+Feature: Fair use: budgets per team member, and against password guessing
   mlapi is shared by many teams, so every caller has a budget of requests per minute. A
   caller who uses theirs up is asked to slow down and told when to try again; nobody else
   notices. Each team member has one budget for predictions and one for everything else,
-  and each API key has budgets of its own, so one busy script cannot starve its owner.
+  shared by all of their sign-ins and API keys: creating more keys buys no more requests.
 
   Signing in has two budgets of its own, so that nobody can find a password by trying many:
   one per address, where every attempt counts, and one per account, where only wrong
-  passwords count. Past the account's budget, wrong guesses are only told to slow down,
-  while the account's owner, who knows the password, still gets in: nobody can lock a
-  team member out by guessing.
+  passwords count. Once an account's budget is spent, every attempt to sign in to it is
+  asked to slow down, the right password too, so a guesser learns nothing from the answer.
+  Only a browser or script that signed in to the account before (in the last 30 days)
+  still gets in: a guesser cannot lock a team member out of the devices they use.
 
   Background:
-    Given the service allows 3 requests a minute per person or key
-    And the service allows 4 predictions a minute per person or key
+    Given the service allows 3 requests a minute per person
+    And the service allows 4 predictions a minute per person
     And the service allows 5 sign-in attempts a minute from one address
     And the service allows 2 failed sign-ins a minute per account
     And Alice has an account with the password "alice-secret-42"
@@ -24,9 +25,20 @@ Feature: Fair use: budgets per team member, per key, and against password guessi
     Then every guess before the last was turned down as a wrong password
     And the guesser is asked to slow down and told when to try again
 
-  Scenario: Alice can still sign in while someone guesses her password
-    Given someone has guessed Alice's password wrong 3 times from different addresses
-    When Alice signs in correctly 4 times from different addresses
+  Scenario: A guesser learns nothing once the account's budget is spent
+    Given someone has guessed Alice's password wrong 2 times from different addresses
+    When someone tries Alice's real password from another address
+    Then the guesser is asked to slow down and told when to try again
+
+  Scenario: Alice's email address and her username share one budget
+    When someone guesses Alice's password wrong 2 times with her email address
+    And someone guesses Alice's password wrong once more
+    Then the guesser is asked to slow down and told when to try again
+
+  Scenario: Alice can still sign in from a browser she has used before
+    Given Alice has signed in from her laptop before
+    And someone has guessed Alice's password wrong 3 times from different addresses
+    When Alice signs in correctly 3 times from her laptop
     Then every one of Alice's sign-ins succeeds
 
   Scenario: Signing in correctly never uses up an account's budget
@@ -64,13 +76,13 @@ Feature: Fair use: budgets per team member, per key, and against password guessi
     Then Alice is asked to slow down and told when to try again
     And Bob still gets an answer
 
-  Scenario: Each API key has its own budget
+  Scenario: Alice's scripts share her budget
     Given Alice is signed in
+    # Creating the two keys uses two of her three requests.
     And Alice has created the API keys "nightly" and "dashboard"
-    When the script with the key "nightly" asks for Alice's profile 4 times within a minute
-    Then the first 3 are answered and the rest are asked to slow down
-    And the script with the key "dashboard" still gets an answer
-    And Alice still gets an answer to her own requests
+    When the script with the key "nightly" asks for Alice's profile once
+    Then the script with the key "dashboard" is also asked to slow down
+    And Alice is asked to slow down as well
 
   Scenario: Requests without valid credentials use up nobody's budget
     Given Alice is signed in

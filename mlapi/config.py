@@ -72,7 +72,9 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_REDIS_URL", "REDIS_URL", str),
     ("MLAPI_RATELIMIT_ENABLED", "RATELIMIT_ENABLED", _bool),
     ("MLAPI_RATELIMIT_LOGIN", "RATELIMIT_LOGIN", str),
-    ("MLAPI_RATELIMIT_LOGIN_FAILURES", "RATELIMIT_LOGIN_FAILURES", str),
+    # Deprecated name of the next one (which wins when both are set).
+    ("MLAPI_RATELIMIT_LOGIN_FAILURES", "RATELIMIT_LOGIN_ACCOUNT", str),
+    ("MLAPI_RATELIMIT_LOGIN_ACCOUNT", "RATELIMIT_LOGIN_ACCOUNT", str),
     ("MLAPI_RATELIMIT_PREDICT", "RATELIMIT_PREDICT", str),
     ("MLAPI_RATELIMIT_DEFAULT", "RATELIMIT_DEFAULT", str),
     ("MLAPI_TRUSTED_PROXIES", "TRUSTED_PROXIES", int),
@@ -119,10 +121,10 @@ class BaseConfig:
     REDIS_URL: str | None = None  # None: limits and caches live in each process
 
     # Rate limits (limits' notation); the login budgets are per client address and per
-    # username, the second counting failed sign-ins only (nobody can lock a user out).
+    # account, the second counting failed sign-ins only (known devices exempt from its 429).
     RATELIMIT_ENABLED = True
     RATELIMIT_LOGIN = "10/minute"
-    RATELIMIT_LOGIN_FAILURES = "10/minute"
+    RATELIMIT_LOGIN_ACCOUNT = "10/minute"
     RATELIMIT_PREDICT = "600/minute"
     RATELIMIT_DEFAULT = "120/minute"
     RATELIMIT_KEY_PREFIX = "mlapi"  # deployments sharing one Redis need different ones

@@ -2,21 +2,19 @@
 
 Budgets, each a moving window (``limits`` notation, from the settings):
 
-- sign-in: ``RATELIMIT_LOGIN`` per client address, every attempt counted; and
-  ``RATELIMIT_LOGIN_FAILURES`` per identifier (the username or email address sent,
-  lower-cased, as the sign-in looks it up), spent and checked only once the password has
-  been found wrong (``spend_failed_sign_in``): a correct password always signs in, so
-  nobody can lock a user out by guessing, while wrong guesses past the budget get 429;
-- prediction endpoints: ``RATELIMIT_PREDICT`` per credential (``credential_key()``: each
-  API key has its own budget, a user's tokens share one), shared by the four endpoints;
-- every other authenticated endpoint: ``RATELIMIT_DEFAULT`` per credential, shared;
+- sign-in: ``RATELIMIT_LOGIN`` per client address, every attempt counted, here; and
+  ``RATELIMIT_LOGIN_ACCOUNT`` failed sign-ins per account, counted in the database by
+  ``mlapi.auth.sign_in_budget`` (its 429 carries its own headers, ``g.rate_limit_headers``);
+- prediction endpoints: ``RATELIMIT_PREDICT`` per user, shared by the four endpoints and by
+  all of the user's tokens and API keys (keys do not multiply the budget);
+- every other authenticated endpoint: ``RATELIMIT_DEFAULT`` per user, shared;
 - registration (the other anonymous endpoint): ``RATELIMIT_DEFAULT`` per client address.
 
 Budgets of authenticated endpoints are checked inside ``ApiBlueprint.authenticated``,
 *after* the credential has been verified: a request with a bad credential (401) spends
 nobody's budget, and one with a good credential spends its holder's. The anonymous budgets
 run in a before-request hook of the ``accounts`` blueprint, which Flask runs after the
-app's own hooks (request id, body checks).
+app's own hooks (request id).
 
 Each app gets its own ``Limiter`` (``app.extensions[EXTENSION]``), so its storage, key
 prefix and fallback state are its own: a module-level limiter would keep the counters and
@@ -26,8 +24,6 @@ down each process counts in memory instead (``swallow_errors`` + in-memory fallb
 outage loosens the limits but never fails a request. See docs/rate-limits.md.
 """
 
-import hashlib
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,15 +32,11 @@ from flask_limiter import Limiter
 from limits import parse_many
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .auth.credentials import credential_key
 from .config import ConfigError
 
 EXTENSION = "mlapi.limits"
-
-log = logging.getLogger("mlapi.limits")
 
 # The anonymous endpoints, all in the accounts blueprint (refresh needs a token: it is an
 # authenticated endpoint).
@@ -66,7 +58,7 @@ REDIS_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5,
 # (setting, environment variable) of each budget, checked when the app is built.
 LIMIT_SETTINGS = (
     ("RATELIMIT_LOGIN", "MLAPI_RATELIMIT_LOGIN"),
-    ("RATELIMIT_LOGIN_FAILURES", "MLAPI_RATELIMIT_LOGIN_FAILURES"),
+    ("RATELIMIT_LOGIN_ACCOUNT", "MLAPI_RATELIMIT_LOGIN_ACCOUNT"),
     ("RATELIMIT_PREDICT", "MLAPI_RATELIMIT_PREDICT"),
     ("RATELIMIT_DEFAULT", "MLAPI_RATELIMIT_DEFAULT"),
 )
@@ -80,7 +72,6 @@ class Budgets:
 
     limiter: Limiter
     login: Callable[[], None]
-    login_failure: Callable[[], None]
     anonymous: Callable[[], None]
     predict: Callable[[], None]
     default: Callable[[], None]
@@ -92,29 +83,13 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def login_identifier() -> str | None:
-    """The username or email address a sign-in names, as the lookup sees it (lower-cased),
-    or None when the body names none (then the body is refused anyway, with 400/422)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return None
-    identifier = body.get("username") or body.get("email")
-    if not isinstance(identifier, str) or not identifier:
-        return None
-    return identifier.lower()
-
-
-def login_identifier_key() -> str:
-    """The per-identifier budget's key: a digest, so no username or email address is kept
-    in the limit storage (Redis) in clear."""
-    identifier = login_identifier() or ""
-    return "login:" + hashlib.sha256(identifier.encode()).hexdigest()[:32]
-
-
 def _caller_key() -> str:
-    # Only ever called after authenticate(). An empty key makes Flask-Limiter skip the
-    # limit (and log it); raising here would make it think the storage had failed.
-    return credential_key() or ""
+    """``user:<id>``: every token and API key of a user spends the user's one budget.
+
+    Only ever called after authenticate(). An empty key makes Flask-Limiter skip the
+    limit (and log it); raising here would make it think the storage had failed."""
+    caller = g.get("caller")
+    return f"user:{caller.id}" if caller is not None else ""
 
 
 def _parsed(app: Flask, setting: str, variable: str) -> str:
@@ -181,22 +156,18 @@ def init_limits(app: Flask) -> Budgets | None:
         login=_check("login", limiter.shared_limit(
             settings["RATELIMIT_LOGIN"], "login-address", key_func=client_address,
             error_message=f"Too many sign-in attempts from this address. {SLOW_DOWN}")),
-        login_failure=_check("login_failure", limiter.shared_limit(
-            settings["RATELIMIT_LOGIN_FAILURES"], "login-failures",
-            key_func=login_identifier_key, exempt_when=lambda: login_identifier() is None,
-            error_message=f"Too many failed sign-ins for this account. {SLOW_DOWN}")),
         anonymous=_check("anonymous", limiter.shared_limit(
             settings["RATELIMIT_DEFAULT"], "anonymous", key_func=client_address,
             error_message=f"Too many requests from this address. {SLOW_DOWN}")),
         predict=_check("predict", limiter.shared_limit(
             settings["RATELIMIT_PREDICT"], "predict", key_func=_caller_key,
-            error_message=f"Too many prediction requests with this credential. {SLOW_DOWN}")),
+            error_message=f"Too many prediction requests from this account. {SLOW_DOWN}")),
         default=_check("default", limiter.shared_limit(
             settings["RATELIMIT_DEFAULT"], "api", key_func=_caller_key,
-            error_message=f"Too many requests with this credential. {SLOW_DOWN}")),
+            error_message=f"Too many requests from this account. {SLOW_DOWN}")),
     )
     app.extensions[EXTENSION] = budgets
-    # A blueprint's before-request hooks run after the app's (request id, body checks).
+    # A blueprint's before-request hooks run after the app's (request id).
     app.before_request_funcs.setdefault(ANONYMOUS_BLUEPRINT, []).append(
         _check_anonymous_budget)
     return budgets
@@ -222,19 +193,9 @@ def check_caller_budget() -> None:
         budgets.default()
 
 
-def spend_failed_sign_in() -> None:
-    """Count a sign-in whose password was wrong against its identifier's budget; 429 (in
-    place of the 401) once the budget is spent. Called only for wrong passwords, so the
-    account's owner, who knows the password, is never locked out by someone guessing."""
-    budgets = _budgets()
-    if budgets is None:
-        return
-    try:
-        budgets.login_failure()
-    except HTTPException:
-        log.warning("failed sign-ins for one account exceed its budget (request_id=%s)",
-                    g.get("request_id"))
-        raise
+def limits_enabled() -> bool:
+    """Whether this app counts budgets at all (``MLAPI_RATELIMIT_ENABLED``)."""
+    return _budgets() is not None
 
 
 def _check_anonymous_budget() -> None:
@@ -249,7 +210,15 @@ def _check_anonymous_budget() -> None:
 
 def _retry_after_only_on_429(response: Response) -> Response:
     """Flask-Limiter writes ``Retry-After`` on every limited response; it means "wait"
-    and belongs on the 429 alone (``X-RateLimit-*`` stay on every limited response)."""
+    and belongs on the 429 alone (``X-RateLimit-*`` stay on every limited response).
+
+    A budget counted outside Flask-Limiter (an account's sign-ins) leaves the headers of
+    its refusal in ``g.rate_limit_headers``: they replace the per-address budget's."""
+    own = g.get("rate_limit_headers")
+    if own and response.status_code == 429:
+        for name, value in own.items():
+            response.headers.set(name, value)
+        return response
     budgets = current_app.extensions.get(EXTENSION)
     if (response.status_code != 429 and budgets is not None
             and budgets.limiter.current_limit is not None):

@@ -51,8 +51,10 @@ class UserItem(MethodView):
     def patch(self, changes, user_id):
         """Change a user's role or deactivate / reactivate the account
 
-        Acts on the user's very next request. The last active administrator cannot be
-        demoted or deactivated (409).
+        Acts on the user's very next request. Deactivation ends every sign-in of the user:
+        after a reactivation the tokens issued before get 401 `token_revoked` (the user
+        signs in again), while the user's API keys, only suspended, work again. The last
+        active administrator cannot be demoted or deactivated (409).
         """
         return service.update_user(user_id, changes)
 

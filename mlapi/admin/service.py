@@ -3,6 +3,7 @@
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..auth import devices
 from ..auth.models import ROLE_ADMIN, SYSTEM_USERNAME, User
 from ..errors import Conflict, LastActiveAdmin, ModelNotPublic, NotFound
 from ..extensions import db
@@ -35,6 +36,10 @@ def update_user(user_id: int, changes: dict) -> User:
     """
     user = find_user(user_id)
     db.session.execute(select(User.id).where(*_active_admin()).with_for_update()).all()
+    if user.is_active and changes.get("is_active") is False:
+        # Deactivation ends every sign-in: the session generation moves on (a hook on
+        # User.is_active) and the known devices are forgotten. API keys are only suspended.
+        devices.forget_all(user.id)
     for name, value in changes.items():
         setattr(user, name, value)
     db.session.flush()

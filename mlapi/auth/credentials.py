@@ -1,8 +1,8 @@
 """Who is calling: a bearer token or an API key, never both (SPEC §3).
 
 ``authenticate`` runs before every protected view and leaves the caller in ``g``; views
-read it as ``current_caller``. Rate limits key on ``credential_key()``: the API key when
-one was used (each key has its own budget), else the user.
+read it as ``current_caller``. Rate limits key on the caller (every token and key of a
+user share one budget, ``mlapi.limits``).
 """
 
 from flask import g, request
@@ -44,10 +44,3 @@ def refuse_api_key() -> None:
         raise Forbidden("API keys cannot manage sessions or keys: sign in and send "
                         "'Authorization: Bearer <access token>' instead.")
 
-
-def credential_key() -> str | None:
-    """``key:<id>`` or ``user:<id>`` for an authenticated request, else None."""
-    if g.get("api_key_id") is not None:
-        return f"key:{g.api_key_id}"
-    caller = g.get("caller")
-    return f"user:{caller.id}" if caller is not None else None

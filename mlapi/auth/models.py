@@ -1,8 +1,8 @@
-"""Users and revoked sign-ins."""
+"""Users, revoked sign-ins, known devices and failed sign-ins."""
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -27,6 +27,10 @@ class User(db.Model):
     role: Mapped[str] = mapped_column(String(16), default=ROLE_USER)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Every token carries the generation it was issued under (claim ``gen``); deactivation
+    # moves it on, so tokens issued before are refused (``token_revoked``) after a
+    # reactivation. A counter, not a time: two events in one second stay ordered.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_admin(self) -> bool:
@@ -51,3 +55,39 @@ class RevokedLogin(db.Model):
     revoked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
+
+@event.listens_for(User.is_active, "set", active_history=True)
+def _end_sign_ins_on_deactivation(user: User, value, old_value, _initiator) -> None:
+    """Deactivation ends every sign-in, whatever path sets the flag (API, CLI, a test)."""
+    if old_value is True and value is False:
+        user.session_generation = (user.session_generation or 0) + 1
+
+
+class KnownDevice(db.Model):
+    """A client that signed in to this account with its password (the ``mlapi_device``
+    cookie names the row). Known for 30 days after its last password sign-in; deleted when
+    the user is deactivated. Bookkeeping: writing it never invalidates the access cache."""
+
+    __tablename__ = "known_devices"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, db.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SignInFailure(db.Model):
+    """One failed (or still running) password check against an account's sign-in budget.
+
+    ``account`` is a digest of the resolved account (``user:<id>``) or of the case-folded
+    unknown identifier, so no username or address is stored in clear. Rows older than the
+    budget's window are pruned as new ones arrive.
+    """
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_account_at", "account", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -4,11 +4,17 @@ from flask.views import MethodView
 from flask_jwt_extended import get_jwt
 
 from ..api import ApiBlueprint
-from ..errors import InvalidCredentials
-from ..limits import spend_failed_sign_in
-from . import service
+from ..errors import ApiError, InvalidCredentials
+from ..limits import limits_enabled
+from . import devices, service, sign_in_budget
 from .credentials import current_caller
 from .schemas import AccessTokenSchema, LoginRequest, RegisterRequest, TokenPairSchema, UserSchema
+
+DEVICE_COOKIE_HEADER = {"Set-Cookie": {
+    "description": "`mlapi_device=<device>; Path=/api/v1/auth; HttpOnly; SameSite=Strict` "
+                   "(Secure outside development), valid 30 days: makes this client a known "
+                   "device of the account for the per-account sign-in budget.",
+    "schema": {"type": "string"}}}
 
 blp = ApiBlueprint("accounts", __name__, url_prefix="/api/v1",
                    description="Register, sign in, refresh and end sessions; read your profile.")
@@ -27,17 +33,39 @@ class Register(MethodView):
 @blp.route("/auth/login")
 class Login(MethodView):
     @blp.arguments(LoginRequest)
-    @blp.response(200, TokenPairSchema)
+    @blp.response(200, TokenPairSchema, headers=DEVICE_COOKIE_HEADER)
     @blp.problems(401, 403)
     def post(self, body):
-        """Sign in with a username or email address and get a token pair"""
+        """Sign in with a username or email address and get a token pair
+
+        Each account has a budget of failed sign-ins; once it is spent, every attempt gets
+        429, the right password too, except from a known device: a client that signed in
+        to the account with its password in the last 30 days and sends back the
+        `mlapi_device` cookie it was given then.
+        """
         identifier = body.get("username") or body["email"]
+        user = service.find_account(identifier)
+        account = sign_in_budget.account_key(user, identifier)
+        device = devices.recognised(user)
+        counted = limits_enabled()
+        attempt = sign_in_budget.reserve(account) if counted and device is None else None
         try:
-            user = service.authenticate(identifier, body["password"])
+            user = service.check_password(user, body["password"])
         except InvalidCredentials:
-            spend_failed_sign_in()  # 429 instead, once the account's budget is spent
+            if counted and device is not None:
+                sign_in_budget.record_failure(account)
             raise
-        return service.sign_in(user)
+        except ApiError:  # the right password of an inactive account: not a failure
+            _release(attempt)
+            raise
+        _release(attempt)
+        tokens = service.sign_in(user)
+        return tokens, 200, {"Set-Cookie": devices.remember(user, device)}
+
+
+def _release(attempt: int | None) -> None:
+    if attempt is not None:
+        sign_in_budget.release(attempt)
 
 
 @blp.route("/auth/refresh")
@@ -46,7 +74,7 @@ class Refresh(MethodView):
     @blp.response(200, AccessTokenSchema)
     def post(self):
         """Get a new access token with the refresh token of a sign-in"""
-        return service.refresh(current_caller, get_jwt()["jti"])
+        return service.refresh(current_caller, get_jwt())
 
 
 @blp.route("/auth/logout")

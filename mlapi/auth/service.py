@@ -35,11 +35,16 @@ def register(username: str, email: str, password: str, full_name: str | None = N
     return user
 
 
-def authenticate(identifier: str, password: str) -> User:
-    """The account ``identifier`` (username or email, any case) names, if the password fits."""
+def find_account(identifier: str) -> User | None:
+    """The account ``identifier`` (username or email, any case) names, or None."""
     key = identifier.lower()
-    user = db.session.execute(select(User).where(
+    return db.session.execute(select(User).where(
         or_(User.username_key == key, User.email_key == key))).scalar_one_or_none()
+
+
+def check_password(user: User | None, password: str) -> User:
+    """``user`` if the password fits (401 otherwise, in the same time for no user); 403
+    when the account is inactive."""
     passwords = runtime().passwords
     if not passwords.verify(user.password_hash if user else None, password):
         raise InvalidCredentials()
@@ -52,18 +57,21 @@ def authenticate(identifier: str, password: str) -> User:
 
 
 def sign_in(user: User) -> dict:
-    login_id = tokens.new_login_id()
+    login_id, generation = tokens.new_login_id(), user.session_generation
     return {
-        "access_token": tokens.access_token_for(user.id, login_id),
-        "refresh_token": tokens.refresh_token_for(user.id, login_id),
+        "access_token": tokens.access_token_for(user.id, login_id, generation),
+        "refresh_token": tokens.refresh_token_for(user.id, login_id, generation),
         "token_type": "bearer",
         "expires_in": tokens.access_lifetime_seconds(),
     }
 
 
-def refresh(user: User, refresh_jti: str) -> dict:
+def refresh(user: User, refresh_claims: dict) -> dict:
+    """A new access token of the refresh token's sign-in (and session generation, which
+    the revocation check has just found current)."""
     return {
-        "access_token": tokens.access_token_for(user.id, tokens.login_id_of(refresh_jti)),
+        "access_token": tokens.access_token_for(user.id, tokens.login_id_of(
+            refresh_claims["jti"]), tokens.generation_of(refresh_claims) or 0),
         "token_type": "bearer",
         "expires_in": tokens.access_lifetime_seconds(),
     }

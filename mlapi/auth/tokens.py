@@ -4,6 +4,10 @@
 login id, so logout revokes both at once while other sign-ins of the user keep working.
 Role and active flag are never read from a token: ``load_caller`` reads them from the
 database on every request, so a change acts on the very next one.
+
+``gen`` is the user's session generation when the sign-in began (``User.session_generation``);
+deactivation moves the user's on, so after a reactivation every token issued before it is
+refused as revoked. A token without ``gen`` was issued before generations existed: 0.
 """
 
 import secrets
@@ -19,6 +23,7 @@ from ..runtime import runtime
 from .models import User
 
 REFRESH_SUFFIX = "refresh"
+GENERATION_CLAIM = "gen"
 
 
 def new_login_id() -> str:
@@ -29,14 +34,22 @@ def login_id_of(jti: str | None) -> str:
     return (jti or "").split(".", 1)[0]
 
 
-def access_token_for(user_id: int, login_id: str) -> str:
-    return create_access_token(identity=str(user_id),
-                               additional_claims={"jti": f"{login_id}.{secrets.token_hex(4)}"})
+def access_token_for(user_id: int, login_id: str, generation: int) -> str:
+    return create_access_token(identity=str(user_id), additional_claims={
+        "jti": f"{login_id}.{secrets.token_hex(4)}", GENERATION_CLAIM: generation})
 
 
-def refresh_token_for(user_id: int, login_id: str) -> str:
-    return create_refresh_token(identity=str(user_id),
-                                additional_claims={"jti": f"{login_id}.{REFRESH_SUFFIX}"})
+def refresh_token_for(user_id: int, login_id: str, generation: int) -> str:
+    return create_refresh_token(identity=str(user_id), additional_claims={
+        "jti": f"{login_id}.{REFRESH_SUFFIX}", GENERATION_CLAIM: generation})
+
+
+def generation_of(payload: dict) -> int | None:
+    """The token's session generation, or None when the claim is not a number."""
+    generation = payload.get(GENERATION_CLAIM, 0)
+    if isinstance(generation, bool) or not isinstance(generation, int):
+        return None
+    return generation
 
 
 def access_lifetime_seconds() -> int:
@@ -45,9 +58,17 @@ def access_lifetime_seconds() -> int:
 
 @jwt.token_in_blocklist_loader
 def _is_revoked(_header, payload) -> bool:
+    """Revoked by a logout, or issued before the user's last deactivation. While the user
+    is inactive, ``active_user`` answers 401 ``account_inactive`` instead."""
     login_id = login_id_of(payload["jti"])
-    return access_cache().cached("revoked", login_id,
-                                 lambda: runtime().revocations.is_revoked(login_id))
+    if access_cache().cached("revoked", login_id,
+                             lambda: runtime().revocations.is_revoked(login_id)):
+        return True
+    user = _subject(payload)
+    if user is None:
+        return False  # the user lookup answers: the account no longer exists
+    generation = generation_of(payload)
+    return generation is None or generation < user.session_generation
 
 
 def active_user(user_id: int) -> User | None:
@@ -59,12 +80,16 @@ def active_user(user_id: int) -> User | None:
     return user
 
 
-@jwt.user_lookup_loader
-def load_caller(_header, payload) -> User | None:
+def _subject(payload) -> User | None:
     subject = payload.get("sub")
     if not isinstance(subject, str) or not subject.isdecimal():
         return None
     return active_user(int(subject))
+
+
+@jwt.user_lookup_loader
+def load_caller(_header, payload) -> User | None:
+    return _subject(payload)
 
 
 @jwt.expired_token_loader
@@ -91,4 +116,5 @@ def _missing(_reason):
 
 @jwt.revoked_token_loader
 def _revoked(_header, _payload):
-    return problem(401, "token_revoked", "The token was revoked by a logout; sign in again.")
+    return problem(401, "token_revoked",
+                   "The token was revoked (by a logout or a deactivation); sign in again.")

@@ -154,6 +154,49 @@ def test_a_key_revoked_on_one_host_stops_working_on_the_other(host_a, host_b, us
     assert refused.json()["code"] == "api_key_invalid"
 
 
+def test_a_spent_sign_in_budget_holds_on_every_host_and_worker(host_a, host_b, user):
+    """Issue 14, item 2: the failures are counted in the database, not per process."""
+    user.register_and_login(host_a)
+    guesses = [host.post("/api/v1/auth/login", json={"username": user.username.upper(),
+                                                      "password": f"wrong-{n}"},
+                         headers={"X-Forwarded-For": f"203.0.113.{n + 1}"})
+               for n, host in enumerate([host_a, host_b] * 5)]
+    assert [g.status_code for g in guesses] == [401] * 10
+
+    for host in (host_a, host_b):  # the right password too, from a new device
+        refused = host.post("/api/v1/auth/login", headers=user.forwarded,
+                            json={"username": f"{user.username}@example.com",
+                                  "password": PASSWORD})
+        assert refused.status_code == 429, (host.name, refused.text)
+        assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_a_reactivation_on_one_host_leaves_old_tokens_revoked_on_the_other(host_a, host_b,
+                                                                          user):
+    """Issue 14, item 11: deactivation revokes every sign-in, on every host at once."""
+    admin = Client(f"admin{uuid.uuid4().hex[:8]}")
+    create_admin(host_a, admin.username)
+    admin.login(host_a)
+    user.register_and_login(host_a)
+    created = host_a.post("/api/v1/auth/api-keys", headers=user.auth, json={"name": "job"})
+    key = {"X-API-Key": created.json()["key"], **user.forwarded}
+    me = "/api/v1/users/me"
+    profile = host_b.get(me, headers=user.auth)  # now in host B's cache
+    assert profile.status_code == 200, profile.text
+
+    for host, active in ((host_a, False), (host_b, True)):
+        changed = host.request("PATCH", f"/api/v1/admin/users/{profile.json()['id']}",
+                               headers=admin.auth, json={"is_active": active})
+        assert changed.status_code == 200, changed.text
+
+    for host in (host_a, host_b):
+        refused = host.get(me, headers=user.auth)
+        assert refused.status_code == 401, (host.name, refused.text)
+        assert refused.json()["code"] == "token_revoked"
+        assert host.get(me, headers=key).status_code == 200  # the key works again
+    assert host_b.get(me, headers=user.login(host_b).auth).status_code == 200
+
+
 def livez_per_worker(directory: Path) -> dict[str, float]:
     """``/livez`` requests per worker, read from each worker's own histogram file."""
     counts = {}

@@ -7,6 +7,7 @@ from tests.steps.common_steps import assert_refused
 from tests.steps.prediction_steps import patient
 
 USERS = "/api/v1/admin/users"
+KEYS = "/api/v1/auth/api-keys"
 STATS = "/api/v1/admin/stats"
 DEFAULT_MODEL = "/api/v1/admin/default-model"
 PROFILE = "/api/v1/users/me"
@@ -28,6 +29,19 @@ CHANGES = {"demote": {"role": "user"}, "deactivate": {"is_active": False},
 def models() -> dict[str, int]:
     """Ids of the models of the scenario, by name."""
     return {}
+
+
+@pytest.fixture
+def script_keys() -> dict[str, str]:
+    """The API key secret of each person's script, by name."""
+    return {}
+
+
+@given(parsers.parse("{name} has a script with an API key"))
+def has_script(conversation, script_keys, name):
+    response = conversation.call("POST", KEYS, as_person=name, json={"name": "script"})
+    assert response.status_code == 201, response.get_json()
+    script_keys[name] = response.get_json()["key"]
 
 
 def _change(conversation, admin, name, change):
@@ -114,9 +128,20 @@ def cannot_use(conversation, name):
     assert_refused(conversation.call("GET", PROFILE, as_person=name), 401, "account_inactive")
 
 
-@then(parsers.parse("{name} can use the service again"))
-def can_use_again(conversation, name):
-    response = conversation.call("GET", PROFILE, as_person=name)
+@then(parsers.parse("{name}'s sign-in from before the deactivation no longer works"))
+def old_sign_in_revoked(conversation, name):
+    assert_refused(conversation.call("GET", PROFILE, as_person=name), 401, "token_revoked")
+
+
+@then(parsers.parse("{name} can sign in again and use the service"))
+def can_sign_in_again(conversation, name):
+    response = conversation.call("GET", PROFILE, as_person=name, device="after reactivation")
+    assert response.status_code == 200, response.get_json()
+
+
+@then(parsers.parse("{name}'s script works again"))
+def script_works_again(conversation, script_keys, name):
+    response = conversation.call("GET", PROFILE, headers={"X-API-Key": script_keys[name]})
     assert response.status_code == 200, response.get_json()
 
 

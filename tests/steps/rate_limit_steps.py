@@ -1,8 +1,10 @@
-"""Rate limits: budgets per user, per key and per sign-in address.
+"""Rate limits: budgets per user, per sign-in address and per account.
 
 Steps of features/rate_limits.feature. The budgets a scenario states ("the service allows
 3 requests a minute ...") change the settings of the scenario's app, so they must come
-before any step that uses the service (put them first in the Background).
+before any step that uses the service (put them first in the Background). A guesser, and
+each "different address", is a client of its own with no cookies: never a known device.
+Alice's laptop is one client, kept for the scenario, that keeps the cookie it is given.
 """
 
 import pytest
@@ -38,6 +40,12 @@ def attempts() -> dict[str, list]:
 
 
 @pytest.fixture
+def laptops() -> dict:
+    """Each person's own client (it keeps its cookies), by name."""
+    return {}
+
+
+@pytest.fixture
 def addresses():
     """A fresh client address for each call: ``next(addresses)``."""
     return (f"198.51.100.{n}" for n in range(1, 255))
@@ -49,12 +57,12 @@ def _budget(app_config, request, setting: str, count: int) -> None:
     app_config[setting] = f"{count}/minute"
 
 
-@given(parsers.parse("the service allows {count:d} requests a minute per person or key"))
+@given(parsers.parse("the service allows {count:d} requests a minute per person"))
 def requests_budget(app_config, request, count):
     _budget(app_config, request, "RATELIMIT_DEFAULT", count)
 
 
-@given(parsers.parse("the service allows {count:d} predictions a minute per person or key"))
+@given(parsers.parse("the service allows {count:d} predictions a minute per person"))
 def predictions_budget(app_config, request, count):
     _budget(app_config, request, "RATELIMIT_PREDICT", count)
 
@@ -67,12 +75,26 @@ def sign_in_budget(app_config, request, count):
 
 @given(parsers.parse("the service allows {count:d} failed sign-ins a minute per account"))
 def failed_sign_in_budget(app_config, request, count):
-    _budget(app_config, request, "RATELIMIT_LOGIN_FAILURES", count)
+    _budget(app_config, request, "RATELIMIT_LOGIN_ACCOUNT", count)
 
 
-def _sign_in(conversation, identifier: str, password: str, address: str, **headers):
-    return conversation.call("POST", LOGIN, json={"username": identifier, "password": password},
-                             headers=headers, environ_base={"REMOTE_ADDR": address})
+LAPTOP_ADDRESS = "192.0.2.10"
+
+
+def _sign_in(conversation, identifier: str, password: str, address: str, *, client=None,
+             **headers):
+    """A sign-in from ``client`` (default: a new one, with no cookies) at ``address``."""
+    client = client or conversation.client.application.test_client()
+    response = client.post(LOGIN, json={"username": identifier, "password": password},
+                           headers=headers, environ_base={"REMOTE_ADDR": address})
+    conversation.responses.append(response)
+    return response
+
+
+def _laptop(conversation, laptops, name):
+    if name not in laptops:
+        laptops[name] = conversation.client.application.test_client()
+    return laptops[name]
 
 
 def _do(conversation, name: str, activity: str, **call):
@@ -95,6 +117,21 @@ def guess_once(conversation, attempts, addresses, name):
                                         WRONG_PASSWORD, next(addresses)))
 
 
+@when(parsers.parse("someone guesses {name}'s password wrong {count:d} times with "
+                    "{pronoun} email address"))
+def guess_by_email(conversation, attempts, addresses, name, count, pronoun):
+    for _ in range(count):
+        attempts["guesses"].append(_sign_in(conversation, conversation.person(name).email,
+                                            WRONG_PASSWORD, next(addresses)))
+
+
+@when(parsers.parse("someone tries {name}'s real password from another address"))
+def guess_right(conversation, attempts, addresses, name):
+    person = conversation.person(name)
+    attempts["guesses"].append(_sign_in(conversation, person.username, person.password,
+                                        next(addresses)))
+
+
 @given(parsers.parse("someone has guessed {name}'s password wrong {count:d} times from "
                      "different addresses"))
 @when(parsers.parse("someone guesses {name}'s password wrong {count:d} times from "
@@ -112,10 +149,29 @@ def sign_in_correctly(conversation, attempts, addresses, name, count):
             _sign_in(conversation, person.username, person.password, next(addresses)))
 
 
+@given(parsers.re(r"(?P<name>\w+) has signed in from (?:her|his|their) laptop before"))
+def signed_in_from_laptop(conversation, laptops, name):
+    person = conversation.person(name)
+    response = _sign_in(conversation, person.username, person.password, LAPTOP_ADDRESS,
+                        client=_laptop(conversation, laptops, name))
+    assert response.status_code == 200, response.get_json()
+
+
+@when(parsers.re(r"(?P<name>\w+) signs in correctly (?P<count>\d+) times from "
+                 r"(?:her|his|their) laptop"))
+def sign_in_from_laptop(conversation, attempts, laptops, name, count):
+    person = conversation.person(name)
+    for _ in range(int(count)):
+        attempts["sign-ins"].append(_sign_in(
+            conversation, person.username, person.password, LAPTOP_ADDRESS,
+            client=_laptop(conversation, laptops, name)))
+
+
 @when(parsers.parse("someone tries to sign in as {count:d} different people from one address"))
 def sign_in_as_many(conversation, count):
     for n in range(count):
-        _sign_in(conversation, f"person-{n}", WRONG_PASSWORD, "203.0.113.5")
+        _sign_in(conversation, f"person-{n}", WRONG_PASSWORD, "203.0.113.5",
+                 client=conversation.client)
 
 
 @when(parsers.parse("someone tries to sign in {count:d} times from one address, claiming a "
@@ -123,7 +179,7 @@ def sign_in_as_many(conversation, count):
 def sign_in_spoofing(conversation, count):
     for n in range(count):
         _sign_in(conversation, "mallory", WRONG_PASSWORD, "203.0.113.5",
-                 **{"X-Forwarded-For": f"192.0.2.{n + 1}"})
+                 client=conversation.client, **{"X-Forwarded-For": f"192.0.2.{n + 1}"})
 
 
 def _repeat(conversation, attempts, name, activity, count):
@@ -149,12 +205,10 @@ def repeat_batch(conversation, attempts, name, count):
     _repeat(conversation, attempts, name, "batch", count)
 
 
-@when(parsers.parse('the script with the key "{key_name}" asks for {name}\'s profile '
-                    "{count:d} times within a minute"))
-def script_repeats(conversation, attempts, script_keys, key_name, name, count):
-    for _ in range(count):
-        attempts["repeated"].append(conversation.call(
-            "GET", PROFILE, headers={"X-API-Key": script_keys[key_name]}))
+@when(parsers.parse('the script with the key "{key_name}" asks for {name}\'s profile once'))
+def script_asks(conversation, attempts, script_keys, key_name, name):
+    attempts["repeated"].append(conversation.call(
+        "GET", PROFILE, headers={"X-API-Key": script_keys[key_name]}))
 
 
 @when(parsers.parse("someone without valid credentials asks for a profile {count:d} times"))
@@ -210,7 +264,12 @@ def still_answered(conversation, name):
     assert response.status_code == 200, response.get_json()
 
 
-@then(parsers.parse('the script with the key "{key_name}" still gets an answer'))
-def key_still_answered(conversation, script_keys, key_name):
-    response = conversation.call("GET", PROFILE, headers={"X-API-Key": script_keys[key_name]})
-    assert response.status_code == 200, response.get_json()
+@then(parsers.parse('the script with the key "{key_name}" is also asked to slow down'))
+def key_slowed_down(conversation, script_keys, key_name):
+    _assert_slowed_down(conversation.call("GET", PROFILE,
+                                          headers={"X-API-Key": script_keys[key_name]}))
+
+
+@then(parsers.parse("{name} is asked to slow down as well"))
+def person_slowed_down(conversation, name):
+    _assert_slowed_down(conversation.call("GET", PROFILE, as_person=name))

@@ -73,7 +73,7 @@ def test_429_is_documented_on_every_api_operation_and_nowhere_else(app):
             assert ("429" in operation["responses"]) == path.startswith("/api/"), (method, path)
 
 
-# --- per user, per key -----------------------------------------------------------------
+# --- per user (all of a user's tokens and keys) ---------------------------------------
 
 def test_a_user_who_uses_up_the_budget_is_refused_and_told_when_to_retry(limited, later):
     client = limited(RATELIMIT_DEFAULT="2/minute")
@@ -115,19 +115,16 @@ def test_predictions_have_a_budget_of_their_own(limited, later):
     assert client.get(ME, headers=headers).status_code == 200  # the other budget is intact
 
 
-def test_each_api_key_has_its_own_budget(limited, later):
+def test_a_users_tokens_and_api_keys_share_one_budget(limited, later):
     client = limited(RATELIMIT_DEFAULT="3/minute")
     user, sign_in = later("user"), later("sign_in")
     session = sign_in(user).headers
     first_key = client.post(KEYS, json={"name": "etl"}, headers=session).get_json()["key"]
     second_key = client.post(KEYS, json={"name": "cron"}, headers=session).get_json()["key"]
+    # Creating the two keys spent 2 of the 3 requests.
 
-    for _ in range(3):
-        assert client.get(ME, headers={"X-API-Key": first_key}).status_code == 200
-    assert_rate_limited(client.get(ME, headers={"X-API-Key": first_key}), 3)
-
-    assert client.get(ME, headers={"X-API-Key": second_key}).status_code == 200
-    assert client.get(ME, headers=session).status_code == 200  # 2 spent on the keys, 1 left
+    assert client.get(ME, headers={"X-API-Key": first_key}).status_code == 200
+    assert_rate_limited(client.get(ME, headers={"X-API-Key": second_key}), 3)
     assert_rate_limited(client.get(ME, headers=session), 3)
 
 
@@ -145,7 +142,7 @@ def test_requests_that_fail_authentication_spend_no_budget(limited, later):
     assert_rate_limited(client.get(ME, headers=headers), 1)
 
 
-# --- sign-in: per address, and failed attempts per username --------------------------
+# --- sign-in: per address, and failed attempts per account --------------------------
 
 def test_sign_ins_from_one_address_are_limited_whatever_the_username(limited, later):
     client = limited(RATELIMIT_LOGIN="2/minute")
@@ -160,8 +157,8 @@ def test_sign_ins_from_one_address_are_limited_whatever_the_username(limited, la
     assert login(client, user.username, address="10.0.0.2").status_code == 200
 
 
-def test_a_correct_sign_in_never_spends_the_username_budget(limited, later):
-    client = limited(RATELIMIT_LOGIN="100/minute", RATELIMIT_LOGIN_FAILURES="2/minute")
+def test_a_correct_sign_in_never_spends_the_accounts_budget(limited, later):
+    client = limited(RATELIMIT_LOGIN="100/minute", RATELIMIT_LOGIN_ACCOUNT="2/minute")
     user = later("user")
 
     for attempt in range(5):
@@ -171,8 +168,8 @@ def test_a_correct_sign_in_never_spends_the_username_budget(limited, later):
     assert login(client, user.username, "wrong").status_code == 401
 
 
-def test_failed_sign_ins_for_one_username_are_stopped_from_any_address(limited, later):
-    client = limited(RATELIMIT_LOGIN="100/minute", RATELIMIT_LOGIN_FAILURES="2/minute")
+def test_failed_sign_ins_for_one_account_are_stopped_from_any_address(limited, later):
+    client = limited(RATELIMIT_LOGIN="100/minute", RATELIMIT_LOGIN_ACCOUNT="2/minute")
     user = later("user")
 
     assert login(client, user.username, "wrong", address="10.0.2.1").status_code == 401
@@ -181,24 +178,26 @@ def test_failed_sign_ins_for_one_username_are_stopped_from_any_address(limited, 
 
     body = assert_rate_limited(refused, 2)
     assert "failed sign-ins" in body["detail"]
-    # For the rest of the window wrong guesses for the name get 429; the right password
-    # still signs in (nobody can lock the owner out); other names are not affected.
+    # For the rest of the window every attempt for the account gets 429, the right
+    # password too (from a client that never signed in to it); other names are not affected.
     assert_rate_limited(login(client, user.username, "wrong", address="10.0.2.4"), 2)
-    assert login(client, user.username, address="10.0.2.5").status_code == 200
+    assert_rate_limited(login(client, user.username, address="10.0.2.5"), 2)
     assert login(client, "somebody-else", "wrong", address="10.0.2.6").status_code == 401
 
 
-def test_an_email_address_counts_for_itself(limited, later):
-    client = limited(RATELIMIT_LOGIN="100/minute", RATELIMIT_LOGIN_FAILURES="1/minute")
+def test_the_email_address_and_the_username_share_the_accounts_budget(limited, later):
+    client = limited(RATELIMIT_LOGIN="100/minute", RATELIMIT_LOGIN_ACCOUNT="1/minute")
     user = later("user")
 
     assert login(client, user.email, "wrong", field="email").status_code == 401
-    assert_rate_limited(login(client, user.email.upper(), "wrong"), 1)  # same identifier
-    assert login(client, user.username, "wrong").status_code == 401  # another identifier
+    assert_rate_limited(login(client, user.email.upper(), "wrong"), 1)
+    assert_rate_limited(login(client, user.username, "wrong"), 1)
+    assert login(client, "nobody@example.com", "wrong").status_code == 401  # its own budget
+    assert_rate_limited(login(client, "NOBODY@example.com", "wrong"), 1)
 
 
 def test_a_sign_in_without_an_identifier_spends_only_the_address_budget(limited):
-    client = limited(RATELIMIT_LOGIN="2/minute", RATELIMIT_LOGIN_FAILURES="1/minute")
+    client = limited(RATELIMIT_LOGIN="2/minute", RATELIMIT_LOGIN_ACCOUNT="1/minute")
 
     assert client.post(LOGIN, json={"password": "x"}).status_code == 422
     assert client.post(LOGIN, json={"password": "x"}).status_code == 422
@@ -296,7 +295,7 @@ def test_each_app_counts_for_itself(app_config, tmp_path):
 
 @pytest.mark.parametrize(("setting", "variable"), [
     ("RATELIMIT_LOGIN", "MLAPI_RATELIMIT_LOGIN"),
-    ("RATELIMIT_LOGIN_FAILURES", "MLAPI_RATELIMIT_LOGIN_FAILURES"),
+    ("RATELIMIT_LOGIN_ACCOUNT", "MLAPI_RATELIMIT_LOGIN_ACCOUNT"),
     ("RATELIMIT_PREDICT", "MLAPI_RATELIMIT_PREDICT"),
     ("RATELIMIT_DEFAULT", "MLAPI_RATELIMIT_DEFAULT"),
 ])
@@ -304,6 +303,15 @@ def test_a_budget_that_is_not_a_rate_limit_stops_the_app_from_starting(app_confi
                                                                        variable):
     with pytest.raises(ConfigError, match=variable):
         create_app({**app_config, setting: "ten a minute"})
+
+
+def test_the_deprecated_name_of_the_account_budget_is_still_read():
+    from mlapi.config import load_config
+
+    old = {"MLAPI_ENV": "testing", "MLAPI_RATELIMIT_LOGIN_FAILURES": "3/minute"}
+    assert load_config(environ=old)["RATELIMIT_LOGIN_ACCOUNT"] == "3/minute"
+    both = {**old, "MLAPI_RATELIMIT_LOGIN_ACCOUNT": "5/minute"}
+    assert load_config(environ=both)["RATELIMIT_LOGIN_ACCOUNT"] == "5/minute"
 
 
 def test_a_negative_number_of_trusted_proxies_stops_the_app_from_starting(app_config):
@@ -316,11 +324,11 @@ def test_the_documented_default_budgets():
 
     for profile in (BaseConfig, ProductionConfig):
         assert (profile.RATELIMIT_ENABLED, profile.RATELIMIT_LOGIN,
-                profile.RATELIMIT_LOGIN_FAILURES, profile.RATELIMIT_PREDICT,
+                profile.RATELIMIT_LOGIN_ACCOUNT, profile.RATELIMIT_PREDICT,
                 profile.RATELIMIT_DEFAULT, profile.TRUSTED_PROXIES) == (
             True, "10/minute", "10/minute", "600/minute", "120/minute", 0)
     # The test profile raises the sign-in budget per address only (every test client is
-    # 127.0.0.1); the budgets per caller and per username stay as in production.
+    # 127.0.0.1); the budgets per user and per account stay as in production.
     assert TestingConfig.RATELIMIT_ENABLED is True
-    assert (TestingConfig.RATELIMIT_LOGIN_FAILURES, TestingConfig.RATELIMIT_PREDICT,
+    assert (TestingConfig.RATELIMIT_LOGIN_ACCOUNT, TestingConfig.RATELIMIT_PREDICT,
             TestingConfig.RATELIMIT_DEFAULT) == ("10/minute", "600/minute", "120/minute")

@@ -56,7 +56,7 @@ def test_deployments_with_other_key_prefixes_count_apart(app_config):
 def test_failed_sign_ins_are_counted_in_redis(app_config, make_user):
     """The conditional deduction (after the response) goes to Redis too."""
     settings = {**app_config, "REDIS_URL": REDIS_URL, "RATELIMIT_LOGIN": "100/minute",
-                "RATELIMIT_LOGIN_FAILURES": "1/minute"}
+                "RATELIMIT_LOGIN_ACCOUNT": "1/minute"}
     first, second = worker(settings), worker(settings)
 
     assert first.post(LOGIN, json={"username": "alice", "password": "x"}).status_code == 401

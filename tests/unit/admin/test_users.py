@@ -85,15 +85,15 @@ def test_deactivation_acts_on_the_users_next_request(client, admin_headers, user
     assert_problem(client.get(PROFILE, headers=auth_headers), 401, "account_inactive")
 
 
-def test_reactivation_lets_the_same_tokens_work_again(client, admin_headers, user,
-                                                      auth_headers):
+def test_reactivation_does_not_bring_back_the_old_tokens(client, admin_headers, user,
+                                                         auth_headers):
     client.patch(user_url(user.id), json={"is_active": False}, headers=admin_headers)
 
     response = client.patch(user_url(user.id), json={"is_active": True},
                             headers=admin_headers)
 
     assert response.get_json()["is_active"] is True
-    assert client.get(PROFILE, headers=auth_headers).status_code == 200
+    assert_problem(client.get(PROFILE, headers=auth_headers), 401, "token_revoked")
 
 
 @pytest.mark.parametrize("change", [{"role": "user"}, {"is_active": False},

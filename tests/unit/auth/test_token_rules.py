@@ -10,11 +10,9 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from flask import g
 from flask_jwt_extended import create_access_token, decode_token
 
 from mlapi.auth import verified_tokens
-from mlapi.auth.credentials import credential_key
 from mlapi.auth.tokens import access_lifetime_seconds, login_id_of
 from tests.fixtures import bearer
 from tests.unit.helpers import assert_problem
@@ -181,19 +179,3 @@ def test_an_api_key_acts_for_its_owner(client, user, api_key):
 
 
 # --- whose budget a request spends ---
-
-def test_a_request_with_a_key_spends_the_keys_budget(app):
-    with app.test_request_context():
-        g.caller, g.api_key_id = type("Caller", (), {"id": 4})(), 9
-        assert credential_key() == "key:9"
-
-
-def test_a_signed_in_request_spends_the_users_budget(app):
-    with app.test_request_context():
-        g.caller, g.api_key_id = type("Caller", (), {"id": 4})(), None
-        assert credential_key() == "user:4"
-
-
-def test_an_anonymous_request_has_no_credential_budget(app):
-    with app.test_request_context():
-        assert credential_key() is None

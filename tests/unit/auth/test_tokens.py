@@ -161,13 +161,15 @@ def test_deactivated_user_is_refused_on_the_very_next_request(app, client, user,
     assert_problem(response, 401, "account_inactive")
 
 
-def test_reactivated_user_tokens_work_again(app, client, user, auth_headers):
+def test_tokens_issued_before_a_deactivation_stay_revoked_after_reactivation(
+        app, client, user, auth_headers, sign_in):
     set_active(app, user.id, False)
     assert_problem(client.get(ME, headers=auth_headers), 401, "account_inactive")
 
     set_active(app, user.id, True)
 
-    assert client.get(ME, headers=auth_headers).status_code == 200
+    assert_problem(client.get(ME, headers=auth_headers), 401, "token_revoked")
+    assert client.get(ME, headers=sign_in(user).headers).status_code == 200
 
 
 def test_token_of_a_deleted_account_is_invalid(app, client, user, auth_headers):
