@@ -83,6 +83,7 @@ class ModelBatchPredict(MethodView):
 @blp.route(f"{MODEL}/metrics")
 class ModelMetrics(MethodView):
     @blp.authenticated
+    @blp.path_object(lambda model_id: get_model(current_caller, model_id, "metrics"))
     @blp.arguments(MetricsQuery, location="query")
     @blp.response(200, MetricsResult)
     @blp.problems(403, 404)

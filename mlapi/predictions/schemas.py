@@ -163,15 +163,12 @@ class PredictionDetail(PredictionRecord):
 
 
 class MetricsQuery(ma.Schema):
-    """``feedback`` is checked by ``model_metrics``, after the model: a caller who may not
-    see the model gets 404/403 whatever the query holds (SPEC: order of refusals)."""
-
-    feedback = ma.fields.String(load_default="all", metadata={
-        "enum": list(FEEDBACK_SCOPES),
-        "description": "Whose feedback the error figures (`feedback_count`, `mae`, "
-                       "`accuracy`) are computed from: `all` (anyone who predicted with the "
-                       "model) or `own` (the model's owner only). Volume and latency always "
-                       "count every prediction."})
+    feedback = ma.fields.String(
+        load_default="all", validate=validate.OneOf(FEEDBACK_SCOPES),
+        metadata={"description": "Whose feedback the error figures (`feedback_count`, `mae`, "
+                                 "`accuracy`) are computed from: `all` (anyone who predicted "
+                                 "with the model) or `own` (the model's owner only). Volume "
+                                 "and latency always count every prediction."})
 
 
 class MetricsResult(ma.Schema):
