@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -31,6 +32,7 @@ from mlapi.auth import service as accounts
 from mlapi.extensions import db
 from mlapi.limits import reset_limits
 from tests.contract_client import ContractClient, secret_log_handler, session_secrets
+from tests.unit.helpers import REDIS_URL, redis_answers
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 session_secrets.add(TEST_PASSWORD)
@@ -390,3 +392,13 @@ def upload_model(client):
 
     return upload
 
+
+@pytest.fixture
+def redis_prefix():
+    """Redis keys of the test's own (``<prefix>:*``), removed afterwards."""
+    name = f"test-{uuid.uuid4().hex}"
+    yield name
+    if redis_answers():
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"{name}:*"):
+            client.delete(key)

@@ -7,15 +7,13 @@ cache is now partitioned by user: shared by all of one user's sessions and API k
 process cache and in the shared Redis tier alike.
 """
 
-import uuid
 
 import pytest
-import redis
 
 from mlapi import create_app
 from mlapi.extensions import db
 from tests.contract_client import ContractClient
-from tests.unit.helpers import REDIS_URL, ROW, needs_redis, redis_answers
+from tests.unit.helpers import REDIS_URL, ROW, needs_redis
 
 PREDICT = "/api/v1/predict"
 BATCH = "/api/v1/batch-predict"
@@ -74,20 +72,10 @@ def test_on_a_public_model_too(client, alice, bob, upload_model):
 
 
 @pytest.fixture
-def prefix():
-    name = f"test-cache-privacy-{uuid.uuid4().hex}"
-    yield name
-    if redis_answers():
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(f"{name}:*"):
-            client.delete(key)
-
-
-@pytest.fixture
-def two_workers(configured_app, app_config, prefix, tmp_path):
+def two_workers(configured_app, app_config, redis_prefix, tmp_path):
     """Two processes of one deployment sharing Redis, each with its own cold process cache,
     and the shared tier asked about every model."""
-    first = configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix,
+    first = configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=redis_prefix,
                            SHARED_CACHE_MIN_MODEL_MS=0)
     second = create_app({**app_config, "INSTANCE_PATH": str(tmp_path / "worker-b")})
     second.test_client_class = ContractClient

@@ -12,7 +12,6 @@ line stays JSON whatever it carries.
 import json
 import logging
 import math
-import uuid
 
 import pytest
 import redis
@@ -25,7 +24,7 @@ from mlapi.predictions.service import cache_key
 from mlapi.registry.service import default_model
 from mlapi.runtime import runtime
 from mlapi.webhooks import events as webhook_events
-from tests.unit.helpers import REDIS_URL, ROW, needs_redis, redis_answers
+from tests.unit.helpers import REDIS_URL, ROW, needs_redis
 from tests.unit.webhooks import conftest as webhook_fixtures
 
 dns = webhook_fixtures.dns  # a fixture: the hook's address resolves with no network
@@ -86,19 +85,9 @@ def test_a_log_line_stays_json_whatever_it_carries():
     assert (line["latency_ms"], line["ratio"]) == ("NaN", "Infinity")
 
 
-@pytest.fixture
-def prefix():
-    name = f"test-strict-json-{uuid.uuid4().hex}"
-    yield name
-    if redis_answers():
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(f"{name}:*"):
-            client.delete(key)
-
-
 @needs_redis
-def test_a_shared_cache_entry_holding_nan_is_never_served(configured_app, prefix, request):
-    app = configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix,
+def test_a_shared_cache_entry_holding_nan_is_never_served(configured_app, redis_prefix, request):
+    app = configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=redis_prefix,
                          SHARED_CACHE_MIN_MODEL_MS=0)
     user, headers = request.getfixturevalue("user"), request.getfixturevalue("auth_headers")
     with app.app_context():

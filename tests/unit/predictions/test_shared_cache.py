@@ -8,7 +8,6 @@ where it does not answer, never in CI. Each test has its own key prefix; a close
 """
 
 import logging
-import uuid
 
 import pytest
 import redis
@@ -24,7 +23,6 @@ from tests.unit.helpers import (
     ROW,
     expected_predictions,
     needs_redis,
-    redis_answers,
     row,
 )
 from tests.unit.predictions.test_cache import publish_default_version_2
@@ -34,20 +32,9 @@ BATCH = "/api/v1/batch-predict"
 
 
 @pytest.fixture
-def prefix():
-    """The test's own Redis keys, removed afterwards."""
-    name = f"test-cache-{uuid.uuid4().hex}"
-    yield name
-    if redis_answers():
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(f"{name}:*"):
-            client.delete(key)
-
-
-@pytest.fixture
-def shared_app(configured_app, prefix):
+def shared_app(configured_app, redis_prefix):
     """Worker A: the test's app, with the shared tier asked about every model."""
-    return configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix,
+    return configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=redis_prefix,
                           SHARED_CACHE_MIN_MODEL_MS=0)
 
 
@@ -71,7 +58,7 @@ def ask(client, headers, features) -> dict:
 
 @needs_redis
 def test_another_worker_answers_from_redis_without_calling_the_model(
-        shared_app, other_worker, request, model_calls, prefix):
+        shared_app, other_worker, request, model_calls, redis_prefix):
     headers = request.getfixturevalue("auth_headers")
     computed = ask(shared_app.test_client(), headers, ROW)
     assert computed["cached"] is False
@@ -84,7 +71,7 @@ def test_another_worker_answers_from_redis_without_calling_the_model(
     assert len(model_calls) == 1
     with other_worker.app_context():
         assert len(runtime().loaded_models) == 0  # B never even loaded the estimator
-    [key] = redis.Redis.from_url(REDIS_URL).keys(f"{prefix}:prediction:*")
+    [key] = redis.Redis.from_url(REDIS_URL).keys(f"{redis_prefix}:prediction:*")
     assert 0 < redis.Redis.from_url(REDIS_URL).ttl(key) <= 3600
 
 
@@ -187,17 +174,17 @@ def test_while_redis_is_down_it_is_not_asked_again_until_the_retry_is_due(
 @needs_redis
 @pytest.mark.parametrize(("min_model_ms", "stored"), [(0, 2), (1000, 1)])
 def test_only_models_slower_than_the_bar_are_asked_about_after_their_first_call(
-        configured_app, prefix, request, min_model_ms, stored):
+        configured_app, redis_prefix, request, min_model_ms, stored):
     """The default model answers in well under a second: with the bar at 1000 ms only its
     first, not yet measured call goes through Redis; with no bar every answer is shared."""
-    app = configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix,
+    app = configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=redis_prefix,
                          SHARED_CACHE_MIN_MODEL_MS=min_model_ms)
     client, headers = app.test_client(), request.getfixturevalue("auth_headers")
 
     ask(client, headers, row(0.1))
     ask(client, headers, row(0.2))
 
-    assert len(redis.Redis.from_url(REDIS_URL).keys(f"{prefix}:prediction:*")) == stored
+    assert len(redis.Redis.from_url(REDIS_URL).keys(f"{redis_prefix}:prediction:*")) == stored
 
 
 @pytest.mark.parametrize(("calls_ms", "worth_asking"), [
