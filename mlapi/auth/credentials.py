@@ -31,9 +31,18 @@ def authenticate(*, refresh: bool = False) -> User:
         key, owner = verify_key(request.headers[API_KEY_HEADER])
         g.caller, g.api_key_id = owner, key.id
     else:
+        _canonical_bearer_scheme()
         verify_jwt_in_request(refresh=refresh)
         g.caller, g.api_key_id = get_current_user(), None
     return g.caller
+
+
+def _canonical_bearer_scheme() -> None:
+    """Auth scheme names are case-insensitive (RFC 7235), flask-jwt-extended compares
+    ``Bearer`` exactly: ``bearer <token>`` and ``BEARER <token>`` are rewritten to it."""
+    scheme, space, rest = request.headers.get("Authorization", "").partition(" ")
+    if space and scheme != "Bearer" and scheme.lower() == "bearer":
+        request.environ["HTTP_AUTHORIZATION"] = f"Bearer {rest}"
 
 
 def refuse_api_key() -> None:

@@ -171,6 +171,27 @@ def test_an_api_key_cannot_manage_sessions_or_keys(client, api_key, method, path
         "'Authorization: Bearer <access token>' instead.")
 
 
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "bEaReR"])
+def test_the_bearer_scheme_name_is_read_in_any_case(client, user, tokens, scheme):
+    response = client.get(ME, headers={"Authorization": f"{scheme} {tokens.access}"})
+
+    assert response.status_code == 200
+    assert response.get_json()["id"] == user.id
+
+
+def test_a_refresh_token_is_read_with_the_scheme_name_in_any_case(client, tokens):
+    response = client.post(REFRESH, headers={"Authorization": f"bearer {tokens.refresh}"})
+
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("header", ["Basic {token}", "Bearer{token}", "{token}"])
+def test_another_scheme_or_no_scheme_is_not_a_bearer_token(client, tokens, header):
+    response = client.get(ME, headers={"Authorization": header.format(token=tokens.access)})
+
+    assert response.status_code == 401
+
+
 def test_an_api_key_acts_for_its_owner(client, user, api_key):
     response = client.get(ME, headers={"X-API-Key": api_key["key"]})
 
