@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import blp as accounts
     from .keys.routes import blp as keys
     from .ops.docs import blp as docs_assets
+    from .ops.docs import home as docs_home
     from .ops.routes import blp as operations
     from .predictions.routes import blp as predictions
     from .registry.routes import blp as models
@@ -75,4 +76,5 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (accounts, keys, models, predictions, admin, operations, webhooks):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets)  # files of /docs, not API operations
+    app.register_blueprint(docs_home)  # / -> /docs
     app.extensions["mlapi.api"] = api

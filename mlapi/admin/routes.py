@@ -14,7 +14,13 @@ from ..policy import ADMINISTRATION, authorize
 from ..registry.schemas import ModelRecord
 from . import service
 from .recorder import recorder
-from .schemas import DefaultModelChoice, StatsSchema, UserUpdate
+from .schemas import (
+    DEFAULT_MODEL_EXAMPLE,
+    USER_UPDATE_EXAMPLE,
+    DefaultModelChoice,
+    StatsSchema,
+    UserUpdate,
+)
 
 blp = ApiBlueprint("admin", __name__, url_prefix="/api/v1/admin",
                    description="Manage users, read service statistics, choose the default model.")
@@ -45,7 +51,7 @@ class Users(MethodView):
 class UserItem(MethodView):
     @admins_only
     @blp.path_object(service.find_user)
-    @blp.arguments(UserUpdate)
+    @blp.arguments(UserUpdate, example=USER_UPDATE_EXAMPLE)
     @blp.response(200, UserSchema)
     @blp.problems(404, 409)
     def patch(self, changes, user_id):
@@ -76,7 +82,7 @@ class Stats(MethodView):
 @blp.route("/default-model")
 class DefaultModel(MethodView):
     @admins_only
-    @blp.arguments(DefaultModelChoice)
+    @blp.arguments(DefaultModelChoice, example=DEFAULT_MODEL_EXAMPLE)
     @blp.response(200, ModelRecord)
     @blp.problems(404, 409)
     def put(self, body):

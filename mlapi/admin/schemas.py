@@ -6,6 +6,11 @@ from marshmallow import validate
 from ..auth.models import ROLE_ADMIN, ROLE_USER
 from ..database import MAX_ID
 
+USER_UPDATE_EXAMPLE = {"role": ROLE_ADMIN, "is_active": True}
+# On a fresh install, model 1 is the built-in model (the default already: choosing it again
+# changes nothing); upload a public model and put its id here to switch.
+DEFAULT_MODEL_EXAMPLE = {"model_id": 1}
+
 
 class StrictBoolean(ma.fields.Boolean):
     """JSON ``true`` or ``false`` only: ``"yes"``, ``1`` and ``"true"`` are refused."""
@@ -33,7 +38,7 @@ class UserUpdate(ma.Schema):
 class DefaultModelChoice(ma.Schema):
     model_id = ma.fields.Integer(required=True, strict=True,
                                  validate=validate.Range(min=1, max=MAX_ID),
-                                 metadata={"example": 42})
+                                 metadata={"example": DEFAULT_MODEL_EXAMPLE["model_id"]})
 
 
 class EndpointFiguresSchema(ma.Schema):

@@ -27,6 +27,12 @@ def find_user(user_id: int) -> User:
     return user
 
 
+def find_user_named(username: str) -> User | None:
+    """A person's account by username in any letter case; None for the system account."""
+    return db.session.execute(select(User).where(
+        User.username_key == username.lower(), _PEOPLE)).scalar_one_or_none()
+
+
 def update_user(user_id: int, changes: dict) -> User:
     """Change a user's role or active flag, keeping at least one active admin.
 

@@ -8,7 +8,15 @@ from ..errors import ApiError, InvalidCredentials
 from ..limits import limits_enabled
 from . import devices, service, sign_in_budget
 from .credentials import current_caller
-from .schemas import AccessTokenSchema, LoginRequest, RegisterRequest, TokenPairSchema, UserSchema
+from .schemas import (
+    LOGIN_EXAMPLE,
+    REGISTER_EXAMPLE,
+    AccessTokenSchema,
+    LoginRequest,
+    RegisterRequest,
+    TokenPairSchema,
+    UserSchema,
+)
 
 DEVICE_COOKIE_HEADER = {"Set-Cookie": {
     "description": "`mlapi_device=<device>; Path=/api/v1/auth; HttpOnly; SameSite=Strict` "
@@ -22,7 +30,7 @@ blp = ApiBlueprint("accounts", __name__, url_prefix="/api/v1",
 
 @blp.route("/auth/register")
 class Register(MethodView):
-    @blp.arguments(RegisterRequest)
+    @blp.arguments(RegisterRequest, example=REGISTER_EXAMPLE)
     @blp.response(201, UserSchema)
     @blp.problems(409)
     def post(self, body):
@@ -32,7 +40,7 @@ class Register(MethodView):
 
 @blp.route("/auth/login")
 class Login(MethodView):
-    @blp.arguments(LoginRequest)
+    @blp.arguments(LoginRequest, example=LOGIN_EXAMPLE)
     @blp.response(200, TokenPairSchema, headers=DEVICE_COOKIE_HEADER)
     @blp.problems(401, 403)
     def post(self, body):

@@ -8,6 +8,13 @@ from ..timeutil import UTCDateTime
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
 MAX_EMAIL_LENGTH = 254
 
+# The request bodies Swagger UI fills in: sent in this order on a fresh instance, each one
+# works (tests/contract/test_examples.py).
+EXAMPLE_PASSWORD = "correct-horse-battery"  # noqa: S105  (published in the docs, not a secret)
+REGISTER_EXAMPLE = {"username": "alice", "email": "alice@example.com",
+                    "password": EXAMPLE_PASSWORD, "full_name": "Alice Liddell"}
+LOGIN_EXAMPLE = {"username": "alice", "password": EXAMPLE_PASSWORD}
+
 
 def email_fits_when_lower_cased(value: str) -> None:
     """The account keeps the lower-cased address too (to find it in any case), and some
@@ -37,7 +44,7 @@ class RegisterRequest(ma.Schema):
                             metadata={"example": "alice@example.com"})
     password = ma.fields.String(required=True, load_only=True,
                                 validate=validate.Length(min=8, max=128),
-                                metadata={"example": "correct-horse-battery"})
+                                metadata={"example": EXAMPLE_PASSWORD})
     full_name = ma.fields.String(allow_none=True, validate=validate.Length(max=100),
                                  metadata={"example": "Alice Liddell"})
 
@@ -46,9 +53,11 @@ class LoginRequest(ma.Schema):
     username = ma.fields.String(validate=validate.Length(min=1, max=254),
                                 metadata={"description": "Username or email address.",
                                           "example": "alice"})
-    email = ma.fields.String(validate=validate.Length(min=1, max=254))
+    email = ma.fields.String(validate=validate.Length(min=1, max=254), metadata={
+        "description": "Instead of `username` (send one of the two)."})
     password = ma.fields.String(required=True, load_only=True,
-                                validate=validate.Length(min=1, max=128))
+                                validate=validate.Length(min=1, max=128),
+                                metadata={"example": EXAMPLE_PASSWORD})
 
     @ma.validates_schema
     def one_identifier(self, data, **_kwargs):

@@ -18,21 +18,36 @@ UNUSABLE_PASSWORD = "!"  # noqa: S105  (not an argon2 hash: never verifies)
 
 def register(username: str, email: str, password: str, full_name: str | None = None,
              role: str = ROLE_USER) -> User:
-    """Create an account; 409 when the username or email is taken in any letter case."""
+    """Create an account; 409 naming the username or email taken in any letter case.
+
+    Naming the field tells a caller nothing more than the 409 itself: with a fresh
+    username, a 409 already says the email is taken."""
     user = User(username=username, username_key=username.lower(), email=email,
                 email_key=email.lower(), password_hash=runtime().passwords.hash(password),
                 full_name=full_name, role=role, is_active=True)
-    if db.session.execute(select(User.id).where(or_(
-            User.username_key == user.username_key,
-            User.email_key == user.email_key))).first():
-        raise Conflict("That username or email is already registered.")
+    if fields := taken(username=username, email=email):
+        raise already_registered(fields)
     db.session.add(user)
     try:
         db.session.commit()
     except IntegrityError as exc:  # lost a race with a concurrent registration
         db.session.rollback()
-        raise Conflict("That username or email is already registered.") from exc
+        raise already_registered(taken(username=username, email=email)) from exc
     return user
+
+
+def taken(*, username: str | None = None, email: str | None = None) -> list[str]:
+    """Which of ``username`` and ``email`` an account has already, in any letter case."""
+    checks = {"username": (User.username_key, username), "email": (User.email_key, email)}
+    return [name for name, (column, value) in checks.items() if value is not None
+            and db.session.execute(select(User.id).where(column == value.lower())).first()]
+
+
+def already_registered(fields: list[str]) -> Conflict:
+    if not fields:  # a concurrent registration that has gone again
+        return Conflict("That username or email is already registered.")
+    verb = "is" if len(fields) == 1 else "are"
+    return Conflict(f"That {' and '.join(fields)} {verb} already registered.")
 
 
 def find_account(identifier: str) -> User | None:

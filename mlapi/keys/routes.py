@@ -7,7 +7,7 @@ from ..auth.credentials import current_caller
 from ..database import MAX_ID
 from ..pagination import PageQuery, page_of
 from . import service
-from .schemas import ApiKeyRequest, ApiKeySchema, NewApiKeySchema
+from .schemas import API_KEY_EXAMPLE, ApiKeyRequest, ApiKeySchema, NewApiKeySchema
 
 blp = ApiBlueprint("keys", __name__, url_prefix="/api/v1",
                    description="API keys for scripts and services: each acts as its owner, "
@@ -17,7 +17,7 @@ blp = ApiBlueprint("keys", __name__, url_prefix="/api/v1",
 @blp.route("/auth/api-keys")
 class ApiKeys(MethodView):
     @blp.authenticated(session_only=True)
-    @blp.arguments(ApiKeyRequest)
+    @blp.arguments(ApiKeyRequest, example=API_KEY_EXAMPLE)
     @blp.response(201, NewApiKeySchema)
     @blp.problems(409)
     def post(self, body):

@@ -5,6 +5,8 @@ from marshmallow import validate
 
 from ..timeutil import UTCDateTime
 
+API_KEY_EXAMPLE = {"name": "nightly-scoring-job", "expires_in_days": 90}
+
 
 class ApiKeyRequest(ma.Schema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100),

@@ -1,14 +1,16 @@
-"""The files of the ``/docs`` page (Swagger UI), served by the app itself so the page works
-with no internet access (SPEC §4).
+"""The way to the ``/docs`` page (Swagger UI) and its files, served by the app itself so
+the page works with no internet access (SPEC §4).
 
 flask-smorest renders the page (``OPENAPI_SWAGGER_UI_PATH``); its scripts and styles come
 from ``OPENAPI_SWAGGER_UI_URL``, which points here, at the files of the
-``swagger-ui-bundle`` package.
+``swagger-ui-bundle`` package. ``/`` sends a browser to the page: the first URL a newcomer
+opens is the server's root. Neither is an API operation, so neither is in the OpenAPI
+document.
 """
 
 from pathlib import PurePosixPath
 
-from flask import Blueprint, send_from_directory
+from flask import Blueprint, redirect, send_from_directory, url_for
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import NotFound
 
@@ -28,6 +30,12 @@ MIMETYPES = {
 }
 
 blp = Blueprint("docs-assets", __name__, url_prefix=ASSETS_URL.rstrip("/"))
+home = Blueprint("docs-home", __name__)
+
+
+@home.get("/")
+def to_the_docs():
+    return redirect(url_for("api-docs.openapi_swagger_ui"), code=302)
 
 
 @blp.get("/<path:filename>")

@@ -4,7 +4,8 @@
 process however many apps are created: a later app only updates its level and format.
 Records still propagate to the root logger, so pytest's ``caplog`` and any handler the
 operator adds there see them too. Other loggers (werkzeug, sqlalchemy, gunicorn) are left
-as they are.
+as they are, but for one filter: while the access log is on, the development server's own
+line per request (``werkzeug``) is dropped, so ``flask run`` logs each request once.
 
 No secrets: the access line carries the route template, never the raw path or query string
 (either may hold a token or a key), and no header or body is ever logged.
@@ -23,6 +24,7 @@ from ..admin.recorder import route_template
 
 LOGGER = "mlapi"
 access_log = logging.getLogger("mlapi.access")
+werkzeug_log = logging.getLogger("werkzeug")
 FORMATS = ("json", "text")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # The standard attributes of every LogRecord; anything else came in through ``extra``.
@@ -77,6 +79,20 @@ class _StderrHandler(logging.StreamHandler):
         return sys.stderr
 
 
+class DevServerRequestLines(logging.Filter):
+    """Drops the development server's line per request (``127.0.0.1 - - [date] "GET /docs
+    HTTP/1.1" 200 -``, werkzeug's ``log_request``) while ``mlapi.access`` writes its own,
+    which says more and never holds the query string. werkzeug's startup banner and its
+    errors pass; with ``LOG_LEVEL`` above INFO (no access lines) its request lines pass too."""
+
+    REQUEST_LINE = '"%s" %s %s'
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request_line = (record.levelno == logging.INFO and isinstance(record.msg, str)
+                        and record.msg.endswith(self.REQUEST_LINE))
+        return not (request_line and access_log.isEnabledFor(logging.INFO))
+
+
 def formatter_for(log_format: str) -> logging.Formatter:
     if log_format == "json":
         return JsonFormatter()
@@ -94,6 +110,8 @@ def configure_logging(app: Flask) -> logging.Handler:
         handler = _StderrHandler()
         logger.addHandler(handler)
     handler.setFormatter(formatter_for(app.config["LOG_FORMAT"]))
+    if not any(isinstance(f, DevServerRequestLines) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(DevServerRequestLines())
     return handler
 
 

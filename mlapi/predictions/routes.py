@@ -11,6 +11,11 @@ from ..registry.service import default_model_snapshot, get_model
 from . import feedback, service
 from .metrics import model_metrics
 from .schemas import (
+    BATCH_PREDICT_EXAMPLE,
+    FEEDBACK_EXAMPLE,
+    MODEL_BATCH_PREDICT_EXAMPLE,
+    MODEL_PREDICT_EXAMPLE,
+    PREDICT_EXAMPLE,
     BatchPredictRequest,
     BatchResult,
     FeedbackRecord,
@@ -37,7 +42,7 @@ PREDICTION = f"/predictions/<int(min=1, max={MAX_ID}):prediction_id>"
 @blp.route("/predict")
 class Predict(MethodView):
     @blp.authenticated
-    @blp.arguments(PredictRequest)
+    @blp.arguments(PredictRequest, example=PREDICT_EXAMPLE)
     @blp.response(200, PredictionResult)
     def post(self, body):
         """Predict one sample with the default model"""
@@ -47,7 +52,7 @@ class Predict(MethodView):
 @blp.route("/batch-predict")
 class BatchPredict(MethodView):
     @blp.authenticated
-    @blp.arguments(BatchPredictRequest)
+    @blp.arguments(BatchPredictRequest, example=BATCH_PREDICT_EXAMPLE)
     @blp.response(200, BatchResult)
     def post(self, body):
         """Predict 1 to 100 samples with the default model"""
@@ -58,7 +63,7 @@ class BatchPredict(MethodView):
 class ModelPredict(MethodView):
     @blp.authenticated
     @blp.path_object(lambda model_id: get_model(current_caller, model_id, "predict"))
-    @blp.arguments(ModelPredictRequest)
+    @blp.arguments(ModelPredictRequest, example=MODEL_PREDICT_EXAMPLE)
     @blp.response(200, PredictionResult)
     @blp.problems(403, 404)
     def post(self, body, model_id):
@@ -71,7 +76,7 @@ class ModelPredict(MethodView):
 class ModelBatchPredict(MethodView):
     @blp.authenticated
     @blp.path_object(lambda model_id: get_model(current_caller, model_id, "predict"))
-    @blp.arguments(ModelBatchPredictRequest)
+    @blp.arguments(ModelBatchPredictRequest, example=MODEL_BATCH_PREDICT_EXAMPLE)
     @blp.response(200, BatchResult)
     @blp.problems(403, 404)
     def post(self, body, model_id):
@@ -123,7 +128,7 @@ class PredictionFeedback(MethodView):
     @blp.authenticated
     @blp.path_object(lambda prediction_id: feedback.feedback_target(current_caller,
                                                                     prediction_id))
-    @blp.arguments(FeedbackRequest)
+    @blp.arguments(FeedbackRequest, example=FEEDBACK_EXAMPLE)
     @blp.response(201, FeedbackRecord, description="The first feedback on this prediction.")
     @blp.alt_response(200, schema=FeedbackRecord,
                       description="The feedback replaced the earlier one.")

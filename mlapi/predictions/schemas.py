@@ -11,6 +11,19 @@ from .metrics import FEEDBACK_SCOPES
 MAX_FEATURES = 10_000
 MAX_SAMPLES = 100
 
+# Examples fit the built-in model every install starts with (scikit-learn's diabetes data,
+# ten features): the first two rows of the data set, which progressed by 151 and 75.
+EXAMPLE_FEATURE_NAMES = ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
+EXAMPLE_ROW = [0.038, 0.051, 0.062, 0.022, -0.044, -0.035, -0.043, -0.003, 0.020, -0.018]
+EXAMPLE_ROW_2 = [-0.002, -0.045, -0.051, -0.026, -0.008, -0.019, 0.074, -0.039, -0.068, -0.092]
+EXAMPLE_NAMED_ROW = dict(zip(EXAMPLE_FEATURE_NAMES, EXAMPLE_ROW, strict=True))
+PREDICT_EXAMPLE = {"features": EXAMPLE_ROW}
+BATCH_PREDICT_EXAMPLE = {"samples": [EXAMPLE_ROW, EXAMPLE_ROW_2]}
+MODEL_PREDICT_EXAMPLE = {"features": EXAMPLE_NAMED_ROW}
+MODEL_BATCH_PREDICT_EXAMPLE = {"samples": [EXAMPLE_NAMED_ROW, EXAMPLE_ROW_2]}
+FEEDBACK_EXAMPLE = {"actual_value": 151.0, "score": 4,
+                    "comment": "Close to the progression measured a year later."}
+
 
 class JSONNumber(ma.fields.Float):
     """A finite JSON number: strings and booleans are refused, not coerced."""
@@ -49,7 +62,7 @@ def feature_list(**kwargs) -> BoundedList:
 class PredictRequest(ma.Schema):
     features = feature_list(required=True, metadata={
         "description": "One value per model feature, in the model's feature order.",
-        "example": [0.038, 0.050, 0.061, 0.021, -0.044, -0.034, -0.043, -0.002, 0.019, -0.017]})
+        "example": EXAMPLE_ROW})
 
 
 class FeatureValues(ma.fields.Field):
@@ -81,20 +94,21 @@ class ModelPredictRequest(ma.Schema):
     features = FeatureValues(required=True, metadata={
         "description": "One value per model feature: a list in the model's feature order, "
                        "or an object keyed by the model's feature names.",
-        "example": {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4,
-                    "petal_width": 0.2}})
+        "example": EXAMPLE_NAMED_ROW})
 
 
 class ModelBatchPredictRequest(ma.Schema):
     samples = BoundedList(FeatureValues(), min_length=1, max_length=MAX_SAMPLES,
                           noun="samples", required=True,
                           metadata={"description": "1 to 100 samples, each a list or an object "
-                                                   "of named features."})
+                                                   "of named features.",
+                                    "example": MODEL_BATCH_PREDICT_EXAMPLE["samples"]})
 
 
 class BatchPredictRequest(ma.Schema):
     samples = BoundedList(feature_list(), min_length=1, max_length=MAX_SAMPLES, noun="samples",
-                          required=True, metadata={"description": "1 to 100 rows of features."})
+                          required=True, metadata={"description": "1 to 100 rows of features.",
+                                                   "example": BATCH_PREDICT_EXAMPLE["samples"]})
 
 
 class _Answer(ma.Schema):
@@ -143,8 +157,10 @@ class FeedbackRequest(ma.Schema):
         "description": "What really happened: a number for a regression model, one of the "
                        "model's classes for a classifier.", "example": 151.0})
     score = ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=5),
-                              metadata={"description": "How useful the prediction was, 1-5."})
-    comment = ma.fields.String(validate=validate.Length(max=1000))
+                              metadata={"description": "How useful the prediction was, 1-5.",
+                                        "example": FEEDBACK_EXAMPLE["score"]})
+    comment = ma.fields.String(validate=validate.Length(max=1000),
+                               metadata={"example": FEEDBACK_EXAMPLE["comment"]})
 
 
 class FeedbackRecord(ma.Schema):

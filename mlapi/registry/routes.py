@@ -8,7 +8,7 @@ from ..auth.credentials import current_caller
 from ..database import MAX_ID
 from ..pagination import page_of
 from . import service
-from .schemas import ModelChanges, ModelQuery, ModelRecord, UploadForm
+from .schemas import MODEL_CHANGES_EXAMPLE, ModelChanges, ModelQuery, ModelRecord, UploadForm
 from .upload import read_file, upload_model
 
 blp = ApiBlueprint("models", __name__, url_prefix="/api/v1",
@@ -46,7 +46,7 @@ class ModelItem(MethodView):
 
     @blp.authenticated
     @blp.path_object(lambda model_id: service.get_model(current_caller, model_id, "update"))
-    @blp.arguments(ModelChanges)
+    @blp.arguments(ModelChanges, example=MODEL_CHANGES_EXAMPLE)
     @blp.response(200, ModelRecord)
     @blp.problems(403, 404, 409)
     def patch(self, changes, model_id):

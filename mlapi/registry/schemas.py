@@ -15,11 +15,19 @@ MODEL_TYPES = ("sklearn",)
 VISIBILITIES = (VISIBILITY_PRIVATE, VISIBILITY_PUBLIC)
 MAX_FEATURE_NAME = 200
 
+# Swagger UI fills the upload form's text fields with these (the file is yours to pick: a
+# model of ten features, like the built-in one, fits the feature names).
+UPLOAD_EXAMPLE = {"name": "diabetes-ridge", "model_type": "sklearn",
+                  "description": "Ridge regression of disease progression.",
+                  "feature_names": "age,sex,bmi,bp,s1,s2,s3,s4,s5,s6"}
+MODEL_CHANGES_EXAMPLE = {"description": "Ridge regression, alpha 0.5, on the diabetes data.",
+                         "visibility": VISIBILITY_PUBLIC}
+
 
 def _model_name(**kwargs) -> ma.fields.String:
     return ma.fields.String(validate=FullMatch(
         MODEL_NAME_PATTERN, error="Use 1 to 100 letters, digits, '_', '.' or '-'."),
-        metadata={"example": "churn"}, **kwargs)
+        metadata={"example": UPLOAD_EXAMPLE["name"]}, **kwargs)
 
 
 def _visibility(**kwargs) -> ma.fields.String:
@@ -61,12 +69,14 @@ class UploadForm(ma.Schema):
                        "allows it). The format is told from the content."})
     name = _model_name(required=True)
     model_type = ma.fields.String(required=True, validate=validate.OneOf(
-        MODEL_TYPES, error="Must be one of: {choices}."), metadata={"example": "sklearn"})
-    description = _description()
+        MODEL_TYPES, error="Must be one of: {choices}."),
+        metadata={"example": UPLOAD_EXAMPLE["model_type"]})
+    description = _description(metadata={"example": UPLOAD_EXAMPLE["description"]})
     visibility = _visibility(load_default=VISIBILITY_PRIVATE)
     feature_names = FeatureNames(validate=validate.Length(max=100_000), metadata={
-        "description": "Comma-separated, one per feature, in the model's input order.",
-        "example": "age,sex,bmi"})
+        "description": "Comma-separated, one per feature, in the model's input order. "
+                       "Left out: the names the model was trained with, if any.",
+        "example": UPLOAD_EXAMPLE["feature_names"]})
 
 
 class ModelChanges(ma.Schema):

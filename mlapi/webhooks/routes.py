@@ -8,7 +8,14 @@ from ..auth.credentials import current_caller
 from ..database import MAX_ID
 from ..pagination import PageQuery, page_of
 from . import service
-from .schemas import AttemptSchema, NewWebhookSchema, WebhookQuery, WebhookRequest, WebhookSchema
+from .schemas import (
+    WEBHOOK_EXAMPLE,
+    AttemptSchema,
+    NewWebhookSchema,
+    WebhookQuery,
+    WebhookRequest,
+    WebhookSchema,
+)
 
 blp = ApiBlueprint("webhooks", __name__, url_prefix="/api/v1",
                    description="Be told, by signed HTTP POSTs, when something of yours "
@@ -19,7 +26,7 @@ HOOK = f"/webhooks/<int(min=1, max={MAX_ID}):webhook_id>"
 @blp.route("/webhooks")
 class Webhooks(MethodView):
     @blp.authenticated
-    @blp.arguments(WebhookRequest)
+    @blp.arguments(WebhookRequest, example=WEBHOOK_EXAMPLE)
     @blp.response(201, NewWebhookSchema)
     @blp.problems(409)
     def post(self, body):

@@ -9,18 +9,23 @@ from ..timeutil import UTCDateTime
 from .models import EVENTS
 
 MAX_URL = 2048
+# example.com is reserved for documentation and resolves to public addresses, so the
+# example passes the address check; put your own receiver's URL in its place.
+WEBHOOK_EXAMPLE = {"url": "https://example.com/mlapi-hook",
+                   "events": ["model.created", "prediction.feedback"], "name": "team chat"}
 
 
 class WebhookRequest(ma.Schema):
     url = ma.fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL),
                            metadata={"description": "An http(s) URL on a public address.",
-                                     "example": "https://hooks.example.com/mlapi"})
+                                     "example": WEBHOOK_EXAMPLE["url"]})
     events = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(EVENTS, error="Must be one of: {choices}.")),
         required=True, validate=validate.Length(min=1, max=len(EVENTS) * 2),
-        metadata={"description": "What to be told about.", "example": ["model.created"]})
+        metadata={"description": "What to be told about.",
+                  "example": WEBHOOK_EXAMPLE["events"]})
     name = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=100),
-                            metadata={"example": "team chat"})
+                            metadata={"example": WEBHOOK_EXAMPLE["name"]})
 
 
 class WebhookQuery(PageQuery):

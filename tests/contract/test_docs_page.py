@@ -90,3 +90,19 @@ def test_other_paths_under_docs_assets_are_not_found(client, name):
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["code"] == "not_found"
+
+
+def test_the_root_sends_a_browser_to_the_docs(client):
+    """The first URL a newcomer opens is the server's root: it leads to the docs page."""
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/docs"
+    assert client.get("/", follow_redirects=True).mimetype == "text/html"
+
+
+def test_only_the_root_itself_redirects(client):
+    response = client.get("/index.html")
+
+    assert response.status_code == 404
+    assert response.get_json()["code"] == "not_found"

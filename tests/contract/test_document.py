@@ -9,8 +9,8 @@ from openapi_spec_validator import validate
 
 from tests.contract_client import openapi_path
 
-# Endpoints that serve the documentation itself rather than the API.
-NOT_API_ENDPOINTS = ("static", "api-docs.", "docs-assets.")
+# Endpoints that serve the documentation itself (and the way to it) rather than the API.
+NOT_API_ENDPOINTS = ("static", "api-docs.", "docs-assets.", "docs-home.")
 PUBLIC_OPERATIONS = {
     ("post", "/api/v1/auth/register"),
     ("post", "/api/v1/auth/login"),

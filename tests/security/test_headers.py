@@ -41,6 +41,7 @@ RESPONSES = {
     "openapi": ("get", "/openapi.json", False, None, 200),
     "docs page": ("get", "/docs", False, None, 200),
     "docs asset": ("get", "/docs/assets/swagger-ui-bundle.js", False, None, 200),
+    "root redirect": ("get", "/", False, None, 302),
     "head": ("head", "/health", False, None, 200),
 }
 

@@ -54,21 +54,23 @@ def test_username_keeps_the_letter_case_it_was_registered_with(client):
     assert response.get_json()["username"] == "AliceL"
 
 
-@pytest.mark.parametrize(("username", "email"), [
-    ("alice", "other@example.com"),
-    ("ALICE", "other@example.com"),
-    ("Alice", "other@example.com"),
-    ("bob", "alice@example.com"),
-    ("bob", "ALICE@Example.COM"),
+@pytest.mark.parametrize(("username", "email", "taken"), [
+    ("alice", "other@example.com", "username is"),
+    ("ALICE", "other@example.com", "username is"),
+    ("Alice", "other@example.com", "username is"),
+    ("bob", "alice@example.com", "email is"),
+    ("bob", "ALICE@Example.COM", "email is"),
+    ("Alice", "Alice@example.com", "username and email are"),
 ], ids=["same-username", "username-upper", "username-capitalised", "same-email",
-        "email-other-case"])
-def test_taken_username_or_email_in_any_case_is_a_conflict(client, username, email):
+        "email-other-case", "both"])
+def test_taken_username_or_email_in_any_case_is_a_conflict_naming_it(client, username,
+                                                                     email, taken):
     assert client.post(REGISTER, json=account()).status_code == 201
 
     response = client.post(REGISTER, json=account(username=username, email=email))
 
     body = assert_problem(response, 409, "conflict")
-    assert "already registered" in body["detail"]
+    assert body["detail"] == f"That {taken} already registered."
 
 
 @pytest.mark.parametrize(("field", "value"), [
