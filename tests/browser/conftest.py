@@ -1,6 +1,11 @@
 """A real browser against a real server: the test's app on a free port, driven by
-Debian's chromium (/usr/bin/chromium) through playwright. No browser is downloaded."""
+Debian's chromium (/usr/bin/chromium) through playwright. No browser is downloaded.
 
+Without chromium these tests skip, naming the package to install, except under ``CI=true``
+(.ci/run installs it), where a missing chromium fails them: CI must never pass having
+driven no browser."""
+
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,6 +15,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_PACKAGE = "chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -46,10 +52,22 @@ def server_url(app) -> Iterator[str]:
     thread.join()
 
 
+def chromium() -> str:
+    """The browser's path; skips the test without it (fails it under ``CI=true``)."""
+    if os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    reason = (f"{CHROMIUM} is not installed (Debian package {CHROMIUM_PACKAGE}: "
+              f"apt-get install -y {CHROMIUM_PACKAGE})")
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    executable = chromium()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

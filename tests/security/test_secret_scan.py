@@ -10,6 +10,7 @@ import logging
 import pytest
 from flask import jsonify, request
 
+from tests import contract_client
 from tests.contract_client import SecretLeak, secret_log_handler
 
 PASSWORD = "never-echo-this-password"
@@ -61,3 +62,23 @@ def test_a_value_also_sent_as_an_ordinary_field_may_be_echoed(echo_client):
 
     assert response.status_code == 200
     assert secret_log_handler.take() == []
+
+
+def test_a_password_deep_in_a_batch_is_still_a_secret(echo_client):
+    with pytest.raises(SecretLeak, match="response holds a secret"):
+        echo_client.post("/test-only/echo", json={"samples": [[0, 1], [{
+            "accounts": [{"password": PASSWORD + "-3"}]}]]})
+
+
+def test_a_body_of_a_million_numbers_is_scanned_without_looking_at_each(monkeypatch):
+    """Only strings can be secrets: the client looks at the body's two strings, not at its
+    million numbers (the cost of a per-item look once dwarfed the server's own work)."""
+    looked_at = []
+    monkeypatch.setattr(contract_client.session_secrets, "declassify", looked_at.append)
+    monkeypatch.setattr(contract_client.session_secrets, "add", looked_at.append)
+
+    contract_client._note_request_fields({
+        "features": [0.5] * 1_000_000, "flags": [True, None], "count": 3,
+        "name": "batch-of-zeros", "password": PASSWORD + "-4"})
+
+    assert sorted(looked_at) == ["batch-of-zeros", PASSWORD + "-4"]

@@ -9,12 +9,15 @@ alone: it is why docs/production.md requires the proxy. nginx comes from Debian'
 where they fail.
 
 One gunicorn (two sync workers, SQLite, production profile) and one nginx in front of it,
-both in a temporary folder on free ports, stopped by PID when the module is done. Timeouts
-below are failure bounds (a request that would hang forever), not measurements.
+both in a temporary folder on free ports, stopped by PID when the module is done. Nothing
+here is timed: the tests assert the order of events (an answer while both clients are
+still sending; no answer until one of them goes away), counted in the bytes the trickling
+clients send. ``GUARD_SECONDS`` only ends a test that would otherwise hang.
 """
 
 import os
 import secrets
+import select
 import shutil
 import socket
 import subprocess
@@ -22,13 +25,12 @@ import threading
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.services.conftest import ROOT, Host, free_port, host_environment, wait_until_ready
 
 NGINX_SITE = ROOT / "deploy" / "nginx" / "mlapi.conf"
 NGINX_PACKAGE = "nginx-light"
-ANSWER_WITHIN = 5.0  # seconds: /livez answers in milliseconds; a blocked host never does
+GUARD_SECONDS = 30.0  # a failure bound for a request or client that would hang forever
 BODY_BYTES = 100
 
 
@@ -124,13 +126,14 @@ class SlowBody:
 
     def __init__(self, url: str):
         host, port = url.removeprefix("http://").rsplit(":", 1)
-        self.socket = socket.create_connection((host, int(port)), timeout=ANSWER_WITHIN)
+        self.socket = socket.create_connection((host, int(port)), timeout=GUARD_SECONDS)
         self.socket.sendall((f"POST /api/v1/auth/login HTTP/1.1\r\nHost: {host}\r\n"
                              "Content-Type: application/json\r\n"
                              f"Content-Length: {BODY_BYTES}\r\n\r\n").encode())
         self.sent = 0
         self.error: OSError | None = None
         self.closing = threading.Event()
+        self.progress = threading.Condition()
         self.thread = threading.Thread(target=self._trickle, daemon=True)
         self.thread.start()
 
@@ -138,17 +141,56 @@ class SlowBody:
         try:
             while self.sent < BODY_BYTES - 1 and not self.closing.wait(1.0):
                 self.socket.sendall(b" ")
-                self.sent += 1
+                with self.progress:
+                    self.sent += 1
+                    self.progress.notify_all()
         except OSError as exc:  # the server dropped us
             self.error = exc
+        finally:
+            with self.progress:
+                self.progress.notify_all()
 
     @property
     def still_sending(self) -> bool:
         return self.thread.is_alive() and self.error is None
 
+    def send_more(self, count: int) -> None:
+        """Returns once ``count`` more bytes of the body went out, still trickling."""
+        with self.progress:
+            target = self.sent + count
+            self.progress.wait_for(lambda: self.sent >= target or self.error is not None,
+                                   GUARD_SECONDS)
+        assert self.sent >= target, self.error
+        assert self.still_sending, self.error
+
     def close(self) -> None:
         self.closing.set()
-        self.thread.join(timeout=ANSWER_WITHIN)
+        self.thread.join(timeout=GUARD_SECONDS)
+        self.socket.close()
+
+
+class PendingGet:
+    """A GET written at once on a socket of its own, its answer read only when asked for:
+    whether the server has answered yet is a look at the socket, not a wait on a clock."""
+
+    def __init__(self, url: str, path: str):
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        self.socket = socket.create_connection((host, int(port)), timeout=GUARD_SECONDS)
+        self.socket.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n"
+                            "Connection: close\r\n\r\n".encode())
+
+    def answered(self) -> bool:
+        readable, _, _ = select.select([self.socket], [], [], 0)
+        return bool(readable)
+
+    def status(self) -> int:
+        """The answer's status code, read when it comes (within the guard)."""
+        with self.socket.makefile("rb") as answer:
+            status_line = answer.readline()
+        assert status_line.startswith(b"HTTP/1."), status_line
+        return int(status_line.split()[1])
+
+    def close(self) -> None:
         self.socket.close()
 
 
@@ -178,18 +220,28 @@ def test_livez_answers_through_nginx_while_two_clients_trickle_their_bodies(
         idle_gunicorn, nginx_proxy, slow_bodies):
     trickling = slow_bodies(nginx_proxy.url)
 
-    response = nginx_proxy.get("/livez", timeout=ANSWER_WITHIN)
+    for client in trickling:
+        client.send_more(1)  # both are in the middle of their bodies
+
+    response = nginx_proxy.get("/livez", timeout=GUARD_SECONDS)
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
-    assert all(client.still_sending for client in trickling)
+    assert all(client.still_sending for client in trickling)  # answered in their midst
 
 
 def test_without_the_proxy_two_trickling_clients_stop_livez(idle_gunicorn, slow_bodies):
     """The reproduction, kept as documentation of what a sync worker cannot do: each worker
-    waits on its client's next byte, and nobody is left to answer ``/livez``."""
+    waits on its client's next byte, and nobody is left to answer ``/livez`` until one of
+    the clients goes away."""
     trickling = slow_bodies(idle_gunicorn.url)
+    livez = PendingGet(idle_gunicorn.url, "/livez")
+    try:
+        for client in trickling:
+            client.send_more(3)
 
-    with pytest.raises(requests.Timeout):
-        idle_gunicorn.get("/livez", timeout=ANSWER_WITHIN)
-    assert all(client.still_sending for client in trickling)
+        assert not livez.answered()  # three more bytes from each client, and no answer
+        trickling[0].close()
+        assert livez.status() == 200  # a worker is free again: it answers at once
+    finally:
+        livez.close()

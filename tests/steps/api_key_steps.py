@@ -153,12 +153,15 @@ def secret_not_shown(conversation, api_keys):
 
 
 @then(parsers.parse('she sees the key "{name}" was used just now'))
-def used_just_now(conversation, name):
+def used_just_now(conversation, api_keys, name):
+    """The key, unused when it was created, shows a use between its creation and now."""
     items = conversation.last.get_json()["items"]
     listed = next(item for item in items if item["name"] == name)
+    assert api_keys[name]["last_used_at"] is None
     assert listed["last_used_at"] is not None
-    used = datetime.fromisoformat(listed["last_used_at"]).replace(tzinfo=None)
-    assert utcnow() - used < timedelta(minutes=1)
+    created, used = (datetime.fromisoformat(listed[moment]).replace(tzinfo=None)
+                     for moment in ("created_at", "last_used_at"))
+    assert created <= used <= utcnow()
 
 
 @then("the script is turned away because its key is not valid")
