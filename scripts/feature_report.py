@@ -28,13 +28,13 @@ from pathlib import Path
 STATUSES = ("passed", "failed", "undefined", "skipped")
 LABELS = {"passed": "✔ passed", "failed": "✘ failed", "undefined": "? undefined",
           "skipped": "○ not run"}
-# pytest-bdd's exception, or features/conftest.py's words for it (the hint below).
-UNDEFINED_MARKS = ("StepDefinitionNotFoundError", "no step definition matches this text")
 STYLESHEET = Path(__file__).with_name("feature_report.css")
 SCENARIO_KEYWORDS = ("Scenario", "Example:")
 EXAMPLES_KEYWORDS = ("Examples:", "Scenarios:")
 UNDEFINED_HINT = ("no step definition matches this text: pick a step from docs/steps.md, "
                   "or ask a developer to add one")
+# pytest-bdd's exception, or features/conftest.py's words for it (the hint above).
+UNDEFINED_MARKS = ("StepDefinitionNotFoundError", UNDEFINED_HINT)
 
 
 @dataclass

@@ -205,8 +205,10 @@ def _render(node: tuple) -> str:
     kind = node[0]
     if kind == "text":
         return node[1]
-    if kind == "any" or (kind == "many" and node[1][0] == "any"):
-        return f"<{node[-1][1] if kind == 'many' else node[1]}>"
+    if kind == "any":
+        return f"<{node[1]}>"
+    if kind == "many" and node[1][0] == "any":
+        return _render(node[1])
     if kind == "optional":
         return _choice(_alternatives(node[1]), optional=True)
     if kind == "group":
