@@ -28,12 +28,13 @@ from pathlib import Path
 STATUSES = ("passed", "failed", "undefined", "skipped")
 LABELS = {"passed": "✔ passed", "failed": "✘ failed", "undefined": "? undefined",
           "skipped": "○ not run"}
-UNDEFINED_MARK = "StepDefinitionNotFoundError"
 STYLESHEET = Path(__file__).with_name("feature_report.css")
 SCENARIO_KEYWORDS = ("Scenario", "Example:")
 EXAMPLES_KEYWORDS = ("Examples:", "Scenarios:")
 UNDEFINED_HINT = ("no step definition matches this text: pick a step from docs/steps.md, "
                   "or ask a developer to add one")
+# pytest-bdd's exception, or features/conftest.py's words for it (the hint above).
+UNDEFINED_MARKS = ("StepDefinitionNotFoundError", UNDEFINED_HINT)
 
 
 @dataclass
@@ -51,10 +52,19 @@ class ScenarioView:
     tags: list[str]
     steps: list[StepView]
     example: dict[str, str] | str | None = None
+    anchor: str = ""  # the id of its <article>, which the banner links to when it fails
 
     @property
     def status(self) -> str:
         return next((s.status for s in self.steps if s.status != "passed"), "passed")
+
+    @property
+    def label(self) -> str:
+        """Its name, and the values of its example row for an outline."""
+        example = self.example or ""
+        if isinstance(example, dict):
+            example = ", ".join(f"{k}={v}" for k, v in example.items())
+        return f"{self.name} ({example})" if example else self.name
 
 
 @dataclass
@@ -70,7 +80,8 @@ def step_views(element: dict) -> list[StepView]:
     """Each step's status as a reader means it: after the first failure, steps did not run.
 
     pytest-bdd marks every step after a failing one "failed" too, and gives the message to
-    the first only; a StepDefinitionNotFoundError there means the step is undefined.
+    the first only; a StepDefinitionNotFoundError there (or the conftest's words for it) means
+    the step is undefined.
     """
     views, broken = [], False
     for step in element.get("steps", []):
@@ -80,7 +91,7 @@ def step_views(element: dict) -> list[StepView]:
             status = "skipped"
         elif status == "failed":
             broken = True
-            status = "undefined" if UNDEFINED_MARK in error else "failed"
+            status = "undefined" if any(m in error for m in UNDEFINED_MARKS) else "failed"
         views.append(StepView(step.get("keyword", ""), step.get("name", ""), status, error,
                               background=step.get("line", 0) < element.get("line", 0)))
     return views
@@ -133,17 +144,18 @@ def example_of(element: dict, tables: dict[int, list[dict[str, str]]]) -> dict |
 def load_features(data: list[dict], roots: list[Path]) -> list[FeatureView]:
     """``roots``: where to look for the feature files, whose paths the JSON gives relative."""
     features = []
-    for feature in data:
+    for number, feature in enumerate(data, start=1):
         paths = [root / feature.get("uri", "") for root in roots]
         path = next((p for p in paths if p.is_file()), None)
         tables = example_tables(path) if path else {}
         view = FeatureView(feature.get("name", ""), feature.get("uri", ""),
                            feature.get("description", ""),
                            [tag["name"] for tag in feature.get("tags", [])])
-        for element in feature.get("elements", []):
+        for index, element in enumerate(feature.get("elements", []), start=1):
             view.scenarios.append(ScenarioView(
                 element.get("name", ""), [tag["name"] for tag in element.get("tags", [])],
-                step_views(element), example_of(element, tables)))
+                step_views(element), example_of(element, tables),
+                anchor=f"scenario-{number}-{index}"))
         features.append(view)
     return features
 
@@ -196,7 +208,7 @@ def scenario_html(scenario: ScenarioView) -> str:
         example = f'<p class="example">Example: <code>{e(scenario.example)}</code></p>'
     else:
         example = ""
-    return (f'<article class="scenario {scenario.status}"><h3>'
+    return (f'<article class="scenario {scenario.status}" id="{scenario.anchor}"><h3>'
             f'<span class="state">{LABELS[scenario.status]}</span>{e(scenario.name)} '
             f"{tags_html(scenario.tags)}</h3>{example}<ol class=\"steps\">"
             + "".join(step_html(step) for step in scenario.steps) + "</ol></article>")
@@ -220,9 +232,12 @@ def render_html(features: list[FeatureView], source: str, problem: str = "") -> 
     elif not scenarios:
         banner = '<p class="banner bad">No scenario ran: this report documents nothing.</p>'
     elif failing:
-        banner = (f'<p class="banner bad">Scenarios not passing: {failing} of {len(scenarios)} '
-                  f'({by_scenario["failed"]} failed, {by_scenario["undefined"]} with an '
-                  f"undefined step).</p>")
+        links = "".join(f'<li class="{s.status}"><span class="state">{LABELS[s.status]}</span>'
+                        f'<a href="#{s.anchor}">{e(s.label)}</a></li>'
+                        for s in scenarios if s.status != "passed")
+        banner = (f'<div class="banner bad"><p>Scenarios not passing: {failing} of '
+                  f'{len(scenarios)} ({by_scenario["failed"]} failed, '
+                  f'{by_scenario["undefined"]} with an undefined step).</p><ul>{links}</ul></div>')
     else:
         banner = (f'<p class="banner ok">Every scenario passes '
                   f"({plural(len(scenarios), 'scenario')}).</p>")
@@ -283,11 +298,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     for scenario in failing:
-        example = scenario.example or ""
-        if isinstance(example, dict):
-            example = ", ".join(f"{k}={v}" for k, v in example.items())
-        example = f" ({example})" if example else ""
-        print(f"  {scenario.status}: {scenario.name}{example}", file=sys.stderr)
+        print(f"  {scenario.status}: {scenario.label}", file=sys.stderr)
     return 1 if failing else 0
 
 

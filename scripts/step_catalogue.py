@@ -14,6 +14,7 @@ import argparse
 import difflib
 import importlib
 import inspect
+import re
 import runpy
 import string
 import sys
@@ -33,6 +34,10 @@ KIND_HEADINGS = {
     "then": "Then: what must be true afterwards",
     None: "Any kind (Given, When or Then)",
 }
+# What a wildcard of a regular expression stands for, when its group has no name.
+ANY_CLASSES = {"w": "word", "d": "number"}
+# Named groups of digits in a regular expression, as a product owner would say them.
+DIGIT_GROUPS = re.compile(r"\(\?P<(\w+)>\\d(\+?)\)")
 # parse's format types, as a product owner would say them.
 PARSE_TYPES = {"d": "a whole number", "n": "a number", "f": "a decimal number",
                "g": "a number", "w": "one word", "l": "letters only"}
@@ -48,11 +53,13 @@ How to read an entry (see [writing-features.md](writing-features.md) for the who
 - `<name>`: write your own word or value there, e.g. `Alice` or `"churn"`. An entry may say
   that a placeholder takes a number: write digits (`3`, not `three`).
 - `(her / his / their)`: write exactly one of the choices.
-- `[ ... ]`: that part may be left out.
+- `[ ... ]`: that part may be left out; `[private / public]`: one of the choices, or none.
+- `<word>`, `<number>`, `<text>`: a placeholder with no name of its own, for one word, digits
+  or any text.
 - `And` and `But` continue the kind of the step above them (`Given`, `When` or `Then`).
 
-A step that is not listed here fails its scenario with `StepDefinitionNotFoundError`:
-ask a developer to add it.
+A step that is not listed here fails its scenario with "no step definition matches this
+text": ask a developer to add it.
 """
 
 
@@ -73,6 +80,9 @@ class CatalogueEntry:
 
     @property
     def notes(self) -> list[str]:
+        if isinstance(self.parser, parsers.re):
+            return [f"`{name}` is {'a whole number' if many else 'one digit'}"
+                    for name, many in DIGIT_GROUPS.findall(self.parser.name)]
         if not isinstance(self.parser, parsers.parse):
             return []
         return [f"`{name}` is {PARSE_TYPES.get(spec, f'of parse type `{spec}`')}"
@@ -102,7 +112,17 @@ def readable_regex(pattern: str) -> str:
     branches, end = _branches(pattern, 0)
     if end != len(pattern):
         raise Unreadable(pattern)
-    return _render(("group", None, branches))
+    return WORD_PARTS.sub(_whole_words, _render(("group", None, branches)))
+
+
+# A choice of word parts glued to a word: tr(y / ies), (her / him)self.
+WORD_PARTS = re.compile(r"(\w*)\(([\w']+(?: / [\w']+)+)\)(\w*)")
+
+
+def _whole_words(found: re.Match) -> str:
+    """tr(y / ies) reads (try / tries): a reader copies whole words."""
+    before, choices, after = found.groups()
+    return "(" + " / ".join(before + choice + after for choice in choices.split(" / ")) + ")"
 
 
 def _branches(pattern: str, pos: int) -> tuple[list[list[tuple]], int]:
@@ -127,16 +147,16 @@ def _atom(pattern: str, pos: int) -> tuple[tuple, int]:
             raise Unreadable(pattern)
         return ("group", name, branches), pos + 1
     if char == "[":
-        return ("any",), _class_end(pattern, pos)
+        return ("any", "text"), _class_end(pattern, pos)
     if char == "\\" and pos + 1 < len(pattern):
         escaped = pattern[pos + 1]
         if escaped in "wdsWDS":
-            return ("any",), pos + 2
+            return ("any", ANY_CLASSES.get(escaped, "text")), pos + 2
         if escaped.isalnum():
             raise Unreadable(pattern)
         return ("text", escaped), pos + 2
     if char == ".":
-        return ("any",), pos + 1
+        return ("any", "text"), pos + 1
     if char in "^$":
         return ("text", ""), pos + 1
     if char in "*+?{}\\":
@@ -185,22 +205,46 @@ def _render(node: tuple) -> str:
     kind = node[0]
     if kind == "text":
         return node[1]
-    if kind == "any" or (kind == "many" and node[1][0] == "any"):
-        return "<…>"
+    if kind == "any":
+        return f"<{node[1]}>"
+    if kind == "many" and node[1][0] == "any":
+        return _render(node[1])
     if kind == "optional":
-        inner = _render(node[1])
-        spaced = inner.startswith(" ")
-        return (" " if spaced else "") + f"[{inner.strip()}]"
+        return _choice(_alternatives(node[1]), optional=True)
     if kind == "group":
-        _, name, branches = node
-        texts = ["".join(_render(atom) for atom in branch) for branch in branches]
-        literal = all(atom[0] == "text" for branch in branches for atom in branch)
-        if len(branches) > 1 and (literal or name is None):
-            return "(" + " / ".join(texts) + ")"
-        if name is not None and not literal:
-            return f"<{name}>"
-        return texts[0]
+        if node[1] is not None and _matches_anything(node):
+            return f"<{node[1]}>"
+        return _choice(_alternatives(node), optional=False)
     raise Unreadable(repr(node))
+
+
+def _alternatives(node: tuple) -> list[str]:
+    """A group's branches in words; anything else is a choice of one."""
+    if node[0] == "group" and not (node[1] is not None and _matches_anything(node)):
+        return ["".join(_render(atom) for atom in branch) for branch in node[2]]
+    return [_render(node)]
+
+
+def _matches_anything(node: tuple) -> bool:
+    """Whether a group holds a wildcard: then its name says more than its pattern."""
+    if node[0] == "any":
+        return True
+    if node[0] == "group":
+        return any(_matches_anything(atom) for branch in node[2] for atom in branch)
+    return node[0] in ("many", "optional") and _matches_anything(node[1])
+
+
+def _choice(alternatives: list[str], optional: bool) -> str:
+    """(a / b) for one of them, [a / b] when none is allowed too (``?`` or an empty
+    branch); a space every alternative starts or ends with goes outside the brackets."""
+    shown = [text for text in alternatives if text]
+    optional = optional or len(shown) < len(alternatives)
+    lead = " " if shown and all(text.startswith(" ") for text in shown) else ""
+    trail = " " if shown and all(text.endswith(" ") for text in shown) else ""
+    body = " / ".join(text.removeprefix(lead).removesuffix(trail) for text in shown)
+    if optional:
+        return f"{lead}[{body}]{trail}" if body else ""
+    return f"{lead}({body}){trail}" if len(shown) > 1 else lead + body + trail
 
 
 # --- the catalogue --------------------------------------------------------------------

@@ -2,6 +2,7 @@
 never defined, and an empty run must not look like a good one."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -106,6 +107,35 @@ def test_failed_and_undefined_steps_are_told_apart_and_later_steps_did_not_run(r
     assert '<li class="step passed background">' in page
 
 
+def test_the_banner_links_to_each_scenario_that_did_not_pass(report):
+    undefined = "E   pytest_bdd.exceptions.StepDefinitionNotFoundError: When \"Alice dances\""
+    data = [
+        feature([
+            scenario("Signing in", 5, [step("When", "Alice signs in", 6, "passed")]),
+            scenario("Bad passwords", 5, [step("When", 'someone signs in with "a|b"', 6,
+                                               "failed", "E   AssertionError: 200")],
+                     test_id='test_bad_passwords["a|b"]', keyword="Scenario Outline"),
+        ]),
+        feature([scenario("Dancing", 10, [step("When", "Alice dances", 11, "failed",
+                                               undefined)])], uri="features/dancing.feature"),
+    ]
+    status, page = report(data)
+    assert status == 1
+    banner = re.search(r'<div class="banner bad">(.*?)</div>', page).group(1)
+    assert "Scenarios not passing: 2 of 3" in banner
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', banner)
+    assert [text for _, text in links] == ["Bad passwords (password=&quot;a|b&quot;)", "Dancing"]
+    for anchor, text in links:  # each link leads to that scenario, and only to it
+        target = re.findall(rf'<article class="scenario (\w+)" id="{anchor}"><h3>(.*?)</h3>',
+                            page)
+        assert len(target) == 1
+        status, heading = target[0]
+        assert status in {"failed", "undefined"}
+        assert f"</span>{text.split(' (')[0]} " in heading
+    ids = re.findall(r'<article [^>]*id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)) == 3
+
+
 @pytest.mark.parametrize("data", [[], [feature([])]])
 def test_a_report_of_nothing_fails(report, data, capsys):
     status, page = report(data)
@@ -144,6 +174,9 @@ def test_a_real_run_reports_an_undefined_step_as_undefined(pytester, monkeypatch
     result = pytester.runpytest_subprocess("features", "-p", "no:randomly", "-p",
                                            "no:cacheprovider", "--cucumberjson=out/c.json")
     result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["The page to read: reports/features.html, made from out/c.json"
+                                 " by `python scripts/feature_report.py out/c.json "
+                                 "reports/features.html` (tox -e docs runs it next)"])
     monkeypatch.chdir(pytester.path)
     assert main(["out/c.json", "out/features.html"]) == 1
     page = (pytester.path / "out" / "features.html").read_text(encoding="utf-8")

@@ -5,6 +5,7 @@ catalogued steps" is the same check as "no feature file has an undefined step", 
 without running a scenario.
 """
 
+import re
 import runpy
 
 import pytest
@@ -100,9 +101,63 @@ def test_every_step_module_of_the_root_conftest_is_catalogued(entries):
     (r"(?P<name>\w+) signs out(?: on (?:her|his) (?P<device>\w+))?$",
      "<name> signs out [on (her / his) <device>]"),
     (r'the password "(?P<password>[^"\]]+)"', 'the password "<password>"'),
+    (r"(?P<name>\w+) keeps a (?P<visibility>private |public |)(?P<kind>churn|sales) model",
+     "<name> keeps a [private / public] (churn / sales) model"),
+    (r"the outcome (?:of (?P<owner>\w+)'s prediction )?was class (?P<label>\d+)",
+     "the outcome [of <owner>'s prediction] was class <label>"),
+    (r"how it is doing(?P<own>, from (?:her|his) own reports only)?",
+     "how it is doing[, from (her / his) own reports only]"),
+    (r"a patient with (?:\w+'s key|the key \"(?P<name>[^\"]+)\")",
+     'a patient with (<word>\'s key / the key "<name>")'),
+    (r"(?P<count>\d+) tr(?:y|ies) in (?:a|(?P<n>\d+)) (?:customers?|shops?)",
+     "<count> (try / tries) in (a / <n>) (customer[s] / shop[s])"),
+    (r"kept to (?:her|him|them)self", "kept to (herself / himself / themself)"),
 ])
 def test_regular_expressions_are_put_into_words(pattern, words):
     assert readable_regex(pattern) == words
+
+
+# What a reader of docs/steps.md must never see: each was once in the generated file.
+ARTEFACTS = {
+    "an empty choice": re.compile(r"\( /|/ \)|/ /|\(\)|\[\]|\[ /|/ \]"),
+    "two spaces in a row": re.compile(r"  "),
+    "no space after a bracket": re.compile(r"[\])][\w(\[]"),
+    "no space before an optional phrase": re.compile(r"\w\[(?=[\w<])(?!\w+\])"),
+    "a placeholder with no name": re.compile("[\u2026\u2039\u203a]"),
+}
+PAIRS = {")": "(", "]": "[", ">": "<"}
+
+
+def unbalanced(text: str) -> bool:
+    opened = []
+    for char in text:
+        if char in PAIRS.values():
+            opened.append(char)
+        elif char in PAIRS and (not opened or opened.pop() != PAIRS[char]):
+            return True
+    return bool(opened)
+
+
+def test_every_catalogue_entry_reads_as_words(entries):
+    odd = [f"{entry.text}  ({artefact})" for entry in entries
+           for artefact, pattern in ARTEFACTS.items() if pattern.search(entry.text)]
+    odd += [f"{entry.text}  (unbalanced brackets)" for entry in entries
+            if unbalanced(entry.text)]
+    assert not odd, "docs/steps.md would show:\n" + "\n".join(odd)
+
+
+@pytest.mark.parametrize("text", [
+    "keeps a (private  / public  / )(churn / sales)", "the outcome [of x]was",
+    "doing[<own>]", "with <\u2026>'s key", "a (b / c", "a [b) c]",
+])
+def test_the_artefact_check_sees_each_artefact(text):
+    assert unbalanced(text) or any(p.search(text) for p in ARTEFACTS.values())
+
+
+def test_digit_groups_of_a_regular_expression_are_said_to_be_numbers():
+    entry = step_catalogue.CatalogueEntry(
+        "x", "when", parsers.re(r"(?P<name>\w+) scores (?P<score>\d) in (?P<count>\d+) tries"), "")
+    assert entry.notes == ["`score` is one digit", "`count` is a whole number"]
 
 
 @pytest.mark.parametrize("pattern", [r"a+ b", r"(?=look) ahead", r"\bword"])
