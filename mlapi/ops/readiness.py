@@ -2,7 +2,7 @@
 
 One vocabulary for ``/health``, ``/readyz``, the API's 503s, the webhook worker and the
 ``flask`` commands, so that an operator reads the same cause and the same next step
-wherever the problem shows (docs/production.md, "When it does not start").
+wherever the problem shows (docs/production.md, section 2).
 """
 
 from sqlalchemy import inspect
