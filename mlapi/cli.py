@@ -70,7 +70,7 @@ def database_errors_explained():
             message = f"cannot reach the database {safe_url(url)}: {cause(exc, url)}"
         elif is_refused_privilege(exc):
             message = (f"the database {safe_url(url)} refused: {cause(exc, url)} (the role "
-                       "must own the database: docs/production.md, step 2)")
+                       "must own the database: docs/production.md, section 2)")
         else:
             raise
         db.session.rollback()
@@ -106,7 +106,7 @@ def guard(command: click.Command, *, before: Callable[[], None] | None = None):
 
 def _runs(command: click.Command, args: list[str], extra: dict) -> bool:
     """False for ``--help``, shell completion, and a group named without a subcommand."""
-    if extra.get("resilient_parsing") or any(arg in {"--help", "-h"} for arg in args):
+    if extra.get("resilient_parsing") or "--help" in args:
         return False
     return bool(args) or not isinstance(command, click.Group)
 

@@ -48,8 +48,6 @@ def problem_of(error: SQLAlchemyError) -> str:
         schema = has_schema()
     except SQLAlchemyError:
         return UNREACHABLE  # the connection was lost during the statement
-    finally:
-        db.session.rollback()
     return f"database error ({type(error).__name__})" if schema else NO_SCHEMA
 
 
@@ -58,7 +56,7 @@ def cause(error: SQLAlchemyError, url: str) -> str:
     not exist``, ``Connection refused``, ``unable to open database file``. Never the
     password, even should a driver quote it."""
     original = getattr(error, "orig", None) or error
-    text = str(original).strip().splitlines()[0] if str(original).strip() else ""
+    text = next(iter(str(original).strip().splitlines()), "")
     if "FATAL:" in text:
         text = text.rsplit("FATAL:", 1)[1]
     elif "failed: " in text:

@@ -9,11 +9,13 @@ once for real in a subprocess (``python -m flask --app wsgi``).
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from flask.cli import FlaskGroup
@@ -21,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from mlapi import create_app
 from mlapi.bootstrap import MIGRATIONS_DIR
-from tests.fixtures import TEST_DATABASE_URL, TEST_SECRET_KEY
+from tests.fixtures import TEST_DATABASE_URL, TEST_SECRET_KEY, PostgresDatabases
 
 PASSWORD = "pw-that-must-not-show"
 REPOSITORY = Path(__file__).resolve().parents[3]
@@ -103,6 +105,34 @@ def test_an_unknown_role_is_one_line(flask_command):
                           'role "mlapi_no_such_role" does not exist')
 
 
+@pytest.fixture
+def database_owned_by_someone_else(worker_id):
+    """A database owned by the server's superuser, and a role that may only connect to it:
+    on PostgreSQL 15 that role may not create tables in its ``public`` schema."""
+    databases = PostgresDatabases(TEST_DATABASE_URL, f"{worker_id}_not_owner")
+    role = f"{databases.prefix}_role"
+    try:
+        url = make_url(databases.create())
+        with databases.admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
+            connection.execute(sa.text(f'GRANT CONNECT ON DATABASE "{url.database}" TO "{role}"'))
+        yield url.set(username=role, password=PASSWORD).render_as_string(hide_password=False)
+    finally:
+        databases.drop_all()
+        with sa.create_engine(databases.server, isolation_level="AUTOCOMMIT",
+                              poolclass=sa.pool.NullPool).connect() as connection:
+            connection.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
+
+
+@NEEDS_POSTGRESQL
+def test_a_role_that_may_not_create_tables_is_one_line(flask_command,
+                                                       database_owned_by_someone_else):
+    result = flask_command(["db", "upgrade"], database_owned_by_someone_else)
+
+    assert_one_line_error(result, "refused: permission denied for schema public",
+                          "the role must own the database")
+
+
 def test_a_sqlite_file_that_cannot_be_opened_is_one_line(flask_command, tmp_path):
     url = f"sqlite:///{tmp_path / 'no-such-folder' / 'mlapi.db'}"
 
@@ -158,6 +188,21 @@ def test_db_upgrade_with_sql_prints_only_the_script(flask_command, tmp_path):
     assert result.exit_code == 0, result.output
     assert "database at revision" not in result.output
     assert "CREATE TABLE" in result.output
+
+
+def test_commands_that_load_the_app_themselves_start_it_as_a_server_would(flask_command,
+                                                                          tmp_path):
+    """``flask run`` (here ``flask routes``, which loads the app the same way, from inside
+    the command) runs the first start: with auto-migration on, the schema and the default
+    model are there before the first request."""
+    database = tmp_path / "fresh.db"
+
+    result = flask_command(["routes"], f"sqlite:///{database}", AUTO_MIGRATE=True)
+
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT name FROM ml_models WHERE is_default").fetchall() \
+            == [("diabetes-linear",)]
 
 
 @pytest.mark.slow
