@@ -6,22 +6,32 @@ one default model between them. On PostgreSQL the lock is a session-level adviso
 held on a connection of its own (so every host sharing the database waits on it); on
 SQLite it is a file beside the database. A generated secret key is created under the
 instance folder's own lock file, before the app is built (``create_app``).
+
+A process that starts before the database can serve (no schema yet with
+``MLAPI_AUTO_MIGRATE=false``, or the database down) logs why once and runs the first start
+later: every API call until then asks again (``require_schema``: 503, never a 500), and so
+do ``/health`` and ``/readyz`` (``schema_ready``), so ``flask db upgrade`` needs no restart.
 """
 
 import logging
 import os
 import secrets
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import click
 import flask_migrate
 from filelock import FileLock
-from flask import Flask
-from sqlalchemy import inspect, text
+from flask import Flask, current_app, request
+from flask.cli import FlaskGroup
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from .config import MIN_SECRET_BYTES, ConfigError
+from .errors import SchemaMissing
 from .extensions import db
+from .ops.readiness import NO_SCHEMA, has_schema
 from .registry.default_model import ensure_default_model
 from .registry.service import recover_interrupted_uploads
 from .runtime import runtime
@@ -33,6 +43,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # every version of the app that may start beside another takes the same lock.
 STARTUP_LOCK_KEY = 0x6D6C617069
 GENERATED_KEY_FILE = "secret_key"  # in the instance folder
+FIRST_START_DONE = "mlapi.first_start_done"  # app.extensions: True once it has run
+_first_start_in_process = threading.Lock()  # its threads wait for one to finish it
 
 
 def instance_secret_key(instance: Path) -> str:
@@ -91,22 +103,74 @@ def _advisory_lock():
             connection.commit()
 
 
+def first_start(app: Flask) -> bool:
+    """Migrate (when auto-migrating), then the system account, the default model and the
+    clean-up of interrupted uploads: once per process. False while the database has no
+    schema (nothing is done); raises ``OperationalError`` when it cannot be reached. Call in
+    an app context."""
+    if app.extensions.get(FIRST_START_DONE):
+        return True
+    with _first_start_in_process:
+        if app.extensions.get(FIRST_START_DONE):
+            return True
+        # Reach the database before taking the lock: the lock file would otherwise
+        # create a missing SQLite folder, and fails outright when it cannot.
+        with db.engine.connect():
+            pass
+        if not app.config["AUTO_MIGRATE"] and not has_schema():
+            return False  # asked again by every API call until `flask db upgrade`: no lock
+        with startup_lock(app):
+            if app.config["AUTO_MIGRATE"]:
+                flask_migrate.upgrade(directory=str(MIGRATIONS_DIR))
+            ensure_default_model(runtime().store)
+            db.session.commit()
+            recover_interrupted_uploads()
+        app.extensions[FIRST_START_DONE] = True
+        return True
+
+
+def schema_ready(app: Flask) -> bool:
+    """Whether the database has its schema; the first time it has, the first start runs
+    (in a process that started before ``flask db upgrade``, it runs now). Raises
+    ``OperationalError`` when the database cannot be reached."""
+    if app.config.get("BOOTSTRAP", True):
+        return first_start(app)
+    return has_schema()
+
+
+def require_schema() -> None:
+    """Before every API call until the first start has run: 503 ``service_unavailable``
+    saying to run ``flask db upgrade`` while there is no schema (``SchemaMissing``), the
+    usual 503 while the database cannot be reached (``mlapi.errors``), never a 500."""
+    app = current_app._get_current_object()
+    if app.extensions.get(FIRST_START_DONE) or not request.path.startswith("/api/"):
+        return
+    if request.url_rule is None:  # 404 or 405: answered without the database
+        return
+    if not first_start(app):
+        raise SchemaMissing()
+
+
+def resolving_a_command() -> bool:
+    """Whether the ``flask`` command line is loading the app to find one of its commands
+    (``flask db upgrade``, ``flask create-admin``): then the command decides whether it
+    needs the first start (``mlapi.cli``), and ``flask db upgrade`` does not warn that the
+    schema it is about to create is missing. ``flask run`` loads the app from inside its
+    own command, so the server starts as it would under gunicorn."""
+    context = click.get_current_context(silent=True)
+    return context is not None and isinstance(context.command, FlaskGroup)
+
+
 def bootstrap(app: Flask) -> None:
+    """At app creation: the first start, or a log line saying why it has to wait (then
+    ``require_schema`` and the health checks run it later)."""
+    app.before_request(require_schema)
+    if resolving_a_command():
+        return
     with app.app_context():
         try:
-            # Reach the database before taking the lock: the lock file would otherwise
-            # create a missing SQLite folder, and fails outright when it cannot.
-            with db.engine.connect():
-                pass
-            with startup_lock(app):
-                if app.config["AUTO_MIGRATE"]:
-                    flask_migrate.upgrade(directory=str(MIGRATIONS_DIR))
-                if not inspect(db.engine).has_table("ml_models"):
-                    log.warning("the database has no schema yet: run `flask db upgrade`")
-                    return
-                ensure_default_model(runtime().store)
-                db.session.commit()
-                recover_interrupted_uploads()
+            if not first_start(app):
+                log.warning(NO_SCHEMA)
         except OperationalError as exc:
             db.session.rollback()
             log.error("first-start checks skipped, database unavailable: %s",

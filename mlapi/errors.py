@@ -156,6 +156,13 @@ class ServiceUnavailable(ApiError):
     status, code, detail = 503, "service_unavailable", "The database cannot be reached."
 
 
+class SchemaMissing(ServiceUnavailable):
+    """Before the first ``flask db upgrade`` (with ``MLAPI_AUTO_MIGRATE=false``)."""
+
+    detail = ("The service is not set up yet: its database has no schema. An operator must "
+              "run `flask db upgrade` (docs/production.md); no restart is needed.")
+
+
 def problem(status: int, code: str, detail: str, *, errors=None, headers=None) -> Response:
     body = {
         "type": "about:blank",

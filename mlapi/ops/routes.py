@@ -4,17 +4,20 @@
 import logging
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import __version__
 from ..api import ApiBlueprint
+from ..bootstrap import schema_ready
 from ..cache_status import cache_status
 from ..errors import ApiError
 from ..extensions import db
 from ..registry.service import default_model_snapshot, estimator_for
 from .metrics import metrics_response
+from .readiness import NO_SCHEMA, UNREACHABLE
 
 log = logging.getLogger("mlapi.ops")
 
@@ -29,10 +32,14 @@ class ModelRef(ma.Schema):
 
 class HealthSchema(ma.Schema):
     status = ma.fields.String(metadata={"enum": ["ok", "degraded"]})
-    database = ma.fields.String(metadata={"enum": ["ok", "unavailable"]})
+    database = ma.fields.String(metadata={"enum": ["ok", "unavailable", "no_schema"]})
     cache = ma.fields.String(metadata={"enum": ["ok", "disabled", "unavailable"]})
     version = ma.fields.String()
     default_model = ma.fields.Nested(ModelRef, allow_none=True)
+    reason = ma.fields.String(metadata={
+        "description": "Why the service is degraded, and what an operator does about it "
+                       "(only when it is).",
+        "example": NO_SCHEMA})
 
 
 class StatusSchema(ma.Schema):
@@ -40,34 +47,43 @@ class StatusSchema(ma.Schema):
     reason = ma.fields.String()
 
 
-def _database_ok() -> bool:
+DATABASE_REASONS = {"unavailable": UNREACHABLE, "no_schema": NO_SCHEMA}
+
+
+def _database_state() -> str:
+    """``ok``, ``no_schema`` or ``unavailable``. The first time the schema is there, in a
+    process that started without it, the first start runs (``mlapi.bootstrap``): an
+    orchestrator polling these endpoints brings it up after ``flask db upgrade``."""
     try:
         db.session.execute(text("SELECT 1"))
-        return True
+        return "ok" if schema_ready(current_app._get_current_object()) else "no_schema"
     except SQLAlchemyError as exc:
         db.session.rollback()
         log.warning("database check failed: %s", type(exc).__name__)
-        return False
+        return "unavailable"
 
 
 @blp.route("/health")
 class Health(MethodView):
     @blp.response(200, HealthSchema)
-    @blp.alt_response(503, schema=HealthSchema, description="The database cannot be reached.")
+    @blp.alt_response(503, schema=HealthSchema,
+                      description="The database cannot be reached, or has no schema yet.")
     def get(self):
         """Service health, for people and dashboards"""
-        database_ok = _database_ok()
+        database = _database_state()
         model = None
-        if database_ok:
+        if database == "ok":
             try:
                 model = default_model_snapshot()
-            except (ApiError, SQLAlchemyError):  # none yet, or no schema yet
+            except (ApiError, SQLAlchemyError):  # none yet
                 db.session.rollback()
                 model = None
-        body = {"status": "ok" if database_ok else "degraded",
-                "database": "ok" if database_ok else "unavailable",
+        body = {"status": "ok" if database == "ok" else "degraded", "database": database,
                 "cache": cache_status(), "version": __version__, "default_model": model}
-        return body, 200 if database_ok else 503
+        if database != "ok":
+            body["reason"] = DATABASE_REASONS[database]
+            return body, 503
+        return body
 
 
 @blp.route("/metrics")
@@ -98,13 +114,14 @@ class Readiness(MethodView):
     @blp.alt_response(503, schema=StatusSchema, description="Not ready to serve.")
     def get(self):
         """Ready to serve: database reachable and default model loadable"""
-        if not _database_ok():
-            return {"status": "not_ready", "reason": "database unavailable"}, 503
+        database = _database_state()
+        if database != "ok":
+            return {"status": "not_ready", "reason": DATABASE_REASONS[database]}, 503
         try:
             estimator_for(default_model_snapshot())
         except ApiError as exc:
             return {"status": "not_ready", "reason": exc.detail}, 503
         except SQLAlchemyError:
             db.session.rollback()
-            return {"status": "not_ready", "reason": "database schema missing or unreadable"}, 503
+            return {"status": "not_ready", "reason": "the database schema is unreadable"}, 503
         return {"status": "ready"}

@@ -4,49 +4,87 @@ It starts with the first request a process serves, not in ``create_app``: under 
 pre-forking server (gunicorn ``--preload``) a thread started before the fork would not
 exist in the workers. Every second, and as soon as a send ends, it hands what is due to
 its dispatcher (``dispatch.py``: a bounded pool, fair between owners) without waiting for
-the sends; any error is logged and the loop goes on. Claims (``delivery.claim``) keep the
-threads of many workers and hosts from sending one attempt twice.
+the sends. Claims (``delivery.claim``) keep the threads of many workers and hosts from
+sending one attempt twice.
+
+When the queue cannot be read (the database down, or no schema before ``flask db
+upgrade``) the loop goes on, backing off (1, 2, 4 … up to ``MAX_BACKOFF_SECONDS``) and
+saying why once, not every second in every worker; it says so again when the cause
+changes, and once more when the queue can be read again.
 """
 
 import logging
 import os
 import threading
+from collections.abc import Callable
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..ops.readiness import problem_of
 from ..timeutil import utcnow
 from .dispatch import Dispatcher
 
 log = logging.getLogger("mlapi.webhooks")
 
 POLL_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 60.0
 EXTENSION_KEY = "mlapi.webhooks.worker"
 
 
 class Worker:
-    def __init__(self, app: Flask, interval: float = POLL_SECONDS):
+    """``wait(seconds)`` is how the loop pauses between looks (tests pass their own)."""
+
+    def __init__(self, app: Flask, interval: float = POLL_SECONDS,
+                 wait: Callable[[float], object] | None = None):
         self.app, self.interval = app, interval
         self.stopping = threading.Event()
         self.wake = threading.Event()  # set when a send ends: its slot is free again
+        self.wait = wait or self.wake.wait
         self.dispatcher = Dispatcher(app, on_done=self.wake.set)
         self.thread = threading.Thread(target=self.run, name="mlapi-webhooks", daemon=True)
         self.pid = os.getpid()
+        self.failures = 0  # looks in a row that failed
+        self.problem: str | None = None  # why they failed, as last logged
 
-    def run_once(self) -> None:
+    def run_once(self) -> bool:
+        """One look at the queue; False when it could not be read."""
         with self.app.app_context():
             try:
                 self.dispatcher.fill(utcnow())
-            except Exception:
-                log.exception("webhook worker: sending failed; trying again shortly")
+            except SQLAlchemyError as exc:
+                self._failed(problem_of(exc))
+                return False
+            except Exception as exc:
+                self._failed(f"sending failed ({type(exc).__name__})", error=exc)
+                return False
             finally:
                 db.session.remove()
+        if self.problem is not None:
+            log.info("webhook worker: the queue can be read again; sending resumes")
+        self.failures, self.problem = 0, None
+        return True
+
+    def _failed(self, problem: str, error: Exception | None = None) -> None:
+        self.failures += 1
+        if problem != self.problem:
+            log.error("webhook worker: %s; trying again in %g s, then less and less often "
+                      "(at most every %g s) until it works", problem, self.next_wait(),
+                      MAX_BACKOFF_SECONDS, exc_info=error)
+            self.problem = problem
+
+    def next_wait(self) -> float:
+        """The poll interval; after failures, doubling with each, up to the cap."""
+        if not self.failures:
+            return self.interval
+        return min(MAX_BACKOFF_SECONDS, self.interval * 2 ** (self.failures - 1))
 
     def run(self) -> None:
         while not self.stopping.is_set():
             self.wake.clear()
             self.run_once()
-            self.wake.wait(self.interval)
+            self.wait(self.next_wait())
 
     def stop(self, timeout: float | None = None) -> None:
         """Stop looking at the queue and wait (up to ``timeout`` for each) for the loop and

@@ -168,7 +168,7 @@ def test_health_and_readiness_report_the_outage_and_liveness_does_not(client, ou
     assert health.status_code == 503
     assert health.mimetype == "application/json"  # plain JSON for dashboards, not a problem
     body = health.get_json()
-    assert set(body) == HEALTH_KEYS
+    assert set(body) == HEALTH_KEYS | {"reason"}  # a 503 says why
     assert (body["status"], body["database"]) == ("degraded", "unavailable")
     assert ready.status_code == 503
     assert ready.get_json()["status"] == "not_ready"

@@ -74,8 +74,9 @@ def test_health_is_degraded_when_the_database_cannot_be_reached(unreachable_data
 
     assert response.status_code == 503
     body = assert_plain_json(response)
-    assert set(body) == HEALTH_KEYS
+    assert set(body) == HEALTH_KEYS | {"reason"}
     assert (body["status"], body["database"]) == ("degraded", "unavailable")
+    assert body["reason"] == "the database cannot be reached"
     assert body["default_model"] is None
 
 
@@ -119,7 +120,7 @@ def test_health_keeps_its_shape_before_the_schema_exists(empty_database):
     response = empty_database.test_client().get("/health")
 
     body = assert_plain_json(response)
-    assert set(body) == HEALTH_KEYS
+    assert set(body) == HEALTH_KEYS | {"reason"}
     assert body["default_model"] is None
 
 
