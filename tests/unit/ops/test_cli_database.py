@@ -221,3 +221,21 @@ def test_the_real_command_line_on_a_closed_port(tmp_path):
     assert finished.stderr.splitlines() == [
         f"Error: cannot reach the database {make_url(url).render_as_string()}: "
         "Connection refused"]
+
+
+@pytest.mark.slow
+def test_a_setting_that_cannot_make_a_safe_app_is_one_line_too(tmp_path):
+    """The sample environment's placeholder metrics token, left in place."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MLAPI_")}
+    env.update(MLAPI_ENV="production", MLAPI_SECRET_KEY=TEST_SECRET_KEY,
+               MLAPI_METRICS_TOKEN="CHANGE-ME", MLAPI_INSTANCE_PATH=str(tmp_path / "instance"),
+               MLAPI_DATABASE_URL=f"sqlite:///{tmp_path / 'mlapi.db'}")
+
+    finished = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=REPOSITORY,
+        env=env, capture_output=True, text=True, timeout=120, check=False)
+
+    assert finished.returncode == 1
+    assert finished.stderr.splitlines() == [
+        "Error: mlapi cannot start: MLAPI_METRICS_TOKEN still holds the sample's placeholder: "
+        "set a token of your own (or unset it to leave /metrics open)"]
