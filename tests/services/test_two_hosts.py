@@ -221,8 +221,9 @@ def create_admin(host: Host, username: str) -> None:
     """``flask create-admin`` on the host, as an operator would."""
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "create-admin", "--username",
-         username, "--email", f"{username}@example.com", "--password", PASSWORD],
-        cwd=host.directory, env=host.env, capture_output=True, text=True, timeout=120)
+         username, "--email", f"{username}@example.com", "--password-stdin"],
+        input=f"{PASSWORD}\n", cwd=host.directory, env=host.env, capture_output=True,
+        text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
