@@ -39,7 +39,7 @@ HISTORY = "/api/v1/predictions"
 FEEDBACK = "/api/v1/predictions/[id]/feedback"
 UPLOAD = "/api/v1/models"
 LOGIN = "/api/v1/auth/login"
-GATED = ("POST", PREDICT)  # the SLA the client teams were promised (SPEC §6)
+GATED = ("POST", PREDICT)  # the SLA the client teams were promised
 
 N_FEATURES = 10  # the default model: LinearRegression on scikit-learn's diabetes data
 P95_MS = float(os.environ.get("LOAD_P95_MS", "100"))

@@ -1,6 +1,6 @@
 """Who callers are, cached per process and invalidated by one counter in the database.
 
-SPEC §3: who a caller is and what they may do is read from the database on every request,
+Who a caller is and what they may do is read from the database on every request,
 "through a short cache invalidated when it changes", so that a role change, a
 deactivation, a logout or a key deletion acts on the very next request on every worker
 and host. Here every change that could alter such an answer (any write to a user, a new

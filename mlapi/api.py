@@ -117,7 +117,7 @@ def _field_names(schema: ma.Schema) -> list[str]:
 class ApiParser(FlaskParser):
     """Reads each location when an operation's arguments need it, so the body checks of
     ``mlapi.http`` (400/413/415, and 422 for NUL characters) come after routing,
-    credentials, budgets and roles, as SPEC's order of refusals wants.
+    credentials, budgets and roles, as the documented order of refusals wants.
 
     The ``files`` location reads a whole multipart form: its file and text parts
     together, so one schema validates (and documents) an upload. Query parameters and
@@ -168,7 +168,7 @@ class ApiBlueprint(Blueprint):
     def path_object(self, find):
         """Look up the object named in the path, ``find(**path_arguments)`` (404 or 403),
         after the JSON body has passed its checks (400/413/415) and before the schema
-        validates the body or the query (422), as SPEC orders refusals. Goes above
+        validates the body or the query (422), as docs/api.md orders refusals. Goes above
         ``arguments`` (a JSON body or a query); the view may look the object up again (the
         session's identity map has it)."""
 
@@ -199,7 +199,7 @@ class ApiBlueprint(Blueprint):
         document it: a bearer token, or an API key unless ``refresh`` or ``session_only``
         (then a key gets 403). Between the two, spend one request of that credential's
         rate-limit budget (``mlapi.limits``): after authentication, so a request that fails
-        it (401) spends nobody's budget, and before the 403, as SPEC orders refusals."""
+        it (401) spends nobody's budget, and before the 403, as docs/api.md orders refusals."""
 
         def decorator(view):
             @wraps(view)

@@ -3,7 +3,7 @@
 ``"disabled"`` without ``REDIS_URL``; ``"ok"`` when Redis answers a PING within
 ``PING_TIMEOUT_SECONDS``; ``"unavailable"`` otherwise. Redis only speeds things up (rate
 limits fall back to per-process counts), so an unavailable cache never fails the health
-check (SPEC §2).
+check.
 """
 
 import logging

@@ -1,4 +1,4 @@
-"""Cross-origin requests from browsers (SPEC §4, Operations), with flask-cors.
+"""Cross-origin requests from browsers, with flask-cors.
 
 Only the origins listed in ``CORS_ORIGINS`` (``MLAPI_CORS_ORIGINS``, comma-separated) may
 call the API from a browser; with none listed (the default) no CORS header is ever sent, so

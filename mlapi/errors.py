@@ -2,7 +2,7 @@
 
 Services raise the named errors below; ``register_error_handlers`` turns them, Werkzeug's
 HTTP exceptions, JWT failures and anything unexpected into ``application/problem+json``
-bodies carrying a stable ``code`` (SPEC §3). Nothing else in the app builds an error body.
+bodies carrying a stable ``code``. Nothing else in the app builds an error body.
 """
 
 import json
@@ -182,7 +182,7 @@ def problem(status: int, code: str, detail: str, *, errors=None, headers=None) -
 
 
 def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
-    """``{"json": {"features": {3: [...]}}}`` -> ``{"features.3": [...]}`` (SPEC §3)."""
+    """``{"json": {"features": {3: [...]}}}`` -> ``{"features.3": [...]}``."""
     flat: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():

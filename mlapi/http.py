@@ -32,7 +32,7 @@ NUL_MESSAGE = "Text may not contain NUL characters."
 
 # The body checks run when an operation reads its body (``mlapi.api.ApiParser``), not
 # before every request: a fault of the body comes after routing (404/405), the credential
-# (401), the budget (429) and the role (403) in SPEC's order of refusals, and a body that
+# (401), the budget (429) and the role (403) in the documented order of refusals, and a body that
 # no operation reads is never judged (nor read).
 
 
@@ -88,7 +88,7 @@ def read_json_body() -> dict | None:
     a JSON object (or is nested too deep, holds a string that is not text, or ends before
     its framing says); NUL characters are validation's (``refuse_nul_in_strings``).
     webargs would ignore a text/plain body and complain about missing fields, and would
-    accept a JSON array as "invalid input type"; SPEC §3 wants 415 and 400 for those.
+    accept a JSON array as "invalid input type"; docs/api.md wants 415 and 400 for those.
     """
     if not _has_body():
         return None
@@ -163,7 +163,7 @@ def _unusable(payload, depth_limit: int) -> str | None:
 
 
 def _strings_with_nul(payload) -> list[str]:
-    """The dotted path (SPEC §3) of each string in ``payload`` that holds a NUL character;
+    """The dotted path of each string in ``payload`` that holds a NUL character;
     a field whose name holds one is reported at its parent ("body" at the top)."""
     found, stack = [], [(payload, "")]
     while stack:

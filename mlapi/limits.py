@@ -1,4 +1,4 @@
-"""Rate limits (SPEC §4, Operations): who may make how many requests, counted where.
+"""Rate limits: who may make how many requests, counted where.
 
 Budgets, each a moving window (``limits`` notation, from the settings):
 

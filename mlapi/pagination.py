@@ -1,4 +1,4 @@
-"""The one pagination helper every collection GET uses (SPEC §3).
+"""The one pagination helper every collection GET uses.
 
 Body envelope ``{items, page, per_page, total, pages}``, newest first; flask-smorest's own
 ``@paginate`` is not used because it sends a bare list and an ``X-Pagination`` header.

@@ -204,7 +204,7 @@ def _secret_log_handler():
 
 @pytest.fixture(autouse=True)
 def _no_secret_in_any_log_line(_secret_log_handler):
-    """Passwords and once-shown secrets are never logged (SPEC §3): a log record of this
+    """Passwords and once-shown secrets are never logged: a log record of this
     test that holds one fails it, also one written outside a request of the test client
     (a CLI command, a worker thread)."""
     _secret_log_handler.take()  # what earlier code logged is not this test's doing

@@ -1,4 +1,4 @@
-"""Who is calling: a bearer token or an API key, never both (SPEC §3).
+"""Who is calling: a bearer token or an API key, never both.
 
 ``authenticate`` runs before every protected view and leaves the caller in ``g``; views
 read it as ``current_caller``. Rate limits key on the caller (every token and key of a
@@ -23,7 +23,7 @@ def authenticate(*, refresh: bool = False) -> User:
 
     ``refresh`` demands a refresh token of a bearer. A key is checked like anywhere else:
     where account management needs a session, ``refuse_api_key`` refuses it (403) after
-    the holder's budget is spent (SPEC's order of refusals: 429, then 403).
+    the holder's budget is spent.
     """
     if API_KEY_HEADER in request.headers:
         if "Authorization" in request.headers:

@@ -1,6 +1,6 @@
 """Known devices: the ``mlapi_device`` cookie a password sign-in gives its client.
 
-SPEC §4 Operations: once an account's sign-in budget is spent, only a client that signed in
+Once an account's sign-in budget is spent, only a client that signed in
 to it with its password in the last 30 days still gets in (a wrong password from it gets
 401 and counts). Such a client shows the cookie it was given then: a random device id and
 an HMAC, under the app's secret, of the account id and that id, so a cookie is good for

@@ -1,7 +1,7 @@
 """Password hashing with argon2id.
 
 Unknown usernames are checked against a dummy hash made with the same parameters, so a
-failed login takes the same time whether or not the account exists (SPEC: login).
+failed login takes the same time whether or not the account exists.
 """
 
 from argon2 import PasswordHasher

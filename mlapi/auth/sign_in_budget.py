@@ -1,4 +1,4 @@
-"""Each account's budget of failed sign-ins (SPEC §4 Operations), counted in the database.
+"""Each account's budget of failed sign-ins, counted in the database.
 
 ``MLAPI_RATELIMIT_LOGIN_ACCOUNT`` (default ``10/minute``, a moving window) failed password
 checks per account. The budget is keyed on the resolved account, so its username in any

@@ -1,4 +1,4 @@
-"""API keys: long-lived credentials for scripts and services (SPEC §3, §4).
+"""API keys: long-lived credentials for scripts and services.
 
 A key reads ``mlapi_<prefix>_<secret>``. The prefix (12 hex digits) is public: it finds the
 row and tells keys apart in listings. The whole key is shown once, at creation; only its
@@ -51,8 +51,8 @@ def live_key_count(owner_id: int) -> int:
 
 
 def _check_key_cap(owner: User) -> None:
-    """409 when the owner already holds ``MAX_API_KEYS`` live keys (SPEC §4, counts per
-    user). The owner's row is locked first (PostgreSQL), so two concurrent creations
+    """409 when the owner already holds ``MAX_API_KEYS`` live keys. The owner's
+    row is locked first (PostgreSQL), so two concurrent creations
     cannot both pass the count."""
     db.session.execute(select(User.id).where(User.id == owner.id).with_for_update())
     cap = current_app.config["MAX_API_KEYS"]

@@ -1,5 +1,5 @@
 """The way to the ``/docs`` page (Swagger UI) and its files, served by the app itself so
-the page works with no internet access (SPEC §4).
+the page works with no internet access.
 
 flask-smorest renders the page (``OPENAPI_SWAGGER_UI_PATH``); its scripts and styles come
 from ``OPENAPI_SWAGGER_UI_URL``, which points here, at the files of the

@@ -1,4 +1,4 @@
-"""Logs: one line per request on ``mlapi.access``, JSON or text (SPEC §4).
+"""Logs: one line per request on ``mlapi.access``, JSON or text.
 
 ``configure_logging`` gives the ``mlapi`` logger one handler of its own (stderr), once per
 process however many apps are created: a later app only updates its level and format.

@@ -1,4 +1,4 @@
-"""Prometheus metrics: the domains' counters, and ``/metrics`` for the whole app (SPEC §4).
+"""Prometheus metrics: the domains' counters, and ``/metrics`` for the whole app.
 
 Each domain calls the small functions below rather than touching prometheus_client, so
 the names and labels of every series are decided in one place (docs/observability.md).

@@ -1,4 +1,4 @@
-"""``/health``, ``/livez`` and ``/readyz``: plain JSON, not problem details (SPEC §4);
+"""``/health``, ``/livez`` and ``/readyz``: plain JSON, not problem details;
 ``/metrics``: Prometheus text (``mlapi.ops.metrics``)."""
 
 import logging

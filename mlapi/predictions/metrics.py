@@ -7,7 +7,7 @@ arithmetic is not portable between SQLite and PostgreSQL.
 
 Anyone who may predict with a public model gives feedback on their own predictions, so
 the feedback-derived figures (``feedback_count``, ``mae``, ``accuracy``) can be asked for
-the owner's feedback only (``feedback_scope="own"``; SPEC: Metrics). Volume and latency
+the owner's feedback only (``feedback_scope="own"``). Volume and latency
 always count every prediction.
 """
 

@@ -35,8 +35,8 @@ class Answer:
 
 def cache_key(record: MLModel, user_id: int, row: tuple[float, ...]) -> tuple:
     """Model id *and* version: a new version never gets an old version's answer. The user's
-    id: ``cached: true`` must never tell a caller that another user sent the same input
-    (SPEC: Per-caller cache); all of one user's sessions and keys share the entries. The
+    id: ``cached: true`` must never tell a caller that another user sent the same input;
+    all of one user's sessions and keys share the entries. The
     model id comes first: deleting a model drops its entries by ``key[0]``."""
     return (record.id, record.version, user_id, row)
 
@@ -62,7 +62,7 @@ def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[A
 
 def _refuse_non_finite(values: list, probabilities: list[dict | None], field: str) -> None:
     """422 on each input whose prediction or any probability is NaN or infinite: no JSON
-    can hold it (SPEC: Outputs), so it is neither answered nor recorded, and a batch with
+    can hold it, so it is neither answered nor recorded, and a batch with
     one such sample is refused whole."""
     errors = {}
     for i, (value, probability) in enumerate(zip(values, probabilities, strict=True)):

@@ -4,7 +4,7 @@ Only with ``REDIS_URL``. Every worker of every host reads what another one compu
 question asked anywhere is answered by the model once per ``PREDICTION_CACHE_TTL_SECONDS``.
 
 - Key: ``<prefix>:prediction:<model id>:<version>:<sha256[:16]>:u<user id>:<features
-  digest>``. Per user (SPEC: Per-caller cache): ``cached: true`` never tells a caller that
+  digest>``. Per user: ``cached: true`` never tells a caller that
   another user sent the same input; all of one user's sessions and keys share it. The
   digest is the sha256 of the features packed as IEEE 754 doubles, so equal floats share an
   entry and no two different ones do (no rounding through text). A new version, and a

@@ -1,4 +1,4 @@
-"""Which due deliveries go out, and sending them concurrently (SPEC §4, counts per user).
+"""Which due deliveries go out, and sending them concurrently.
 
 One user's slow or dead receivers must not hold up another user's deliveries by more than
 one attempt's timeout. Sent one after another, twenty hooks to a dead address delayed

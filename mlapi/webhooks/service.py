@@ -1,7 +1,7 @@
 """Registering, listing and deleting hooks, and reading their deliveries log.
 
 Another user's hook is "not found", never "forbidden": its existence is not revealed
-(SPEC §3). Admins may read every hook and its log, and delete any.
+(docs/api.md). Admins may read every hook and its log, and delete any.
 """
 
 from flask import current_app
@@ -18,7 +18,7 @@ from .models import Webhook, WebhookAttempt, WebhookDelivery
 
 
 def _check_hook_cap(owner) -> None:
-    """409 when the owner already has ``MAX_WEBHOOKS`` hooks (SPEC §4, counts per user):
+    """409 when the owner already has ``MAX_WEBHOOKS`` hooks:
     each is a delivery to make per event. The owner's row is locked first (PostgreSQL), so
     two concurrent registrations cannot both pass the count."""
     db.session.execute(select(User.id).where(User.id == owner.id).with_for_update())

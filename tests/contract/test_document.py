@@ -97,7 +97,7 @@ def test_error_responses_are_problem_details(document):
     components = document["components"]["responses"]
     for method, path, operation in _operations(document):
         if path in {"/health", "/readyz"}:
-            continue  # plain JSON bodies by design (SPEC: Operations)
+            continue  # plain JSON bodies by design
         for status, response in operation["responses"].items():
             if int(status) < 400:
                 continue

@@ -5,7 +5,7 @@ operation, sends the document's examples, its coverage cases (boundary and inval
 missing or garbage credentials) and ``MLAPI_FUZZ_EXAMPLES`` generated cases (default 25;
 ``tox -e contract`` sends 100). Every response must:
 
-- not be a 5xx (``not_a_server_error``: bad input never gives a 500, SPEC §3);
+- not be a 5xx (``not_a_server_error``: bad input never gives a 500);
 - have a status the document lists for the operation (``status_code_conformance``);
 - have a content type the document lists for that status (``content_type_conformance``);
 - match the documented body schema (``response_schema_conformance``).

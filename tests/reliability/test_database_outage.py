@@ -148,7 +148,7 @@ def test_every_kind_of_request_is_service_unavailable_while_the_database_is_down
 def test_a_prediction_is_never_acknowledged_without_its_history_row(client, auth_headers,
                                                                     outage):
     """The estimator and the answer are in memory, only the history insert needs the
-    database: the answer must still be withheld (SPEC: a 200 means the row is committed)."""
+    database: the answer must still be withheld."""
     assert predict(client, auth_headers).status_code == 200
     before = history_total(client, auth_headers)
 

@@ -1,6 +1,6 @@
 """Redis configured but down, or dying while the app serves: nothing fails because of it.
 
-Redis only speeds things up (SPEC §2): while it is down every request is answered, limits
+Redis only speeds things up: while it is down every request is answered, limits
 are counted per process instead of shared, and ``/health`` says ``cache: "unavailable"``
 with a 200. Already covered elsewhere, and not repeated here:
 

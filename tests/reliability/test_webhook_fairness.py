@@ -1,5 +1,5 @@
-"""One user's dead receivers do not hold up another user's webhook deliveries (SPEC §4,
-counts per user): deliveries go out concurrently through a bounded pool, round-robin by
+"""One user's dead receivers do not hold up another user's webhook deliveries:
+deliveries go out concurrently through a bounded pool, round-robin by
 hook owner, at most two of one owner's at a time.
 
 Sent one after another, twenty hooks to a dead address delayed another user's delivery by

@@ -1,4 +1,4 @@
-"""A user's API keys do not multiply their budgets (issue 14, item 8; SPEC §4 Operations):
+"""A user's API keys do not multiply their budgets (issue 14, item 8):
 the prediction budget and the default budget are the user's, shared by every token and key.
 """
 

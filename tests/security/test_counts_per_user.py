@@ -1,4 +1,4 @@
-"""Counts per user (SPEC §4 "Abuse limits"): one account cannot multiply itself into
+"""Counts per user: one account cannot multiply itself into
 hundreds of API keys (each once had a rate-limit budget of its own) or hundreds of
 webhooks (each a delivery to make). Beyond the cap: 409 ``conflict``, saying how to free
 a slot.

@@ -1,4 +1,4 @@
-"""Deactivation revokes every sign-in (issue 14, item 11; SPEC §4 "Deactivation").
+"""Deactivation revokes every sign-in (issue 14, item 11).
 
 While inactive, every credential gets 401 ``account_inactive``; after reactivation the
 access and refresh tokens issued before get 401 ``token_revoked``, a new sign-in works, and

@@ -1,5 +1,5 @@
 """Hostile model files: crafted trees, schemas of many nodes, classifiers of many classes
-(issue 14, items 1, 3 and 4; SPEC §4 "Abuse limits and hostile input", "Model files").
+(issue 14, items 1, 3 and 4).
 
 The tree files are genuinely trained models whose arrays were then edited
 (tests/hostile_models.py): each allowed tree type gets each corruption and is refused

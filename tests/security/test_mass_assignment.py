@@ -1,7 +1,7 @@
 """Mass assignment (OWASP API3): a client cannot set what the server owns.
 
 Every endpoint that takes a body is sent its valid body plus one field the server alone
-decides (role, owner, version, sha256, is_active, id, created_at, secrets…). SPEC §3: the
+decides (role, owner, version, sha256, is_active, id, created_at, secrets…). docs/api.md: the
 field is refused with 422 naming it. The test then reads the state back through the API
 and asserts nothing changed, so a server that answered 422 *after* writing fails too.
 """

@@ -1,4 +1,4 @@
-"""``/metrics`` lists per-model counters, private models included (SPEC §4 "Abuse limits"):
+"""``/metrics`` lists per-model counters, private models included:
 with ``MLAPI_METRICS_TOKEN`` set, only a scraper presenting it reads them; the sample
 production environment sets it, and binds to 127.0.0.1 since it trusts a proxy's
 ``X-Forwarded-For``.

@@ -1,6 +1,5 @@
 """A model's owner can read its figures from their own feedback only, and the figures
-cannot be pushed to values JSON cannot hold (issue 14, item 10; SPEC "Abuse limits and
-hostile input": Metrics).
+cannot be pushed to values JSON cannot hold (issue 14, item 10).
 
 Found by the outside test: anyone may predict with a public model and give feedback on
 their own predictions, so another user "poisoned" the owner's MAE at will, up to

@@ -1,5 +1,5 @@
 """Numbers no JSON can hold never reach a client, the history or the database (issue 14,
-items 7 and 10; SPEC "Abuse limits and hostile input": Outputs).
+items 7 and 10).
 
 Found by the outside test: a classifier given huge features answers NaN probabilities
 (PostgreSQL refuses the history row: a 500 every time; SQLite stored them and the answer

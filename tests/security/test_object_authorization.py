@@ -5,7 +5,7 @@ user with an id the owner holds and (b) by the object's own owner once the objec
 deleted. An endpoint added later is picked up with no change here; an id parameter this
 file has no factory for fails loudly, naming what to add.
 
-Expected answers follow SPEC §3 and mlapi/policy.py: another user's private model or
+Expected answers follow docs/api.md and mlapi/policy.py: another user's private model or
 prediction is 403 (its existence is no secret), another user's API key or webhook is 404
 (its existence is not revealed), admin routes are 403 to non-admins; a deleted object is
 404 even to the one who owned it.

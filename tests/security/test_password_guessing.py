@@ -1,4 +1,4 @@
-"""Password guessing is limited per account (issue 14, item 2; SPEC §4 Operations).
+"""Password guessing is limited per account (issue 14, item 2).
 
 Past an account's budget of failed sign-ins every attempt for it gets 429, the right
 password too, so a guesser spread over many addresses learns nothing from the answers;

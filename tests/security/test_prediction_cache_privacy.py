@@ -1,5 +1,5 @@
 """``cached: true`` never tells a caller that another user sent the same features (issue 14,
-item 9; SPEC "Abuse limits and hostile input": Per-caller cache).
+item 9).
 
 Found by the outside test: the prediction cache was shared by every caller, so Bob sending
 the features he guessed Alice sent, and getting ``cached: true``, learnt that she had. The

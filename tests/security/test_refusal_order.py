@@ -1,4 +1,4 @@
-"""The order of refusals (SPEC §4, "Abuse limits and hostile input"): when a request has
+"""The order of refusals: when a request has
 two faults, the one earlier in 404/405 (routing) → 401 (credentials) → 429 (budget) → 403
 (role or credential kind) → 413/415/400 (body) → 422 (validation) is the one answered.
 

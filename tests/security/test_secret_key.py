@@ -1,4 +1,4 @@
-"""Secrets at start (SPEC §4 "Abuse limits and hostile input"): no key anyone can read in the
+"""Secrets at start: no key anyone can read in the
 source ever signs a token.
 
 Outside testing found that an app started without ``MLAPI_ENV`` (the README's ``flask run``,

@@ -1,5 +1,4 @@
-"""Nothing the service writes is ever NaN or Infinity, which are not JSON (issue 14, item 10;
-SPEC "Abuse limits and hostile input": Outputs).
+"""Nothing the service writes is ever NaN or Infinity, which are not JSON (issue 14, item 10).
 
 Python's encoder writes them by default: a client's parser then fails on the answer, and
 PostgreSQL refuses the history row while SQLite stores it. Inputs and model answers are

@@ -5,7 +5,7 @@ tests/unit/auth/test_tokens.py already covers a changed payload, another HS256 k
 logout; this table covers the rest: algorithm confusion (RS256, HS512, ``None``), tokens
 signed with the server's own secret but not-yet-valid or missing a claim the server relies
 on (``sub``, ``jti``, ``exp``, ``type``), and expiry/revocation where the unit tests do not
-look. Every row is refused with 401 and the code SPEC §3 documents.
+look. Every row is refused with 401 and the code docs/api.md documents.
 """
 
 import hashlib

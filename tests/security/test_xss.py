@@ -120,7 +120,7 @@ def api(client, auth_headers, create_hook):  # noqa: F811
 
 
 def test_every_stored_free_text_field_is_covered():
-    """The free-text fields SPEC names, plus the ones the schemas have since grown."""
+    """The free-text fields docs/api.md names, plus the ones the schemas have since grown."""
     assert {"full_name", "model description", "feedback comment", "api key name",
             "webhook name"} <= FIELDS.keys()
 

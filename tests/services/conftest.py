@@ -1,5 +1,5 @@
 """Two mlapi hosts under gunicorn, sharing one PostgreSQL database, one Redis and the ``db``
-model store, as in production (SPEC §2) — for the tests of ``tests/services``.
+model store, as in production — for the tests of ``tests/services``.
 
 Collected only with ``MLAPI_SERVICES_TESTS=1`` (root conftest.py); run by ``tox -e services``
 and CI. Servers: ``MLAPI_TEST_DATABASE_URL`` (a PostgreSQL server URL; this suite creates a

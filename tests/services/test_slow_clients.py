@@ -1,4 +1,4 @@
-"""Slow clients (SPEC §4 "Abuse limits and hostile input"): behind the nginx configuration
+"""Slow clients: behind the nginx configuration
 the repository ships (deploy/nginx/mlapi.conf), two clients sending a body one byte a
 second do not stop ``/livez`` answering.
 

@@ -45,7 +45,7 @@ def _reference_model() -> LinearRegression:
 
 
 def expected_predictions(rows: list[list[float]]) -> list[float]:
-    """What the default model must answer: SPEC's LinearRegression on the diabetes data,
+    """What the default model must answer: the documented LinearRegression on the diabetes data,
     fitted here independently of mlapi."""
     return _reference_model().predict(rows).tolist()
 

@@ -62,7 +62,7 @@ def test_different_input_calls_the_model_again(client, auth_headers, model_calls
 
 
 def test_cache_is_kept_per_user(client, make_user, sign_in, model_calls):
-    """SPEC: Per-caller cache (tests/security/test_prediction_cache_privacy.py has more)."""
+    """The per-caller cache (tests/security/test_prediction_cache_privacy.py has more)."""
     alice, bob = sign_in(make_user()), sign_in(make_user())
     predict(client, alice.headers, ROW)
 
