@@ -21,7 +21,7 @@ from .http import (
     refuse_nul_in_strings,
     unreadable_body_is_400,
 )
-from .limits import check_caller_budget
+from .limits import ADDRESS_BUDGETS, CALLER_BUDGETS, declare_budget, spend
 
 BEARER_AUTH = {"bearerAuth": []}
 API_KEY_AUTH = {"apiKeyAuth": []}
@@ -194,26 +194,43 @@ class ApiBlueprint(Blueprint):
 
         return decorator
 
-    def authenticated(self, func=None, *, refresh: bool = False, session_only: bool = False):
+    def authenticated(self, *, budget: str, refresh: bool = False, session_only: bool = False):
         """Require a valid credential of an active user (``mlapi.auth.credentials``) and
         document it: a bearer token, or an API key unless ``refresh`` or ``session_only``
-        (then a key gets 403). Between the two, spend one request of that credential's
-        rate-limit budget (``mlapi.limits``): after authentication, so a request that fails
-        it (401) spends nobody's budget, and before the 403, as docs/api.md orders refusals."""
+        (then a key gets 403). Between the two, spend one request of the caller's
+        rate-limit ``budget`` (``mlapi.limits.CALLER_BUDGETS``): after authentication, so a
+        request that fails it (401) spends nobody's budget, and before the 403, as
+        docs/api.md orders refusals."""
 
         def decorator(view):
             @wraps(view)
             def guarded(*args, **kwargs):
                 authenticate(refresh=refresh)
-                check_caller_budget()
+                spend(budget)
                 if refresh or session_only:
                     refuse_api_key()
                 return view(*args, **kwargs)
 
+            declare_budget(guarded, budget, CALLER_BUDGETS)
             schemes = [BEARER_AUTH, API_KEY_AUTH]
             statuses = [401]
             if refresh or session_only:
                 schemes, statuses = [BEARER_AUTH], [401, 403]
             return Blueprint.doc(security=schemes)(self.problems(*statuses)(guarded))
 
-        return decorator(func) if func is not None else decorator
+        return decorator
+
+    def anonymous(self, *, budget: str):
+        """An operation open to anyone, which spends one request of the client address's
+        rate-limit ``budget`` (``mlapi.limits.ADDRESS_BUDGETS``) before its body is read."""
+
+        def decorator(view):
+            @wraps(view)
+            def counted(*args, **kwargs):
+                spend(budget)
+                return view(*args, **kwargs)
+
+            declare_budget(counted, budget, ADDRESS_BUDGETS)
+            return counted
+
+        return decorator

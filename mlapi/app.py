@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database  # noqa: F401  (registers the SQLite connection tuning)
 from .access_cache import init_access_cache
@@ -12,7 +13,7 @@ from .api import ProblemApi
 from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
 from .bootstrap import MIGRATIONS_DIR, bootstrap, instance_secret_key
 from .cli import register_commands
-from .config import load_config, resolve_paths
+from .config import ConfigError, load_config, resolve_paths
 from .cors import init_cors
 from .errors import register_error_handlers
 from .extensions import db, jwt, migrate
@@ -37,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)  # the key is set before anything derives from it
     app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
+    trust_proxies(app)
     init_observability(app)  # first: its hooks time and log every request
 
     register_extensions(app)
@@ -48,6 +50,17 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config.get("BOOTSTRAP", True):
         bootstrap(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """With ``TRUSTED_PROXIES=N``, the client's address is the one the N-th proxy from the
+    right of ``X-Forwarded-For`` saw (rate limits, access log); only the address:
+    ``X-Forwarded-Proto``/``Host`` are not believed."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies < 0:
+        raise ConfigError(f"MLAPI_TRUSTED_PROXIES must be 0 or more, got {proxies}")
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0)
 
 
 def register_extensions(app: Flask) -> None:

@@ -10,11 +10,12 @@ Budgets, each a moving window (``limits`` notation, from the settings):
 - every other authenticated endpoint: ``RATELIMIT_DEFAULT`` per user, shared;
 - registration (the other anonymous endpoint): ``RATELIMIT_DEFAULT`` per client address.
 
-Budgets of authenticated endpoints are checked inside ``ApiBlueprint.authenticated``,
-*after* the credential has been verified: a request with a bad credential (401) spends
-nobody's budget, and one with a good credential spends its holder's. The anonymous budgets
-run in a before-request hook of the ``accounts`` blueprint, which Flask runs after the
-app's own hooks (request id).
+Each view declares the budget it spends (``budget=`` of ``ApiBlueprint.authenticated`` or
+``ApiBlueprint.anonymous``, mlapi/api.py); tests/unit/test_limits.py checks that every
+``/api/`` operation declares one. An authenticated view spends it *after* the credential
+has been verified: a request with a bad credential (401) spends nobody's budget, and one
+with a good credential spends its holder's. An anonymous view spends it before its body is
+read, after the app's own hooks (request id); a CORS preflight never reaches the view.
 
 Each app gets its own ``Limiter`` (``app.extensions[EXTENSION]``), so its storage, key
 prefix and fallback state are its own: a module-level limiter would keep the counters and
@@ -32,23 +33,17 @@ from flask_limiter import Limiter
 from limits import parse_many
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ConfigError
 
 EXTENSION = "mlapi.limits"
 
-# The anonymous endpoints, all in the accounts blueprint (refresh needs a token: it is an
-# authenticated endpoint).
-ANONYMOUS_BLUEPRINT = "accounts"
-LOGIN_ENDPOINT = "accounts.Login"
-REGISTER_ENDPOINT = "accounts.Register"
-# The endpoints that spend the prediction budget; tests/unit/test_limits.py checks that
-# every route ending in "predict" is here.
-PREDICTION_ENDPOINTS = frozenset({
-    "predictions.Predict", "predictions.BatchPredict",
-    "predictions.ModelPredict", "predictions.ModelBatchPredict",
-})
+# The budgets a view may declare: per user (spent after authentication), and per client
+# address (the anonymous views).
+CALLER_BUDGETS = ("predict", "default")
+ADDRESS_BUDGETS = ("login", "register")
+# Where a view's declaration is kept: an attribute that functools.wraps carries outwards.
+_DECLARED = "mlapi_budget"
 
 # A hung Redis must not hold requests for long: short timeouts, one retry, then the
 # in-memory fallback takes over.
@@ -72,14 +67,15 @@ class Budgets:
 
     limiter: Limiter
     login: Callable[[], None]
-    anonymous: Callable[[], None]
+    register: Callable[[], None]
     predict: Callable[[], None]
     default: Callable[[], None]
 
 
 def client_address() -> str:
     """The address the request came from: the socket's, or, with ``TRUSTED_PROXIES=N``,
-    the one the N-th proxy from the right of ``X-Forwarded-For`` saw (``ProxyFix``)."""
+    the one the N-th proxy from the right of ``X-Forwarded-For`` saw (``ProxyFix``, which
+    the app factory puts in front of the app)."""
     return request.remote_addr or "unknown"
 
 
@@ -120,13 +116,7 @@ def _check(name: str, *limits: Callable[[Callable], Callable]) -> Callable[[], N
 
 
 def init_limits(app: Flask) -> Budgets | None:
-    """Trust the configured proxies, then build the app's limiter and budgets."""
-    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
-    if proxies < 0:
-        raise ConfigError(f"MLAPI_TRUSTED_PROXIES must be 0 or more, got {proxies}")
-    if proxies:
-        # Only the address: X-Forwarded-Proto/Host are not this module's business.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=0)
+    """Build the app's limiter and budgets."""
     settings = {setting: _parsed(app, setting, variable)
                 for setting, variable in LIMIT_SETTINGS}
 
@@ -148,7 +138,7 @@ def init_limits(app: Flask) -> Budgets | None:
     limiter.init_app(app)
     # Flask-Limiter reads ``RATELIMIT_DEFAULT`` as a limit on *every* route, counted before
     # the view (so before authentication) by client address. Here that setting is the
-    # budget of each authenticated caller, applied in ``check_caller_budget``.
+    # budget of each authenticated caller, spent by the views that declare it.
     limiter.limit_manager.set_default_limits([])
 
     budgets = Budgets(
@@ -156,7 +146,7 @@ def init_limits(app: Flask) -> Budgets | None:
         login=_check("login", limiter.shared_limit(
             settings["RATELIMIT_LOGIN"], "login-address", key_func=client_address,
             error_message=f"Too many sign-in attempts from this address. {SLOW_DOWN}")),
-        anonymous=_check("anonymous", limiter.shared_limit(
+        register=_check("anonymous", limiter.shared_limit(
             settings["RATELIMIT_DEFAULT"], "anonymous", key_func=client_address,
             error_message=f"Too many requests from this address. {SLOW_DOWN}")),
         predict=_check("predict", limiter.shared_limit(
@@ -167,9 +157,6 @@ def init_limits(app: Flask) -> Budgets | None:
             error_message=f"Too many requests from this account. {SLOW_DOWN}")),
     )
     app.extensions[EXTENSION] = budgets
-    # A blueprint's before-request hooks run after the app's (request id).
-    app.before_request_funcs.setdefault(ANONYMOUS_BLUEPRINT, []).append(
-        _check_anonymous_budget)
     return budgets
 
 
@@ -180,32 +167,32 @@ def _budgets() -> Budgets | None:
     return budgets
 
 
-def check_caller_budget() -> None:
-    """Spend one request of the authenticated caller's budget (429 when it is used up).
+def declare_budget(view: Callable, budget: str, allowed: tuple[str, ...]) -> None:
+    """Record on ``view`` the budget it spends; a second declaration is a mistake."""
+    if budget not in allowed:
+        raise ValueError(f"budget {budget!r}: expected one of {', '.join(allowed)}")
+    already = declared_budget(view)
+    if already is not None:
+        raise ValueError(f"{view.__qualname__} already spends the {already!r} budget")
+    setattr(view, _DECLARED, budget)
 
-    Called by ``ApiBlueprint.authenticated`` right after ``authenticate()``."""
+
+def declared_budget(view: Callable) -> str | None:
+    """The budget a view function declared (``declare_budget``), if any."""
+    return getattr(view, _DECLARED, None)
+
+
+def spend(budget: str) -> None:
+    """Spend one request of ``budget`` (429 when it is used up): a caller budget once the
+    caller is authenticated (``g.caller``), an address budget at any time."""
     budgets = _budgets()
-    if budgets is None:
-        return
-    if request.endpoint in PREDICTION_ENDPOINTS:
-        budgets.predict()
-    else:
-        budgets.default()
+    if budgets is not None:
+        getattr(budgets, budget)()
 
 
 def limits_enabled() -> bool:
     """Whether this app counts budgets at all (``MLAPI_RATELIMIT_ENABLED``)."""
     return _budgets() is not None
-
-
-def _check_anonymous_budget() -> None:
-    budgets = _budgets()
-    if budgets is None or request.method == "OPTIONS":  # a CORS preflight spends nothing
-        return
-    if request.endpoint == LOGIN_ENDPOINT:
-        budgets.login()
-    elif request.endpoint == REGISTER_ENDPOINT:
-        budgets.anonymous()
 
 
 def _retry_after_only_on_429(response: Response) -> Response:

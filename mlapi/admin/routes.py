@@ -27,14 +27,15 @@ blp = ApiBlueprint("admin", __name__, url_prefix="/api/v1/admin",
 
 
 def admins_only(view):
-    """The guard of every admin view: a signed-in administrator (401, then 403)."""
+    """The guard of every admin view: a signed-in administrator (401, then 403), who
+    spends the default budget."""
 
     @wraps(view)
     def guarded(*args, **kwargs):
         authorize(current_caller, "access", ADMINISTRATION, "Only administrators may do this.")
         return view(*args, **kwargs)
 
-    return blp.authenticated(blp.problems(403)(guarded))
+    return blp.authenticated(budget="default")(blp.problems(403)(guarded))
 
 
 @blp.route("/users")

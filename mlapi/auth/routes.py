@@ -30,6 +30,7 @@ blp = ApiBlueprint("accounts", __name__, url_prefix="/api/v1",
 
 @blp.route("/auth/register")
 class Register(MethodView):
+    @blp.anonymous(budget="register")
     @blp.arguments(RegisterRequest, example=REGISTER_EXAMPLE)
     @blp.response(201, UserSchema)
     @blp.problems(409)
@@ -40,6 +41,7 @@ class Register(MethodView):
 
 @blp.route("/auth/login")
 class Login(MethodView):
+    @blp.anonymous(budget="login")
     @blp.arguments(LoginRequest, example=LOGIN_EXAMPLE)
     @blp.response(200, TokenPairSchema, headers=DEVICE_COOKIE_HEADER)
     @blp.problems(401, 403)
@@ -78,7 +80,7 @@ def _release(attempt: int | None) -> None:
 
 @blp.route("/auth/refresh")
 class Refresh(MethodView):
-    @blp.authenticated(refresh=True)
+    @blp.authenticated(budget="default", refresh=True)
     @blp.response(200, AccessTokenSchema)
     def post(self):
         """Get a new access token with the refresh token of a sign-in"""
@@ -87,7 +89,7 @@ class Refresh(MethodView):
 
 @blp.route("/auth/logout")
 class Logout(MethodView):
-    @blp.authenticated(session_only=True)
+    @blp.authenticated(budget="default", session_only=True)
     @blp.response(204)
     def post(self):
         """End this sign-in: its access and refresh tokens stop working everywhere"""
@@ -96,7 +98,7 @@ class Logout(MethodView):
 
 @blp.route("/users/me")
 class Me(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.response(200, UserSchema)
     def get(self):
         """Your own profile"""

@@ -16,7 +16,7 @@ blp = ApiBlueprint("keys", __name__, url_prefix="/api/v1",
 
 @blp.route("/auth/api-keys")
 class ApiKeys(MethodView):
-    @blp.authenticated(session_only=True)
+    @blp.authenticated(budget="default", session_only=True)
     @blp.arguments(ApiKeyRequest, example=API_KEY_EXAMPLE)
     @blp.response(201, NewApiKeySchema)
     @blp.problems(409)
@@ -26,7 +26,7 @@ class ApiKeys(MethodView):
         key.key = raw  # serialised once, never stored
         return key, 201
 
-    @blp.authenticated(session_only=True)
+    @blp.authenticated(budget="default", session_only=True)
     @blp.arguments(PageQuery, location="query")
     @blp.response(200, page_of(ApiKeySchema))
     def get(self, query):
@@ -36,7 +36,7 @@ class ApiKeys(MethodView):
 
 @blp.route(f"/auth/api-keys/<int(min=1, max={MAX_ID}):key_id>")
 class ApiKeyItem(MethodView):
-    @blp.authenticated(session_only=True)
+    @blp.authenticated(budget="default", session_only=True)
     @blp.response(204)
     @blp.problems(404)
     def delete(self, key_id):

@@ -41,7 +41,7 @@ PREDICTION = f"/predictions/<int(min=1, max={MAX_ID}):prediction_id>"
 
 @blp.route("/predict")
 class Predict(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="predict")
     @blp.arguments(PredictRequest, example=PREDICT_EXAMPLE)
     @blp.response(200, PredictionResult)
     def post(self, body):
@@ -51,7 +51,7 @@ class Predict(MethodView):
 
 @blp.route("/batch-predict")
 class BatchPredict(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="predict")
     @blp.arguments(BatchPredictRequest, example=BATCH_PREDICT_EXAMPLE)
     @blp.response(200, BatchResult)
     def post(self, body):
@@ -61,7 +61,7 @@ class BatchPredict(MethodView):
 
 @blp.route(f"{MODEL}/predict")
 class ModelPredict(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="predict")
     @blp.path_object(lambda model_id: get_model(current_caller, model_id, "predict"))
     @blp.arguments(ModelPredictRequest, example=MODEL_PREDICT_EXAMPLE)
     @blp.response(200, PredictionResult)
@@ -74,7 +74,7 @@ class ModelPredict(MethodView):
 
 @blp.route(f"{MODEL}/batch-predict")
 class ModelBatchPredict(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="predict")
     @blp.path_object(lambda model_id: get_model(current_caller, model_id, "predict"))
     @blp.arguments(ModelBatchPredictRequest, example=MODEL_BATCH_PREDICT_EXAMPLE)
     @blp.response(200, BatchResult)
@@ -87,7 +87,7 @@ class ModelBatchPredict(MethodView):
 
 @blp.route(f"{MODEL}/metrics")
 class ModelMetrics(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.path_object(lambda model_id: get_model(current_caller, model_id, "metrics"))
     @blp.arguments(MetricsQuery, location="query")
     @blp.response(200, MetricsResult)
@@ -105,7 +105,7 @@ class ModelMetrics(MethodView):
 
 @blp.route("/predictions")
 class History(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.arguments(HistoryQuery, location="query")
     @blp.response(200, page_of(PredictionRecord))
     def get(self, query):
@@ -115,7 +115,7 @@ class History(MethodView):
 
 @blp.route(PREDICTION)
 class PredictionItem(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.response(200, PredictionDetail)
     @blp.problems(403, 404)
     def get(self, prediction_id):
@@ -125,7 +125,7 @@ class PredictionItem(MethodView):
 
 @blp.route(f"{PREDICTION}/feedback")
 class PredictionFeedback(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.path_object(lambda prediction_id: feedback.feedback_target(current_caller,
                                                                     prediction_id))
     @blp.arguments(FeedbackRequest, example=FEEDBACK_EXAMPLE)

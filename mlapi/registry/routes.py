@@ -17,7 +17,7 @@ blp = ApiBlueprint("models", __name__, url_prefix="/api/v1",
 
 @blp.route("/models")
 class Models(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.upload(UploadForm, limit_setting="MAX_MODEL_BYTES")
     @blp.response(201, ModelRecord)
     @blp.problems(409)
@@ -27,7 +27,7 @@ class Models(MethodView):
         record = upload_model(current_caller, data=data, **form)
         return record, 201, {"Location": url_for("models.ModelItem", model_id=record.id)}
 
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.arguments(ModelQuery, location="query")
     @blp.response(200, page_of(ModelRecord))
     def get(self, query):
@@ -37,14 +37,14 @@ class Models(MethodView):
 
 @blp.route(f"/models/<int(min=1, max={MAX_ID}):model_id>")
 class ModelItem(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.response(200, ModelRecord)
     @blp.problems(403, 404)
     def get(self, model_id):
         """One model"""
         return service.get_model(current_caller, model_id, "view")
 
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.path_object(lambda model_id: service.get_model(current_caller, model_id, "update"))
     @blp.arguments(ModelChanges, example=MODEL_CHANGES_EXAMPLE)
     @blp.response(200, ModelRecord)
@@ -53,7 +53,7 @@ class ModelItem(MethodView):
         """Change a model's description or visibility (owner or admin)"""
         return service.update_model(current_caller, model_id, changes)
 
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.response(204)
     @blp.problems(403, 404, 409)
     def delete(self, model_id):

@@ -25,7 +25,7 @@ HOOK = f"/webhooks/<int(min=1, max={MAX_ID}):webhook_id>"
 
 @blp.route("/webhooks")
 class Webhooks(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.arguments(WebhookRequest, example=WEBHOOK_EXAMPLE)
     @blp.response(201, NewWebhookSchema)
     @blp.problems(409)
@@ -35,7 +35,7 @@ class Webhooks(MethodView):
         hook.secret = secret  # serialised once, never stored in the clear
         return hook, 201, {"Location": url_for("webhooks.WebhookItem", webhook_id=hook.id)}
 
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.arguments(WebhookQuery, location="query")
     @blp.response(200, page_of(WebhookSchema))
     def get(self, query):
@@ -45,14 +45,14 @@ class Webhooks(MethodView):
 
 @blp.route(HOOK)
 class WebhookItem(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.response(200, WebhookSchema)
     @blp.problems(404)
     def get(self, webhook_id):
         """One of your webhooks, without its secret"""
         return service.get_webhook(current_caller, webhook_id)
 
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.response(204)
     @blp.problems(404)
     def delete(self, webhook_id):
@@ -62,7 +62,7 @@ class WebhookItem(MethodView):
 
 @blp.route(f"{HOOK}/deliveries")
 class WebhookDeliveries(MethodView):
-    @blp.authenticated
+    @blp.authenticated(budget="default")
     @blp.path_object(lambda webhook_id: service.get_webhook(current_caller, webhook_id))
     @blp.arguments(PageQuery, location="query")
     @blp.response(200, page_of(AttemptSchema))
