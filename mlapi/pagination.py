@@ -2,6 +2,8 @@
 
 Body envelope ``{items, page, per_page, total, pages}``, newest first; flask-smorest's own
 ``@paginate`` is not used because it sends a bare list and an ``X-Pagination`` header.
+The queries are Flask-SQLAlchemy's ``db.paginate``, behind ``PageQuery`` (422 for a bad
+page or size) and without its 404 past the end (an empty page there).
 """
 
 import math
@@ -9,8 +11,9 @@ from dataclasses import dataclass
 from functools import cache
 
 import marshmallow as ma
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
+from .database import MAX_ID
 from .extensions import db
 
 MAX_PER_PAGE = 100
@@ -37,14 +40,15 @@ class Page:
 
 
 def paginate(stmt: Select, page: int, per_page: int) -> Page:
-    """Run ``stmt`` (already filtered and ordered) for one page, with the total count."""
-    total = db.session.execute(
-        select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    offset = (page - 1) * per_page
-    if offset >= total:  # past the end; also keeps absurd offsets out of SQL
-        return Page(items=[], page=page, per_page=per_page, total=total)
-    items = db.session.execute(stmt.limit(per_page).offset(offset)).scalars()
-    return Page(items=list(items), page=page, per_page=per_page, total=total)
+    """Run ``stmt`` (already filtered and ordered) for one page, with the total count.
+
+    A page past the end is empty. Its offset goes no further than ``MAX_ID`` rows, beyond
+    the end of any table (ids stop there), so an absurd page (``10**30``) never reaches SQL
+    as an offset it cannot hold; the envelope still names the page asked for."""
+    reachable = min(page, MAX_ID // per_page + 2)
+    result = db.paginate(stmt, page=reachable, per_page=per_page, max_per_page=MAX_PER_PAGE,
+                         error_out=False)
+    return Page(items=result.items, page=page, per_page=per_page, total=result.total)
 
 
 @cache
