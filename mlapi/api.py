@@ -6,7 +6,7 @@ from http import HTTPStatus
 
 import marshmallow as ma
 from apispec import BasePlugin
-from flask import g
+from flask import Flask, g
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
@@ -65,7 +65,7 @@ class CommonProblemsPlugin(BasePlugin):
 
 
 class ProblemApi(Api):
-    """Errors are problem details, in the responses and in the document.
+    """Errors are problem details, in the responses and in the document (``init_api``).
 
     No catch-all ``default`` response: every status an operation can answer is listed,
     so the contract tests can refuse an undocumented one.
@@ -74,28 +74,30 @@ class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
     DEFAULT_ERROR_RESPONSE_NAME = None
 
-    def _init_spec(self, **kwargs):
-        kwargs.setdefault("extra_plugins", [CommonProblemsPlugin()])
-        super()._init_spec(**kwargs)
-        self.spec.components.security_scheme(
-            "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-        self.spec.components.security_scheme(
-            "apiKeyAuth", {"type": "apiKey", "in": "header", "name": API_KEY_HEADER,
-                           "description": "A key from POST /api/v1/auth/api-keys. Acts as "
-                           "its owner, except for sessions and keys (403)."})
-
     def handle_http_exception(self, error):
         return render_http_exception(error)
 
-    def _register_responses(self):
-        """flask-smorest's shared responses (``UNPROCESSABLE_ENTITY`` for every body, and the
-        ones CommonProblemsPlugin refers to), documented as ``application/problem+json``."""
-        for status in HTTPStatus:
-            response = {"description": status.phrase}
-            if status >= 400:
-                response["schema"] = self.ERROR_SCHEMA
-            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
-            self.spec.components.response(status.name, response, lazy=True)
+
+def init_api(app: Flask) -> ProblemApi:
+    """The app's Api, and what its document says beyond the views: the errors every
+    operation can meet (``CommonProblemsPlugin``), the two credentials, and flask-smorest's
+    shared responses (``UNPROCESSABLE_ENTITY`` for every body, and the ones the plugin
+    refers to) as ``application/problem+json``, in place of the lazy ones it registered."""
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [CommonProblemsPlugin()]})
+    components = api.spec.components
+    components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    components.security_scheme(
+        "apiKeyAuth", {"type": "apiKey", "in": "header", "name": API_KEY_HEADER,
+                       "description": "A key from POST /api/v1/auth/api-keys. Acts as "
+                       "its owner, except for sessions and keys (403)."})
+    for status in HTTPStatus:
+        response = {"description": status.phrase}
+        if status >= 400:
+            response["schema"] = ProblemSchema
+        prepare_response(response, api.spec, PROBLEM_MIMETYPE)
+        components.response(status.name, response, lazy=True)
+    return api
 
 
 # ``g`` slot where ``ApiBlueprint.path_object`` leaves the lookup for ``ApiParser``.

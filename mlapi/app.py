@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import database  # noqa: F401  (registers the SQLite connection tuning)
 from .access_cache import init_access_cache
 from .admin.recorder import register_endpoint_recorder
-from .api import ProblemApi
+from .api import init_api
 from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
 from .bootstrap import MIGRATIONS_DIR, bootstrap, instance_secret_key
 from .cli import register_commands
@@ -85,7 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from .registry.routes import blp as models
     from .webhooks.routes import blp as webhooks
 
-    api = ProblemApi(app)
+    api = init_api(app)
     for blueprint in (accounts, keys, models, predictions, admin, operations, webhooks):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets)  # files of /docs, not API operations
