@@ -14,6 +14,16 @@ What a product owner reads in the terminal is shaped here too:
 
 The lookup-error hook also keeps ``--cucumberjson`` (the source of reports/features.html)
 honest about undefined steps.
+
+Why a collector, and not pytest-bdd's ``scenarios()`` in a ``test_features.py`` alone
+(docs/decisions.md, "The test harness"): ``scenarios(".")`` binds every file's scenarios
+into that one module, so pytest has no collector for a ``.feature`` path
+(``pytest features/auth.feature`` is "ERROR: not found"), one file's Gherkin typo is a
+collection error of the module that stops every file's scenarios, and node ids name the
+Python module, not the feature file. So each file is a module of its own, whose body is
+the one line ``scenarios(FEATURE_FILE)``: ``scenarios()`` puts the tests in the calling
+frame's locals, which are a module's namespace only in module-level code, hence ``exec``
+of that constant line in the new module (what an import does with a module's code).
 """
 
 import types
