@@ -3,7 +3,7 @@
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from tests.steps.common_steps import assert_refused
+from tests.steps.common_steps import assert_refused, assert_told
 from tests.steps.prediction_steps import patient
 
 USERS = "/api/v1/admin/users"
@@ -26,22 +26,16 @@ CHANGES = {"demote": {"role": "user"}, "deactivate": {"is_active": False},
 
 
 @pytest.fixture
-def models() -> dict[str, int]:
-    """Ids of the models of the scenario, by name."""
-    return {}
-
-
-@pytest.fixture
-def script_keys() -> dict[str, str]:
-    """The API key secret of each person's script, by name."""
+def models() -> dict[str, dict]:
+    """The models of the scenario, by name: their id and their owner."""
     return {}
 
 
 @given(parsers.parse("{name} has a script with an API key"))
-def has_script(conversation, script_keys, name):
+def has_script(conversation, name):
     response = conversation.call("POST", KEYS, as_person=name, json={"name": "script"})
     assert response.status_code == 201, response.get_json()
-    script_keys[name] = response.get_json()["key"]
+    conversation.keys[(name, "script")] = response.get_json()
 
 
 def _change(conversation, admin, name, change):
@@ -63,14 +57,14 @@ def have_accounts(conversation, first, second):
 
 @given(parsers.parse('{owner} has shared a model "{model}" with everyone'))
 def shared_model(conversation, upload_model, models, owner, model):
-    models[model] = upload_model(conversation.session(owner).headers, model,
-                                 visibility="public")["id"]
+    models[model] = {"owner": owner, "id": upload_model(conversation.session(owner).headers,
+                                                        model, visibility="public")["id"]}
 
 
 @given(parsers.re(r'(?P<owner>\w+) has kept a model "(?P<model>[^"]+)" to (?:her|him|them)self'))
 def private_model(conversation, upload_model, models, owner, model):
-    models[model] = upload_model(conversation.session(owner).headers, model,
-                                 visibility="private")["id"]
+    models[model] = {"owner": owner, "id": upload_model(conversation.session(owner).headers,
+                                                        model, visibility="private")["id"]}
 
 
 @given(parsers.parse("{admin} has deactivated {name}'s account"))
@@ -78,48 +72,52 @@ def has_deactivated(conversation, admin, name):
     assert _change(conversation, admin, name, "deactivate").status_code == 200
 
 
-@when(parsers.parse("{admin} looks at the list of accounts"))
+@when(parsers.parse("{admin} looks at the list of accounts"), target_fixture="answer")
 def list_accounts(conversation, admin):
-    conversation.call("GET", USERS, as_person=admin)
+    return conversation.call("GET", USERS, as_person=admin)
 
 
-@when(parsers.re(r"(?P<admin>\w+) (?P<change>deactivates|reactivates) (?P<name>\w+)'s account"))
+@when(parsers.re(r"(?P<admin>\w+) (?P<change>deactivates|reactivates) (?P<name>\w+)'s account"),
+      target_fixture="answer")
 def change_account(conversation, admin, change, name):
-    _change(conversation, admin, name, change.removesuffix("s"))
+    return _change(conversation, admin, name, change.removesuffix("s"))
 
 
-@when(parsers.parse("{admin} makes {name} an administrator"))
+@when(parsers.parse("{admin} makes {name} an administrator"), target_fixture="answer")
 def promote(conversation, admin, name):
-    _change(conversation, admin, name, "promote")
+    return _change(conversation, admin, name, "promote")
 
 
-@when(parsers.re(rf"(?P<name>\w+) tries to (?P<change>demote|deactivate) {PRONOUN} own account"))
+@when(parsers.re(rf"(?P<name>\w+) tries to (?P<change>demote|deactivate) {PRONOUN} own account"),
+      target_fixture="answer")
 def step_down(conversation, name, change):
-    _change(conversation, name, name, change)
+    return _change(conversation, name, name, change)
 
 
-@when(parsers.re(rf"(?P<name>\w+) tries to (?P<action>{'|'.join(ACTIONS)})"))
+@when(parsers.re(rf"(?P<name>\w+) tries to (?P<action>{'|'.join(ACTIONS)})"),
+      target_fixture="answer")
 def try_admin_action(conversation, name, action):
     method, path, body = ACTIONS[action]
-    conversation.call(method, path, as_person=name, json=body)
+    return conversation.call(method, path, as_person=name, json=body)
 
 
-@when(parsers.parse("{admin} reads the service figures"))
+@when(parsers.parse("{admin} reads the service figures"), target_fixture="answer")
 def read_figures(conversation, admin):
-    conversation.call("GET", STATS, as_person=admin)
+    return conversation.call("GET", STATS, as_person=admin)
 
 
-@when(parsers.parse('{admin} makes "{model}" the default model'))
+@when(parsers.parse('{admin} makes "{model}" the default model'), target_fixture="answer")
 def choose_default(conversation, models, admin, model):
-    conversation.call("PUT", DEFAULT_MODEL, as_person=admin, json={"model_id": models[model]})
+    return conversation.call("PUT", DEFAULT_MODEL, as_person=admin,
+                             json={"model_id": models[model]["id"]})
 
 
 @then(parsers.parse("{admin} sees the accounts of {names} in that order"))
-def sees_accounts(conversation, admin, names):
-    response = conversation.last
-    assert response.status_code == 200, response.get_json()
+def sees_accounts(conversation, answer, admin, names):
+    assert answer.status_code == 200, answer.get_json()
+    assert_told(conversation, answer, admin)
     expected = names.replace(" and ", ", ").split(", ")
-    listed = [item["username"] for item in response.get_json()["items"]]
+    listed = [item["username"] for item in answer.get_json()["items"]]
     assert listed == [conversation.person(name).username for name in expected]
 
 
@@ -140,9 +138,11 @@ def can_sign_in_again(conversation, name):
 
 
 @then(parsers.parse("{name}'s script works again"))
-def script_works_again(conversation, script_keys, name):
-    response = conversation.call("GET", PROFILE, headers={"X-API-Key": script_keys[name]})
+def script_works_again(conversation, name):
+    response = conversation.call("GET", PROFILE,
+                                 headers={"X-API-Key": conversation.keys[(name, "script")]["key"]})
     assert response.status_code == 200, response.get_json()
+    assert response.get_json()["username"] == conversation.person(name).username
 
 
 @then(parsers.parse("{name} can look after accounts"))
@@ -152,8 +152,9 @@ def can_administer(conversation, name):
 
 
 @then(parsers.parse("{name} is told the service needs at least one active administrator"))
-def told_last_admin(conversation, name):
-    body = assert_refused(conversation.last, 409, "conflict")
+def told_last_admin(conversation, answer, name):
+    body = assert_refused(answer, 409, "conflict")
+    assert_told(conversation, answer, name)
     assert "last active administrator" in body["detail"]
 
 
@@ -164,22 +165,24 @@ def still_admin(conversation, name):
 
 
 @then(parsers.parse("{name} is no longer an administrator"))
-def no_longer_admin(conversation, name):
-    assert conversation.last.status_code == 200, conversation.last.get_json()
+def no_longer_admin(conversation, answer, name):
+    assert answer.status_code == 200, answer.get_json()
     assert conversation.call("GET", PROFILE, as_person=name).get_json()["role"] == "user"
     assert_refused(conversation.call("GET", USERS, as_person=name), 403, "forbidden")
 
 
 @then(parsers.parse("{name} is told only administrators may do this"))
-def told_admins_only(conversation, name):
-    assert_refused(conversation.last, 403, "forbidden")
+def told_admins_only(conversation, answer, name):
+    assert_refused(answer, 403, "forbidden")
+    assert_told(conversation, answer, name)
 
 
 @then(parsers.parse("{admin} sees {count:d} prediction and {requests:d} request for a "
                     "prediction"))
-def sees_figures(conversation, admin, count, requests):
-    stats = conversation.last.get_json()
-    assert conversation.last.status_code == 200, stats
+def sees_figures(conversation, answer, admin, count, requests):
+    stats = answer.get_json()
+    assert answer.status_code == 200, stats
+    assert_told(conversation, answer, admin)
     assert stats["predictions"] == count
     predict = [row for row in stats["endpoints"]
                if (row["method"], row["endpoint"]) == ("POST", PREDICT)]
@@ -187,8 +190,9 @@ def sees_figures(conversation, admin, count, requests):
 
 
 @then(parsers.parse("{name} is told only a shared model can be the default"))
-def told_not_public(conversation, name):
-    assert_refused(conversation.last, 422, "model_not_public")
+def told_not_public(conversation, answer, name):
+    assert_refused(answer, 422, "model_not_public")
+    assert_told(conversation, answer, name)
 
 
 @then(parsers.parse('{name}\'s next prediction comes from "{model}"'))

@@ -28,15 +28,16 @@ ACTIVITIES = {
 
 
 @pytest.fixture
-def script_keys() -> dict[str, str]:
-    """API key secrets created in the scenario, by key name."""
+def attempts() -> dict[str, list]:
+    """What the scenario's steps sent, by who sent it as the steps say it: "the guesser"
+    (every wrong or right guess at a password), or a person's name (their requests)."""
     return {}
 
 
 @pytest.fixture
-def attempts() -> dict[str, list]:
-    """What the scenario's When steps sent, by kind: "guesses", "sign-ins", "repeated"."""
-    return {"guesses": [], "sign-ins": [], "repeated": []}
+def own_sign_ins() -> dict[str, list]:
+    """Each person's own sign-ins, by name."""
+    return {}
 
 
 @pytest.fixture
@@ -79,16 +80,15 @@ def failed_sign_in_budget(app_config, request, count):
 
 
 LAPTOP_ADDRESS = "192.0.2.10"
+GUESSER = "the guesser"
 
 
 def _sign_in(conversation, identifier: str, password: str, address: str, *, client=None,
              **headers):
     """A sign-in from ``client`` (default: a new one, with no cookies) at ``address``."""
     client = client or conversation.client.application.test_client()
-    response = client.post(LOGIN, json={"username": identifier, "password": password},
-                           headers=headers, environ_base={"REMOTE_ADDR": address})
-    conversation.responses.append(response)
-    return response
+    return client.post(LOGIN, json={"username": identifier, "password": password},
+                       headers=headers, environ_base={"REMOTE_ADDR": address})
 
 
 def _laptop(conversation, laptops, name):
@@ -97,56 +97,61 @@ def _laptop(conversation, laptops, name):
     return laptops[name]
 
 
-def _do(conversation, name: str, activity: str, **call):
-    method, path, body = ACTIVITIES[activity]
-    return conversation.call(method, path, json=body, **call)
-
-
 @given(parsers.parse('{name} has created the API keys "{first}" and "{second}"'))
-def created_keys(conversation, script_keys, name, first, second):
+def created_keys(conversation, name, first, second):
     for key_name in (first, second):
         response = conversation.call("POST", KEYS, as_person=name, json={"name": key_name})
         assert response.status_code == 201, response.get_json()
-        script_keys[key_name] = response.get_json()["key"]
+        conversation.keys[(name, key_name)] = response.get_json()
+
+
+def _guess(conversation, attempts, addresses, identifier: str, password: str):
+    guess = _sign_in(conversation, identifier, password, next(addresses))
+    attempts.setdefault(GUESSER, []).append(guess)
+    return guess
 
 
 @given(parsers.parse("someone has guessed {name}'s password wrong once"))
-@when(parsers.parse("someone guesses {name}'s password wrong once more"))
+@when(parsers.parse("someone guesses {name}'s password wrong once more"), target_fixture="answer")
 def guess_once(conversation, attempts, addresses, name):
-    attempts["guesses"].append(_sign_in(conversation, conversation.person(name).username,
-                                        WRONG_PASSWORD, next(addresses)))
+    return _guess(conversation, attempts, addresses, conversation.person(name).username,
+                  WRONG_PASSWORD)
 
 
-@when(parsers.parse("someone guesses {name}'s password wrong {count:d} times with "
-                    "{pronoun} email address"))
-def guess_by_email(conversation, attempts, addresses, name, count, pronoun):
-    for _ in range(count):
-        attempts["guesses"].append(_sign_in(conversation, conversation.person(name).email,
-                                            WRONG_PASSWORD, next(addresses)))
+@when(parsers.re(r"someone guesses (?P<name>\w+)'s password wrong (?P<count>\d+) times with "
+                 r"(?:her|his|their) email address"), target_fixture="answer")
+def guess_by_email(conversation, attempts, addresses, name, count):
+    return [_guess(conversation, attempts, addresses, conversation.person(name).email,
+                   WRONG_PASSWORD) for _ in range(int(count))]
 
 
-@when(parsers.parse("someone tries {name}'s real password from another address"))
+@when(parsers.parse("someone tries {name}'s real password from another address"),
+      target_fixture="answer")
 def guess_right(conversation, attempts, addresses, name):
     person = conversation.person(name)
-    attempts["guesses"].append(_sign_in(conversation, person.username, person.password,
-                                        next(addresses)))
+    return _guess(conversation, attempts, addresses, person.username, person.password)
 
 
 @given(parsers.parse("someone has guessed {name}'s password wrong {count:d} times from "
                      "different addresses"))
 @when(parsers.parse("someone guesses {name}'s password wrong {count:d} times from "
-                    "different addresses"))
+                    "different addresses"), target_fixture="answer")
 def guess_many(conversation, attempts, addresses, name, count):
-    for _ in range(count):
-        guess_once(conversation, attempts, addresses, name)
+    return [guess_once(conversation, attempts, addresses, name) for _ in range(count)]
 
 
-@when(parsers.parse("{name} signs in correctly {count:d} times from different addresses"))
-def sign_in_correctly(conversation, attempts, addresses, name, count):
+def _signs_in(own_sign_ins, name, response):
+    own_sign_ins.setdefault(name, []).append(response)
+    return response
+
+
+@when(parsers.parse("{name} signs in correctly {count:d} times from different addresses"),
+      target_fixture="answer")
+def sign_in_correctly(conversation, own_sign_ins, addresses, name, count):
     person = conversation.person(name)
-    for _ in range(count):
-        attempts["sign-ins"].append(
-            _sign_in(conversation, person.username, person.password, next(addresses)))
+    return [_signs_in(own_sign_ins, name, _sign_in(conversation, person.username, person.password,
+                                               next(addresses)))
+            for _ in range(count)]
 
 
 @given(parsers.re(r"(?P<name>\w+) has signed in from (?:her|his|their) laptop before"))
@@ -158,64 +163,69 @@ def signed_in_from_laptop(conversation, laptops, name):
 
 
 @when(parsers.re(r"(?P<name>\w+) signs in correctly (?P<count>\d+) times from "
-                 r"(?:her|his|their) laptop"))
-def sign_in_from_laptop(conversation, attempts, laptops, name, count):
+                 r"(?:her|his|their) laptop"), target_fixture="answer")
+def sign_in_from_laptop(conversation, own_sign_ins, laptops, name, count):
     person = conversation.person(name)
-    for _ in range(int(count)):
-        attempts["sign-ins"].append(_sign_in(
-            conversation, person.username, person.password, LAPTOP_ADDRESS,
-            client=_laptop(conversation, laptops, name)))
+    laptop = _laptop(conversation, laptops, name)
+    return [_signs_in(own_sign_ins, name, _sign_in(conversation, person.username, person.password,
+                                               LAPTOP_ADDRESS, client=laptop))
+            for _ in range(int(count))]
 
 
-@when(parsers.parse("someone tries to sign in as {count:d} different people from one address"))
+@when(parsers.parse("someone tries to sign in as {count:d} different people from one address"),
+      target_fixture="answer")
 def sign_in_as_many(conversation, count):
-    for n in range(count):
-        _sign_in(conversation, f"person-{n}", WRONG_PASSWORD, "203.0.113.5",
-                 client=conversation.client)
+    return [_sign_in(conversation, f"person-{n}", WRONG_PASSWORD, "203.0.113.5",
+                     client=conversation.client) for n in range(count)]
 
 
 @when(parsers.parse("someone tries to sign in {count:d} times from one address, claiming a "
-                    "different address each time"))
+                    "different address each time"), target_fixture="answer")
 def sign_in_spoofing(conversation, count):
-    for n in range(count):
-        _sign_in(conversation, "mallory", WRONG_PASSWORD, "203.0.113.5",
-                 client=conversation.client, **{"X-Forwarded-For": f"192.0.2.{n + 1}"})
+    return [_sign_in(conversation, "someone", WRONG_PASSWORD, "203.0.113.5",
+                     client=conversation.client, **{"X-Forwarded-For": f"192.0.2.{n + 1}"})
+            for n in range(count)]
 
 
-def _repeat(conversation, attempts, name, activity, count):
-    for _ in range(int(count)):
-        attempts["repeated"].append(_do(conversation, name, activity, as_person=name))
+def _repeat(conversation, attempts, name, activity, count) -> list:
+    """``name`` does ``activity`` ``count`` times, signed in: the answers, also kept as theirs."""
+    method, path, body = ACTIVITIES[activity]
+    answers = [conversation.call(method, path, json=body, as_person=name)
+               for _ in range(int(count))]
+    attempts.setdefault(name, []).extend(answers)
+    return answers
 
 
 @when(parsers.re(r"(?P<name>\w+) asks for (?:her|his|their) profile (?P<count>\d+) times "
-                 r"within a minute"))
+                 r"within a minute"), target_fixture="answer")
 def repeat_profile(conversation, attempts, name, count):
-    _repeat(conversation, attempts, name, "profile", count)
+    return _repeat(conversation, attempts, name, "profile", count)
 
 
 @when(parsers.parse("{name} asks the default model about a patient {count:d} times within "
-                    "a minute"))
+                    "a minute"), target_fixture="answer")
 def repeat_prediction(conversation, attempts, name, count):
-    _repeat(conversation, attempts, name, "prediction", count)
+    return _repeat(conversation, attempts, name, "prediction", count)
 
 
 @when(parsers.parse("{name} asks the default model about 2 patients at once {count:d} times "
-                    "within a minute"))
+                    "within a minute"), target_fixture="answer")
 def repeat_batch(conversation, attempts, name, count):
-    _repeat(conversation, attempts, name, "batch", count)
+    return _repeat(conversation, attempts, name, "batch", count)
 
 
-@when(parsers.parse('the script with the key "{key_name}" asks for {name}\'s profile once'))
-def script_asks(conversation, attempts, script_keys, key_name, name):
-    attempts["repeated"].append(conversation.call(
-        "GET", PROFILE, headers={"X-API-Key": script_keys[key_name]}))
+@when(parsers.parse('the script with the key "{key_name}" asks for {name}\'s profile once'),
+      target_fixture="answer")
+def script_asks(conversation, key_name, name):
+    return conversation.call("GET", PROFILE,
+                             headers={"X-API-Key": conversation.keys[(name, key_name)]["key"]})
 
 
-@when(parsers.parse("someone without valid credentials asks for a profile {count:d} times"))
+@when(parsers.parse("someone without valid credentials asks for a profile {count:d} times"),
+      target_fixture="answer")
 def anonymous_repeats(conversation, count):
-    for n in range(count):
-        token = None if n % 2 else "not-a-real-token"
-        conversation.call("GET", PROFILE, token=token)
+    return [conversation.call("GET", PROFILE, token=None if n % 2 else "not-a-real-token")
+            for n in range(count)]
 
 
 def _assert_slowed_down(response) -> None:
@@ -226,14 +236,21 @@ def _assert_slowed_down(response) -> None:
 
 
 @then(parsers.parse("{who} is asked to slow down and told when to try again"))
-def asked_to_slow_down(conversation, who):
-    _assert_slowed_down(conversation.last)
+def asked_to_slow_down(request, attempts, who):
+    """`who`: "the guesser", "the last one" (of the attempts just made) or a person's name.
+
+    For the guesser or a person: the last thing they sent in the scenario."""
+    if who == "the last one":
+        response = request.getfixturevalue("answer")[-1]
+    else:
+        assert attempts.get(who), f"{who} sent nothing in this scenario"
+        response = attempts[who][-1]
+    _assert_slowed_down(response)
 
 
 @then(parsers.parse("the first {allowed:d} are answered and the rest are asked to slow down"))
-def first_answered_rest_slowed(attempts, allowed):
-    repeated = attempts["repeated"]
-    answered, refused = repeated[:allowed], repeated[allowed:]
+def first_answered_rest_slowed(answer, allowed):
+    answered, refused = answer[:allowed], answer[allowed:]
     assert [r.status_code for r in answered] == [200] * allowed, \
         [r.get_json() for r in answered]
     assert refused, "the scenario made no request beyond the budget"
@@ -242,16 +259,15 @@ def first_answered_rest_slowed(attempts, allowed):
 
 
 @then(parsers.parse("every one of {name}'s sign-ins succeeds"))
-def all_sign_ins_succeed(attempts, name):
-    sign_ins = attempts["sign-ins"]
-    assert sign_ins
-    assert [r.status_code for r in sign_ins] == [200] * len(sign_ins), \
-        [r.get_json() for r in sign_ins]
+def all_sign_ins_succeed(own_sign_ins, name):
+    assert own_sign_ins.get(name), f"{name} did not sign in in this scenario"
+    assert [r.status_code for r in own_sign_ins[name]] == [200] * len(own_sign_ins[name]), \
+        [r.get_json() for r in own_sign_ins[name]]
 
 
 @then("every guess before the last was turned down as a wrong password")
 def guesses_turned_down(attempts):
-    guesses = attempts["guesses"][:-1] if attempts["guesses"] else []
+    guesses = attempts.get(GUESSER, [])[:-1]
     assert guesses
     for response in guesses:
         assert_refused(response, 401, "invalid_credentials")
@@ -265,9 +281,9 @@ def still_answered(conversation, name):
 
 
 @then(parsers.parse('the script with the key "{key_name}" is also asked to slow down'))
-def key_slowed_down(conversation, script_keys, key_name):
-    _assert_slowed_down(conversation.call("GET", PROFILE,
-                                          headers={"X-API-Key": script_keys[key_name]}))
+def key_slowed_down(conversation, key_name):
+    _assert_slowed_down(conversation.call(
+        "GET", PROFILE, headers={"X-API-Key": conversation.key_named(key_name)["key"]}))
 
 
 @then(parsers.parse("{name} is asked to slow down as well"))

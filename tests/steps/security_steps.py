@@ -12,7 +12,7 @@ from mlapi.runtime import runtime
 from tests.fixtures import TEST_PASSWORD, TestUser
 from tests.steps.api_key_steps import KEYS, _create
 from tests.steps.auth_steps import PROFILE, REGISTER
-from tests.steps.common_steps import assert_refused
+from tests.steps.common_steps import assert_refused, assert_told
 from tests.steps.model_steps import MODELS, path_of, uploaded
 from tests.steps.prediction_steps import HISTORY, PREDICT, patient
 
@@ -23,12 +23,13 @@ HOSTILE_FIELDS = "her full name|the description of her model"
 
 @pytest.fixture
 def forged() -> dict[str, str]:
+    """Forged tokens, by the person whose token was forged."""
     return {}
 
 
 @pytest.fixture
-def private_things() -> dict:
-    """Alice's private model (record), prediction (id) and API key (creation answer)."""
+def private_things() -> dict[str, dict]:
+    """Each owner's private model (record), prediction (id) and API key (creation answer)."""
     return {}
 
 
@@ -47,11 +48,12 @@ def _claims(token: str) -> dict:
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
-def _forge(token: str, forgery: str, other_user_id: int) -> str:
+def _forge(token: str, forgery: str) -> str:
     header, payload, signature = token.split(".")
     claims = _claims(token)
     if forgery == "changing whose token it is":
-        return f"{header}.{_b64(json.dumps({**claims, 'sub': str(other_user_id)}).encode())}" \
+        other_account = str(int(claims["sub"]) + 1)
+        return f"{header}.{_b64(json.dumps({**claims, 'sub': other_account}).encode())}" \
                f".{signature}"
     if forgery == "signing it with a key of their own":
         return jwt.encode(claims, "a-key-of-their-own-that-is-long-enough!", algorithm="HS256")
@@ -69,19 +71,20 @@ FORGERIES = ("changing whose token it is|signing it with a key of their own|"
 @given(parsers.re(rf"someone has forged (?P<name>\w+)'s token by (?P<forgery>{FORGERIES})"))
 def forge_token(conversation, forged, name, forgery):
     token = conversation.session(name).access
-    forged["token"] = _forge(token, forgery, conversation.person("Bob").id)
-    assert forged["token"] != token
+    forged[name] = _forge(token, forgery)
+    assert forged[name] != token
 
 
-@when(parsers.parse("someone uses the forged token to look at {name}'s profile"))
+@when(parsers.parse("someone uses the forged token to look at {name}'s profile"),
+      target_fixture="answer")
 def use_forged_token(conversation, forged, name):
-    conversation.call("GET", PROFILE, token=forged["token"])
+    return conversation.call("GET", PROFILE, token=forged[name])
 
 
 @then("the forged token is refused as invalid")
-def forged_token_refused(conversation):
-    assert_refused(conversation.last, 401, "token_invalid")
-    assert conversation.last.headers["WWW-Authenticate"].startswith("Bearer")
+def forged_token_refused(answer):
+    assert_refused(answer, 401, "token_invalid")
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
 
 
 # --- another team's private things ---
@@ -92,10 +95,11 @@ def keeps_private_things(conversation, registry_models, private_things, owner):
     changed = conversation.call("PATCH", path_of(registry_models, "churn"), as_person=owner,
                                 json={"description": ORIGINAL_DESCRIPTION})
     assert changed.get_json()["visibility"] == "private"
-    answer = conversation.call("POST", PREDICT, as_person=owner, json={"features": patient()})
-    assert answer.status_code == 200, answer.get_json()
-    private_things.update(owner=owner, model=model, prediction=answer.get_json()["prediction_id"],
-                          key=_create(conversation, {}, owner, "nightly-job"))
+    predicted = conversation.call("POST", PREDICT, as_person=owner,
+                                  json={"features": patient()})
+    assert predicted.status_code == 200, predicted.get_json()
+    private_things[owner] = {"model": model, "prediction": predicted.get_json()["prediction_id"],
+                             "key": _create(conversation, owner, "nightly-job")}
 
 
 def _attempt(things: dict, action: str, thing: str) -> tuple[str, str, dict | None]:
@@ -103,7 +107,7 @@ def _attempt(things: dict, action: str, thing: str) -> tuple[str, str, dict | No
     prediction = f"{HISTORY}/{things['prediction']}"
     return {
         ("view", "model"): ("GET", model, None),
-        ("change", "model"): ("PATCH", model, {"description": "Bob was here."}),
+        ("change", "model"): ("PATCH", model, {"description": "Not the owner's words."}),
         ("delete", "model"): ("DELETE", model, None),
         ("predict with", "model"): ("POST", f"{model}/predict", {"features": patient()}),
         ("read", "prediction"): ("GET", prediction, None),
@@ -114,32 +118,33 @@ def _attempt(things: dict, action: str, thing: str) -> tuple[str, str, dict | No
 
 @when(parsers.re(r"(?P<name>\w+) tries to (?P<action>view|change|delete|predict with|read|"
                  r"report on) (?P<owner>\w+)'s private "
-                 r"(?P<thing>model|prediction|API key)"))
+                 r"(?P<thing>model|prediction|API key)"), target_fixture="answer")
 def tries_private_thing(conversation, private_things, name, action, owner, thing):
-    method, path, body = _attempt(private_things, action, thing)
-    conversation.call(method, path, as_person=name, json=body)
+    method, path, body = _attempt(private_things[owner], action, thing)
+    return conversation.call(method, path, as_person=name, json=body)
 
 
-@then(parsers.re(r"(?P<name>\w+) is turned away (?P<answer>because it is not his|"
+@then(parsers.re(r"(?P<name>\w+) is turned away (?P<how>because it is not his|"
                  r"as if there were no such key)"))
-def turned_away(conversation, name, answer):
-    if answer == "because it is not his":
-        assert_refused(conversation.last, 403, "forbidden")
+def turned_away(conversation, answer, name, how):
+    assert_told(conversation, answer, name)
+    if how == "because it is not his":
+        assert_refused(answer, 403, "forbidden")
     else:
-        body = assert_refused(conversation.last, 404, "not_found")
+        body = assert_refused(answer, 404, "not_found")
         assert "nightly-job" not in json.dumps(body)
 
 
 @then(parsers.re(r"(?P<owner>\w+)'s private (?P<thing>model|prediction|API key) "
                  r"is untouched"))
 def untouched(conversation, private_things, owner, thing):
+    things = private_things[owner]
     if thing == "API key":
-        response = conversation.call("GET", PROFILE,
-                                     headers={"X-API-Key": private_things["key"]["key"]})
+        response = conversation.call("GET", PROFILE, headers={"X-API-Key": things["key"]["key"]})
         assert response.get_json()["username"] == owner.lower(), response.get_json()
         return
-    path = (f"{MODELS}/{private_things['model']['id']}" if thing == "model"
-            else f"{HISTORY}/{private_things['prediction']}")
+    path = (f"{MODELS}/{things['model']['id']}" if thing == "model"
+            else f"{HISTORY}/{things['prediction']}")
     response = conversation.call("GET", path, as_person=owner)
     body = response.get_json()
     assert response.status_code == 200, body
@@ -160,15 +165,16 @@ def alter_artifact(app, registry_models, model):
         runtime().loaded_models.discard_where(lambda key: key[0] == record["id"])
 
 
-@when(parsers.parse('{name} asks "{model}" for a sales forecast'))
+@when(parsers.parse('{name} asks "{model}" for a sales forecast'), target_fixture="answer")
 def ask_for_forecast(conversation, registry_models, name, model):
-    conversation.call("POST", path_of(registry_models, model) + "/predict", as_person=name,
-                      json={"features": patient()})
+    return conversation.call("POST", path_of(registry_models, model) + "/predict",
+                             as_person=name, json={"features": patient()})
 
 
 @then(parsers.parse("{name} is told the model cannot be used right now"))
-def model_unavailable(app, conversation, name):
-    body = assert_refused(conversation.last, 503, "model_unavailable")
+def model_unavailable(app, conversation, answer, name):
+    body = assert_refused(answer, 503, "model_unavailable")
+    assert_told(conversation, answer, name)
     assert app.config["MODEL_STORE"] not in json.dumps(body)
 
 
@@ -181,16 +187,18 @@ def tampering_logged(caplog, registry_models, model):
 
 # --- request size ---
 
-@when(parsers.parse("{name} sends {megabytes:d} megabytes of numbers to the default model"))
+@when(parsers.parse("{name} sends {megabytes:d} megabytes of numbers to the default model"),
+      target_fixture="answer")
 def send_oversized(conversation, name, megabytes):
     numbers = ",".join(["0.0123456789"] * (megabytes * 1024 * 1024 // 12 + 1))
-    conversation.call("POST", PREDICT, as_person=name, data=f'{{"features": [{numbers}]}}',
-                      content_type="application/json")
+    return conversation.call("POST", PREDICT, as_person=name,
+                             data=f'{{"features": [{numbers}]}}',
+                             content_type="application/json")
 
 
 @then("the request is refused as too large")
-def refused_too_large(conversation):
-    assert_refused(conversation.last, 413, "payload_too_large")
+def refused_too_large(answer):
+    assert_refused(answer, 413, "payload_too_large")
 
 
 @then(parsers.parse("{name}'s history is still empty"))
@@ -206,7 +214,7 @@ def save_hostile_text(conversation, registry_models, hostile, name, text, what):
     hostile[what] = text
     if what == "her full name":
         username = name.lower()
-        response = conversation.call("POST", REGISTER, json={
+        response = conversation.call("POST", REGISTER, by=name, json={
             "username": username, "email": f"{username}@example.com",
             "password": TEST_PASSWORD, "full_name": text})
         assert response.status_code == 201, response.get_json()
@@ -246,8 +254,9 @@ def _keys(value) -> set[str]:
 @then(parsers.parse("no answer {name} was given contains her password in any form"))
 def no_password_anywhere(conversation, name):
     password = conversation.person(name).password
-    answers = [r for r in conversation.responses if r.status_code < 300]
-    assert len(answers) >= 3, [r.status_code for r in conversation.responses]
+    told = conversation.told.get(name, [])
+    answers = [r for r in told if r.status_code < 300]
+    assert len(answers) >= 3, [r.status_code for r in told]
     for response in answers:
         text = response.get_data(as_text=True)
         assert password not in text
