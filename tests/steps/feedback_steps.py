@@ -213,7 +213,7 @@ def refused_figures(conversation, answer, name):
 
 @then(parsers.parse("{name} is shown the figures"))
 def shown_figures(conversation, answer, name):
-    """The figures shown are those of the model the When step looked at."""
+    """The figures of the model they looked at."""
     body = answer_to(conversation, answer, name).get_json()
     assert answer.status_code == 200, body
     assert answer.request.path == f"/api/v1/models/{body['model_id']}/metrics"

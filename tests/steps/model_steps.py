@@ -129,7 +129,7 @@ def in_registry(conversation, answer, name, model, version):
 
 @then(parsers.parse('only {name} can see "{model}" until she shares it'))
 def only_owner_sees(conversation, registry_models, name, model):
-    """Only her: everyone else the scenario names is refused it."""
+    """Everyone else the scenario names is refused it."""
     assert_owned(registry_models, name, model)
     assert registry_models[model]["visibility"] == "private"
     assert conversation.call("GET", path_of(registry_models, model),

@@ -163,7 +163,7 @@ def told_removed(listeners, registry_models, name, model):
 
 @then(parsers.parse("{name}'s team is told about the report on that prediction"))
 def told_report(listeners, answer, name):
-    """The prediction meant is the one the When step's report was about."""
+    """That prediction: the one the report was about."""
     report = answer.get_json()
     message = listeners.told(name, "prediction.feedback")
     assert message["data"]["prediction_id"] == report["prediction_id"]
