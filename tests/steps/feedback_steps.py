@@ -37,6 +37,7 @@ def reported() -> dict[str, list[Report]]:
 
 def _latest(asked_model, name) -> int:
     """The id of the latest prediction ``name`` got."""
+    assert asked_model.get(name), f"{name} has had no prediction in this scenario"
     return asked_model[name][-1]["prediction_id"]
 
 

@@ -21,6 +21,7 @@ from mlapi.webhooks.dispatch import deliver_due
 from mlapi.webhooks.signing import verify
 from tests.steps.answers import answer_to
 from tests.steps.common_steps import assert_refused, assert_refused_pointing_at
+from tests.steps.prediction_steps import latest_question
 
 PUBLIC_IP = "93.184.215.14"
 EVENTS = {"new models": "model.created", "removed models": "model.deleted",
@@ -119,7 +120,7 @@ def rebound(listeners):
 @when(parsers.re(r"(?P<name>\w+) reports how (?:her|his|their) latest prediction turned out"),
       target_fixture="answer")
 def reports_outcome(conversation, asked, name):
-    latest = asked[name][-1].prediction_id
+    latest = latest_question(asked, name).prediction_id
     response = conversation.call("POST", f"/api/v1/predictions/{latest}/feedback",
                                  as_person=name, json={"actual_value": 151.0, "score": 4})
     assert response.status_code == 201, response.get_json()
