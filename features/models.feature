@@ -6,6 +6,7 @@ Feature: Teams keep their models in the registry
 
   Background:
     Given Alice is signed in
+    And Bob is signed in
 
   Scenario: A team member uploads a model
     When Alice uploads a sales forecasting model named "forecast"
@@ -63,10 +64,11 @@ Feature: Teams keep their models in the registry
     Given Alice has uploaded a model "forecast"
     And Alice has had a prediction from "forecast"
     When Alice deletes "forecast"
-    Then "forecast" can no longer be found
+    Then Alice can no longer find "forecast"
     And Alice's prediction from "forecast" is still in her history
     And Alice's next upload of "forecast" becomes version 2
 
   Scenario: The default model stays
-    When an administrator tries to delete the default model
+    Given Carol runs mlapi as an administrator
+    When Carol tries to delete the default model
     Then the default model is kept, since every team relies on it

@@ -3,9 +3,12 @@ Feature: Who may do what with a model
   A team's model is its own: others may look at it and ask it for predictions only when it
   is shared with everyone, only its owner (or an administrator) may change or delete it,
   and nobody who has not signed in may do anything with it. This table is the whole policy.
+  In it, Olivia owns the model, Bob is on another team and Carol is an administrator.
 
   Background:
     Given Olivia has uploaded a model "churn"
+    And Bob is signed in
+    And Carol runs mlapi as an administrator
 
   Scenario Outline: Who may do what with a model
     Given Olivia's model "churn" is <visibility>
@@ -14,30 +17,30 @@ Feature: Who may do what with a model
 
     Examples:
       | actor                 | visibility | action  | outcome                  |
-      | its owner             | private    | view    | allowed                  |
-      | its owner             | private    | update  | allowed                  |
-      | its owner             | private    | delete  | allowed                  |
-      | its owner             | private    | predict | allowed                  |
-      | its owner             | public     | view    | allowed                  |
-      | its owner             | public     | update  | allowed                  |
-      | its owner             | public     | delete  | allowed                  |
-      | its owner             | public     | predict | allowed                  |
-      | another user          | private    | view    | forbidden                |
-      | another user          | private    | update  | forbidden                |
-      | another user          | private    | delete  | forbidden                |
-      | another user          | private    | predict | forbidden                |
-      | another user          | public     | view    | allowed                  |
-      | another user          | public     | update  | forbidden                |
-      | another user          | public     | delete  | forbidden                |
-      | another user          | public     | predict | allowed                  |
-      | an administrator      | private    | view    | allowed                  |
-      | an administrator      | private    | update  | allowed                  |
-      | an administrator      | private    | delete  | allowed                  |
-      | an administrator      | private    | predict | allowed                  |
-      | an administrator      | public     | view    | allowed                  |
-      | an administrator      | public     | update  | allowed                  |
-      | an administrator      | public     | delete  | allowed                  |
-      | an administrator      | public     | predict | allowed                  |
+      | Olivia                | private    | view    | allowed                  |
+      | Olivia                | private    | update  | allowed                  |
+      | Olivia                | private    | delete  | allowed                  |
+      | Olivia                | private    | predict | allowed                  |
+      | Olivia                | public     | view    | allowed                  |
+      | Olivia                | public     | update  | allowed                  |
+      | Olivia                | public     | delete  | allowed                  |
+      | Olivia                | public     | predict | allowed                  |
+      | Bob                   | private    | view    | forbidden                |
+      | Bob                   | private    | update  | forbidden                |
+      | Bob                   | private    | delete  | forbidden                |
+      | Bob                   | private    | predict | forbidden                |
+      | Bob                   | public     | view    | allowed                  |
+      | Bob                   | public     | update  | forbidden                |
+      | Bob                   | public     | delete  | forbidden                |
+      | Bob                   | public     | predict | allowed                  |
+      | Carol                 | private    | view    | allowed                  |
+      | Carol                 | private    | update  | allowed                  |
+      | Carol                 | private    | delete  | allowed                  |
+      | Carol                 | private    | predict | allowed                  |
+      | Carol                 | public     | view    | allowed                  |
+      | Carol                 | public     | update  | allowed                  |
+      | Carol                 | public     | delete  | allowed                  |
+      | Carol                 | public     | predict | allowed                  |
       | someone not signed in | private    | view    | turned away until signed in |
       | someone not signed in | private    | update  | turned away until signed in |
       | someone not signed in | private    | delete  | turned away until signed in |

@@ -42,7 +42,10 @@ Feature: Predictions from the default model
       | yes/no values                  |
       | a single word instead of a list |
       | lists inside the list          |
-      | missing                        |
+
+  Scenario: A question without measurements is refused
+    When Alice asks the default model about a patient without giving any measurements
+    Then the request is refused, pointing at the measurements
 
   Scenario: A batch of patients is predicted at once
     When Alice asks the default model about 3 patients at once

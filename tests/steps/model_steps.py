@@ -1,7 +1,8 @@
 """Steps of features/models.feature and features/ownership.feature: the model registry.
 
 Everything goes through the API, as a team would use it; the scenario's models are kept
-by name in ``registry_models`` (name -> the latest record the API returned).
+by name in ``registry_models`` (name -> the latest record the API returned), and the answer
+a When step got is passed to the Then steps as ``answer``.
 """
 
 import io
@@ -10,6 +11,7 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from tests.fixtures import model_file
+from tests.steps.answers import answer_to, recipient
 from tests.steps.common_steps import assert_refused
 
 MODELS = "/api/v1/models"
@@ -23,12 +25,6 @@ FEATURES = [0.01] * 10  # one case for a sales forecasting model (10 measurement
 @pytest.fixture
 def registry_models() -> dict[str, dict]:
     return {}
-
-
-@pytest.fixture
-def admin_name(conversation) -> str:
-    conversation.people["Root"] = conversation.make_user("root", role="admin")
-    return "Root"
 
 
 def upload(conversation, name, model, *, kind="regressor", model_type="sklearn"):
@@ -47,6 +43,11 @@ def uploaded(conversation, registry_models, name, model, **kwargs) -> dict:
 
 def path_of(registry_models, model) -> str:
     return f"{MODELS}/{registry_models[model]['id']}"
+
+
+def assert_owned(registry_models, owner, model) -> None:
+    """The scenario's model of that name is the named person's."""
+    assert registry_models[model]["owner"]["username"] == owner.lower(), registry_models[model]
 
 
 @given(parsers.parse('{name} has uploaded a model "{model}"'))
@@ -70,65 +71,74 @@ def model_is(conversation, registry_models, owner, model, visibility):
 
 
 @when(parsers.re(r'(?P<name>\w+) uploads a (?P<kind>sales forecasting model|flower classifier)'
-                 r' named (?P<model>.+)'))
+                 r' named (?P<model>.+)'), target_fixture="answer")
 def uploads_named(conversation, registry_models, name, kind, model):
     model = NAMES.get(model, model.strip('"'))
     response = upload(conversation, name, model, kind=KINDS[kind])
     if response.status_code == 201:
         registry_models[model] = response.get_json()
+    return response
 
 
-@when(parsers.parse('{name} uploads a sales forecasting model of type "{model_type}"'))
+@when(parsers.parse('{name} uploads a sales forecasting model of type "{model_type}"'),
+      target_fixture="answer")
 def uploads_typed(conversation, name, model_type):
-    upload(conversation, name, "forecast", model_type=model_type)
+    return upload(conversation, name, "forecast", model_type=model_type)
 
 
-@when(parsers.parse("{name} uploads a sales forecasting model saved with pickle"))
+@when(parsers.parse("{name} uploads a sales forecasting model saved with pickle"),
+      target_fixture="answer")
 def uploads_pickle(conversation, name):
-    upload(conversation, name, "forecast", kind="pickle")
+    return upload(conversation, name, "forecast", kind="pickle")
 
 
-@when(parsers.parse("{name} uploads a model that would run system commands when loaded"))
+@when(parsers.parse("{name} uploads a model that would run system commands when loaded"),
+      target_fixture="answer")
 def uploads_untrusted(conversation, name):
-    upload(conversation, name, "innocent", kind="untrusted")
+    return upload(conversation, name, "innocent", kind="untrusted")
 
 
-@when(parsers.parse("{name} uploads a file that is not a model"))
+@when(parsers.parse("{name} uploads a file that is not a model"), target_fixture="answer")
 def uploads_not_a_model(conversation, name):
-    upload(conversation, name, "weights", kind="not_a_model")
+    return upload(conversation, name, "weights", kind="not_a_model")
 
 
-@when(parsers.parse('{name} deletes "{model}"'))
+@when(parsers.parse('{name} deletes "{model}"'), target_fixture="answer")
 def deletes(conversation, registry_models, name, model):
     response = conversation.call("DELETE", path_of(registry_models, model), as_person=name)
     assert response.status_code == 204, response.get_json()
+    return response
 
 
-@when("an administrator tries to delete the default model")
-def admin_deletes_default(conversation, admin_name):
-    listed = conversation.call("GET", f"{MODELS}?name=diabetes-linear", as_person=admin_name)
+@when(parsers.parse("{name} tries to delete the default model"), target_fixture="answer")
+def deletes_default(conversation, name):
+    listed = conversation.call("GET", f"{MODELS}?name=diabetes-linear", as_person=name)
     [default] = listed.get_json()["items"]
-    conversation.call("DELETE", f"{MODELS}/{default['id']}", as_person=admin_name)
+    return conversation.call("DELETE", f"{MODELS}/{default['id']}", as_person=name)
 
 
 @then(parsers.parse('{name}\'s model "{model}" is in the registry as version {version:d}'))
-def in_registry(conversation, name, model, version):
-    body = conversation.last.get_json()
-    assert conversation.last.status_code == 201, body
+def in_registry(conversation, answer, name, model, version):
+    body = answer.get_json()
+    assert answer.status_code == 201, body
     assert (body["name"], body["version"], body["owner"]["username"]) == \
         (model, version, name.lower())
-    found = conversation.call("GET", conversation.last.headers["Location"], as_person=name)
+    found = conversation.call("GET", answer.headers["Location"], as_person=name)
     assert found.get_json()["id"] == body["id"]
 
 
 @then(parsers.parse('only {name} can see "{model}" until she shares it'))
 def only_owner_sees(conversation, registry_models, name, model):
-    record = registry_models[model]
-    assert record["visibility"] == "private"
+    """Everyone else the scenario names is refused it."""
+    assert_owned(registry_models, name, model)
+    assert registry_models[model]["visibility"] == "private"
     assert conversation.call("GET", path_of(registry_models, model),
                              as_person=name).status_code == 200
-    seen = conversation.call("GET", f"{MODELS}/{record['id']}", as_person="Bob")
-    assert_refused(seen, 403, "forbidden")
+    others = [person for person in conversation.people if person != name]
+    assert others, "the scenario names nobody else to check with"
+    for other in others:
+        seen = conversation.call("GET", path_of(registry_models, model), as_person=other)
+        assert_refused(seen, 403, "forbidden")
 
 
 @then(parsers.parse("{name}'s list of models shows versions {newer:d} and {older:d} of "
@@ -140,22 +150,23 @@ def listed_versions(conversation, name, newer, older, model):
 
 @then(parsers.parse('{name}\'s model "{model}" is recorded as a classifier of {count:d} '
                     "classes"))
-def recorded_classifier(conversation, name, model, count):
-    body = conversation.last.get_json()
+def recorded_classifier(answer, name, model, count):
+    body = answer.get_json()
     assert (body["name"], body["task"]) == (model, "classification"), body
+    assert body["owner"]["username"] == name.lower()
     assert len(body["classes"]) == count
 
 
 @then(parsers.parse('the request is refused, saying "{model_type}" is the type accepted'))
-def refused_type(conversation, model_type):
-    body = assert_refused(conversation.last, 422, "validation_error")
+def refused_type(answer, model_type):
+    body = assert_refused(answer, 422, "validation_error")
     assert model_type in body["errors"]["model_type"][0]
 
 
 @then(parsers.parse("the upload is refused as unsafe, advising {name} to export it with "
                     "skops"))
-def refused_pickle(conversation, name):
-    body = assert_refused(conversation.last, 422, "pickle_refused")
+def refused_pickle(conversation, answer, name):
+    body = assert_refused(answer_to(conversation, answer, name), 422, "pickle_refused")
     assert "skops" in body["detail"]
 
 
@@ -166,20 +177,19 @@ def has_no_model(conversation, name):
 
 
 @then("the upload is refused, naming the untrusted code it refers to")
-def refused_untrusted(conversation):
-    body = assert_refused(conversation.last, 422, "untrusted_model")
+def refused_untrusted(answer):
+    body = assert_refused(answer, 422, "untrusted_model")
     assert "system" in body["detail"]
 
 
 @then("the upload is refused as not a usable model")
-def refused_unusable(conversation):
-    assert_refused(conversation.last, 422, "model_load_error")
+def refused_unusable(answer):
+    assert_refused(answer, 422, "model_load_error")
 
 
-@then(parsers.parse('"{model}" can no longer be found'))
-def gone(conversation, registry_models, model):
-    owner = registry_models[model]["owner"]["username"].capitalize()
-    response = conversation.call("GET", path_of(registry_models, model), as_person=owner)
+@then(parsers.parse('{name} can no longer find "{model}"'))
+def gone(conversation, registry_models, name, model):
+    response = conversation.call("GET", path_of(registry_models, model), as_person=name)
     assert_refused(response, 404, "not_found")
 
 
@@ -196,9 +206,10 @@ def next_version(conversation, registry_models, name, model, version):
 
 
 @then("the default model is kept, since every team relies on it")
-def default_kept(conversation, admin_name):
-    assert_refused(conversation.last, 409, "conflict")
-    listed = conversation.call("GET", f"{MODELS}?name=diabetes-linear", as_person=admin_name)
+def default_kept(conversation, answer):
+    assert_refused(answer, 409, "conflict")
+    listed = conversation.call("GET", f"{MODELS}?name=diabetes-linear",
+                               as_person=recipient(conversation, answer))
     assert listed.get_json()["total"] == 1
 
 
@@ -214,31 +225,24 @@ OUTCOMES = {  # outcome -> (status, code); success statuses by action
     "forbidden": (403, "forbidden"),
     "turned away until signed in": (401, "unauthorized"),
 }
-SUCCESS = {"view": 200, "update": 200, "delete": 204, "predict": 200}
+SUCCESS = {"GET": 200, "PATCH": 200, "DELETE": 204, "POST": 200}  # by the attempt's method
 
 
-@pytest.fixture
-def attempt() -> dict:
-    return {}
-
-
-@when(parsers.re(r"(?P<actor>its owner|another user|an administrator|someone not signed in) "
-                 r"tries to (?P<action>view|update|delete|predict) (?P<owner>\w+)'s model "
-                 r"\"(?P<model>[^\"]+)\""))
-def tries_to(conversation, registry_models, attempt, admin_name, actor, action, owner, model):
-    person = {"its owner": owner, "another user": "Bob", "an administrator": admin_name,
-              "someone not signed in": None}[actor]
+@when(parsers.re(r"(?P<actor>\w+|someone not signed in) tries to "
+                 r"(?P<action>view|update|delete|predict) (?P<owner>\w+)'s model "
+                 r"\"(?P<model>[^\"]+)\""), target_fixture="answer")
+def tries_to(conversation, registry_models, actor, action, owner, model):
+    assert_owned(registry_models, owner, model)
     method, suffix, body = ACTIONS[action]
-    attempt["action"] = action
-    conversation.call(method, path_of(registry_models, model) + suffix, as_person=person,
-                      json=body)
+    person = None if actor == "someone not signed in" else actor
+    return conversation.call(method, path_of(registry_models, model) + suffix,
+                             as_person=person, json=body)
 
 
 @then(parsers.parse("the attempt is {outcome}"))
-def attempt_is(conversation, attempt, outcome):
+def attempt_is(answer, outcome):
     if outcome == "allowed":
-        response = conversation.last
-        assert response.status_code == SUCCESS[attempt["action"]], response.get_json()
+        assert answer.status_code == SUCCESS[answer.request.method], answer.get_json()
         return
     status, code = OUTCOMES[outcome]
-    assert_refused(conversation.last, status, code)
+    assert_refused(answer, status, code)

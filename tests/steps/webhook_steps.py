@@ -19,7 +19,9 @@ from mlapi.timeutil import utcnow
 from mlapi.webhooks.addresses import RESOLVER_KEY, static_resolver
 from mlapi.webhooks.dispatch import deliver_due
 from mlapi.webhooks.signing import verify
+from tests.steps.answers import answer_to
 from tests.steps.common_steps import assert_refused, assert_refused_pointing_at
+from tests.steps.prediction_steps import latest_question
 
 PUBLIC_IP = "93.184.215.14"
 EVENTS = {"new models": "model.created", "removed models": "model.deleted",
@@ -115,28 +117,31 @@ def rebound(listeners):
         listeners.dns[host] = ["10.0.0.5"]
 
 
-@when(parsers.re(r"(?P<name>\w+) reports how (?:her|his|their) latest prediction turned out"))
+@when(parsers.re(r"(?P<name>\w+) reports how (?:her|his|their) latest prediction turned out"),
+      target_fixture="answer")
 def reports_outcome(conversation, asked, name):
-    response = conversation.call("POST", f"/api/v1/predictions/{asked['ids'][-1]}/feedback",
+    latest = latest_question(asked, name).prediction_id
+    response = conversation.call("POST", f"/api/v1/predictions/{latest}/feedback",
                                  as_person=name, json={"actual_value": 151.0, "score": 4})
     assert response.status_code == 201, response.get_json()
+    return response
 
 
-@when(parsers.parse("{name} asks to be told at {place}"))
-def asks_to_be_told_at(conversation, listeners, name, place):
-    conversation.call("POST", "/api/v1/webhooks", as_person=name,
-                      json={"url": PLACES[place], "events": ["model.created"]})
+@when(parsers.parse("{name} asks to be told at {place}"), target_fixture="answer")
+def asks_to_be_told_at(conversation, name, place):
+    return conversation.call("POST", "/api/v1/webhooks", as_person=name,
+                             json={"url": PLACES[place], "events": ["model.created"]})
 
 
-@when(parsers.parse("{name} adds one more listener"))
+@when(parsers.parse("{name} adds one more listener"), target_fixture="answer")
 def adds_one_more_listener(conversation, name):
-    conversation.call("POST", "/api/v1/webhooks", as_person=name,
-                      json={"url": team_url(name), "events": ["model.deleted"]})
+    return conversation.call("POST", "/api/v1/webhooks", as_person=name,
+                             json={"url": team_url(name), "events": ["model.deleted"]})
 
 
-@when(parsers.parse("{name} tries to remove {owner}'s team's listener"))
+@when(parsers.parse("{name} tries to remove {owner}'s team's listener"), target_fixture="answer")
 def tries_to_remove(conversation, listeners, name, owner):
-    conversation.call("DELETE", _hook_path(listeners, owner), as_person=name)
+    return conversation.call("DELETE", _hook_path(listeners, owner), as_person=name)
 
 
 @then(parsers.parse('{name}\'s team is told about the new model "{model}"'))
@@ -158,10 +163,12 @@ def told_removed(listeners, registry_models, name, model):
 
 
 @then(parsers.parse("{name}'s team is told about the report on that prediction"))
-def told_report(listeners, asked, name):
+def told_report(listeners, answer, name):
+    """That prediction: the one the report was about."""
+    report = answer.get_json()
     message = listeners.told(name, "prediction.feedback")
-    assert message["data"]["prediction_id"] == asked["ids"][-1]
-    assert message["data"]["actual_value"] == 151.0
+    assert message["data"]["prediction_id"] == report["prediction_id"]
+    assert message["data"]["actual_value"] == report["actual_value"]
 
 
 @then("the message is signed with the team's secret")
@@ -191,19 +198,19 @@ def sees_tries(conversation, listeners, name, count):
 
 
 @then(parsers.parse("{name} is told that address cannot be used"))
-def address_refused(conversation, name):
-    assert_refused_pointing_at(conversation.last, "url")
+def address_refused(conversation, answer, name):
+    assert_refused_pointing_at(answer_to(conversation, answer, name), "url")
 
 
 @then(parsers.parse("{name} is told she already has as many listeners as one person may"))
-def told_listener_cap(app, conversation, name):
-    body = assert_refused(conversation.last, 409, "conflict")
+def told_listener_cap(app, conversation, answer, name):
+    body = assert_refused(answer_to(conversation, answer, name), 409, "conflict")
     assert f"{app.config['MAX_WEBHOOKS']} webhooks" in body["detail"]
 
 
 @then(parsers.parse("{name} is told there is no such listener"))
-def no_such_listener(conversation, name):
-    assert_refused(conversation.last, 404, "not_found")
+def no_such_listener(conversation, answer, name):
+    assert_refused(answer_to(conversation, answer, name), 404, "not_found")
 
 
 @then(parsers.parse("{name}'s team is still listening"))
@@ -213,7 +220,7 @@ def still_listening(conversation, listeners, name):
 
 
 @then(parsers.parse("{name}'s team is no longer listening"))
-def no_longer_listening(conversation, listeners, name):
-    assert conversation.last.status_code == 204
+def no_longer_listening(conversation, listeners, answer, name):
+    assert answer.status_code == 204, answer.get_json()
     response = conversation.call("GET", _hook_path(listeners, name), as_person=name)
     assert_refused(response, 404, "not_found")
