@@ -3,7 +3,7 @@
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from tests.steps.common_steps import assert_refused, assert_told
+from tests.steps.common_steps import answer_to, assert_refused
 from tests.steps.prediction_steps import patient
 
 USERS = "/api/v1/admin/users"
@@ -115,7 +115,7 @@ def choose_default(conversation, models, admin, model):
 @then(parsers.parse("{admin} sees the accounts of {names} in that order"))
 def sees_accounts(conversation, answer, admin, names):
     assert answer.status_code == 200, answer.get_json()
-    assert_told(conversation, answer, admin)
+    answer_to(conversation, answer, admin)
     expected = names.replace(" and ", ", ").split(", ")
     listed = [item["username"] for item in answer.get_json()["items"]]
     assert listed == [conversation.person(name).username for name in expected]
@@ -154,7 +154,7 @@ def can_administer(conversation, name):
 @then(parsers.parse("{name} is told the service needs at least one active administrator"))
 def told_last_admin(conversation, answer, name):
     body = assert_refused(answer, 409, "conflict")
-    assert_told(conversation, answer, name)
+    answer_to(conversation, answer, name)
     assert "last active administrator" in body["detail"]
 
 
@@ -174,7 +174,7 @@ def no_longer_admin(conversation, answer, name):
 @then(parsers.parse("{name} is told only administrators may do this"))
 def told_admins_only(conversation, answer, name):
     assert_refused(answer, 403, "forbidden")
-    assert_told(conversation, answer, name)
+    answer_to(conversation, answer, name)
 
 
 @then(parsers.parse("{admin} sees {count:d} prediction and {requests:d} request for a "
@@ -182,7 +182,7 @@ def told_admins_only(conversation, answer, name):
 def sees_figures(conversation, answer, admin, count, requests):
     stats = answer.get_json()
     assert answer.status_code == 200, stats
-    assert_told(conversation, answer, admin)
+    answer_to(conversation, answer, admin)
     assert stats["predictions"] == count
     predict = [row for row in stats["endpoints"]
                if (row["method"], row["endpoint"]) == ("POST", PREDICT)]
@@ -192,7 +192,7 @@ def sees_figures(conversation, answer, admin, count, requests):
 @then(parsers.parse("{name} is told only a shared model can be the default"))
 def told_not_public(conversation, answer, name):
     assert_refused(answer, 422, "model_not_public")
-    assert_told(conversation, answer, name)
+    answer_to(conversation, answer, name)
 
 
 @then(parsers.parse('{name}\'s next prediction comes from "{model}"'))

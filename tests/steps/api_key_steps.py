@@ -8,7 +8,7 @@ from pytest_bdd import given, parsers, then, when
 from mlapi.extensions import db
 from mlapi.keys.models import ApiKey
 from mlapi.timeutil import utcnow
-from tests.steps.common_steps import assert_refused, assert_told
+from tests.steps.common_steps import answer_to, assert_refused
 from tests.steps.prediction_steps import HISTORY, PREDICT, patient
 
 KEYS = "/api/v1/auth/api-keys"
@@ -189,13 +189,13 @@ def key_expired(answer):
 @then(parsers.parse("the script is turned away because {owner}'s account is inactive"))
 def owner_inactive(conversation, answer, owner):
     assert_refused(answer, 401, "account_inactive")
-    assert_told(conversation, answer, owner)
+    answer_to(conversation, answer, owner)
 
 
 @then(parsers.parse("the script is told the model is not {owner}'s to use"))
 def model_not_owners(conversation, answer, owner):
     assert_refused(answer, 403, "forbidden")
-    assert_told(conversation, answer, owner)
+    answer_to(conversation, answer, owner)
 
 
 @then("the script is told only a signed-in person may do that")
@@ -207,7 +207,7 @@ def only_signed_in_person(answer):
 @then(parsers.parse("{owner} is told she already holds as many keys as one person may"))
 def told_key_cap(app, conversation, answer, owner):
     body = assert_refused(answer, 409, "conflict")
-    assert_told(conversation, answer, owner)
+    answer_to(conversation, answer, owner)
     assert f"{app.config['MAX_API_KEYS']} live API keys" in body["detail"]
 
 
@@ -221,7 +221,7 @@ def told_how_to_make_room(answer):
 @then(parsers.parse("{someone} is told there is no such key"))
 def no_such_key(conversation, answer, someone):
     assert_refused(answer, 404, "not_found")
-    assert_told(conversation, answer, someone)
+    answer_to(conversation, answer, someone)
 
 
 @then(parsers.parse('{owner}\'s key "{name}" still works'))

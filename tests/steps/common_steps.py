@@ -8,7 +8,6 @@ needs are kept by the names the scenario gives them, never as "the first" or "th
 """
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from pytest_bdd import given, parsers, then
@@ -16,10 +15,6 @@ from pytest_bdd import given, parsers, then
 from tests.fixtures import TEST_PASSWORD, TestUser, Tokens
 
 PROBLEM_TYPE = "application/problem+json"
-# Issue 16: the features whose When steps do not hand over their answer yet (another branch
-# rewrites their steps). The lead empties this set after merging it, and removes ``last``.
-ANSWER_NOT_YET_NAMED = {"prediction", "models", "model_predictions", "feedback", "webhooks",
-                        "ownership"}
 
 
 @dataclass
@@ -35,7 +30,6 @@ class Conversation:
     keys: dict[tuple[str, str], dict] = field(default_factory=dict)
     # person -> every answer a request made by them, or for them, got (in order).
     told: dict[str, list] = field(default_factory=dict)
-    responses: list = field(default_factory=list)
 
     def person(self, name: str, password: str = TEST_PASSWORD) -> TestUser:
         if name not in self.people:
@@ -59,7 +53,6 @@ class Conversation:
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         response = self.client.open(path, method=method, headers=headers, **kwargs)
-        self.responses.append(response)
         if by or as_person:
             self.told.setdefault(by or as_person, []).append(response)
         return response
@@ -87,10 +80,6 @@ class Conversation:
         return next((name for name, credential in [*sessions, *keys]
                      if credential in (token, secret)), None)
 
-    @property
-    def last(self):
-        return self.responses[-1]
-
 
 @pytest.fixture
 def conversation(client, make_user, sign_in) -> Conversation:
@@ -98,19 +87,19 @@ def conversation(client, make_user, sign_in) -> Conversation:
 
 
 @pytest.fixture
-def answer(request, conversation):
+def answer():
     """What the scenario's When step was told. That step provides it (``target_fixture``):
     this fixture answers only when none did, which is a mistake in the steps."""
-    if Path(request.node.path).stem in ANSWER_NOT_YET_NAMED:
-        return conversation.last
     pytest.fail("no When step of this scenario hands over the answer this Then step checks "
                 "(target_fixture='answer')", pytrace=False)
 
 
-def assert_told(conversation, response, name: str) -> None:
-    """``response`` answers a request ``name`` made (with their session or API key)."""
+def answer_to(conversation, response, name: str):
+    """``response``, once it is checked to answer a request ``name`` made (with their
+    session or API key): a Then step naming a person checks what that person was told."""
     asker = conversation.asker(response)
     assert asker == name, f"the answer is to a request of {asker or 'nobody known'}, not {name}"
+    return response
 
 
 def assert_refused(response, status: int, code: str) -> dict:

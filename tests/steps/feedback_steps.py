@@ -10,8 +10,7 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 from sklearn.datasets import load_diabetes, load_iris
 
-from tests.steps.answers import answer_to
-from tests.steps.common_steps import assert_refused, assert_refused_pointing_at
+from tests.steps.common_steps import answer_to, assert_refused, assert_refused_pointing_at
 
 POSSESSIVE = r"(?:her|his|their|(?P<owner>\w+)'s)"
 PART = {"real outcome": "actual_value", "score": "score", "comment": "comment"}

@@ -11,8 +11,7 @@ from pytest_bdd import given, parsers, then, when
 from sklearn.datasets import load_iris
 
 from tests.model_records import IRIS_FEATURES, add_model
-from tests.steps.answers import answer_to
-from tests.steps.common_steps import assert_refused
+from tests.steps.common_steps import answer_to, assert_refused
 
 _IRIS = load_iris()
 KINDS = {"flower classifier": "classifier", "churn classifier": "classifier",

@@ -11,8 +11,7 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from tests.fixtures import model_file
-from tests.steps.answers import answer_to, recipient
-from tests.steps.common_steps import assert_refused
+from tests.steps.common_steps import answer_to, assert_refused
 
 MODELS = "/api/v1/models"
 KINDS = {"sales forecasting model": "regressor", "flower classifier": "classifier"}
@@ -209,7 +208,7 @@ def next_version(conversation, registry_models, name, model, version):
 def default_kept(conversation, answer):
     assert_refused(answer, 409, "conflict")
     listed = conversation.call("GET", f"{MODELS}?name=diabetes-linear",
-                               as_person=recipient(conversation, answer))
+                               as_person=conversation.asker(answer))
     assert listed.get_json()["total"] == 1
 
 

@@ -14,8 +14,7 @@ from pytest_bdd import given, parsers, then, when
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
 
-from tests.steps.answers import answer_to, recipient
-from tests.steps.common_steps import assert_refused
+from tests.steps.common_steps import answer_to, assert_refused
 
 PREDICT = "/api/v1/predict"
 BATCH = "/api/v1/batch-predict"
@@ -228,7 +227,7 @@ def sees_history(conversation, asked, answer, count):
     page = answer.get_json()
     assert answer.status_code == 200, page
     assert page["total"] == count
-    she = recipient(conversation, answer)
+    she = conversation.asker(answer)
     newest_first = [question.prediction_id for question in reversed(asked.get(she, []))]
     assert [item["id"] for item in page["items"]] == newest_first
 

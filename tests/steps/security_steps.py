@@ -12,7 +12,7 @@ from mlapi.runtime import runtime
 from tests.fixtures import TEST_PASSWORD, TestUser
 from tests.steps.api_key_steps import KEYS, _create
 from tests.steps.auth_steps import PROFILE, REGISTER
-from tests.steps.common_steps import assert_refused, assert_told
+from tests.steps.common_steps import answer_to, assert_refused
 from tests.steps.model_steps import MODELS, path_of, uploaded
 from tests.steps.prediction_steps import HISTORY, PREDICT, patient
 
@@ -127,7 +127,7 @@ def tries_private_thing(conversation, private_things, name, action, owner, thing
 @then(parsers.re(r"(?P<name>\w+) is turned away (?P<how>because it is not his|"
                  r"as if there were no such key)"))
 def turned_away(conversation, answer, name, how):
-    assert_told(conversation, answer, name)
+    answer_to(conversation, answer, name)
     if how == "because it is not his":
         assert_refused(answer, 403, "forbidden")
     else:
@@ -174,7 +174,7 @@ def ask_for_forecast(conversation, registry_models, name, model):
 @then(parsers.parse("{name} is told the model cannot be used right now"))
 def model_unavailable(app, conversation, answer, name):
     body = assert_refused(answer, 503, "model_unavailable")
-    assert_told(conversation, answer, name)
+    answer_to(conversation, answer, name)
     assert app.config["MODEL_STORE"] not in json.dumps(body)
 
 

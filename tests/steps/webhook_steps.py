@@ -19,8 +19,7 @@ from mlapi.timeutil import utcnow
 from mlapi.webhooks.addresses import RESOLVER_KEY, static_resolver
 from mlapi.webhooks.dispatch import deliver_due
 from mlapi.webhooks.signing import verify
-from tests.steps.answers import answer_to
-from tests.steps.common_steps import assert_refused, assert_refused_pointing_at
+from tests.steps.common_steps import answer_to, assert_refused, assert_refused_pointing_at
 from tests.steps.prediction_steps import latest_question
 
 PUBLIC_IP = "93.184.215.14"
