@@ -7,7 +7,6 @@ from flask import Flask
 
 from . import database  # noqa: F401  (registers the SQLite connection tuning)
 from .access_cache import init_access_cache
-from .admin.recorder import register_endpoint_recorder
 from .api import ProblemApi
 from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
 from .bootstrap import MIGRATIONS_DIR, bootstrap, instance_secret_key
@@ -19,6 +18,7 @@ from .extensions import db, jwt, migrate
 from .http import register_request_hooks
 from .limits import init_limits
 from .ops.observability import init_observability
+from .ops.recorder import register_endpoint_recorder
 from .runtime import init_runtime
 from .strict_json import StrictJSONProvider
 from .webhooks.worker import init_worker as init_webhook_worker

@@ -14,10 +14,10 @@ from time import perf_counter
 import numpy as np
 from sqlalchemy import insert, select
 
+from ..counters import count_predictions
 from ..database import autocommit_scalar
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..ops.metrics import count_predictions
 from ..pagination import Page, paginate
 from ..policy import authorize
 from ..registry.models import TASK_CLASSIFICATION, MLModel
