@@ -1,5 +1,5 @@
 """API keys: long-lived credentials for scripts and services, created, listed and deleted
-by their owner. The check of a key a request presents is ``mlapi.auth.credentials``'.
+by their owner. A key a request presents is checked in ``mlapi.auth.credentials``.
 
 A key reads ``mlapi_<prefix>_<secret>``. The prefix (12 hex digits) is public: it finds the
 row and tells keys apart in listings. The whole key is shown once, at creation; only its
