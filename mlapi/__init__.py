@@ -1,7 +1,6 @@
 """mlapi: scikit-learn models served to many teams, with accounts, ownership and history."""
 
-__version__ = "0.1.0"
-
 from .app import create_app
+from .version import __version__
 
 __all__ = ["__version__", "create_app"]

@@ -5,10 +5,11 @@ Who a caller is and what they may do is read from the database on every request,
 deactivation, a logout or a key deletion acts on the very next request on every worker
 and host. Here every change that could alter such an answer (any write to a user, a new
 revoked sign-in, a deleted API key, any write to a model, since the default model is
-cached too) bumps the ``access`` counter *in the same transaction* (a flush hook, so no
-code path can forget). Each request reads that counter once, a primary-key read; when it
-has moved since the cache was filled, the whole cache is dropped. The database stays the
-truth: the cache only saves the reads of users, revocations, keys and the default model.
+cached too: each domain declares its models with ``watch``) bumps the ``access``
+counter *in the same transaction* (a flush hook, so no code path can forget). Each request
+reads that counter once, a primary-key read; when it has moved since the cache was filled,
+the whole cache is dropped. The database stays the truth: the cache only saves the reads
+of users, revocations, keys and the default model.
 
 Entries are detached ORM objects (expunged before any commit could expire them) and are
 read, never changed or re-attached. An entry loaded while the counter moved is not kept:
@@ -16,6 +17,8 @@ it is stored only if the counter the request saw is still the cache's.
 """
 
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Flask, current_app, g
 from sqlalchemy import Integer, String, event, select, update
@@ -87,31 +90,39 @@ def access_cache() -> AccessCache:
     return current_app.extensions["mlapi.access_cache"]
 
 
+@dataclass(frozen=True)
+class _Watch:
+    added: bool
+    deleted: bool
+    changed: Callable[[Session, object], bool] | None
+
+
+_WATCHED: dict[type, _Watch] = {}
+
+
+def _modified(session: Session, obj) -> bool:
+    return session.is_modified(obj)
+
+
+def watch(model: type, *, added: bool = True, deleted: bool = True,
+          changed: Callable[[Session, object], bool] | None = _modified) -> None:
+    """Declare that writing rows of ``model`` can change who a caller is or what they may
+    do: adding one (``added``), deleting one (``deleted``), or a change for which
+    ``changed(session, obj)`` is true (None: changes never matter). Each domain declares
+    its own models (beside them), so this module knows none."""
+    _WATCHED[model] = _Watch(added, deleted, changed)
+
+
+def _watched(objects):
+    """(object, its model's watch) for the objects of watched models."""
+    return [(obj, _WATCHED[type(obj)]) for obj in objects if type(obj) in _WATCHED]
+
+
 def _changes_access(session: Session) -> bool:
-    from .auth.models import RevokedLogin, User
-    from .keys.models import ApiKey
-    from .registry.models import MLModel
-
-    if any(isinstance(obj, User | MLModel) for obj in (*session.new, *session.deleted)):
-        return True
-    if any(isinstance(obj, RevokedLogin | ApiKey) for obj in session.deleted):
-        return True
-    if any(isinstance(obj, RevokedLogin) for obj in session.new):
-        return True
-    for obj in session.dirty:
-        if isinstance(obj, User | MLModel) and session.is_modified(obj):
-            return True
-        if isinstance(obj, ApiKey) and _key_changed_beyond_last_use(obj):
-            return True
-    return False
-
-
-def _key_changed_beyond_last_use(key) -> bool:
-    from sqlalchemy import inspect
-
-    state = inspect(key)
-    return any(attr.history.has_changes() for attr in state.attrs
-               if attr.key != "last_used_at")
+    return (any(found.added for _, found in _watched(session.new))
+            or any(found.deleted for _, found in _watched(session.deleted))
+            or any(found.changed is not None and found.changed(session, obj)
+                   for obj, found in _watched(session.dirty)))
 
 
 @event.listens_for(Session, "before_flush")

@@ -8,20 +8,23 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database  # noqa: F401  (registers the SQLite connection tuning)
 from .access_cache import init_access_cache
-from .admin.recorder import register_endpoint_recorder
 from .api import init_api
 from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
+from .auth.state import init_auth
 from .bootstrap import MIGRATIONS_DIR, bootstrap, instance_secret_key
 from .cli import register_commands
 from .config import ConfigError, load_config, resolve_paths
 from .cors import init_cors
 from .errors import register_error_handlers
-from .extensions import db, jwt, migrate
+from .extensions import db, migrate
 from .http import register_request_hooks
 from .limits import init_limits
 from .ops.observability import init_observability
-from .runtime import init_runtime
+from .ops.recorder import register_endpoint_recorder
+from .predictions.state import init_predictions
+from .registry.state import init_registry
 from .strict_json import StrictJSONProvider
+from .webhooks.events import init_webhooks
 from .webhooks.worker import init_worker as init_webhook_worker
 
 
@@ -66,11 +69,13 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
-    jwt.init_app(app)
-    init_runtime(app)
+    init_auth(app)
+    init_registry(app)
+    init_predictions(app)
     init_access_cache(app)
     init_limits(app)
     init_cors(app)
+    init_webhooks(app)
     init_webhook_worker(app)
 
 

@@ -34,7 +34,7 @@ from .extensions import db
 from .ops.readiness import NO_SCHEMA, has_schema
 from .registry.default_model import ensure_default_model
 from .registry.service import recover_interrupted_uploads
-from .runtime import runtime
+from .registry.state import model_store
 
 log = logging.getLogger("mlapi.bootstrap")
 
@@ -122,7 +122,7 @@ def first_start(app: Flask) -> bool:
         with startup_lock(app):
             if app.config["AUTO_MIGRATE"]:
                 flask_migrate.upgrade(directory=str(MIGRATIONS_DIR))
-            ensure_default_model(runtime().store)
+            ensure_default_model(model_store())
             db.session.commit()
             recover_interrupted_uploads()
         app.extensions[FIRST_START_DONE] = True

@@ -1,12 +1,13 @@
-"""Unbound extensions, initialised in ``create_app``."""
+"""Unbound extensions, initialised in ``create_app``. Libraries only: an extension that
+belongs to a domain (the JWT manager: ``mlapi.auth``) is that domain's."""
+
+import json
+from functools import partial
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from . import strict_json
-from .auth.verified_tokens import VerifiedTokenJWTManager
 
 # Named constraints, so migrations can alter them on every database (SQLite included).
 NAMING_CONVENTION = {
@@ -24,8 +25,7 @@ class Base(DeclarativeBase):
 
 # Objects keep their loaded state after a commit: a view that commits and then serialises
 # what it wrote (every prediction) would otherwise read the row straight back. JSON columns
-# (the history) are written strictly: no NaN or Infinity (mlapi/strict_json.py).
+# (the history) are written strictly: no NaN or Infinity, as everywhere (mlapi/strict_json.py).
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False},
-                engine_options={"json_serializer": strict_json.dumps})
+                engine_options={"json_serializer": partial(json.dumps, allow_nan=False)})
 migrate = Migrate()
-jwt = VerifiedTokenJWTManager()

@@ -4,7 +4,7 @@ depend on the upload endpoint (it is built alongside them)."""
 from mlapi.extensions import db
 from mlapi.registry.loader import load_skops
 from mlapi.registry.models import TASK_CLASSIFICATION, TASK_REGRESSION, MLModel
-from mlapi.runtime import runtime
+from mlapi.registry.state import model_store
 from mlapi.timeutil import utcnow
 from tests.fixtures import model_file
 
@@ -23,7 +23,7 @@ def add_model(app, owner_id: int, name: str = "churn", *, kind: str = "regressor
                          task=TASK_CLASSIFICATION if classes else TASK_REGRESSION,
                          n_features=int(estimator.n_features_in_), feature_names=feature_names,
                          classes=classes, visibility=visibility,
-                         sha256=runtime().store.put(artifact), size_bytes=len(artifact),
+                         sha256=model_store().put(artifact), size_bytes=len(artifact),
                          deleted_at=utcnow() if deleted else None)
         db.session.add(record)
         db.session.commit()

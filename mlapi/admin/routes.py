@@ -9,11 +9,11 @@ from ..api import ApiBlueprint
 from ..auth.credentials import current_caller
 from ..auth.schemas import UserSchema
 from ..database import MAX_ID
+from ..ops.recorder import recorder
 from ..pagination import PageQuery, page_of
 from ..policy import ADMINISTRATION, authorize
 from ..registry.schemas import ModelRecord
 from . import service
-from .recorder import recorder
 from .schemas import (
     DEFAULT_MODEL_EXAMPLE,
     USER_UPDATE_EXAMPLE,

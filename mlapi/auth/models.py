@@ -1,10 +1,11 @@
-"""Users, revoked sign-ins, known devices and failed sign-ins."""
+"""Users, their API keys, revoked sign-ins, known devices and failed sign-ins."""
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, event
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..access_cache import watch
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -91,3 +92,38 @@ class SignInFailure(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ApiKey(db.Model):
+    """A long-lived credential for scripts and services, acting as its owner.
+
+    Only a SHA-256 digest of the secret is kept: the secret is 256 random bits, so a fast
+    hash is as safe as a slow one and keeps the per-request check cheap. ``prefix`` is the
+    key's public, unique start: it finds the row and lets people tell their keys apart.
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(Integer, db.ForeignKey("users.id", ondelete="CASCADE"),
+                                          index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    policy_kind = "api_key"
+
+
+def _key_changed_beyond_last_use(_session, key: ApiKey) -> bool:
+    """Recording a key's use (once a minute) changes nothing a cached answer says."""
+    return any(attr.history.has_changes() for attr in inspect(key).attrs
+               if attr.key != "last_used_at")
+
+
+# What the access cache (mlapi/access_cache.py) must forget when it is written.
+watch(User)
+watch(RevokedLogin, changed=None)
+watch(ApiKey, added=False, changed=_key_changed_beyond_last_use)

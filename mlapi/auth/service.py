@@ -8,10 +8,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, InvalidCredentials, LoginRefused
 from ..extensions import db
-from ..runtime import runtime
 from ..timeutil import utcnow
 from . import tokens
 from .models import ROLE_USER, SYSTEM_USERNAME, User
+from .state import auth_state
 
 UNUSABLE_PASSWORD = "!"  # noqa: S105  (not an argon2 hash: never verifies)
 
@@ -23,7 +23,7 @@ def register(username: str, email: str, password: str, full_name: str | None = N
     Naming the field tells a caller nothing more than the 409 itself: with a fresh
     username, a 409 already says the email is taken."""
     user = User(username=username, username_key=username.lower(), email=email,
-                email_key=email.lower(), password_hash=runtime().passwords.hash(password),
+                email_key=email.lower(), password_hash=auth_state().passwords.hash(password),
                 full_name=full_name, role=role, is_active=True)
     if fields := taken(username=username, email=email):
         raise already_registered(fields)
@@ -60,7 +60,7 @@ def find_account(identifier: str) -> User | None:
 def check_password(user: User | None, password: str) -> User:
     """``user`` if the password fits (401 otherwise, in the same time for no user); 403
     when the account is inactive."""
-    passwords = runtime().passwords
+    passwords = auth_state().passwords
     if not passwords.verify(user.password_hash if user else None, password):
         raise InvalidCredentials()
     if not user.is_active:
@@ -95,7 +95,7 @@ def refresh(user: User, refresh_claims: dict) -> dict:
 def sign_out(user: User, jti: str) -> None:
     """Revoke the sign-in this token belongs to (its access and refresh tokens)."""
     lifetime: timedelta = current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
-    runtime().revocations.revoke(tokens.login_id_of(jti), user.id, utcnow() + lifetime)
+    auth_state().revocations.revoke(tokens.login_id_of(jti), user.id, utcnow() + lifetime)
     db.session.commit()
 
 

@@ -17,10 +17,11 @@ from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 
 from ..access_cache import access_cache
-from ..errors import AccountInactive, TokenInvalid, Unauthorized, problem
-from ..extensions import db, jwt
-from ..runtime import runtime
+from ..errors import TokenInvalid, Unauthorized, problem
+from .credentials import active_user
 from .models import User
+from .state import auth_state
+from .verified_tokens import jwt
 
 REFRESH_SUFFIX = "refresh"
 GENERATION_CLAIM = "gen"
@@ -62,22 +63,13 @@ def _is_revoked(_header, payload) -> bool:
     is inactive, ``active_user`` answers 401 ``account_inactive`` instead."""
     login_id = login_id_of(payload["jti"])
     if access_cache().cached("revoked", login_id,
-                             lambda: runtime().revocations.is_revoked(login_id)):
+                             lambda: auth_state().revocations.is_revoked(login_id)):
         return True
     user = _subject(payload)
     if user is None:
         return False  # the user lookup answers: the account no longer exists
     generation = generation_of(payload)
     return generation is None or generation < user.session_generation
-
-
-def active_user(user_id: int) -> User | None:
-    """The user with this id (a detached, read-only snapshot from the access cache), or
-    None when there is none; 401 ``account_inactive`` when deactivated."""
-    user = access_cache().cached("users", user_id, lambda: db.session.get(User, user_id))
-    if user is not None and not user.is_active:
-        raise AccountInactive()
-    return user
 
 
 def _subject(payload) -> User | None:

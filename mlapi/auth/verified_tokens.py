@@ -74,3 +74,6 @@ class VerifiedTokenJWTManager(JWTManager):
             _require_claims(encoded_token)
             verified.put(encoded_token, claims)
         return dict(claims)  # callers get their own copy
+
+
+jwt = VerifiedTokenJWTManager()  # bound by init_auth; its callbacks are mlapi.auth.tokens'

@@ -1,39 +1,28 @@
-"""API keys: long-lived credentials for scripts and services.
+"""API keys: long-lived credentials for scripts and services, created, listed and deleted
+by their owner. A key a request presents is checked in ``mlapi.auth.credentials``.
 
 A key reads ``mlapi_<prefix>_<secret>``. The prefix (12 hex digits) is public: it finds the
 row and tells keys apart in listings. The whole key is shown once, at creation; only its
 SHA-256 digest is stored, compared in constant time.
 """
 
-import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ..access_cache import access_cache
-from ..auth.models import User
-from ..auth.tokens import active_user
-from ..errors import ApiKeyInvalid, Conflict, NotFound
+from ..auth.credentials import KEY_SCHEME, PREFIX_HEX_DIGITS, digest
+from ..auth.models import ApiKey, User
+from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..pagination import Page, paginate
 from ..policy import may
 from ..timeutil import utcnow
-from .models import ApiKey
 
-KEY_SCHEME = "mlapi"
-PREFIX_HEX_DIGITS = 12
 SECRET_BYTES = 32
-# Recording every use would write a row per request; once a minute is as useful.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
 CREATE_ATTEMPTS = 3  # a prefix collision (2^-48 per pair) only costs a retry
-
-
-def digest(raw_key: str) -> str:
-    return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
 def _new_key() -> tuple[str, str]:
@@ -96,27 +85,3 @@ def delete_key(actor: User, key_id: int) -> None:
         raise NotFound("There is no API key with that id among yours.")
     db.session.delete(key)
     db.session.commit()
-
-
-def verify_key(raw_key: str) -> tuple[ApiKey, User]:
-    """The live key ``raw_key`` is and its owner (read-only snapshots); 401 otherwise."""
-    scheme, _, rest = raw_key.partition("_")
-    prefix_digits, _, secret = rest.partition("_")
-    if scheme != KEY_SCHEME or len(prefix_digits) != PREFIX_HEX_DIGITS or not secret:
-        raise ApiKeyInvalid("The API key is malformed: it should read mlapi_<prefix>_<secret>.")
-    prefix = f"{scheme}_{prefix_digits}"
-    key = access_cache().cached("keys", prefix, lambda: db.session.execute(
-        select(ApiKey).where(ApiKey.prefix == prefix)).scalar_one_or_none())
-    if key is None or not hmac.compare_digest(key.secret_hash, digest(raw_key)):
-        raise ApiKeyInvalid()
-    now = utcnow()
-    if key.expires_at is not None and key.expires_at <= now:
-        raise ApiKeyInvalid("The API key has expired; create a new one.")
-    owner = active_user(key.owner_id)
-    if owner is None:
-        raise ApiKeyInvalid()
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        db.session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-        db.session.commit()
-        key.last_used_at = now  # the cached snapshot, so the next minute writes nothing
-    return key, owner

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from flask import Flask, g, request
 from sqlalchemy import inspect as sa_inspect
 
-from ..admin.recorder import route_template
+from .recorder import route_template
 
 LOGGER = "mlapi"
 access_log = logging.getLogger("mlapi.access")

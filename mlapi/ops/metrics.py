@@ -1,12 +1,10 @@
-"""Prometheus metrics: the domains' counters, and ``/metrics`` for the whole app.
-
-Each domain calls the small functions below rather than touching prometheus_client, so
-the names and labels of every series are decided in one place (docs/observability.md).
+"""Prometheus metrics: the request series, and ``/metrics`` for the whole app.
 
 Two kinds of series, two registries:
 
 - The domain counters (webhooks, predictions, the prediction cache) are module-level,
-  created once per process in prometheus_client's default registry.
+  created once per process in prometheus_client's default registry (``mlapi.counters``,
+  at the bottom layer, so that every domain may count without importing ops).
 - The HTTP series come from prometheus_flask_exporter, created by ``init_metrics`` for
   each app in a registry of that app's own. Tests build one app per test in one process:
   per-app instruments in the default registry would clash ("Duplicated timeseries"). The
@@ -28,59 +26,16 @@ the one that happened to answer.
 import hmac
 
 from flask import Flask, Request, Response, current_app, request
-from prometheus_client import REGISTRY, CollectorRegistry, Counter
+from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_flask_exporter import PrometheusMetrics
 
-from ..admin.recorder import route_template
 from ..config import ConfigError
 from ..errors import Unauthorized
+from .recorder import route_template
 
 UNMATCHED = "(unmatched)"
 # What .env.production holds until the operator puts a real token in its place.
 PLACEHOLDER_TOKEN = "CHANGE-ME"  # noqa: S105
-
-WEBHOOK_DELIVERIES = Counter(
-    "mlapi_webhook_deliveries_total", "Webhook delivery attempts by outcome.", ["outcome"])
-PREDICTIONS = Counter(
-    "mlapi_predictions_total", "Predictions answered (one per sample), by model and version.",
-    ["model_id", "model_version"])
-PREDICTION_CACHE = Counter(
-    "mlapi_prediction_cache_lookups_total",
-    "Prediction cache lookups (one per sample) by result: hit or miss.", ["result"])
-
-SHARED_PREDICTION_CACHE = Counter(
-    "mlapi_prediction_shared_cache_lookups_total",
-    "Lookups in the shared (Redis) tier after a miss in the process cache, one per sample, "
-    "by result: hit, miss or unavailable (Redis down: the model answered).", ["result"])
-
-for _outcome in ("delivered", "retrying", "failed", "refused"):
-    WEBHOOK_DELIVERIES.labels(outcome=_outcome)  # exported at 0 before the first delivery
-for _result in ("hit", "miss"):
-    PREDICTION_CACHE.labels(result=_result)
-for _result in ("hit", "miss", "unavailable"):
-    SHARED_PREDICTION_CACHE.labels(result=_result)
-
-
-def count_webhook_delivery(outcome: str) -> None:
-    """``outcome``: ``delivered``, ``retrying``, ``failed`` or ``refused``."""
-    WEBHOOK_DELIVERIES.labels(outcome=outcome).inc()
-
-
-def count_predictions(model_id: int, model_version: int, *, hits: int, misses: int) -> None:
-    """``hits + misses`` samples answered by one model version, ``hits`` from the cache."""
-    PREDICTIONS.labels(model_id=str(model_id), model_version=str(model_version)).inc(
-        hits + misses)
-    if hits:
-        PREDICTION_CACHE.labels(result="hit").inc(hits)
-    if misses:
-        PREDICTION_CACHE.labels(result="miss").inc(misses)
-
-
-def count_shared_cache(result: str, samples: int) -> None:
-    """``result``: ``hit``, ``miss`` or ``unavailable``, for ``samples`` lookups in Redis."""
-    if samples:
-        SHARED_PREDICTION_CACHE.labels(result=result).inc(samples)
-
 
 def endpoint(req: Request) -> str:
     """The ``endpoint`` label (the exporter names the label after this function)."""
@@ -98,7 +53,7 @@ def init_metrics(app: Flask) -> PrometheusMetrics:
         raise ConfigError("MLAPI_METRICS_TOKEN still holds the sample's placeholder: set a "
                           "token of your own (or unset it to leave /metrics open)")
     registry = CollectorRegistry()
-    registry.register(REGISTRY)  # the module-level counters above, and process figures
+    registry.register(REGISTRY)  # mlapi.counters' series, and process figures
     metrics = PrometheusMetrics(app, path=None, registry=registry, group_by=endpoint,
                                 defaults_prefix="mlapi")
     app.extensions["mlapi.metrics"] = metrics

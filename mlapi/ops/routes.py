@@ -9,13 +9,13 @@ from flask.views import MethodView
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import __version__
 from ..api import ApiBlueprint
 from ..bootstrap import schema_ready
-from ..cache_status import cache_status
 from ..errors import ApiError
 from ..extensions import db
 from ..registry.service import default_model_snapshot, estimator_for
+from ..version import __version__
+from .cache_status import cache_status
 from .metrics import metrics_response
 from .readiness import NO_SCHEMA, UNREACHABLE
 

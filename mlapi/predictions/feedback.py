@@ -5,15 +5,17 @@ One feedback per prediction; a second replaces the first (same id, new values).
 
 import math
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..policy import authorize
 from ..registry.models import TASK_CLASSIFICATION, MLModel
-from ..webhooks import events as webhook_events
 from .models import Feedback, Prediction
+from .schemas import FeedbackRecord
 from .service import find_prediction
+from .signals import feedback_given
 
 
 def _is_number(value) -> bool:
@@ -74,6 +76,15 @@ def feedback_target(caller, prediction_id: int) -> Prediction:
     return prediction
 
 
+def _announce(feedback: Feedback) -> None:
+    """``feedback_given``, in the feedback's transaction (``mlapi.predictions.signals``)."""
+    db.session.flush()  # a concurrent first feedback fails here; ids and times are set
+    data = FeedbackRecord().dump(feedback)
+    data["model_id"] = feedback.prediction.model_id
+    feedback_given.send(current_app._get_current_object(),
+                        owner_id=feedback.prediction.owner_id, data=data)
+
+
 def give_feedback(caller, prediction_id: int, actual_value, score: int | None = None,
                   comment: str | None = None) -> tuple[Feedback, bool]:
     """Record (or replace) the owner's feedback; returns (feedback, created)."""
@@ -87,7 +98,7 @@ def give_feedback(caller, prediction_id: int, actual_value, score: int | None = 
         db.session.add(feedback)
     feedback.actual_value, feedback.score, feedback.comment = actual_value, score, comment
     try:
-        webhook_events.feedback_given(feedback)  # queued in the same commit
+        _announce(feedback)
         db.session.commit()
     except IntegrityError:  # a concurrent first feedback won: replace that one instead
         db.session.rollback()

@@ -14,17 +14,17 @@ from time import perf_counter
 import numpy as np
 from sqlalchemy import insert, select
 
+from ..counters import count_predictions
 from ..database import autocommit_scalar
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..ops.metrics import count_predictions
 from ..pagination import Page, paginate
 from ..policy import authorize
 from ..registry.models import TASK_CLASSIFICATION, MLModel
 from ..registry.service import estimator_for
-from ..runtime import runtime
 from .inputs import rows_for
 from .models import Prediction
+from .state import answer_caches
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[A
             probabilities = [dict(zip(labels, p, strict=True))
                              for p in estimator.predict_proba(matrix).tolist()]
     _refuse_non_finite(values, probabilities, field)
-    shared = runtime().shared_predictions
+    shared = answer_caches().shared
     if shared is not None:
         shared.note_inference(record, (perf_counter() - started) * 1000)
     return [Answer(v, p) for v, p in zip(values, probabilities, strict=True)]
@@ -80,8 +80,8 @@ def _answers(caller, record: MLModel, rows: list[list[float]],
     """(answer, came from ``caller``'s cache) per row: the process LRU first, then the
     shared tier (Redis, when configured and the model is slow enough to be worth it); the
     model is called once, for the misses of both only."""
-    cache = runtime().predictions
-    shared = runtime().shared_predictions
+    cache = answer_caches().answers
+    shared = answer_caches().shared
     if shared is not None and not shared.worth_asking(record):
         shared = None
     keyed = [tuple(row) for row in rows]

@@ -38,8 +38,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from .. import strict_json
+from ..counters import count_shared_cache
 from ..lru import LRUCache
-from ..ops.metrics import count_shared_cache
 
 log = logging.getLogger("mlapi.predictions")
 

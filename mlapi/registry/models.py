@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..access_cache import watch
 from ..auth.models import User
 from ..extensions import db
 from ..timeutil import utcnow
@@ -56,3 +57,6 @@ class MLModel(db.Model):
 
     def __repr__(self) -> str:
         return f"<MLModel {self.id} {self.name} v{self.version}>"
+
+
+watch(MLModel)  # the default model is cached (mlapi/access_cache.py): any write forgets it

@@ -10,11 +10,12 @@ from ..errors import ApiError, Conflict, ModelUnavailable, NotFound
 from ..extensions import db
 from ..pagination import Page, paginate
 from ..policy import authorize
-from ..runtime import runtime
 from ..timeutil import utcnow
-from ..webhooks import events as webhook_events
 from .loader import ModelLimits, load_artifact
 from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC, MLModel
+from .schemas import ModelRecord
+from .signals import model_deleted, model_retired
+from .state import loaded_models, model_store
 from .store import ArtifactUnavailable
 
 log = logging.getLogger("mlapi.registry")
@@ -53,11 +54,11 @@ def _default_model_query() -> MLModel | None:
 def estimator_for(record: MLModel):
     """The loaded estimator, from the per-process LRU when warm (no disk read)."""
     key = (record.id, record.sha256)
-    cache = runtime().loaded_models
+    cache = loaded_models()
     estimator = cache.get(key)
     if estimator is None:
         try:
-            estimator = load_artifact(runtime().store.get(record.sha256),
+            estimator = load_artifact(model_store().get(record.sha256),
                                       allow_pickle=current_app.config["ALLOW_PICKLE"],
                                       limits=ModelLimits.of(current_app.config))
         except (ArtifactUnavailable, ApiError) as exc:  # missing, damaged, now refused
@@ -101,8 +102,8 @@ def delete_model(actor, model_id: int) -> None:
         raise Conflict("The default model cannot be deleted. An admin can make another "
                        "public model the default first.")
     record.deleted_at = utcnow()
-    webhook_events.model_deleted(record)  # queued in the same commit
-    store = runtime().store
+    announce(model_deleted, record)
+    store = model_store()
     with store.lock():
         if store.transactional:  # the artifact row goes in the tombstone's own commit
             discard_artifact_unless_referenced(record.sha256)
@@ -122,7 +123,7 @@ def artifact_referenced(sha256: str) -> bool:
 def discard_artifact_unless_referenced(sha256: str) -> None:
     """Remove the artifact when no live record uses it. The caller holds ``store.lock()``
     and, with a transactional store, commits."""
-    store = runtime().store
+    store = model_store()
     store.hold(sha256)  # database store: an upload of the same bytes commits first
     if not artifact_referenced(sha256):
         store.delete(sha256)
@@ -133,7 +134,7 @@ def recover_interrupted_uploads() -> None:
     committing their record (no ``except`` ran to remove them), unless a record uses the
     same bytes. Under the store's lock no upload is between the two, so every mark left
     is one of those; called at start, when gunicorn replaces the killed worker."""
-    store = runtime().store
+    store = model_store()
     with store.lock():
         for sha256 in store.interrupted():
             discard_artifact_unless_referenced(sha256)
@@ -142,7 +143,16 @@ def recover_interrupted_uploads() -> None:
                         sha256[:12])
 
 
+def announce(signal, record: MLModel) -> None:
+    """Tell the layers above about a change of ``record``, in its transaction (before the
+    commit): ``mlapi.registry.signals``."""
+    db.session.flush()  # the id and defaults the commit will write
+    signal.send(current_app._get_current_object(), owner_id=record.owner_id,
+                data=ModelRecord().dump(record))
+
+
 def evict(model_id: int) -> None:
-    """Forget a model's loaded estimator and cached answers in this process."""
-    runtime().loaded_models.discard_where(lambda key: key[0] == model_id)
-    runtime().predictions.discard_where(lambda key: key[0] == model_id)
+    """Forget a model's loaded estimator in this process, and tell whoever keeps more of it
+    (the predictions' answer cache) that it is gone."""
+    loaded_models().discard_where(lambda key: key[0] == model_id)
+    model_retired.send(current_app._get_current_object(), model_id=model_id)

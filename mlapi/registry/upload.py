@@ -22,11 +22,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, PayloadTooLarge, ValidationFailed
 from ..extensions import db
-from ..runtime import runtime
-from ..webhooks import events as webhook_events
 from .loader import ModelLimits, load_artifact
 from .models import TASK_CLASSIFICATION, TASK_REGRESSION, MLModel
-from .service import discard_artifact_unless_referenced
+from .service import announce, discard_artifact_unless_referenced
+from .signals import model_created
+from .state import model_store
 from .store import sha256_of
 
 log = logging.getLogger("mlapi.registry")
@@ -84,7 +84,7 @@ def upload_model(owner, *, data: bytes, name: str, model_type: str, visibility: 
                               max_unpacked_bytes=current_app.config["MAX_MODEL_BYTES"],
                               limits=ModelLimits.of(current_app.config))
     facts = describe(estimator, feature_names)
-    store = runtime().store
+    store = model_store()
     sha256 = sha256_of(data)
     fields = {"owner_id": owner.id, "name": name, "model_type": model_type,
               "visibility": visibility, "description": description, "sha256": sha256,
@@ -115,7 +115,7 @@ def _insert_next_version(fields: dict, put_artifact) -> MLModel:
         record = MLModel(version=_next_version(fields["owner_id"], fields["name"]), **fields)
         db.session.add(record)
         try:
-            webhook_events.model_created(record)  # queued in the same commit
+            announce(model_created, record)  # a version taken concurrently fails its flush
             db.session.commit()
         except IntegrityError:
             db.session.rollback()

@@ -24,8 +24,8 @@ import requests
 from flask import current_app
 from sqlalchemy import or_, update
 
+from ..counters import count_webhook_delivery
 from ..extensions import db
-from ..ops.metrics import count_webhook_delivery
 from . import crypto, signing
 from .addresses import Unresolvable, UnsafeUrl, check_configured
 from .models import DELIVERED, FAILED, PENDING, Webhook, WebhookAttempt, WebhookDelivery

@@ -1,32 +1,31 @@
 """Queue the deliveries an event causes, in the transaction of the change that caused it.
 
-Callers (upload, delete, feedback) announce an event before their own commit; the
-deliveries are added to the session at that commit (a ``before_commit`` listener), so the
-change and its deliveries are committed together or not at all: a crash loses none, and
-a change that is rolled back (or whose commit fails) announces nothing. Only the hooks of
-the resource's owner that asked for the event hear it, and only while that owner's
-account is active.
+The domains do not know about webhooks: they send a signal (``mlapi.registry.signals``,
+``mlapi.predictions.signals``) inside the change's transaction, after a flush and before
+the commit, with the owner and the event's data; ``init_webhooks`` subscribes to them. The
+receivers only add delivery rows to the session, so the change and its deliveries are
+committed together or not at all: a crash loses none, and a change that is rolled back (or
+whose commit fails) announces nothing. Only the hooks of the resource's owner that asked
+for the event hear it, and only while that owner's account is active.
 """
 
 import json
 import uuid
-from collections.abc import Callable
 from datetime import UTC
 
-from sqlalchemy import event as sa_event
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth.models import User
 from ..extensions import db
-from ..predictions.schemas import FeedbackRecord
-from ..registry.schemas import ModelRecord
+from ..predictions.signals import feedback_given
+from ..registry.signals import model_created, model_deleted
 from ..timeutil import utcnow
 from .models import PENDING, Webhook, WebhookDelivery
 
 MODEL_CREATED, MODEL_DELETED, FEEDBACK_GIVEN = "model.created", "model.deleted", \
     "prediction.feedback"
-ANNOUNCED = "mlapi.webhooks.announced"  # key in Session.info: events awaiting the commit
 
 
 def enqueue(session: Session, event: str, owner_id: int, data: dict) -> list[WebhookDelivery]:
@@ -47,41 +46,20 @@ def enqueue(session: Session, event: str, owner_id: int, data: dict) -> list[Web
     return deliveries
 
 
-def _announce(event: str, describe: Callable[[], tuple[int, dict]]) -> None:
-    """Queue ``event`` at the next commit; ``describe`` gives (owner id, data) then, when
-    the new rows have their ids."""
-    session = db.session()
-    if not session.in_transaction():
-        session.begin()  # so that a rollback, which forgets the announcement, sees it
-    session.info.setdefault(ANNOUNCED, []).append((event, describe))
+def _on_model_created(_app: Flask, *, owner_id: int, data: dict) -> None:
+    enqueue(db.session(), MODEL_CREATED, owner_id, data)
 
 
-def model_created(record) -> None:
-    _announce(MODEL_CREATED, lambda: (record.owner_id, ModelRecord().dump(record)))
+def _on_model_deleted(_app: Flask, *, owner_id: int, data: dict) -> None:
+    enqueue(db.session(), MODEL_DELETED, owner_id, data)
 
 
-def model_deleted(record) -> None:
-    _announce(MODEL_DELETED, lambda: (record.owner_id, ModelRecord().dump(record)))
+def _on_feedback_given(_app: Flask, *, owner_id: int, data: dict) -> None:
+    enqueue(db.session(), FEEDBACK_GIVEN, owner_id, data)
 
 
-def feedback_given(feedback) -> None:
-    def describe():
-        data = FeedbackRecord().dump(feedback)
-        data["model_id"] = feedback.prediction.model_id
-        return feedback.prediction.owner_id, data
-
-    _announce(FEEDBACK_GIVEN, describe)
-
-
-@sa_event.listens_for(Session, "before_commit")
-def _queue_announced(session: Session) -> None:
-    announced = session.info.pop(ANNOUNCED, None)
-    if announced:
-        session.flush()  # ids and defaults of the rows the events describe
-        for event, describe in announced:
-            enqueue(session, event, *describe())
-
-
-@sa_event.listens_for(Session, "after_soft_rollback")
-def _forget_announced(session: Session, _previous_transaction) -> None:
-    session.info.pop(ANNOUNCED, None)
+def init_webhooks(app: Flask) -> None:
+    """Listen to the domains' events sent by ``app``."""
+    model_created.connect(_on_model_created, sender=app)
+    model_deleted.connect(_on_model_deleted, sender=app)
+    feedback_given.connect(_on_feedback_given, sender=app)

@@ -22,8 +22,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from mlapi import create_app
 from mlapi.extensions import db
@@ -74,19 +75,26 @@ def assert_nothing_left_and_retry_is_version_1(app, before: dict, client, header
     assert answered.status_code == 200, answered.get_json()
 
 
-def before_model_commit(monkeypatch, interrupt) -> None:
-    """The commit of a new model record first flushes it (the record and, with the
-    database store, the artifact row reach the database), then calls ``interrupt()``,
-    which may raise, and only then commits."""
+def before_model_commit(monkeypatch, request, interrupt) -> None:
+    """The commit of a new model record (flushed before it, for the registry's signal: the
+    record and, with the database store, the artifact row are in the database) calls
+    ``interrupt()``, which may raise, and only then commits."""
     real_commit = db.session.commit
+    flushed = []
+
+    def note_inserts(session, _context):
+        flushed.extend(obj for obj in session.new if isinstance(obj, MLModel))
 
     def commit():
-        if any(isinstance(obj, MLModel) for obj in db.session.new):
+        if flushed or any(isinstance(obj, MLModel) for obj in db.session.new):
+            flushed.clear()
             db.session.flush()
             interrupt()
         return real_commit()
 
     monkeypatch.setattr(db.session, "commit", commit)
+    event.listen(Session, "after_flush", note_inserts)
+    request.addfinalizer(lambda: event.remove(Session, "after_flush", note_inserts))
 
 
 @pytest.mark.parametrize("exception", [SystemExit(1), ConnectionResetError("server closed")],
@@ -99,7 +107,7 @@ def test_an_interrupted_upload_leaves_nothing_and_can_be_retried(store_app, requ
     def interrupt():
         raise exception
 
-    before_model_commit(monkeypatch, interrupt)
+    before_model_commit(monkeypatch, request, interrupt)
     if isinstance(exception, SystemExit):  # not an error the app answers: the worker ends
         with pytest.raises(SystemExit):
             post_form(client, headers, **form_for(KIND, name=NAME))
@@ -116,20 +124,18 @@ def test_an_interrupted_upload_leaves_nothing_and_can_be_retried(store_app, requ
 KILLED_WORKER = """
 import json, os, signal, sys
 from mlapi import create_app
-from mlapi.extensions import db
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from mlapi.registry.models import MLModel
 
 config, token, name, path = json.loads(sys.argv[1])
 app = create_app(config)
-real_commit = db.session.commit
 
-def commit():
-    if any(isinstance(obj, MLModel) for obj in db.session.new):
-        db.session.flush()
+@event.listens_for(Session, "after_flush")
+def written(session, _context):
+    if any(isinstance(obj, MLModel) for obj in session.new):
         os.kill(os.getpid(), signal.SIGKILL)
-    return real_commit()
 
-db.session.commit = commit
 with open(path, "rb") as data:
     app.test_client().post("/api/v1/models", headers={"Authorization": "Bearer " + token},
                            content_type="multipart/form-data",
@@ -188,7 +194,7 @@ def test_the_database_lost_between_write_and_commit_leaves_nothing_once_restarte
         if outage.url.get_backend_name() == "sqlite":
             raise OperationalError("COMMIT", {}, OSError("disk I/O error"))
 
-    before_model_commit(monkeypatch, database_lost)
+    before_model_commit(monkeypatch, request, database_lost)
     try:
         response = post_form(client, headers, **form_for(KIND, name=NAME))
     finally:

@@ -21,7 +21,7 @@ import skops.io as sio
 
 from mlapi.extensions import db
 from mlapi.registry.models import MLModel
-from mlapi.runtime import runtime
+from mlapi.registry.state import loaded_models, model_store
 from tests.fixtures import _fitted, model_file
 from tests.unit.helpers import ROW, assert_problem
 from tests.unit.registry.test_upload import post_form
@@ -44,14 +44,14 @@ def model_url(model: dict, action: str = "predict") -> str:
 def remove_artifact(app, sha256: str) -> None:
     """What an operator's mistake or a lost disk does: the bytes leave the store."""
     with app.app_context():
-        runtime().store.delete(sha256)
+        model_store().delete(sha256)
         db.session.commit()  # the database store deletes at commit
-        assert not runtime().store.exists(sha256)
+        assert not model_store().exists(sha256)
 
 
 def restore_artifact(app, data: bytes) -> None:
     with app.app_context():
-        runtime().store.put(data)
+        model_store().put(data)
         db.session.commit()
 
 
@@ -159,7 +159,7 @@ def test_a_model_that_failed_answers_again_once_fixed(configured_app, request, m
     assert client.post(url, json={"features": [5.0, 3.0, 1.5, 0.2]},
                        headers=auth_headers).status_code == 200
     with app.app_context():
-        estimator = runtime().loaded_models.get((model["id"], model["sha256"]))
+        estimator = loaded_models().get((model["id"], model["sha256"]))
     assert estimator is not None  # warm: the next call uses this very object
 
     def out_of_memory(_rows):

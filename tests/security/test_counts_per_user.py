@@ -6,8 +6,8 @@ a slot.
 
 from datetime import timedelta
 
+from mlapi.auth.models import ApiKey
 from mlapi.extensions import db
-from mlapi.keys.models import ApiKey
 from mlapi.timeutil import utcnow
 from tests.unit.helpers import assert_problem
 from tests.unit.webhooks.conftest import create_hook, dns  # noqa: F401

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from mlapi.extensions import db
 from mlapi.registry import loader
 from mlapi.registry.models import MLModel
-from mlapi.runtime import runtime
+from mlapi.registry.state import model_store
 from tests.hostile_models import (
     CORRUPTIONS,
     DIABETES_ROW,
@@ -131,7 +131,7 @@ def test_a_crafted_tree_that_reaches_the_store_is_refused_at_load_and_nothing_el
     model = upload_bytes(client, headers, genuine("decision_tree")).get_json()
     damaged = crafted("decision_tree", "nan_threshold")
     with app.app_context():
-        digest = runtime().store.put(damaged)
+        digest = model_store().put(damaged)
         db.session.execute(update(MLModel).where(MLModel.id == model["id"])
                            .values(sha256=digest))
         db.session.commit()

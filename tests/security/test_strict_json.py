@@ -20,8 +20,8 @@ from mlapi.extensions import db
 from mlapi.ops.logs import JsonFormatter
 from mlapi.predictions.models import Prediction
 from mlapi.predictions.service import cache_key
+from mlapi.predictions.state import answer_caches
 from mlapi.registry.service import default_model
-from mlapi.runtime import runtime
 from mlapi.webhooks import events as webhook_events
 from tests.unit.helpers import REDIS_URL, ROW, needs_redis
 from tests.unit.webhooks import conftest as webhook_fixtures
@@ -90,13 +90,13 @@ def test_a_shared_cache_entry_holding_nan_is_never_served(configured_app, redis_
                          SHARED_CACHE_MIN_MODEL_MS=0)
     user, headers = request.getfixturevalue("user"), request.getfixturevalue("auth_headers")
     with app.app_context():
-        shared, model = runtime().shared_predictions, default_model()
+        shared, model = answer_caches().shared, default_model()
         with pytest.raises(ValueError, match=NOT_JSON):  # never written now...
             shared.put_many(model, user.id, [(ROW, {"value": NAN, "probabilities": None})])
         # ...but an entry written before the encoding was strict is treated as missing
         redis.Redis.from_url(REDIS_URL).set(shared.key(model, user.id, ROW),
                                             '{"value":NaN,"probabilities":null}')
-        assert runtime().predictions.get(cache_key(model, user.id, tuple(ROW))) is None
+        assert answer_caches().answers.get(cache_key(model, user.id, tuple(ROW))) is None
 
     response = app.test_client().post("/api/v1/predict", json={"features": ROW},
                                       headers=headers)

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from mlapi.auth.models import ApiKey
 from mlapi.extensions import db
-from mlapi.keys.models import ApiKey
 from mlapi.timeutil import utcnow
 from tests.steps.common_steps import answer_to, assert_refused
 from tests.steps.prediction_steps import HISTORY, PREDICT, patient

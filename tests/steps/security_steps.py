@@ -8,7 +8,7 @@ import jwt
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from mlapi.runtime import runtime
+from mlapi.registry.state import loaded_models
 from tests.fixtures import TEST_PASSWORD, TestUser
 from tests.steps.api_key_steps import KEYS, _create
 from tests.steps.auth_steps import PROFILE, REGISTER
@@ -162,7 +162,7 @@ def alter_artifact(app, registry_models, model):
     path = Path(app.config["MODEL_STORE"]) / record["sha256"][:2] / record["sha256"]
     path.write_bytes(path.read_bytes() + b"\x00altered")
     with app.app_context():  # as after a restart: nothing of it kept in memory
-        runtime().loaded_models.discard_where(lambda key: key[0] == record["id"])
+        loaded_models().discard_where(lambda key: key[0] == record["id"])
 
 
 @when(parsers.parse('{name} asks "{model}" for a sales forecast'), target_fixture="answer")

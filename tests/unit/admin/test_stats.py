@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from mlapi.admin.recorder import RESERVOIR_SIZE, EndpointRecorder
+from mlapi.ops.recorder import RESERVOIR_SIZE, EndpointRecorder
 from tests.unit.helpers import ROW
 
 STATS = "/api/v1/admin/stats"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mlapi.admin.recorder import (
+from mlapi.ops.recorder import (
     HTTP_HISTOGRAM,
     UNMATCHED,
     EndpointRecorder,
@@ -90,7 +90,7 @@ def test_counts_and_p95_per_endpoint_summed_over_the_files_of_every_worker(tmp_p
 WORKER = textwrap.dedent("""
     import json, sys
     from mlapi import create_app
-    from mlapi.admin.recorder import recorder
+    from mlapi.ops.recorder import recorder
     base = sys.argv[1]
     app = create_app({"ENV": "testing", "BOOTSTRAP": False,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base}/m.db",

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select, text
 
 from mlapi.access_cache import AccessCache
+from mlapi.auth.models import ApiKey
 from mlapi.extensions import db
 from mlapi.keys import service
-from mlapi.keys.models import ApiKey
 from mlapi.timeutil import utcnow
 from tests.unit.helpers import ROW, assert_problem
 

@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_flask_exporter import __version__ as exporter_version
 
 from mlapi import create_app
+from mlapi.counters import count_webhook_delivery
 from mlapi.extensions import db
-from mlapi.ops.metrics import count_webhook_delivery
 from tests.contract_client import ContractClient
 from tests.unit.helpers import row
 
@@ -160,7 +160,7 @@ def test_metrics_of_every_process_with_prometheus_multiproc_dir(tmp_path):
     imported, hence a process of its own."""
     script = textwrap.dedent(f"""
         from mlapi import create_app
-        from mlapi.ops.metrics import count_predictions
+        from mlapi.counters import count_predictions
         app = create_app({{"ENV": "testing", "BOOTSTRAP": False,
                            "SQLALCHEMY_DATABASE_URI": "sqlite:///{tmp_path / 'm.db'}",
                            "MODEL_STORE": "{tmp_path / 'models'}",

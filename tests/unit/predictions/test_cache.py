@@ -12,7 +12,7 @@ from mlapi.extensions import db
 from mlapi.predictions import service
 from mlapi.registry.models import MLModel
 from mlapi.registry.service import default_model
-from mlapi.runtime import runtime
+from mlapi.registry.state import model_store
 from tests.unit.helpers import ROW, expected_predictions, row
 
 PREDICT = "/api/v1/predict"
@@ -38,7 +38,7 @@ def publish_default_version_2(app) -> None:
         db.session.add(MLModel(
             owner_id=v1.owner_id, name=v1.name, version=2, model_type="sklearn", task=v1.task,
             n_features=v1.n_features, feature_names=v1.feature_names, visibility="public",
-            sha256=runtime().store.put(artifact), size_bytes=len(artifact), is_default=True))
+            sha256=model_store().put(artifact), size_bytes=len(artifact), is_default=True))
         db.session.commit()
 
 

@@ -15,7 +15,8 @@ import redis
 from mlapi import create_app
 from mlapi.extensions import db
 from mlapi.predictions.shared_cache import SharedPredictionCache, features_digest
-from mlapi.runtime import runtime
+from mlapi.predictions.state import answer_caches
+from mlapi.registry.state import loaded_models
 from tests.contract_client import ContractClient
 from tests.unit.helpers import (
     DOWN_REDIS_URL,
@@ -70,7 +71,7 @@ def test_another_worker_answers_from_redis_without_calling_the_model(
     assert answered["prediction"] == computed["prediction"]  # exactly: JSON keeps doubles
     assert len(model_calls) == 1
     with other_worker.app_context():
-        assert len(runtime().loaded_models) == 0  # B never even loaded the estimator
+        assert len(loaded_models()) == 0  # B never even loaded the estimator
     [key] = redis.Redis.from_url(REDIS_URL).keys(f"{redis_prefix}:prediction:*")
     assert 0 < redis.Redis.from_url(REDIS_URL).ttl(key) <= 3600
 
@@ -149,7 +150,7 @@ def test_while_redis_is_down_it_is_not_asked_again_until_the_retry_is_due(
     app = configured_app(REDIS_URL=DOWN_REDIS_URL, SHARED_CACHE_MIN_MODEL_MS=0)
     client, headers = app.test_client(), request.getfixturevalue("auth_headers")
     with app.app_context():
-        shared = runtime().shared_predictions
+        shared = answer_caches().shared
     attempts = []
     connect = shared._redis
 
@@ -201,7 +202,7 @@ def test_a_models_moving_average_decides_whether_the_shared_tier_is_asked(
 def test_without_redis_there_is_no_shared_tier(configured_app):
     app = configured_app(REDIS_URL=None)  # MLAPI_TEST_REDIS_URL may give every app one
     with app.app_context():
-        assert runtime().shared_predictions is None
+        assert answer_caches().shared is None
 
 
 def test_features_digest_is_exact():

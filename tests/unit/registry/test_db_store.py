@@ -14,8 +14,9 @@ from mlapi.registry import upload as upload_module
 from mlapi.registry.db_store import DatabaseModelStore, ModelArtifact
 from mlapi.registry.default_model import build_default_artifact
 from mlapi.registry.service import default_model
+from mlapi.registry.signals import model_created
+from mlapi.registry.state import model_store
 from mlapi.registry.store import ArtifactUnavailable
-from mlapi.runtime import runtime
 from tests.contract_client import ContractClient
 from tests.fixtures import model_file
 from tests.unit.helpers import ROW, assert_problem, expected_predictions
@@ -44,15 +45,15 @@ def predict(client, model_id: int, headers: dict):
 
 def test_the_app_uses_the_database_store(app):
     with app.app_context():
-        assert isinstance(runtime().store, DatabaseModelStore)
+        assert isinstance(model_store(), DatabaseModelStore)
 
 
 def test_put_then_get_round_trips_once_committed(app):
     with app.app_context():
-        digest = runtime().store.put(BLOB)
+        digest = model_store().put(BLOB)
         db.session.commit()
     with app.app_context():
-        store = runtime().store
+        store = model_store()
         assert digest == hashlib.sha256(BLOB).hexdigest()
         assert store.exists(digest)
         assert store.get(digest) == BLOB
@@ -61,7 +62,7 @@ def test_put_then_get_round_trips_once_committed(app):
 
 def test_same_bytes_are_stored_once(app):
     with app.app_context():
-        store = runtime().store
+        store = model_store()
         assert store.put(BLOB) == store.put(BLOB)
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(ModelArtifact).where(
@@ -70,43 +71,43 @@ def test_same_bytes_are_stored_once(app):
 
 def test_a_rolled_back_put_leaves_nothing(app):
     with app.app_context():
-        digest = runtime().store.put(BLOB)
+        digest = model_store().put(BLOB)
         db.session.rollback()
-        assert not runtime().store.exists(digest)
+        assert not model_store().exists(digest)
 
 
 @pytest.mark.parametrize("tamper", [BLOB[:-1] + b"!", b"another model"],
                          ids=["damaged", "swapped"])
 def test_a_tampered_row_is_refused(app, tamper):
     with app.app_context():
-        digest = runtime().store.put(BLOB)
+        digest = model_store().put(BLOB)
         db.session.commit()
         db.session.execute(update(ModelArtifact).where(ModelArtifact.sha256 == digest)
                            .values(data=tamper))
         db.session.commit()
         with pytest.raises(ArtifactUnavailable, match="checksum"):
-            runtime().store.get(digest)
+            model_store().get(digest)
 
 
 def test_a_missing_artifact_is_unavailable(app):
     with app.app_context(), pytest.raises(ArtifactUnavailable, match="missing"):
-        runtime().store.get(hashlib.sha256(b"never stored").hexdigest())
+        model_store().get(hashlib.sha256(b"never stored").hexdigest())
 
 
 def test_delete_takes_effect_at_commit_and_twice_is_not_an_error(app):
     with app.app_context():
-        digest = runtime().store.put(BLOB)
+        digest = model_store().put(BLOB)
         db.session.commit()
-        runtime().store.delete(digest)
-        runtime().store.delete(digest)
+        model_store().delete(digest)
+        model_store().delete(digest)
         db.session.commit()
-        assert not runtime().store.exists(digest)
+        assert not model_store().exists(digest)
 
 
 @pytest.mark.parametrize("digest", ["../../etc/passwd", "a" * 63, "A" * 64, ""])
 def test_only_sha256_hex_digests_name_artifacts(app, digest):
     with app.app_context(), pytest.raises(ValueError, match="sha256"):
-        runtime().store.get(digest)
+        model_store().get(digest)
 
 
 # --- the default model, uploads, predictions, deletes ---
@@ -131,17 +132,17 @@ def test_upload_then_predict(app, client, auth_headers, upload_model):
     assert response.status_code == 200, response.get_json()
 
 
-def test_a_failed_upload_leaves_no_artifact_row(app, client, auth_headers, monkeypatch):
-    def refuse(_record):
+def test_a_failed_upload_leaves_no_artifact_row(app, client, auth_headers):
+    def refuse(_app, **_payload):
         raise RuntimeError("the queue is broken")
 
-    monkeypatch.setattr(upload_module.webhook_events, "model_created", refuse)
     before = artifact_digests(app)
     form = {"name": "churn", "model_type": "sklearn",
             "file": (io.BytesIO(model_file("classifier")), "m.skops")}
 
-    response = client.post(MODELS, data=form, headers=auth_headers,
-                           content_type="multipart/form-data")
+    with model_created.connected_to(refuse, sender=app):  # fails inside the transaction
+        response = client.post(MODELS, data=form, headers=auth_headers,
+                               content_type="multipart/form-data")
 
     assert response.status_code == 500
     assert artifact_digests(app) == before

@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import select
 
 from mlapi.extensions import db
+from mlapi.predictions.state import answer_caches
 from mlapi.registry.models import MLModel
-from mlapi.runtime import runtime
+from mlapi.registry.state import loaded_models, model_store
 from tests.steps.common_steps import assert_refused, assert_refused_pointing_at
 
 
@@ -131,7 +132,7 @@ def test_deleting_keeps_a_tombstone_and_removes_the_artifact(app, client, upload
     with app.app_context():
         tombstone = db.session.get(MLModel, record["id"])
         assert tombstone.deleted_at is not None
-        assert not runtime().store.exists(record["sha256"])
+        assert not model_store().exists(record["sha256"])
 
 
 def test_an_artifact_another_live_model_uses_survives_deletion(app, client, upload_model,
@@ -143,7 +144,7 @@ def test_an_artifact_another_live_model_uses_survives_deletion(app, client, uplo
 
     assert client.get(f"/api/v1/models/{theirs['id']}", headers=bob).status_code == 200
     with app.app_context():
-        assert runtime().store.exists(theirs["sha256"])
+        assert model_store().exists(theirs["sha256"])
 
 
 def test_deletion_evicts_the_model_and_keeps_its_predictions(app, client, upload_model,
@@ -154,7 +155,7 @@ def test_deletion_evicts_the_model_and_keeps_its_predictions(app, client, upload
     assert predicted.status_code == 200, predicted.get_json()
 
     with app.app_context():
-        caches = (runtime().loaded_models, runtime().predictions)
+        caches = (loaded_models(), answer_caches().answers)
     is_churn = lambda key: key[0] == record["id"]  # noqa: E731
 
     assert all(any(map(is_churn, cache._items)) for cache in caches)  # warm before

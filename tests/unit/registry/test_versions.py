@@ -5,11 +5,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from mlapi.extensions import db
 from mlapi.registry.models import MLModel
-from mlapi.runtime import runtime
+from mlapi.registry.state import model_store
 from tests.fixtures import model_file
 from tests.unit.registry.test_upload import form_for, post_form
 
@@ -59,16 +60,25 @@ def test_concurrent_uploads_of_one_name_get_versions_one_to_ten(app, auth_header
 
 @pytest.fixture
 def failing_commit(monkeypatch):
-    """The next commit that inserts a model fails, as a database might."""
+    """The next commit that inserts a model fails, as a database might (the upload flushes
+    the record before its commit, for the registry's signal: see the flushes too)."""
 
     real_commit = db.session.commit
+    flushed = []
+
+    def note_inserts(session, _context):
+        flushed.extend(obj for obj in session.new if isinstance(obj, MLModel))
 
     def commit():
-        if any(isinstance(obj, MLModel) for obj in db.session.new):
+        if any(isinstance(obj, MLModel) for obj in (*db.session.new, *flushed)):
+            flushed.clear()
             raise RuntimeError("the database went away")
         return real_commit()
 
     monkeypatch.setattr(db.session, "commit", commit)
+    event.listen(Session, "after_flush", note_inserts)
+    yield
+    event.remove(Session, "after_flush", note_inserts)
 
 
 def test_a_failed_commit_leaves_neither_record_nor_artifact(configured_app, request):
@@ -83,7 +93,7 @@ def test_a_failed_commit_leaves_neither_record_nor_artifact(configured_app, requ
     assert response.status_code == 500
     with app.app_context():
         assert db.session.scalars(select(MLModel).where(MLModel.name == "churn")).all() == []
-        assert not runtime().store.exists(_sha(model_file("classifier")))
+        assert not model_store().exists(_sha(model_file("classifier")))
 
 
 def test_a_failed_commit_keeps_an_artifact_another_model_uses(configured_app, request):
@@ -96,7 +106,7 @@ def test_a_failed_commit_keeps_an_artifact_another_model_uses(configured_app, re
     assert post_form(client, headers, **form_for("classifier")).status_code == 500
 
     with app.app_context():
-        assert runtime().store.exists(_sha(model_file("classifier")))
+        assert model_store().exists(_sha(model_file("classifier")))
 
 
 def _sha(data: bytes) -> str:

@@ -8,7 +8,7 @@ import json
 import pytest
 import requests
 
-from mlapi.ops.metrics import WEBHOOK_DELIVERIES
+from mlapi.counters import WEBHOOK_DELIVERIES
 from mlapi.webhooks.signing import verify
 from tests.unit.webhooks.conftest import HOOK_URL
 

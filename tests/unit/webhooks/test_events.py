@@ -3,10 +3,12 @@
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from mlapi.auth.models import User
 from mlapi.extensions import db
+from mlapi.registry.signals import model_created
 from mlapi.webhooks.models import PENDING, WebhookDelivery
 from tests.unit.helpers import ROW
 
@@ -103,13 +105,55 @@ def test_a_failed_change_queues_nothing(app, hook, upload_model, auth_headers):
 
 
 def test_an_announcement_rolled_back_is_forgotten(app, hook, user):
-    from types import SimpleNamespace
-
-    from mlapi.webhooks import events
-
+    """The registry's signal fired inside a change that then fails: nothing may be told."""
     with app.app_context():
-        events.model_created(SimpleNamespace(owner_id=user.id, name="ghost"))
-        db.session.rollback()  # the change failed: nothing may be told
+        model_created.send(app, owner_id=user.id, data={"name": "ghost"})
+        db.session.rollback()
         db.session.commit()
         db.session.remove()
     assert queued(app) == []
+
+
+@pytest.fixture
+def commits():
+    """The ORM classes of the rows each commit wrote, one set per commit, in order."""
+    written, pending = [], set()
+
+    def flushed(session, _context):
+        pending.update(type(obj).__name__ for obj in (*session.new, *session.dirty))
+
+    def committed(_session):
+        written.append(set(pending))
+        pending.clear()
+
+    def rolled_back(_session):
+        pending.clear()
+
+    hooks = [("after_flush", flushed), ("after_commit", committed),
+             ("after_rollback", rolled_back)]
+    for name, hook in hooks:
+        event.listen(Session, name, hook)
+    yield written
+    for name, hook in hooks:
+        event.remove(Session, name, hook)
+
+
+@pytest.mark.parametrize("change", ["upload", "delete", "feedback"])
+def test_a_change_and_its_deliveries_are_one_commit(app, hook, upload_model, auth_headers,
+                                                    client, commits, change):
+    record = upload_model(auth_headers, "churn")
+    answer = client.post(f"/api/v1/models/{record['id']}/predict", json={"features": ROW},
+                         headers=auth_headers).get_json()
+    commits.clear()
+    if change == "upload":
+        upload_model(auth_headers, "churn")
+        changed = "MLModel"
+    elif change == "delete":
+        client.delete(f"/api/v1/models/{record['id']}", headers=auth_headers)
+        changed = "MLModel"
+    else:
+        client.post(f"/api/v1/predictions/{answer['prediction_id']}/feedback",
+                    json={"actual_value": 150.0}, headers=auth_headers)
+        changed = "Feedback"
+    [together] = [written for written in commits if "WebhookDelivery" in written]
+    assert changed in together
