@@ -1,19 +1,9 @@
-"""Who callers are, cached per process and invalidated by one counter in the database.
+"""Who callers are, cached per process and dropped when one database counter moves
+(docs/decisions.md#accounts-and-tokens).
 
-Who a caller is and what they may do is read from the database on every request,
-"through a short cache invalidated when it changes", so that a role change, a
-deactivation, a logout or a key deletion acts on the very next request on every worker
-and host. Here every change that could alter such an answer (any write to a user, a new
-revoked sign-in, a deleted API key, any write to a model, since the default model is
-cached too: each domain declares its models with ``watch``) bumps the ``access``
-counter *in the same transaction* (a flush hook, so no code path can forget). Each request
-reads that counter once, a primary-key read; when it has moved since the cache was filled,
-the whole cache is dropped. The database stays the truth: the cache only saves the reads
-of users, revocations, keys and the default model.
-
-Entries are detached ORM objects (expunged before any commit could expire them) and are
-read, never changed or re-attached. An entry loaded while the counter moved is not kept:
-it is stored only if the counter the request saw is still the cache's.
+Each domain names the models whose writes bump the counter with ``watch``. Entries are
+detached snapshots, read and never re-attached; one loaded while the counter moved is not
+kept (it is stored only if the counter the request saw is still the cache's).
 """
 
 import threading

@@ -1,16 +1,5 @@
 """First start: secret key (development and testing), schema (when auto-migrating), system
-account, default model.
-
-Idempotent, and serialised by a lock so that several workers starting at once create
-one default model between them. On PostgreSQL the lock is a session-level advisory lock
-held on a connection of its own (so every host sharing the database waits on it); on
-SQLite it is a file beside the database. A generated secret key is created under the
-instance folder's own lock file, before the app is built (``create_app``).
-
-A process that starts before the database can serve (no schema yet with
-``MLAPI_AUTO_MIGRATE=false``, or the database down) logs why once and runs the first start
-later: every API call until then asks again (``require_schema``: 503, never a 500), and so
-do ``/health`` and ``/readyz`` (``schema_ready``), so ``flask db upgrade`` needs no restart.
+account, default model; idempotent and serialised by a lock (docs/decisions.md#start-up).
 """
 
 import logging

@@ -1,15 +1,4 @@
-"""Cross-origin requests from browsers, with flask-cors.
-
-Only the origins listed in ``CORS_ORIGINS`` (``MLAPI_CORS_ORIGINS``, comma-separated) may
-call the API from a browser; with none listed (the default) no CORS header is ever sent, so
-browsers keep other origins out. Preflights (``OPTIONS`` with
-``Access-Control-Request-Method``) are answered by Flask's automatic ``OPTIONS`` response
-(200, no body, no credential needed, no rate-limit budget spent), which flask-cors decorates.
-
-Credentials (``Access-Control-Allow-Credentials``) are allowed only for an explicit list of
-origins, never with ``*``: a browser refuses that combination, and it would let any site
-use a visitor's credentials.
-"""
+"""Cross-origin requests from browsers, with flask-cors (docs/rate-limits.md#cors)."""
 
 from flask import Flask
 from flask_cors import CORS

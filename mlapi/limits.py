@@ -1,28 +1,8 @@
-"""Rate limits: who may make how many requests, counted where.
-
-Budgets, each a moving window (``limits`` notation, from the settings):
-
-- sign-in: ``RATELIMIT_LOGIN`` per client address, every attempt counted, here; and
-  ``RATELIMIT_LOGIN_ACCOUNT`` failed sign-ins per account, counted in the database by
-  ``mlapi.auth.sign_in_budget`` (its 429 carries its own headers, ``g.rate_limit_headers``);
-- prediction endpoints: ``RATELIMIT_PREDICT`` per user, shared by the four endpoints and by
-  all of the user's tokens and API keys (keys do not multiply the budget);
-- every other authenticated endpoint: ``RATELIMIT_DEFAULT`` per user, shared;
-- registration (the other anonymous endpoint): ``RATELIMIT_DEFAULT`` per client address.
+"""Rate limits: who may make how many requests, counted where (docs/rate-limits.md).
 
 Each view declares the budget it spends (``budget=`` of ``ApiBlueprint.authenticated`` or
-``ApiBlueprint.anonymous``, mlapi/api.py); tests/unit/test_limits.py checks that every
-``/api/`` operation declares one. An authenticated view spends it *after* the credential
-has been verified: a request with a bad credential (401) spends nobody's budget, and one
-with a good credential spends its holder's. An anonymous view spends it before its body is
-read, after the app's own hooks (request id); a CORS preflight never reaches the view.
-
-Each app gets its own ``Limiter`` (``app.extensions[EXTENSION]``), so its storage, key
-prefix and fallback state are its own: a module-level limiter would keep the counters and
-the storage of whichever app was built last. Storage is ``memory://`` (per process) unless
-``REDIS_URL`` is set; then counters are shared by every worker and host, and while Redis is
-down each process counts in memory instead (``swallow_errors`` + in-memory fallback), so an
-outage loosens the limits but never fails a request. See docs/rate-limits.md.
+``ApiBlueprint.anonymous``); each app has its own ``Limiter`` (``app.extensions[EXTENSION]``):
+a module-level one would keep the storage and counters of whichever app was built last.
 """
 
 from collections.abc import Callable

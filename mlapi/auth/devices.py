@@ -1,16 +1,5 @@
-"""Known devices: the ``mlapi_device`` cookie a password sign-in gives its client.
-
-Once an account's sign-in budget is spent, only a client that signed in
-to it with its password in the last 30 days still gets in (a wrong password from it gets
-401 and counts). Such a client shows the cookie it was given then: a random device id and
-an HMAC, under the app's secret, of the account id and that id, so a cookie is good for
-one account only and cannot be forged or moved to another. The server keeps a row per
-device (``KnownDevice``), renewed by each password sign-in and deleted on deactivation, so
-a device can be forgotten without waiting for the cookie to expire.
-
-A client holds one such cookie at a time: signing in to another account from it replaces
-the cookie (the first account's row stays until it expires or is revoked).
-"""
+"""Known devices: the ``mlapi_device`` cookie a password sign-in gives its client
+(docs/rate-limits.md#password-guessing-a-budget-per-account-and-known-devices)."""
 
 import hashlib
 import hmac

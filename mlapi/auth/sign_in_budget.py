@@ -1,20 +1,9 @@
-"""Each account's budget of failed sign-ins, counted in the database.
+"""Each account's budget of failed sign-ins, counted in the database with or without Redis
+(docs/rate-limits.md#password-guessing-a-budget-per-account-and-known-devices).
 
-``MLAPI_RATELIMIT_LOGIN_ACCOUNT`` (default ``10/minute``, a moving window) failed password
-checks per account. The budget is keyed on the resolved account, so its username in any
-case and its email address share one; an identifier that names no account gets its own,
-case-folded. Once it is spent, every attempt for the account gets 429 before its password
-is looked at, the correct one too, so a guesser learns nothing from the answer; refused
-attempts do not count. A known device (``devices``) is exempt: its correct password signs
-in, its wrong ones get 401 and count.
-
-Why the database, with or without Redis: the count must hold across every worker and host,
-and with Redis down too (no per-process fallback for this budget); a sign-in already costs
-an argon2 hash, next to which one indexed query is cheap. Each check *reserves* a row
-before the password is verified and drops it again when the password was right, so
-concurrent guesses cannot all pass one check: the reservation and the count are one step,
-serialised per account (a transaction-scoped advisory lock on PostgreSQL; SQLite's single
-writer lock, taken by the insert, on SQLite).
+``reserve`` counts an attempt before its password is checked (``release`` takes it back when
+the password was right), serialised per account, so concurrent guesses cannot all pass one
+check.
 """
 
 import hashlib

@@ -1,13 +1,7 @@
-"""JWTs that carry only who (``sub``) and which sign-in (``jti``).
+"""JWTs that carry only who (``sub``), which sign-in (``jti``) and the session generation
+(``gen``) (docs/decisions.md#accounts-and-tokens; ``gen``: docs/decisions.md#admin).
 
-``jti`` is ``<login id>.<suffix>``: the access and refresh tokens of one sign-in share the
-login id, so logout revokes both at once while other sign-ins of the user keep working.
-Role and active flag are never read from a token: ``load_caller`` reads them from the
-database on every request, so a change acts on the very next one.
-
-``gen`` is the user's session generation when the sign-in began (``User.session_generation``);
-deactivation moves the user's on, so after a reactivation every token issued before it is
-refused as revoked. A token without ``gen`` was issued before generations existed: 0.
+Role and active flag are never read from a token: ``load_caller`` reads them per request.
 """
 
 import secrets

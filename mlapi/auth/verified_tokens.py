@@ -1,20 +1,9 @@
-"""Tokens whose signature this process has already checked, so a client's every request
-does not pay for the check again.
+"""Bearer tokens whose signature this app has already checked, remembered so that a client's
+every request does not pay for the check again (docs/decisions.md#accounts-and-tokens).
 
-flask-jwt-extended decodes a bearer token three times per request (its claims, its header,
-then the verified decode), about a tenth of a millisecond. A token string that verified
-once always carries the same claims (the signature covers them), so each app keeps the
-verified claims in an LRU keyed by the exact token string. A hit re-checks the time
-claims (``exp``, ``nbf``, with the configured leeway) and a token that is no longer in
-time goes through the full decode again, which refuses it exactly as before. Revocation
-and the caller's account are checked after decoding, on every request, as before; the
-cache belongs to one app, so a token signed with another app's key is never in it.
-
-A verified token must also carry every claim mlapi relies on (``REQUIRED_CLAIMS``).
-flask-jwt-extended fills a missing ``type`` in as "access" and a missing ``jti`` as None,
-and PyJWT accepts a token without ``exp``: such a token (only the holder of the secret can
-sign one, but a bug or a leaked secret could) would never expire, or could not be revoked
-by a logout, since revocation is keyed on the login id inside ``jti``.
+A hit re-checks ``exp`` and ``nbf``; revocation and the account are still read per request.
+A token must carry every claim mlapi relies on (``REQUIRED_CLAIMS``), or it could never
+expire or never be revoked.
 """
 
 import time

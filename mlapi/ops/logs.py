@@ -1,15 +1,5 @@
-"""Logs: one line per request on ``mlapi.access``, JSON or text.
-
-``configure_logging`` gives the ``mlapi`` logger one handler of its own (stderr), once per
-process however many apps are created: a later app only updates its level and format.
-Records still propagate to the root logger, so pytest's ``caplog`` and any handler the
-operator adds there see them too. Other loggers (werkzeug, sqlalchemy, gunicorn) are left
-as they are, but for one filter: while the access log is on, the development server's own
-line per request (``werkzeug``) is dropped, so ``flask run`` logs each request once.
-
-No secrets: the access line carries the route template, never the raw path or query string
-(either may hold a token or a key), and no header or body is ever logged.
-"""
+"""Logs: one line per request on ``mlapi.access``, JSON or text, and never a secret
+(docs/observability.md#logs)."""
 
 import json
 import logging

@@ -1,26 +1,9 @@
-"""Prometheus metrics: the request series, and ``/metrics`` for the whole app.
+"""Prometheus metrics: the request series, and ``/metrics`` for the whole app
+(docs/observability.md).
 
-Two kinds of series, two registries:
-
-- The domain counters (webhooks, predictions, the prediction cache) are module-level,
-  created once per process in prometheus_client's default registry (``mlapi.counters``,
-  at the bottom layer, so that every domain may count without importing ops).
-- The HTTP series come from prometheus_flask_exporter, created by ``init_metrics`` for
-  each app in a registry of that app's own. Tests build one app per test in one process:
-  per-app instruments in the default registry would clash ("Duplicated timeseries"). The
-  app's registry also collects the default one, so ``/metrics`` shows both.
-
-Labels stay bounded: requests are labelled by route template (``/api/v1/models/{model_id}``),
-never by raw path; a request that matches no route is ``endpoint="(unmatched)"``.
-
-``/metrics`` names every model, private ones included: with ``METRICS_TOKEN`` set
-(``MLAPI_METRICS_TOKEN``) it answers only ``Authorization: Bearer <that token>``; unset, it is
-open, for deployments whose proxy keeps it internal.
-
-With ``PROMETHEUS_MULTIPROC_DIR`` set (before the process starts, as gunicorn needs),
-prometheus_client writes every series to files there and the exporter answers ``/metrics``
-from all of them through ``MultiProcessCollector``: the figures of every worker, not of
-the one that happened to answer.
+The HTTP series live in a registry of each app's own (tests build many apps in one
+process); the domains' counters are module-level in ``mlapi.counters``, at the bottom layer,
+so that every domain may count without importing ops.
 """
 
 import hmac

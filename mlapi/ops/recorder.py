@@ -1,17 +1,10 @@
-"""Per-endpoint request counts and p95 latency since the process started, for admin stats.
+"""Per-endpoint request counts and p95 latency for admin stats: this process's own, or every
+worker's under gunicorn (docs/production.md#4-metrics-and-admin-stats-over-all-workers).
 
-Memory is bounded: one entry per (method, route) the app defines (requests that match no
-route are not recorded), each holding an exact count and a fixed-size uniform sample of
-durations (reservoir sampling, Vitter's algorithm R), from which p95 is read. The figures
-are this process's own.
-
-Under gunicorn (``PROMETHEUS_MULTIPROC_DIR`` set when the app is created, see
-gunicorn.conf.py) the figures of every worker of the host are read instead from the
-request histogram the workers write there for ``/metrics``
-(``mlapi_http_request_duration_seconds``): exact counts summed over workers and statuses,
-and p95 estimated from the histogram's buckets the way Prometheus' ``histogram_quantile``
-does (linear within the bucket holding the 95th percentile; so its precision is the
-bucket's width). Scrapes of ``/metrics`` are not in that histogram, so not in these figures.
+Memory is bounded: one entry per (method, route template), each an exact count and a
+fixed-size reservoir sample (Vitter's algorithm R); requests that match no route are not
+recorded. The multiprocess p95 is read from the histogram's buckets, as Prometheus'
+``histogram_quantile`` does (linear within the bucket).
 """
 
 import math
@@ -154,7 +147,8 @@ def recorder(app: Flask) -> EndpointRecorder | MultiprocessEndpointRecorder:
 
 
 def register_endpoint_recorder(app: Flask) -> None:
-    """Register before the other request hooks, so the clock starts first.
+    """Register before the app's own request hooks (request id, schema check), so their
+    time is counted.
 
     With ``PROMETHEUS_MULTIPROC_DIR`` set (as prometheus_client reads it: when the process
     starts), the figures come from every process writing there.

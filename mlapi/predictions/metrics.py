@@ -1,14 +1,8 @@
-"""How a model is doing: volume and latency of its predictions, error against feedback.
+"""How a model is doing: volume and latency of its predictions, error against feedback
+(docs/decisions.md#predictions).
 
-Counts and the mean latency are computed by the database. The p95 latency and the error
-(MAE or accuracy) are computed here: the percentile has no portable SQL form, and
-predictions and actual values are JSON columns (numbers or class labels), on which SQL
-arithmetic is not portable between SQLite and PostgreSQL.
-
-Anyone who may predict with a public model gives feedback on their own predictions, so
-the feedback-derived figures (``feedback_count``, ``mae``, ``accuracy``) can be asked for
-the owner's feedback only (``feedback_scope="own"``). Volume and latency
-always count every prediction.
+The p95 and the error are computed here, not in SQL: the percentile has no portable SQL form,
+and predictions and actual values are JSON columns.
 """
 
 import math

@@ -1,27 +1,9 @@
-"""The shared tier of the prediction cache: Redis, looked up after a miss in the process LRU.
+"""The shared tier of the prediction cache: Redis, looked up after a miss in the process LRU
+(docs/storage-and-caching.md#prediction-cache-two-tiers).
 
-Only with ``REDIS_URL``. Every worker of every host reads what another one computed, so a
-question asked anywhere is answered by the model once per ``PREDICTION_CACHE_TTL_SECONDS``.
-
-- Key: ``<prefix>:prediction:<model id>:<version>:<sha256[:16]>:u<user id>:<features
-  digest>``. Per user: ``cached: true`` never tells a caller that
-  another user sent the same input; all of one user's sessions and keys share it. The
-  digest is the sha256 of the features packed as IEEE 754 doubles, so equal floats share an
-  entry and no two different ones do (no rounding through text). A new version, and a
-  replaced artifact, have other keys: an old answer is never served for them. Deleted
-  models never get here (their record is refused first), and their entries expire.
-- Value: strict JSON ``{"value", "probabilities"}`` (no NaN or Infinity: such answers are
-  refused before they get here, and an entry holding one is treated as missing), with a TTL.
-- Only for models worth it: a miss here costs two round trips (MGET, then SET), more than
-  a linear model takes to answer. Each process measures every model's inference time (a
-  moving average per model version); a model that answers in less than
-  ``SHARED_CACHE_MIN_MODEL_MS`` is simply called, and the tier is asked only about slower
-  ones (and about a model not measured yet).
-- Redis is an accelerator, never a dependency: every call has short socket timeouts; any
-  error (down, timeout, a bad answer) skips the tier for that request (the model answers,
-  as without Redis), is logged once per outage at WARNING, and Redis is not tried again for
-  ``RETRY_AFTER_SECONDS``, so an outage costs one timeout per process per interval rather
-  than one per request.
+Redis is an accelerator, never a dependency: any error skips the tier for that request and
+keeps it off for ``RETRY_AFTER_SECONDS``, so an outage costs one timeout per process per
+interval.
 """
 
 import hashlib

@@ -1,16 +1,9 @@
-"""The database model store: artifacts in a table every host reads (``MLAPI_MODEL_STORE=db``).
+"""The database model store: artifacts in a table every host reads (``MLAPI_MODEL_STORE=db``;
+docs/storage-and-caching.md#transactions-and-reference-counting).
 
-Rows are content-addressed by sha256, like the files of ``FileModelStore``, and every read
-is checked against that digest (a row whose bytes were changed is refused, never loaded).
-
-Unlike the file store, ``put`` and ``delete`` join the caller's transaction: an upload
-commits the artifact row and the model row together (a failed commit leaves neither), and a
-delete removes the artifact row in the same commit as the tombstone, only when no other
-live record has the same digest. Row locks keep the two apart across hosts on PostgreSQL:
-``put`` takes a share lock on an existing row, ``hold`` an update lock before the
-reference check, so the checker waits for an upload of the same bytes to commit and then
-sees its record (and an upload that waited for a delete finds the row gone and writes it
-again). SQLite serialises writers by itself.
+``put`` and ``delete`` join the caller's transaction. On PostgreSQL ``put`` takes a share
+lock on an existing row and ``hold`` an update lock before the reference check, so a delete
+and an upload of the same bytes wait for each other; SQLite serialises writers by itself.
 """
 
 from contextlib import nullcontext

@@ -1,21 +1,9 @@
-"""Turning artifact bytes into estimators without executing code from them.
+"""Turning artifact bytes into estimators without executing code from them
+(docs/decisions.md#the-model-registry, docs/security.md#api10-unsafe-consumption-of-apis).
 
-The format is told from the content, never from a file name: a zip archive is a skops
-file, loaded with skops' safe loader, which refuses any type it does not trust; we trust
-scikit-learn/numpy/scipy's defaults plus an explicit allow-list, never the types a file
-asks for. A pickle (what joblib writes too) runs arbitrary code when loaded, so it is
-refused unless the operator allows pickles (``MLAPI_ALLOW_PICKLE=true``).
-
-A zip archive can unpack to far more than it weighs (a "zip bomb": a few hundred
-kilobytes of deflated zeros become gigabytes in memory). An upload's archive is refused
-(413) when the sizes its entries declare add up to more than the upload limit; Python's
-zipfile never inflates an entry past its declared size, so the declaration binds.
-
-Small files can still be expensive or dangerous to load (``ModelLimits``): skops builds
-one object per node of the archive's schema.json, so a few kilobytes of deflated nodes
-held a worker for seconds; the schema's nodes are counted before anything is built. The
-tree-like types skops itself refuses are checked array by array (tree_checks.py) at
-every load, upload or store alike, and a classifier may have only so many classes.
+The format is told from the content, never from a file name. Checks run before anything is
+built: an archive's declared unpacked size (uploads), then its schema's node count; the
+tree-like types skops refuses are checked array by array (tree_checks.py) at every load.
 """
 
 import bz2

@@ -1,19 +1,11 @@
-"""Checking the arrays of tree-like objects before a loaded estimator may predict.
+"""Checking the arrays of tree-like objects before a loaded estimator may predict
+(docs/decisions.md#the-model-registry: the skops allow-list).
 
-scikit-learn's compiled trees walk their arrays with no bounds checks: a decision tree's
-``predict`` reads ``X[row, feature]`` and jumps to ``nodes[child]`` until it meets a leaf.
-skops refuses these types for that reason; the loader allows them (ALLOWED_EXTRA_TYPES)
-only because every one found in a loaded estimator passes the check of its type here: a
-feature index of 10**9 read out of bounds and killed the worker (SIGSEGV), and a node that
-is its own child made predict spin forever.
-
-What every check demands: leaves marked by the type's sentinel, every internal node's
-children in range and after the node itself (so every walk ends at a leaf), feature
-indices below the number of features the tree is given, no NaN anywhere, +inf only as a
-threshold meaning "missing values go right", array lengths that agree. Owners add what
-their tree cannot know: a decision tree's width is its estimator's, a forest's trees take
-the forest's input (they predict without checking it), a boosting model's categorical
-splits exist in its bin mapper, a neighbours model's tree holds its training rows.
+scikit-learn's compiled trees walk their arrays with no bounds checks, so each type's check
+demands what makes every walk end at a leaf inside the input. Owners add what their tree
+cannot know: a decision tree's width is its estimator's, a forest's trees take the forest's
+input (they predict without checking it), a boosting model's categorical splits exist in
+its bin mapper, a neighbours model's tree holds its training rows.
 """
 
 from collections.abc import Iterator

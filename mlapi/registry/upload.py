@@ -1,15 +1,5 @@
-"""Uploading a model: check the file, describe the estimator, store it, number the version.
-
-The artifact is written (atomically, content-addressed) before the record is committed, so
-a committed record always has its file; when the commit fails, the file this upload wrote
-is removed again unless a live record uses the same bytes. With the database store the
-artifact row is part of the record's own transaction: both are committed, or neither.
-The store's lock keeps a delete of a model with the same bytes from removing them between
-the write and the commit (docs/storage-and-caching.md).
-
-Versions are numbered from the highest one the owner ever had for the name, deleted ones
-included, and the unique (owner, name, version) constraint settles concurrent uploads:
-the loser retries.
+"""Uploading a model: check the file, describe the estimator, store it, number the version
+(docs/decisions.md#the-model-registry: artifact first, row second; versions).
 """
 
 import logging

@@ -1,13 +1,8 @@
-"""Where a hook may point: http(s) URLs whose host resolves to public addresses only.
+"""Where a hook may point: http(s) URLs whose host resolves to public addresses only
+(docs/webhooks.md#address-checks-ssrf).
 
-A hook makes the server send requests on a user's behalf; pointed at loopback, a private
-network or a cloud metadata service it would reach what the user cannot (SSRF). The host
-is resolved and *every* address it resolves to must be public; the check runs when a hook
-is registered and again before each delivery (a name may be re-pointed: DNS rebinding).
-``WEBHOOK_ALLOW_PRIVATE`` turns the address rules off (scheme and resolution still apply).
-
-Resolution goes through a resolver with ``socket.getaddrinfo``'s signature, taken from
-``app.extensions[RESOLVER_KEY]``, so tests (and operators) can put another in its place.
+Resolution goes through ``app.extensions[RESOLVER_KEY]`` (``socket.getaddrinfo``'s
+signature), so tests and operators can put another resolver in its place.
 """
 
 import ipaddress

@@ -1,18 +1,8 @@
-"""Sending one queued delivery: claim it, check the address, POST, log the attempt.
+"""Sending one queued delivery: claim it, check the address, POST, log the attempt
+(docs/webhooks.md#sending-claims-retries).
 
-``send`` is one attempt at one delivery; ``dispatch.py`` decides which deliveries go out
-and runs them concurrently, for the worker thread (``worker.py``) and ``flask webhooks
-deliver`` alike. A row is claimed with one conditional UPDATE (``status = pending`` and
-unclaimed or claim expired), so two senders on any number of hosts never send one
-attempt twice; a sender that dies mid-send leaves a claim that expires after
-``claim_lease``, and the row is sent again (at least once, never lost).
-
-Outcomes: 2xx delivered; timeout, connection error or 5xx retried after
-``WEBHOOK_BACKOFF_SECONDS * 2**(attempt-1)`` until ``WEBHOOK_ATTEMPTS`` attempts in all;
-any other status (3xx, since redirects are not followed, and 4xx) gives up at once: the
-receiver has answered, and asking again would get the same answer. An address that is no
-longer public is refused with no request sent. A retry is put back in the queue with its
-next attempt time: nothing waits out a back-off.
+``send`` is one attempt at one delivery; ``dispatch.py`` decides which go out. A retry is
+put back in the queue with its next attempt time: nothing waits out a back-off.
 """
 
 import logging

@@ -1,17 +1,9 @@
-"""Which due deliveries go out, and sending them concurrently.
+"""Which due deliveries go out, and sending them concurrently, fair between hook owners
+(docs/webhooks.md#concurrent-and-fair-between-users).
 
-One user's slow or dead receivers must not hold up another user's deliveries by more than
-one attempt's timeout. Sent one after another, twenty hooks to a dead address delayed
-everyone else's by a minute. So deliveries go out through a bounded thread pool
-(``WEBHOOK_CONCURRENCY`` per process), taken round-robin by hook owner, with at most
-``PER_OWNER`` of one owner's in flight: that owner's dead hooks hold two slots and the
-others stay free for everyone else. A retry holds no slot during its back-off: ``send``
-puts it back in the queue with its next attempt time, and it is taken again when due.
-
-``Dispatcher.fill`` is one look at the queue: it hands whatever is due and fits to the
-pool and returns at once. The worker thread (``worker.py``) calls it every poll and as
-soon as a send ends; ``deliver_due`` (``flask webhooks deliver``, the tests) calls it
-until nothing due at its ``now`` is left.
+``Dispatcher.fill`` is one look at the queue: it hands whatever is due and fits to the pool
+and returns at once. The worker thread calls it every poll and as soon as a send ends;
+``deliver_due`` (``flask webhooks deliver``, the tests) until nothing due at its ``now`` is left.
 """
 
 import logging

@@ -1,16 +1,9 @@
-"""The per-process sender thread, started when ``WEBHOOK_WORKER`` is true (never in tests).
+"""The per-process sender thread, started when ``WEBHOOK_WORKER`` is true (never in tests)
+(docs/webhooks.md#concurrent-and-fair-between-users: who sends).
 
-It starts with the first request a process serves, not in ``create_app``: under a
-pre-forking server (gunicorn ``--preload``) a thread started before the fork would not
-exist in the workers. Every second, and as soon as a send ends, it hands what is due to
-its dispatcher (``dispatch.py``: a bounded pool, fair between owners) without waiting for
-the sends. Claims (``delivery.claim``) keep the threads of many workers and hosts from
-sending one attempt twice.
-
-When the queue cannot be read (the database down, or no schema before ``flask db
-upgrade``) the loop goes on, backing off (1, 2, 4 … up to ``MAX_BACKOFF_SECONDS``) and
-saying why once, not every second in every worker; it says so again when the cause
-changes, and once more when the queue can be read again.
+It starts with the first request, not in ``create_app``: under a pre-forking server a thread
+started before the fork would not exist in the workers. When the queue cannot be read it
+backs off and says why once, again when the cause changes, and once more when it recovers.
 """
 
 import logging
