@@ -8,7 +8,11 @@ import os
 
 pytest_plugins = [
     "pytester",
-    "tests.fixtures",
+    "tests.support.servers",  # before apps, which imports it (assertion rewriting)
+    "tests.support.apps",
+    "tests.support.log_scan",
+    "tests.support.users",
+    "tests.support.model_files",
     "tests.steps.common_steps",
     "tests.steps.auth_steps",
     "tests.steps.prediction_steps",

@@ -1,6 +1,6 @@
 """A test client that holds every response to the OpenAPI document.
 
-Installed on every test app (``tests/fixtures.py``), so each response that a unit test or
+Installed on every test app (``tests/support/apps.py``), so each response that a unit test or
 a scenario receives is checked once, here: its status must be documented for its path and
 method, its content type must be one the document lists for that status, and its JSON body
 must match the documented schema. An endpoint added later is covered with no change here.
@@ -9,7 +9,7 @@ It also keeps the session's secrets out of every answer (issue 9): each password
 sends (any request field whose name contains "password") and each secret shown once (the
 ``key`` of a new API key, the ``secret`` of a new webhook) joins ``session_secrets``, and
 every later response body and header of the whole session, and every log record
-(``SecretLogHandler``, installed by tests/fixtures.py), is searched for all of them.
+(``SecretLogHandler``, installed by tests/support/log_scan.py), is searched for all of them.
 """
 
 import json
@@ -199,7 +199,7 @@ def _scan_response(response, where: str) -> None:
 
 class SecretLogHandler(logging.Handler):
     """Remembers every log record that holds a session secret, in its message, its
-    ``extra`` fields or its exception text; the client and tests/fixtures.py fail the
+    ``extra`` fields or its exception text; the client and tests/support/log_scan.py fail the
     test that caused it."""
 
     _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {

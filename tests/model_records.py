@@ -6,7 +6,7 @@ from mlapi.registry.loader import load_skops
 from mlapi.registry.models import TASK_CLASSIFICATION, TASK_REGRESSION, MLModel
 from mlapi.registry.state import model_store
 from mlapi.timeutil import utcnow
-from tests.fixtures import model_file
+from tests.support.model_files import model_file
 
 IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 

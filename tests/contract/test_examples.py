@@ -21,7 +21,8 @@ import pytest
 from mlapi import create_app
 from mlapi.webhooks.addresses import RESOLVER_KEY, static_resolver
 from tests.contract_client import session_secrets
-from tests.fixtures import bearer, model_file
+from tests.support.model_files import model_file
+from tests.support.users import bearer
 
 REGISTER = ("post", "/api/v1/auth/register")
 LOGIN = ("post", "/api/v1/auth/login")

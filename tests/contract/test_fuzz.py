@@ -39,7 +39,7 @@ from schemathesis.checks import (
 )
 
 from mlapi import create_app
-from tests import fixtures
+from tests.support import users  # TestUser imported by name would be collected as a test
 
 if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
     set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "mlapi-hypothesis")
@@ -73,8 +73,8 @@ schema = schemathesis.openapi.from_wsgi("/openapi.json", _document_app())
 
 @dataclass
 class Caller:
-    user: fixtures.TestUser
-    tokens: fixtures.Tokens
+    user: users.TestUser
+    tokens: users.Tokens
 
 
 @pytest.fixture

@@ -31,9 +31,9 @@ from mlapi.extensions import db
 from mlapi.registry.db_store import ModelArtifact
 from mlapi.registry.models import MLModel
 from mlapi.registry.store import sha256_of
-from tests.fixtures import model_file
 from tests.reliability import test_model_faults
 from tests.reliability.test_database_outage import Outage
+from tests.support.model_files import model_file
 from tests.unit.helpers import artifacts_in, assert_problem
 from tests.unit.registry.test_upload import form_for, post_form
 

@@ -22,7 +22,7 @@ import skops.io as sio
 from mlapi.extensions import db
 from mlapi.registry.models import MLModel
 from mlapi.registry.state import loaded_models, model_store
-from tests.fixtures import _fitted, model_file
+from tests.support.model_files import _fitted, model_file
 from tests.unit.helpers import ROW, assert_problem
 from tests.unit.registry.test_upload import post_form
 

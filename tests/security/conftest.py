@@ -1,3 +1,3 @@
-"""Fixtures of tests/unit that these tests use too (the shared ones are in tests/fixtures.py)."""
+"""Fixtures of tests/unit that these tests use too (the shared ones are in tests/support/)."""
 
 from tests.unit.conftest import configured_app, private_model_store  # noqa: F401

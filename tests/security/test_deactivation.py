@@ -7,7 +7,7 @@ the user's API keys work again (they were suspended, not deleted).
 
 import pytest
 
-from tests.fixtures import bearer
+from tests.support.users import bearer
 from tests.unit.helpers import assert_problem
 
 ME = "/api/v1/users/me"

@@ -8,7 +8,7 @@ must also not be cacheable and must not load anything if a browser renders them.
 
 import pytest
 
-from tests.fixtures import TEST_PASSWORD
+from tests.support.settings import TEST_PASSWORD
 from tests.unit.helpers import ROW
 
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 from mlapi import create_app
 from mlapi.extensions import db
-from tests.fixtures import TEST_PASSWORD, model_file
+from tests.support.model_files import model_file
+from tests.support.settings import TEST_PASSWORD
 from tests.unit.helpers import ROW
 from tests.unit.webhooks.conftest import HOOK_URL, create_hook, dns  # noqa: F401
 

@@ -13,8 +13,8 @@ from functools import cached_property
 
 import pytest
 
-from tests.fixtures import model_file
 from tests.model_records import add_model
+from tests.support.model_files import model_file
 from tests.unit.helpers import ROW, assert_problem
 from tests.unit.webhooks.conftest import HOOK_URL, dns  # noqa: F401
 

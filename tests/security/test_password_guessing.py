@@ -18,7 +18,7 @@ from mlapi.auth import devices
 from mlapi.auth.models import KnownDevice
 from mlapi.extensions import db
 from tests.contract_client import ContractClient
-from tests.fixtures import TEST_PASSWORD
+from tests.support.settings import TEST_PASSWORD
 from tests.unit.helpers import DOWN_REDIS_URL, REDIS_URL, assert_problem, needs_redis
 
 LOGIN = "/api/v1/auth/login"

@@ -23,7 +23,8 @@ from mlapi.auth import service as accounts
 from mlapi.config import ConfigError
 from mlapi.extensions import db
 from tests.contract_client import ContractClient
-from tests.fixtures import TEST_PASSWORD, bearer
+from tests.support.settings import TEST_PASSWORD
+from tests.support.users import bearer
 from tests.unit.helpers import assert_problem
 
 # What config.py shipped as DEV_SECRET_KEY: anyone who read the source could sign with it.

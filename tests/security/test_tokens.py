@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask_jwt_extended import create_refresh_token
 
-from tests.fixtures import bearer
+from tests.support.users import bearer
 from tests.unit.auth.test_tokens import LOGOUT, ME, REFRESH, b64, claims_of
 from tests.unit.helpers import ROW, assert_problem
 

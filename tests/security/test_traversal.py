@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import model_file
 from tests.steps.common_steps import assert_refused_pointing_at
+from tests.support.model_files import model_file
 from tests.unit.helpers import artifacts_in
 from tests.unit.registry.test_upload import form_for, post_form
 

@@ -31,9 +31,9 @@ from sqlalchemy import update
 
 from mlapi.extensions import db
 from mlapi.registry.db_store import ModelArtifact
-from tests.fixtures import _fitted, model_file
 from tests.security.test_injection import OPERATIONS, concrete
 from tests.steps.common_steps import assert_refused
+from tests.support.model_files import _fitted, model_file
 from tests.unit.helpers import ROW, artifacts_in
 from tests.unit.registry.test_loader import HomeMadeModel
 from tests.unit.registry.test_upload import form_for, post_form

@@ -11,7 +11,7 @@ import io
 
 import pytest
 
-from tests.fixtures import model_file
+from tests.support.model_files import model_file
 from tests.unit.helpers import ROW
 from tests.unit.webhooks.conftest import HOOK_URL, create_hook, dns  # noqa: F401
 

@@ -8,8 +8,8 @@ from pytest_bdd import given, parsers, then, when
 
 from mlapi.auth.models import User
 from mlapi.extensions import db
-from tests.fixtures import TestUser, Tokens
 from tests.steps.common_steps import assert_refused, assert_refused_pointing_at
+from tests.support.users import TestUser, Tokens
 
 PRONOUN = r"(?:her|his|their)"
 REGISTER = "/api/v1/auth/register"

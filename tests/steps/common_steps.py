@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import pytest
 from pytest_bdd import given, parsers, then
 
-from tests.fixtures import TEST_PASSWORD, TestUser, Tokens
+from tests.support.settings import TEST_PASSWORD
+from tests.support.users import TestUser, Tokens
 
 PROBLEM_TYPE = "application/problem+json"
 

@@ -10,8 +10,8 @@ import io
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from tests.fixtures import model_file
 from tests.steps.common_steps import answer_to, assert_refused
+from tests.support.model_files import model_file
 
 MODELS = "/api/v1/models"
 KINDS = {"sales forecasting model": "regressor", "flower classifier": "classifier"}

@@ -9,12 +9,13 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from mlapi.registry.state import loaded_models
-from tests.fixtures import TEST_PASSWORD, TestUser
 from tests.steps.api_key_steps import KEYS, _create
 from tests.steps.auth_steps import PROFILE, REGISTER
 from tests.steps.common_steps import answer_to, assert_refused
 from tests.steps.model_steps import MODELS, path_of, uploaded
 from tests.steps.prediction_steps import HISTORY, PREDICT, patient
+from tests.support.settings import TEST_PASSWORD
+from tests.support.users import TestUser
 
 PLAIN_DATA = "application/json"
 ORIGINAL_DESCRIPTION = "Alice's churn forecast."

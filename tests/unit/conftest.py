@@ -1,4 +1,4 @@
-"""Plumbing only tests/unit needs; the shared fixtures live in tests/fixtures.py."""
+"""Plumbing only tests/unit needs; the shared fixtures live in tests/support/."""
 
 from pathlib import Path
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.fixtures import TEST_DATABASE_URL, TEST_SECRET_KEY, PostgresDatabases
+from tests.support.servers import PostgresDatabases
+from tests.support.settings import TEST_DATABASE_URL, TEST_SECRET_KEY
 from tests.unit.helpers import artifacts_in
 
 START_APP = "from mlapi import create_app; create_app()"

@@ -10,7 +10,8 @@ from mlapi import create_app
 from mlapi.config import ConfigError
 from mlapi.limits import reset_limits
 from tests.contract_client import ContractClient
-from tests.fixtures import TEST_PASSWORD, bearer
+from tests.support.settings import TEST_PASSWORD
+from tests.support.users import bearer
 from tests.unit.helpers import ROW, assert_problem
 
 LOGIN = "/api/v1/auth/login"

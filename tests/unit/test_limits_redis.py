@@ -2,7 +2,7 @@
 
 Uses the machine's Redis at 127.0.0.1:6379: skipped on a laptop where it does not answer,
 never in CI (``CI`` set: .ci/run starts Redis first, so a missing one fails); each test's
-apps have their own key prefix (tests/fixtures.py), so parallel tests never share counts.
+apps have their own key prefix (tests/support/settings.py), so parallel tests never share counts.
 A closed port (6390) stands for a Redis that is down.
 """
 

@@ -12,8 +12,9 @@ from alembic.migration import MigrationContext
 
 from mlapi import create_app
 from mlapi.extensions import db
-from tests.fixtures import TEST_DATABASE_URL, PostgresDatabases
-from tests.fixtures import testing_config as settings_for
+from tests.support.servers import PostgresDatabases
+from tests.support.settings import TEST_DATABASE_URL
+from tests.support.settings import testing_config as settings_for
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
     not TEST_DATABASE_URL, reason="PostgreSQL only with MLAPI_TEST_DATABASE_URL set"))]

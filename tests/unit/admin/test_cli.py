@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from mlapi.admin.cli import create_admin as create_admin_command
 from mlapi.auth.models import SYSTEM_USERNAME, User
 from mlapi.extensions import db
-from tests.fixtures import bearer
+from tests.support.users import bearer
 
 PASSWORD = "admin-password-1"
 OPTIONS = ("--username", "root", "--email", "root@example.com")

@@ -7,7 +7,7 @@ from sqlalchemy import false, select, update
 from mlapi.admin import service
 from mlapi.extensions import db
 from mlapi.registry.models import MLModel
-from tests.fixtures import model_file
+from tests.support.model_files import model_file
 from tests.unit.helpers import ROW, assert_problem, expected_predictions
 
 DEFAULT_MODEL = "/api/v1/admin/default-model"

@@ -7,7 +7,7 @@ from sqlalchemy import update
 
 from mlapi.auth.models import User
 from mlapi.extensions import db
-from tests.fixtures import bearer
+from tests.support.users import bearer
 from tests.unit.helpers import assert_problem
 
 USERS = "/api/v1/admin/users"

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.fixtures import bearer
+from tests.support.users import bearer
 from tests.unit.helpers import assert_problem
 
 LOGIN = "/api/v1/auth/login"

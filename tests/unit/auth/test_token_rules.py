@@ -14,7 +14,7 @@ from flask_jwt_extended import create_access_token, decode_token
 
 from mlapi.auth import verified_tokens
 from mlapi.auth.tokens import access_lifetime_seconds, login_id_of
-from tests.fixtures import bearer
+from tests.support.users import bearer
 from tests.unit.helpers import assert_problem
 
 ME = "/api/v1/users/me"

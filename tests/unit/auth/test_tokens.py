@@ -10,7 +10,7 @@ from flask_jwt_extended import create_access_token
 
 from mlapi.auth.models import User
 from mlapi.extensions import db
-from tests.fixtures import bearer
+from tests.support.users import bearer
 from tests.unit.helpers import assert_problem
 
 ME = "/api/v1/users/me"

@@ -9,7 +9,7 @@ from flask_jwt_extended import create_access_token
 
 from mlapi import create_app
 from mlapi.extensions import db
-from tests.fixtures import bearer
+from tests.support.users import bearer
 from tests.unit.auth.test_tokens import ME, OTHER_SECRET, with_payload
 from tests.unit.helpers import assert_problem
 

@@ -23,7 +23,8 @@ from sqlalchemy.engine import make_url
 
 from mlapi import create_app
 from mlapi.bootstrap import MIGRATIONS_DIR
-from tests.fixtures import TEST_DATABASE_URL, TEST_SECRET_KEY, PostgresDatabases
+from tests.support.servers import PostgresDatabases
+from tests.support.settings import TEST_DATABASE_URL, TEST_SECRET_KEY
 
 PASSWORD = "pw-that-must-not-show"
 REPOSITORY = Path(__file__).resolve().parents[3]

@@ -7,7 +7,7 @@ import pytest
 from flask_jwt_extended import create_access_token
 
 from mlapi import __version__
-from tests.fixtures import bearer
+from tests.support.users import bearer
 from tests.unit.helpers import ROW, artifacts_in, assert_problem
 
 HEALTH_KEYS = {"status", "database", "cache", "version", "default_model"}

@@ -10,7 +10,7 @@ from mlapi import create_app
 from mlapi.config import ConfigError
 from mlapi.extensions import db
 from mlapi.ops.logs import JsonFormatter, TextFormatter, _StderrHandler, formatter_for
-from tests.fixtures import bearer
+from tests.support.users import bearer
 
 ACCESS = "mlapi.access"
 FIELDS = {"request_id", "user_id", "api_key_id", "method", "endpoint", "status",

@@ -10,7 +10,9 @@ missing table is a different error (``ProgrammingError``) that used to answer 50
 import pytest
 from flask_jwt_extended import create_access_token
 
-from tests.fixtures import TEST_DATABASE_URL, PostgresDatabases, bearer
+from tests.support.servers import PostgresDatabases
+from tests.support.settings import TEST_DATABASE_URL
+from tests.support.users import bearer
 from tests.unit.helpers import ROW, assert_problem
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(

@@ -5,8 +5,8 @@ import pytest
 from sklearn.datasets import load_iris
 
 from mlapi.predictions import service
-from tests.fixtures import model_file
 from tests.model_records import IRIS_FEATURES
+from tests.support.model_files import model_file
 from tests.unit.helpers import ROW, assert_problem
 
 FLOWER = [float(v) for v in load_iris().data[0]]  # a setosa

@@ -18,7 +18,7 @@ from mlapi.registry.signals import model_created
 from mlapi.registry.state import model_store
 from mlapi.registry.store import ArtifactUnavailable
 from tests.contract_client import ContractClient
-from tests.fixtures import model_file
+from tests.support.model_files import model_file
 from tests.unit.helpers import ROW, assert_problem, expected_predictions
 
 BLOB = b"model bytes \x00\x01\x02" * 100

@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from tests.fixtures import model_file
 from tests.steps.common_steps import assert_refused, assert_refused_pointing_at
+from tests.support.model_files import model_file
 
 
 def post_form(client, headers, **form):

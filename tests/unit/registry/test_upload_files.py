@@ -6,8 +6,8 @@ import io
 import pytest
 
 from mlapi.registry.loader import load_artifact
-from tests.fixtures import model_file
 from tests.steps.common_steps import assert_refused
+from tests.support.model_files import model_file
 from tests.unit.registry.test_upload import form_for, post_form
 
 

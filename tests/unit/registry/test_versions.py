@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from mlapi.extensions import db
 from mlapi.registry.models import MLModel
 from mlapi.registry.state import model_store
-from tests.fixtures import model_file
+from tests.support.model_files import model_file
 from tests.unit.registry.test_upload import form_for, post_form
 
 

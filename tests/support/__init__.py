@@ -1,0 +1,1 @@
+"""Fixtures shared by tests/ and features/, one module per job (registered in conftest.py)."""
