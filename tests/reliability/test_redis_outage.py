@@ -22,7 +22,8 @@ import time
 import pytest
 import redis
 
-from tests.unit.helpers import DOWN_REDIS_URL, ROW, assert_problem, needs_redis
+from tests.support.servers import DOWN_REDIS_URL, needs_redis
+from tests.unit.helpers import ROW, assert_problem
 
 LOGIN = "/api/v1/auth/login"
 PREDICT = "/api/v1/predict"

@@ -18,8 +18,9 @@ from mlapi.auth import devices
 from mlapi.auth.models import KnownDevice
 from mlapi.extensions import db
 from tests.contract_client import ContractClient
+from tests.support.servers import DOWN_REDIS_URL, REDIS_URL, needs_redis
 from tests.support.settings import TEST_PASSWORD
-from tests.unit.helpers import DOWN_REDIS_URL, REDIS_URL, assert_problem, needs_redis
+from tests.unit.helpers import assert_problem
 
 LOGIN = "/api/v1/auth/login"
 WRONG = "not-the-password-1"

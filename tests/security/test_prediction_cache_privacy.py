@@ -13,7 +13,8 @@ import pytest
 from mlapi import create_app
 from mlapi.extensions import db
 from tests.contract_client import ContractClient
-from tests.unit.helpers import REDIS_URL, ROW, needs_redis
+from tests.support.servers import REDIS_URL, needs_redis
+from tests.unit.helpers import ROW
 
 PREDICT = "/api/v1/predict"
 BATCH = "/api/v1/batch-predict"

@@ -23,7 +23,8 @@ from mlapi.predictions.service import cache_key
 from mlapi.predictions.state import answer_caches
 from mlapi.registry.service import default_model
 from mlapi.webhooks import events as webhook_events
-from tests.unit.helpers import REDIS_URL, ROW, needs_redis
+from tests.support.servers import REDIS_URL, needs_redis
+from tests.unit.helpers import ROW
 from tests.unit.webhooks import conftest as webhook_fixtures
 
 dns = webhook_fixtures.dns  # a fixture: the hook's address resolves with no network

@@ -1,11 +1,8 @@
 """Plain helpers shared by the unit tests (not fixtures)."""
 
-import os
 from functools import cache
 from pathlib import Path
 
-import pytest
-import redis
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
 
@@ -48,21 +45,3 @@ def expected_predictions(rows: list[list[float]]) -> list[float]:
     """What the default model must answer: the documented LinearRegression on the diabetes data,
     fitted here independently of mlapi."""
     return _reference_model().predict(rows).tolist()
-
-
-# The machine's Redis, and a closed port standing for a Redis that is down.
-REDIS_URL = "redis://127.0.0.1:6379/0"
-DOWN_REDIS_URL = "redis://127.0.0.1:6390/0"
-
-
-def redis_answers() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.2).ping())
-    except redis.RedisError:
-        return False
-
-
-# Skipped on a laptop without Redis, never in CI (CI set: .ci/run starts Redis first, so a
-# missing one fails the tests instead).
-needs_redis = pytest.mark.skipif(not os.environ.get("CI") and not redis_answers(),
-                                 reason="no Redis at 127.0.0.1:6379")

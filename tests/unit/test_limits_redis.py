@@ -10,7 +10,8 @@ A closed port (6390) stands for a Redis that is down.
 
 from mlapi import create_app
 from tests.contract_client import ContractClient
-from tests.unit.helpers import DOWN_REDIS_URL, REDIS_URL, assert_problem, needs_redis
+from tests.support.servers import DOWN_REDIS_URL, REDIS_URL, needs_redis
+from tests.unit.helpers import assert_problem
 
 LOGIN = "/api/v1/auth/login"
 

@@ -18,14 +18,8 @@ from mlapi.predictions.shared_cache import SharedPredictionCache, features_diges
 from mlapi.predictions.state import answer_caches
 from mlapi.registry.state import loaded_models
 from tests.contract_client import ContractClient
-from tests.unit.helpers import (
-    DOWN_REDIS_URL,
-    REDIS_URL,
-    ROW,
-    expected_predictions,
-    needs_redis,
-    row,
-)
+from tests.support.servers import DOWN_REDIS_URL, REDIS_URL, needs_redis
+from tests.unit.helpers import ROW, expected_predictions, row
 from tests.unit.predictions.test_cache import publish_default_version_2
 
 PREDICT = "/api/v1/predict"
