@@ -28,11 +28,13 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import mlapi_service as svc  # noqa: E402
 
 
-def _environ(path: str, body: bytes, headers: dict) -> dict:
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": path, "SERVER_NAME": "127.0.0.1",
+def _environ(path: str, body: bytes, headers: dict, method: str = "POST") -> dict:
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "SERVER_NAME": "127.0.0.1",
                "SERVER_PORT": "80", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
-               "SERVER_PROTOCOL": "HTTP/1.1", "CONTENT_TYPE": "application/json",
-               "CONTENT_LENGTH": str(len(body)), "QUERY_STRING": ""}
+               "SERVER_PROTOCOL": "HTTP/1.1", "CONTENT_LENGTH": str(len(body)),
+               "QUERY_STRING": ""}
+    if body:
+        environ["CONTENT_TYPE"] = "application/json"
     environ.update({"HTTP_" + name.upper().replace("-", "_"): value
                     for name, value in headers.items()})
     return environ
@@ -67,15 +69,18 @@ def rounds(app, path: str, headers: dict, requests: int, counter: list) -> list[
     return results
 
 
-def mlapi_app(workdir: Path, backend: str):
+def mlapi_app(workdir: Path, backend: str, database_url: str | None = None):
+    """mlapi in this process; on PostgreSQL, a new database unless ``database_url`` is given
+    (returned as the second value when created here: the caller drops it)."""
     os.environ.update({"MLAPI_ENV": "production", "MLAPI_SECRET_KEY": secrets.token_urlsafe(48),
                        "MLAPI_INSTANCE_PATH": str(workdir / "instance"),
                        "MLAPI_RATELIMIT_ENABLED": "false", "MLAPI_AUTO_MIGRATE": "true",
                        "MLAPI_WEBHOOK_WORKER": "false"})
     database = None
     if backend == "postgres":
-        database, url = svc.create_database("mlapi_profile")
-        os.environ.update({"MLAPI_DATABASE_URL": url, "MLAPI_REDIS_URL": svc.REDIS_URL,
+        if database_url is None:
+            database, database_url = svc.create_database("mlapi_profile")
+        os.environ.update({"MLAPI_DATABASE_URL": database_url, "MLAPI_REDIS_URL": svc.REDIS_URL,
                            "MLAPI_MODEL_STORE": "db",
                            "MLAPI_RATELIMIT_KEY_PREFIX": f"mlapi-prof-{secrets.token_hex(4)}"})
     from mlapi.app import create_app
