@@ -125,7 +125,7 @@ def bench_mlapi(name: str, workdir: Path, args, *, production: bool) -> list[Row
         slug = "production" if production else "sqlite"
         env = svc.mlapi_env(workdir / slug, port, database_url=database_url,
                             redis_url=svc.REDIS_URL if production else None,
-                            db_store=production and svc.db_store_available(),
+                            db_store=production,
                             limits=NO_LIMITS, workers=args.workers,
                             extra={"MLAPI_JWT_ACCESS_EXPIRES": "7200"})
         log = workdir / f"{slug}.log"
@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="mlapi-bench-"))
     rows: list[Row] = []
-    store = "db" if svc.db_store_available() else "files"
+    store = "db"
     try:
         servers = {name.strip() for name in args.servers.split(",")}
         if "floor" in servers:

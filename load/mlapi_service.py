@@ -32,13 +32,6 @@ RAISED_LIMITS = {name: NO_LIMIT for name in (
     "MLAPI_RATELIMIT_LOGIN_ACCOUNT")}
 
 
-def db_store_available() -> bool:
-    """``MLAPI_MODEL_STORE=db`` (artifacts in the database) exists in this checkout (its
-    marker lives in mlapi/registry/state.py today, in mlapi/runtime.py in older checkouts)."""
-    places = (ROOT / "mlapi" / "registry" / "state.py", ROOT / "mlapi" / "runtime.py")
-    return any('"db"' in path.read_text(encoding="utf-8") for path in places if path.exists())
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

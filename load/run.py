@@ -144,15 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         database, database_url = svc.create_database("mlapi_load")
         port = svc.free_port()
-        db_store = svc.db_store_available()
         env = svc.mlapi_env(workdir, port, database_url=database_url,
-                            redis_url=svc.REDIS_URL, db_store=db_store,
+                            redis_url=svc.REDIS_URL, db_store=True,
                             limits=svc.RAISED_LIMITS, workers=args.workers,
                             extra={"MLAPI_JWT_ACCESS_EXPIRES": str(max(900,
                                                                        args.duration + 600))})
         print("== mlapi under load: production profile, PostgreSQL "
-              f"({database}), Redis ({svc.REDIS_URL}), model store: "
-              f"{'db' if db_store else 'files'}, gunicorn "
+              f"({database}), Redis ({svc.REDIS_URL}), model store: db, "
+              f"gunicorn "
               f"{'-c gunicorn.conf.py' if svc.GUNICORN_CONF.exists() else 'flags'}, "
               f"{args.workers} sync workers, one thread each", flush=True)
         print("== RATE LIMITS RAISED for the load users: "

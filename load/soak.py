@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         port = svc.free_port()
         seconds = args.warmup + args.minutes * 60
         env = svc.mlapi_env(workdir, port, database_url=database_url, redis_url=svc.REDIS_URL,
-                            db_store=svc.db_store_available(), limits=svc.RAISED_LIMITS,
+                            db_store=True, limits=svc.RAISED_LIMITS,
                             workers=args.workers,
                             extra={"MLAPI_JWT_ACCESS_EXPIRES": str(seconds + 600)})
         print(f"== soak: mlapi under gunicorn ({args.workers} sync workers), production "
