@@ -113,8 +113,8 @@ class BaseConfig:
     PREDICTION_CACHE_TTL_SECONDS = timedelta(hours=1)
     CACHE_KEY_PREFIX: str | None = None  # shared cache's Redis keys; None: RATELIMIT_KEY_PREFIX
     MODEL_CACHE_SIZE = 8
-    # The shared (Redis) prediction cache is asked only about models slower than this: a
-    # miss there costs two round trips (~0.5 ms), more than a linear model needs.
+    # The shared (Redis) prediction cache is asked only about models whose calls take this
+    # much CPU time, and two measured Redis round trips (a miss there: MGET, then SET).
     SHARED_CACHE_MIN_MODEL_MS = 1.0
     LOG_LEVEL = "INFO"
     LOG_FORMAT = "json"  # one JSON line per request; "text" for a human at a terminal

@@ -31,9 +31,10 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 def autocommit_scalar(statement, parameters: dict | None = None):
     """Run one statement as a transaction of its own; its first column's first value.
 
-    The hot path sends single statements: the access counter read of every request and the
-    history insert of a prediction. On an autocommit connection each is one round trip
-    (PostgreSQL commits the insert as it runs it), where the ORM session would add BEGIN
+    The hot path sends single statements: the access counter read of every request and, on
+    SQLite, the history insert of a prediction (on PostgreSQL that one has an engine of its
+    own: mlapi/predictions/history_writer.py). On an autocommit connection each is one
+    round trip, where the ORM session would add BEGIN
     and COMMIT round trips and its unit-of-work bookkeeping. The connection goes back to
     the pool at once; a request whose session also holds one briefly uses two, so the pool
     needs about two connections per concurrent request (the default 5 + 10 overflow).

@@ -4,24 +4,25 @@ The hot path: the estimator is warm in the per-process LRU, identical inputs fro
 user to the same model version come from the prediction cache without calling the model
 (the per-process LRU first, then the shared Redis tier of mlapi/predictions/shared_cache.py
 when ``REDIS_URL`` is set), and the history row is one indexed insert committed before the
-answer is returned (one round trip: see ``autocommit_scalar``).
+answer is returned (one round trip, asynchronous commit on PostgreSQL: see
+mlapi/predictions/history_writer.py).
 """
 
 import math
 from dataclasses import asdict, dataclass
-from time import perf_counter
+from time import perf_counter, thread_time
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from ..counters import count_predictions
-from ..database import autocommit_scalar
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..pagination import Page, paginate
 from ..policy import authorize
 from ..registry.models import TASK_CLASSIFICATION, MLModel
 from ..registry.service import estimator_for
+from .history_writer import history_writer
 from .inputs import rows_for
 from .models import Prediction
 from .state import answer_caches
@@ -43,7 +44,7 @@ def cache_key(record: MLModel, user_id: int, row: tuple[float, ...]) -> tuple:
 
 def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[Answer]:
     estimator = estimator_for(record)
-    started = perf_counter()
+    started = thread_time()  # CPU time: a busy host stretches wall-clock, not this
     matrix = np.asarray(rows, dtype=np.float64)
     probabilities = [None] * len(rows)
     # Huge features overflow inside the model: the non-finite answers are refused below.
@@ -56,7 +57,7 @@ def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[A
     _refuse_non_finite(values, probabilities, field)
     shared = answer_caches().shared
     if shared is not None:
-        shared.note_inference(record, (perf_counter() - started) * 1000)
+        shared.note_inference(record, (thread_time() - started) * 1000)
     return [Answer(v, p) for v, p in zip(values, probabilities, strict=True)]
 
 
@@ -116,10 +117,6 @@ def _history_row(caller, record: MLModel, row, answer: Answer, cached: bool,
             "cached": cached, "latency_ms": latency_ms}
 
 
-_INSERT_ONE = insert(Prediction).returning(Prediction.id)
-_INSERT_MANY = insert(Prediction).returning(Prediction.id, sort_by_parameter_order=True)
-
-
 def predict(caller, record: MLModel, features: list[float] | dict) -> dict:
     """``features`` as a list in the model's order, or as ``{feature_name: value}``.
 
@@ -130,21 +127,20 @@ def predict(caller, record: MLModel, features: list[float] | dict) -> dict:
     [(answer, cached)] = _answers(caller, record, [features], "features")
     latency_ms = (perf_counter() - started) * 1000
     prediction = _history_row(caller, record, features, answer, cached, latency_ms)
-    prediction["id"] = autocommit_scalar(_INSERT_ONE, prediction)
+    prediction["id"] = history_writer().insert_one(prediction)
     return prediction
 
 
 def predict_batch(caller, record: MLModel, samples: list[list[float] | dict]) -> dict:
-    """One history record per sample, all in one transaction; latency is the batch's time
-    shared out per sample."""
+    """One history record per sample, all in one statement (all or none); latency is the
+    batch's time shared out per sample."""
     started = perf_counter()
     samples = rows_for(record, samples, "samples")
     answers = _answers(caller, record, samples, "samples")
     latency_ms = (perf_counter() - started) * 1000 / len(samples)
     rows = [_history_row(caller, record, row, answer, cached, latency_ms)
             for row, (answer, cached) in zip(samples, answers, strict=True)]
-    ids = db.session.execute(_INSERT_MANY, rows).scalars().all()
-    db.session.commit()
+    ids = history_writer().insert_many(rows)
     return {"predictions": [row["prediction"] for row in rows], "prediction_ids": ids,
             "count": len(rows), "model_id": record.id, "model_name": record.name,
             "model_version": record.version}

@@ -13,7 +13,7 @@ import struct
 import threading
 from collections.abc import Sequence
 from datetime import timedelta
-from time import monotonic
+from time import monotonic, perf_counter
 
 import redis
 from redis.backoff import NoBackoff
@@ -27,7 +27,8 @@ log = logging.getLogger("mlapi.predictions")
 
 SOCKET_TIMEOUT_SECONDS = 0.1
 RETRY_AFTER_SECONDS = 5.0
-SMOOTHING = 0.2  # weight of the newest inference time in a model's moving average
+SMOOTHING = 0.2  # weight of the newest time in a moving average
+MISS_ROUND_TRIPS = 2  # a miss here costs an MGET, then a SET
 _ERRORS = (redis.RedisError, OSError, ValueError)  # down, refused, timed out, bad URL
 
 
@@ -46,7 +47,8 @@ class SharedPredictionCache:
         self.prefix = prefix
         self.ttl = ttl
         self.min_model_ms = min_model_ms
-        self._model_ms = LRUCache(1024)  # (model id, version) -> moving average, ms
+        self._model_ms = LRUCache(1024)  # (model id, version) -> CPU time, moving average, ms
+        self.round_trip_ms = 0.0  # one call to Redis, moving average; 0: not measured yet
         self._client: redis.Redis | None = None
         self._lock = threading.Lock()
         self._down = False
@@ -61,16 +63,27 @@ class SharedPredictionCache:
                    config["SHARED_CACHE_MIN_MODEL_MS"])
 
     def worth_asking(self, model) -> bool:
-        """Whether this tier can answer faster than ``model`` itself (see the module)."""
+        """Whether asking this tier can cost less than calling ``model``: its CPU time per
+        call against the bar and two round trips (why CPU time:
+        docs/storage-and-caching.md#prediction-cache-two-tiers). ``min_model_ms`` 0 asks
+        about every model."""
+        if self.min_model_ms <= 0:
+            return True
         seen = self._model_ms.get((model.id, model.version))
-        return seen is None or seen >= self.min_model_ms
+        return seen is None or seen >= max(self.min_model_ms, MISS_ROUND_TRIPS * self.round_trip_ms)
 
-    def note_inference(self, model, milliseconds: float) -> None:
-        """How long one call of ``model`` took, for ``worth_asking``."""
+    def note_inference(self, model, cpu_ms: float) -> None:
+        """The CPU time one call of ``model`` took (``time.thread_time``), for ``worth_asking``."""
         key = (model.id, model.version)
         seen = self._model_ms.get(key)
-        self._model_ms.put(key, milliseconds if seen is None
-                           else seen + SMOOTHING * (milliseconds - seen))
+        self._model_ms.put(key, cpu_ms if seen is None else seen + SMOOTHING * (cpu_ms - seen))
+
+    def note_round_trip(self, milliseconds: float) -> None:
+        """How long one call to Redis took from here, wall-clock (the time a request waits
+        for it, load included), for ``worth_asking``."""
+        seen = self.round_trip_ms
+        self.round_trip_ms = (milliseconds if seen == 0.0
+                              else seen + SMOOTHING * (milliseconds - seen))
 
     def key(self, model, user_id: int, row: Sequence[float]) -> str | None:
         """``model`` has ``id``, ``version`` and ``sha256`` (a record)."""
@@ -95,7 +108,9 @@ class SharedPredictionCache:
             count_shared_cache("unavailable" if wanted else "miss", len(rows))
             return [None] * len(rows)
         try:
+            started = perf_counter()
             values = self._redis().mget(wanted)
+            self.note_round_trip((perf_counter() - started) * 1000)
         except _ERRORS as exc:
             self._failed(exc)
             count_shared_cache("unavailable", len(rows))

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 
 from ..lru import LRUCache
 from ..registry.signals import model_retired
+from .history_writer import init_history
 from .shared_cache import SharedPredictionCache
 
 EXTENSION = "mlapi.predictions"
@@ -25,6 +26,7 @@ def init_predictions(app: Flask) -> AnswerCaches:
     caches = AnswerCaches(answers=LRUCache(app.config["PREDICTION_CACHE_SIZE"]),
                           shared=SharedPredictionCache.from_config(app.config))
     app.extensions[EXTENSION] = caches
+    init_history(app)
     model_retired.connect(_forget_retired_model, sender=app)
     return caches
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from mlapi.extensions import db
+from mlapi.predictions.history_writer import history_writer
 from tests.unit.helpers import ROW, assert_problem, row
 
 PREDICT = "/api/v1/predict"
@@ -38,9 +39,12 @@ class Outage:
         self.backends: set[int] = set()  # PostgreSQL: the app's server processes
         with app.app_context():
             self.engine = db.engine
+            # PostgreSQL: the history rows' engine (mlapi/predictions/history_writer.py).
+            self.engines = [e for e in (db.engine, history_writer().engine) if e is not None]
         if self.url.get_backend_name() != "sqlite":
-            self.engine.dispose()  # from here on, every connection of the app is recorded
-            sa.event.listen(self.engine, "connect", self._remember_backend)
+            for engine in self.engines:  # from here on, every connection of the app is recorded
+                engine.dispose()
+                sa.event.listen(engine, "connect", self._remember_backend)
 
     def _remember_backend(self, dbapi_connection, _record) -> None:
         self.backends.add(dbapi_connection.info.backend_pid)
@@ -89,7 +93,8 @@ class Outage:
 
     def close(self) -> None:
         if self.url.get_backend_name() != "sqlite":
-            sa.event.remove(self.engine, "connect", self._remember_backend)
+            for engine in self.engines:
+                sa.event.remove(engine, "connect", self._remember_backend)
 
 
 @pytest.fixture

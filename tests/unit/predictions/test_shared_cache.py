@@ -14,6 +14,7 @@ import redis
 
 from mlapi import create_app
 from mlapi.extensions import db
+from mlapi.predictions import service
 from mlapi.predictions.shared_cache import SharedPredictionCache, features_digest
 from mlapi.predictions.state import answer_caches
 from mlapi.registry.state import loaded_models
@@ -182,15 +183,71 @@ def test_only_models_slower_than_the_bar_are_asked_about_after_their_first_call(
     assert len(redis.Redis.from_url(REDIS_URL).keys(f"{redis_prefix}:prediction:*")) == stored
 
 
+MODEL = type("Model", (), {"id": 1, "version": 1, "sha256": "ab" * 32})()
+
+
 @pytest.mark.parametrize(("calls_ms", "worth_asking"), [
     ([], True), ([0.2], False), ([5.0], True), ([5.0, 0.1], True), ([5.0] + [0.1] * 20, False)])
 def test_a_models_moving_average_decides_whether_the_shared_tier_is_asked(
         calls_ms, worth_asking):
     cache = SharedPredictionCache(REDIS_URL, "p", 60, min_model_ms=1.0)
-    model = type("Model", (), {"id": 1, "version": 1, "sha256": "ab" * 32})()
     for milliseconds in calls_ms:
-        cache.note_inference(model, milliseconds)
-    assert cache.worth_asking(model) is worth_asking
+        cache.note_inference(MODEL, milliseconds)
+    assert cache.worth_asking(MODEL) is worth_asking
+
+
+@pytest.mark.parametrize(("model_ms", "round_trips_ms", "worth_asking"), [
+    (0.3, [], True),  # above the bar, Redis not measured yet
+    (0.3, [0.5], False),  # a miss costs two 0.5 ms round trips: more than the model
+    (0.3, [0.1, 0.1], True),
+    (2.0, [0.5], True),
+    (0.3, [5.0] + [0.1] * 30, True),  # the round trip's moving average follows the host
+])
+def test_a_model_faster_than_a_miss_in_redis_is_not_asked_about_whatever_the_bar(
+        model_ms, round_trips_ms, worth_asking):
+    cache = SharedPredictionCache(REDIS_URL, "p", 60, min_model_ms=0.1)
+    cache.note_inference(MODEL, model_ms)
+    for milliseconds in round_trips_ms:
+        cache.note_round_trip(milliseconds)
+    assert cache.worth_asking(MODEL) is worth_asking
+
+
+class Clock:
+    """A clock that advances ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float):
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_under_load_a_fast_model_is_still_not_asked_about(configured_app, request,
+                                                         monkeypatch):
+    """A busy host: every call of the default model (a linear regression) takes 50 ms of
+    wall-clock time, waiting for a core, and 0.05 ms of CPU. Its wall-clock time is far
+    above the 1 ms bar, its work is not: after its first call Redis is never asked again."""
+    app = configured_app(REDIS_URL=DOWN_REDIS_URL, SHARED_CACHE_MIN_MODEL_MS=1.0)
+    client, headers = app.test_client(), request.getfixturevalue("auth_headers")
+    with app.app_context():
+        shared = answer_caches().shared
+    asked = []
+    get_many = shared.get_many
+
+    def counting(model, user_id, rows):
+        asked.append(len(rows))
+        return get_many(model, user_id, rows)
+
+    monkeypatch.setattr(shared, "get_many", counting)
+    monkeypatch.setattr(service, "perf_counter", Clock(0.050))
+    monkeypatch.setattr(service, "thread_time", Clock(0.000_05))
+
+    for i in range(5):
+        ask(client, headers, row(i / 10))
+    client.post(BATCH, json={"samples": [row(1.0), row(1.1)]}, headers=headers)
+
+    assert asked == [1]  # the first call only: not measured yet
 
 
 def test_without_redis_there_is_no_shared_tier(configured_app):
