@@ -7,6 +7,7 @@ from sqlalchemy import event
 
 from mlapi import create_app
 from mlapi.extensions import db
+from mlapi.predictions.history_writer import history_writer
 from tests.contract_client import ContractClient
 from tests.unit.helpers import ROW, assert_problem
 
@@ -84,17 +85,20 @@ def test_a_new_default_model_chosen_on_another_host_answers_next(
 
 @pytest.fixture
 def statements(app):
-    """The SQL statements the test's app sends, as they are sent."""
+    """The SQL statements the test's app sends, as they are sent, on its engine and on the
+    history engine (PostgreSQL writes history rows through one of their own)."""
     sent: list[str] = []
     with app.app_context():
-        engine = db.engine
+        engines = {db.engine, history_writer().engine or db.engine}
 
     def record(_conn, _cursor, statement, *_args):
         sent.append(statement.split(None, 1)[0].upper())
 
-    event.listen(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     yield sent
-    event.remove(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.mark.parametrize("credential", ["token", "key"])
