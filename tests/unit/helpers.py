@@ -45,3 +45,15 @@ def expected_predictions(rows: list[list[float]]) -> list[float]:
     """What the default model must answer: the documented LinearRegression on the diabetes data,
     fitted here independently of mlapi."""
     return _reference_model().predict(rows).tolist()
+
+
+def spy(monkeypatch, owner, name: str, note=lambda *args: args) -> list:
+    """Wrap ``owner.name`` for the test: each call is noted (``note(*args)``) and then made."""
+    noted, original = [], getattr(owner, name)
+
+    def noting(*args):
+        noted.append(note(*args))
+        return original(*args)
+
+    monkeypatch.setattr(owner, name, noting)
+    return noted

@@ -6,6 +6,7 @@ import pytest
 
 from mlapi.predictions import service
 from tests.model_records import add_model
+from tests.unit.helpers import spy
 
 
 @dataclass
@@ -48,12 +49,4 @@ def stored_model(app):
 @pytest.fixture
 def model_calls(monkeypatch) -> list[list[tuple]]:
     """Every call to a model, in any app of the test, as the rows it was asked about."""
-    calls = []
-    infer = service._infer
-
-    def counting(record, rows, field):
-        calls.append(list(rows))
-        return infer(record, rows, field)
-
-    monkeypatch.setattr(service, "_infer", counting)
-    return calls
+    return spy(monkeypatch, service, "_infer", lambda _record, rows, _field: list(rows))

@@ -20,7 +20,7 @@ from mlapi.predictions.state import answer_caches
 from mlapi.registry.state import loaded_models
 from tests.contract_client import ContractClient
 from tests.support.servers import DOWN_REDIS_URL, REDIS_URL, needs_redis
-from tests.unit.helpers import ROW, expected_predictions, row
+from tests.unit.helpers import ROW, expected_predictions, row, spy
 from tests.unit.predictions.test_cache import publish_default_version_2
 
 PREDICT = "/api/v1/predict"
@@ -141,19 +141,12 @@ def test_with_redis_down_predictions_succeed_and_health_says_unavailable(
 
 
 def test_while_redis_is_down_it_is_not_asked_again_until_the_retry_is_due(
-        configured_app, request, caplog):
+        configured_app, request, caplog, monkeypatch):
     app = configured_app(REDIS_URL=DOWN_REDIS_URL, SHARED_CACHE_MIN_MODEL_MS=0)
     client, headers = app.test_client(), request.getfixturevalue("auth_headers")
     with app.app_context():
         shared = answer_caches().shared
-    attempts = []
-    connect = shared._redis
-
-    def counting():
-        attempts.append(1)
-        return connect()
-
-    shared._redis = counting
+    attempts = spy(monkeypatch, shared, "_redis")
     with caplog.at_level(logging.WARNING, logger="mlapi.predictions"):
         ask(client, headers, row(0.1))  # lookup fails: Redis is marked down
         ask(client, headers, row(0.2))
@@ -232,14 +225,7 @@ def test_under_load_a_fast_model_is_still_not_asked_about(configured_app, reques
     client, headers = app.test_client(), request.getfixturevalue("auth_headers")
     with app.app_context():
         shared = answer_caches().shared
-    asked = []
-    get_many = shared.get_many
-
-    def counting(model, user_id, rows):
-        asked.append(len(rows))
-        return get_many(model, user_id, rows)
-
-    monkeypatch.setattr(shared, "get_many", counting)
+    asked = spy(monkeypatch, shared, "get_many", lambda _model, _user_id, rows: len(rows))
     monkeypatch.setattr(service, "perf_counter", Clock(0.050))
     monkeypatch.setattr(service, "thread_time", Clock(0.000_05))
 
