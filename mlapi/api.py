@@ -6,7 +6,7 @@ from http import HTTPStatus
 
 import marshmallow as ma
 from apispec import BasePlugin
-from flask import Flask, g
+from flask import Flask, g, jsonify
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
@@ -112,6 +112,16 @@ def _find_path_object() -> None:
         find()
 
 
+def _json_payload() -> dict | None:
+    """The JSON body (None without one) past the body checks of ``mlapi.http`` (400/413/
+    415), then the lookup of the path's object (404/403), then the NUL check (422)."""
+    payload = read_json_body()
+    _find_path_object()
+    if payload is not None:
+        refuse_nul_in_strings(payload)
+    return payload
+
+
 def _field_names(schema: ma.Schema) -> list[str]:
     return [field.data_key or name for name, field in schema.fields.items()]
 
@@ -127,12 +137,8 @@ class ApiParser(FlaskParser):
     parameters are ignored, unknown form fields refused by the schema."""
 
     def load_json(self, req, schema):
-        payload = read_json_body()
-        _find_path_object()
-        if payload is None:
-            return ma.missing
-        refuse_nul_in_strings(payload)
-        return payload
+        payload = _json_payload()
+        return ma.missing if payload is None else payload
 
     def load_querystring(self, req, schema):
         _find_path_object()
@@ -164,6 +170,45 @@ class ApiBlueprint(Blueprint):
                 return parsed(*args, **kwargs)
 
             return admitted
+
+        return decorator
+
+    def json_body(self, schema, load, *, example=None):
+        """``arguments(schema, example=example)`` for a JSON body, checked by ``load``, a
+        plain function giving what ``schema.load`` gives (the same 422s), instead of
+        webargs and marshmallow: for the hottest operations (issue 17). The document is
+        ``arguments``'s own; the body is read as ``ApiParser.load_json`` reads it (no body:
+        ``load({})``)."""
+
+        def decorator(view):
+            documented = self.arguments(schema, example=example)(view)
+
+            @wraps(view)
+            def loaded(*args, **kwargs):
+                payload = _json_payload()
+                return view(*args, load({} if payload is None else payload), **kwargs)
+
+            loaded._apidoc = documented._apidoc
+            return loaded
+
+        return decorator
+
+    def json_response(self, status: int, schema, dump):
+        """``response(status, schema)`` whose body is ``dump(result)``, a plain function
+        giving what ``schema.dump`` gives for the view's result, instead of marshmallow.
+        The document is ``response``'s own."""
+
+        def decorator(view):
+            documented = self.response(status, schema)(view)
+
+            @wraps(view)
+            def dumped(*args, **kwargs):
+                answer = jsonify(dump(view(*args, **kwargs)))
+                answer.status_code = status
+                return answer
+
+            dumped._apidoc = documented._apidoc
+            return dumped
 
         return decorator
 

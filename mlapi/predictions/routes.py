@@ -8,7 +8,7 @@ from ..auth.credentials import current_caller
 from ..database import MAX_ID
 from ..pagination import page_of
 from ..registry.service import default_model_snapshot, get_model
-from . import feedback, service
+from . import bodies, feedback, service
 from .metrics import model_metrics
 from .schemas import (
     BATCH_PREDICT_EXAMPLE,
@@ -42,8 +42,8 @@ PREDICTION = f"/predictions/<int(min=1, max={MAX_ID}):prediction_id>"
 @blp.route("/predict")
 class Predict(MethodView):
     @blp.authenticated(budget="predict")
-    @blp.arguments(PredictRequest, example=PREDICT_EXAMPLE)
-    @blp.response(200, PredictionResult)
+    @blp.json_body(PredictRequest, bodies.load_predict, example=PREDICT_EXAMPLE)
+    @blp.json_response(200, PredictionResult, bodies.dump_prediction)
     def post(self, body):
         """Predict one sample with the default model"""
         return service.predict(current_caller, default_model_snapshot(), body["features"])
@@ -52,8 +52,9 @@ class Predict(MethodView):
 @blp.route("/batch-predict")
 class BatchPredict(MethodView):
     @blp.authenticated(budget="predict")
-    @blp.arguments(BatchPredictRequest, example=BATCH_PREDICT_EXAMPLE)
-    @blp.response(200, BatchResult)
+    @blp.json_body(BatchPredictRequest, bodies.load_batch_predict,
+                   example=BATCH_PREDICT_EXAMPLE)
+    @blp.json_response(200, BatchResult, bodies.dump_batch)
     def post(self, body):
         """Predict 1 to 100 samples with the default model"""
         return service.predict_batch(current_caller, default_model_snapshot(), body["samples"])
@@ -63,8 +64,9 @@ class BatchPredict(MethodView):
 class ModelPredict(MethodView):
     @blp.authenticated(budget="predict")
     @blp.path_object(lambda model_id: get_model(current_caller, model_id, "predict"))
-    @blp.arguments(ModelPredictRequest, example=MODEL_PREDICT_EXAMPLE)
-    @blp.response(200, PredictionResult)
+    @blp.json_body(ModelPredictRequest, bodies.load_model_predict,
+                   example=MODEL_PREDICT_EXAMPLE)
+    @blp.json_response(200, PredictionResult, bodies.dump_prediction)
     @blp.problems(403, 404)
     def post(self, body, model_id):
         """Predict one sample with a model you may see"""
@@ -76,8 +78,9 @@ class ModelPredict(MethodView):
 class ModelBatchPredict(MethodView):
     @blp.authenticated(budget="predict")
     @blp.path_object(lambda model_id: get_model(current_caller, model_id, "predict"))
-    @blp.arguments(ModelBatchPredictRequest, example=MODEL_BATCH_PREDICT_EXAMPLE)
-    @blp.response(200, BatchResult)
+    @blp.json_body(ModelBatchPredictRequest, bodies.load_model_batch_predict,
+                   example=MODEL_BATCH_PREDICT_EXAMPLE)
+    @blp.json_response(200, BatchResult, bodies.dump_batch)
     @blp.problems(403, 404)
     def post(self, body, model_id):
         """Predict 1 to 100 samples with a model you may see"""

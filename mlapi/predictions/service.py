@@ -5,7 +5,8 @@ user to the same model version come from the prediction cache without calling th
 (the per-process LRU first, then the shared Redis tier of mlapi/predictions/shared_cache.py
 when ``REDIS_URL`` is set), and the history row is one indexed insert committed before the
 answer is returned (one round trip, asynchronous commit on PostgreSQL: see
-mlapi/predictions/history_writer.py).
+mlapi/predictions/history_writer.py). A one-target LinearRegression is evaluated by its
+arithmetic alone, bit for bit what ``predict()`` gives (mlapi/predictions/arithmetic.py).
 """
 
 import math
@@ -22,6 +23,7 @@ from ..pagination import Page, paginate
 from ..policy import authorize
 from ..registry.models import TASK_CLASSIFICATION, MLModel
 from ..registry.service import estimator_for
+from . import arithmetic
 from .history_writer import history_writer
 from .inputs import rows_for
 from .models import Prediction
@@ -49,7 +51,7 @@ def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[A
     probabilities = [None] * len(rows)
     # Huge features overflow inside the model: the non-finite answers are refused below.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        values = estimator.predict(matrix).tolist()
+        values = arithmetic.predict(estimator, matrix).tolist()
         if record.task == TASK_CLASSIFICATION and hasattr(estimator, "predict_proba"):
             labels = [str(c) for c in estimator.classes_]
             probabilities = [dict(zip(labels, p, strict=True))
