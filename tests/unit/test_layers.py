@@ -21,7 +21,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "mlapi"
 
 LAYERS = [
-    ("foundation", {"access_cache", "config", "cors", "counters", "database", "errors",
+    ("foundation", {"access_cache", "access_listener", "config", "cors", "counters", "database", "errors",
                     "extensions", "http", "limits", "lru", "pagination", "policy",
                     "strict_json", "timeutil", "version"}),
     ("auth", {"auth", "api"}),
