@@ -81,7 +81,8 @@ def world(counter_reads):
         clock = Clock()
         connections = [FakeConnection(7)]
         listener = Listener(cache, lambda: World.connections[0], clock=clock,
-                            wait=lambda _seconds: None)
+                            wait=lambda _seconds: None,
+                            readable=lambda connection, _seconds: bool(connection.queued))
 
         def request(self):
             """A request's context: the cache takes its epoch once per request."""
