@@ -87,14 +87,18 @@ class Listener:
         connection = self.connect()
         try:
             connection.execute(f"LISTEN {CHANNEL}")
-            row = connection.execute("SELECT value FROM change_counters WHERE name = %s",
-                                     (COUNTER,)).fetchone()
+            self.cache.reset(self.read_counter(connection))
         except BaseException:
             connection.close()
             raise
         self.connection = connection
-        self.cache.reset(row[0] if row else None)
         self.heartbeat = started
+
+    @staticmethod
+    def read_counter(connection: psycopg.Connection) -> int | None:
+        row = connection.execute("SELECT value FROM change_counters WHERE name = %s",
+                                 (COUNTER,)).fetchone()
+        return row[0] if row else None
 
     def beat(self) -> None:
         """One probe, the notifications that came with it, then a wait for more (at most
@@ -110,8 +114,8 @@ class Listener:
         for notification in notifications:
             try:
                 value = int(notification.payload)
-            except ValueError:  # not ours: drop anyway, a drop is always safe
-                self.cache.reset(None)
+            except ValueError:  # not one of ours: drop everything anyway, a drop is safe
+                self.cache.reset(self.read_counter(self.connection))
                 continue
             self.cache.changed(value)
 

@@ -145,6 +145,16 @@ def test_a_notification_of_a_new_value_empties_the_cache_and_a_seen_one_does_not
     assert cached(world, 1) == "alice (after the change)"
 
 
+def test_a_notification_that_is_not_a_counter_value_empties_the_cache_too(world):
+    world.listener.run_once()
+    fill(world, 1, "alice")
+    world.connections[0].notify("sent by hand")
+    world.listener.run_once()
+    assert cached(world, 1) is None
+    fill(world, 1, "alice")  # the counter was read again: caching goes on
+    assert cached(world, 1) == "alice"
+
+
 def test_a_lost_connection_means_reading_per_request_then_a_full_drop_on_reconnect(
         world, counter_reads):
     world.listener.run_once()
