@@ -170,6 +170,12 @@ def test_the_first_request_of_a_process_starts_its_listener_thread(app_config):
         listener = app.extensions[EXTENSION_KEY]
         assert listener.thread.is_alive()
         assert app.extensions["mlapi.access_cache"].listener is listener
+        for _ in range(GUARD):  # its first probes
+            if listener.connected():
+                break
+            listener.stopping.wait(0.05)
+        else:
+            pytest.fail("the listener thread never connected")
     finally:
         app.extensions[EXTENSION_KEY].stop(timeout=10)
         with app.app_context():
