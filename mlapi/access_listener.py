@@ -184,6 +184,14 @@ def ensure_listener(app: Flask) -> Listener:
         return listener
 
 
+def stop_listener(app: Flask, timeout: float | None = None) -> None:
+    """Stop this process's listener if it runs (gunicorn.conf.py, ``worker_exit``): its
+    connection is closed, not dropped with the process."""
+    listener = app.extensions.get(EXTENSION_KEY)
+    if listener is not None and listener.pid == os.getpid():
+        listener.stop(timeout)
+
+
 def init_access_listener(app: Flask) -> None:
     """On PostgreSQL with ``ACCESS_LISTENER`` (off in the testing profile; tests that want
     one call ``ensure_listener``), the first request of each process starts the listener."""
