@@ -195,6 +195,8 @@ def _drop_own_changes(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back_bump(session: Session) -> None:
+    """Any rollback, of a savepoint too: a value rolled back will be taken again by the next
+    bump, so this process must not record it as seen (its notification would be ignored)."""
     session.info.pop(_BUMPED, None)
 
 

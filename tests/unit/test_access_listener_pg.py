@@ -182,3 +182,23 @@ def test_the_first_request_of_a_process_starts_its_listener_thread(app_config):
             db.engine.dispose()
     assert not listener.thread.is_alive()
     assert listener.connection is None
+
+
+def test_a_bump_rolled_back_with_its_savepoint_does_not_hide_the_next_change(
+        app, client, other_host, listener, tokens, user):
+    """The counter value a rolled-back savepoint took is taken again by the next change
+    (here a logout elsewhere): that change's notification must still empty the cache."""
+    probe_until_applied(app, listener, counter(app))  # the sign-in's own notifications
+    taken = counter(app) + 1
+    with app.app_context():
+        savepoint = db.session.begin_nested()
+        db.session.get(User, user.id).role = "admin"
+        db.session.flush()  # the counter moved, inside the savepoint only
+        savepoint.rollback()
+        db.session.commit()
+        db.session.remove()
+    warm(client, tokens.headers)
+    assert other_host.post("/api/v1/auth/logout", headers=tokens.headers).status_code == 204
+    assert counter(app) == taken
+    probe_until_applied(app, listener, taken)
+    assert_problem(client.get(ME, headers=tokens.headers), 401, "token_revoked")
