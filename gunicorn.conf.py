@@ -148,6 +148,16 @@ def post_worker_init(worker):
     worker.log.info("worker %s ready", worker.pid)
 
 
+def worker_exit(server, worker):
+    """In a worker, as it exits: its access listener thread (mlapi/access_listener.py)
+    closes its PostgreSQL connection instead of dropping it."""
+    from mlapi.access_listener import stop_listener
+
+    app = getattr(worker, "wsgi", None)
+    if app is not None and hasattr(app, "extensions"):
+        stop_listener(app, timeout=1.0)
+
+
 def child_exit(server, worker):
     """In the master, after a worker exited: its live gauges stop counting."""
     from prometheus_client import multiprocess

@@ -25,7 +25,8 @@ subtracted. Instructions/request = (window - empty window) / ``--requests``. The
 bodies and environs are built before the window; every answer must be a 200.
 ``PYTHONHASHSEED=0`` and one numpy/BLAS/OpenMP thread make runs repeat; ``--repeat 2`` runs
 every child twice and prints both counts. Rate limits are off, as in bench/run.py; the webhook
-worker thread is off, as in bench/profile_predict.py.
+worker thread is off, as in bench/profile_predict.py; on PostgreSQL the access listener is
+connected but runs no thread (``_listen``).
 """
 
 from __future__ import annotations
@@ -120,6 +121,19 @@ def _cases(backend: str, app) -> list[Case]:
             Case("GET /health", "GET", "/health")]
 
 
+def _listen(app) -> None:
+    """A worker's access listener, connected once but without its thread, so requests take
+    their production path (no counter read while the listener is connected). Its probes
+    (20 a second whatever the traffic) are no request's cost; a frozen clock keeps its one
+    heartbeat fresh."""
+    from mlapi.access_listener import listener_for
+
+    listener = listener_for(app, clock=lambda: 0.0)
+    if not listener.run_once():
+        raise RuntimeError("the access listener could not connect")
+    app.extensions["mlapi.access_cache"].listener = listener
+
+
 def child(backend: str, args) -> int:
     import ctypes
 
@@ -129,7 +143,10 @@ def child(backend: str, args) -> int:
 
         app = floor_app.app
     else:
+        os.environ["MLAPI_ACCESS_LISTENER"] = "false"  # no thread in the count (_listen)
         app, _ = prof.mlapi_app(args.workdir, backend, os.environ.get("INSTR_DATABASE_URL"))
+        if backend == "postgres":
+            _listen(app)
     helper.window_open()  # dump 1: the empty window
     helper.window_close()
     measured = []

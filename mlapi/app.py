@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database  # noqa: F401  (registers the SQLite connection tuning)
 from .access_cache import init_access_cache
+from .access_listener import init_access_listener
 from .api import init_api
 from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
 from .auth.state import init_auth
@@ -73,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     init_registry(app)
     init_predictions(app)
     init_access_cache(app)
+    init_access_listener(app)
     init_limits(app)
     init_cors(app)
     init_webhooks(app)

@@ -81,6 +81,7 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_CORS_ORIGINS", "CORS_ORIGINS", _csv),
     ("MLAPI_WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_ALLOW_PRIVATE", _bool),
     ("MLAPI_WEBHOOK_WORKER", "WEBHOOK_WORKER", _bool),
+    ("MLAPI_ACCESS_LISTENER", "ACCESS_LISTENER", _bool),
     ("MLAPI_WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_TIMEOUT_SECONDS", float),
     ("MLAPI_RATELIMIT_KEY_PREFIX", "RATELIMIT_KEY_PREFIX", str),
     ("MLAPI_LOG_FORMAT", "LOG_FORMAT", str),
@@ -134,6 +135,9 @@ class BaseConfig:
 
     WEBHOOK_ALLOW_PRIVATE = False  # deliveries to loopback/private/metadata addresses
     WEBHOOK_WORKER = True  # a thread per process sends queued deliveries
+    # PostgreSQL: a thread per process LISTENs for access changes (mlapi/access_listener.py),
+    # so requests need not read the access counter; off: every request reads it.
+    ACCESS_LISTENER = True
     WEBHOOK_TIMEOUT_SECONDS = 5.0
     WEBHOOK_ATTEMPTS = 3
     WEBHOOK_BACKOFF_SECONDS = 1.0  # first retry after this, doubling each time
@@ -183,6 +187,7 @@ class TestingConfig(BaseConfig):
     # Cheap hashing keeps the suite fast; production cost is asserted in unit tests.
     PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
     WEBHOOK_WORKER = False  # tests deliver explicitly, with a fake clock
+    ACCESS_LISTENER = False  # tests that want one start it (tests/postgres)
     LOG_FORMAT = "text"
     # Every test client signs in from 127.0.0.1, some tests dozens of times (the fuzz tests
     # sign in afresh for each logout case); the other budgets keep their defaults, and the

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, event, inspect
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..access_cache import watch
@@ -117,13 +117,8 @@ class ApiKey(db.Model):
     policy_kind = "api_key"
 
 
-def _key_changed_beyond_last_use(_session, key: ApiKey) -> bool:
-    """Recording a key's use (once a minute) changes nothing a cached answer says."""
-    return any(attr.history.has_changes() for attr in inspect(key).attrs
-               if attr.key != "last_used_at")
-
-
 # What the access cache (mlapi/access_cache.py) must forget when it is written.
 watch(User)
-watch(RevokedLogin, changed=None)
-watch(ApiKey, added=False, changed=_key_changed_beyond_last_use)
+watch(RevokedLogin, changed=False)
+# Recording a key's use (once a minute) changes nothing a cached answer says.
+watch(ApiKey, added=False, quiet=frozenset({"last_used_at"}))

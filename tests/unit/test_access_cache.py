@@ -2,6 +2,8 @@
 process, and a change made anywhere (another worker or host: here a second app on the same
 database) acts on the very next request, because it moves the counter every request reads."""
 
+import threading
+
 import pytest
 from sqlalchemy import event
 
@@ -129,3 +131,47 @@ def test_recording_a_keys_last_use_does_not_empty_the_cache(app, client, auth_he
     assert client.get(ME, headers={"X-API-Key": created["key"]}).status_code == 200
     with app.app_context():
         assert db.session.get(ChangeCounter, "access").value == before
+
+
+def test_a_revocation_check_racing_a_logout_is_not_kept(app, client, tokens, monkeypatch):
+    """The fill reads "not revoked", then the logout commits (and empties this worker's
+    cache) before the fill stores its answer: that answer is discarded, not stored."""
+    cache = app.extensions["mlapi.access_cache"]
+    fill = cache.cached
+    logouts = []
+
+    def cached(space, key, load):
+        if space != "revoked" or logouts:
+            return fill(space, key, load)
+
+        def load_then_log_out():
+            answer = load()
+            logouts.append("started")
+            # Another request of this worker (a thread and client of its own, as under a
+            # threaded server).
+            logout = threading.Thread(target=lambda: logouts.append(app.test_client().post(
+                "/api/v1/auth/logout", headers=tokens.headers).status_code))
+            logout.start()
+            logout.join()
+            return answer
+
+        return fill(space, key, load_then_log_out)
+
+    monkeypatch.setattr(cache, "cached", cached)
+    assert client.get(ME, headers=tokens.headers).status_code == 200  # checked before the logout
+    assert logouts == ["started", 204]
+    assert_problem(client.get(ME, headers=tokens.headers), 401, "token_revoked")
+
+
+def test_a_bulk_update_of_a_watched_model_empties_the_cache(app, client, auth_headers, user,
+                                                              warm):
+    """Statements that bypass the ORM's flush bump the counter too."""
+    from sqlalchemy import update
+
+    from mlapi.auth.models import User
+
+    warm(auth_headers)
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == user.id).values(is_active=False))
+        db.session.commit()
+    assert_problem(client.get(ME, headers=auth_headers), 401, "account_inactive")

@@ -21,9 +21,9 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "mlapi"
 
 LAYERS = [
-    ("foundation", {"access_cache", "config", "cors", "counters", "database", "errors",
-                    "extensions", "http", "limits", "lru", "pagination", "policy",
-                    "strict_json", "timeutil", "version"}),
+    ("foundation", {"access_cache", "access_listener", "config", "cors", "counters",
+                    "database", "errors", "extensions", "http", "limits", "lru",
+                    "pagination", "policy", "strict_json", "timeutil", "version"}),
     ("auth", {"auth", "api"}),
     ("keys and registry", {"keys", "registry"}),
     ("predictions", {"predictions"}),

@@ -130,3 +130,12 @@ def test_responses_name_no_server_software(load, monkeypatch):
     server_lines = [line for line in response.default_headers()
                     if line.lower().startswith("server:")]
     assert server_lines == ["Server: mlapi\r\n"]
+
+
+def test_an_exiting_worker_stops_its_access_listener(load, server, app):
+    from mlapi.access_listener import EXTENSION_KEY
+
+    stopped = []
+    app.extensions[EXTENSION_KEY] = SimpleNamespace(pid=os.getpid(), stop=stopped.append)
+    load()["worker_exit"](server, SimpleNamespace(wsgi=app))
+    assert stopped == [1.0]
