@@ -7,25 +7,12 @@ import threading
 import pytest
 from sqlalchemy import event
 
-from mlapi import create_app
 from mlapi.extensions import db
 from mlapi.predictions.history_writer import history_writer
-from tests.contract_client import ContractClient
 from tests.unit.helpers import ROW, assert_problem
 
 ME = "/api/v1/users/me"
 PREDICT = "/api/v1/predict"
-
-
-@pytest.fixture
-def other_host(app, app_config, tmp_path):
-    """A second app (another host: its own instance folder and caches) on the same data."""
-    other = create_app({**app_config, "INSTANCE_PATH": str(tmp_path / "other-host")})
-    other.test_client_class = ContractClient
-    yield other.test_client()
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from mlapi.access_cache import CHANNEL, ChangeCounter
 from mlapi.access_listener import EXTENSION_KEY, conninfo, listener_for
 from mlapi.auth.models import User
 from mlapi.extensions import db
-from tests.contract_client import ContractClient
 from tests.support.settings import TEST_DATABASE_URL
 from tests.unit.helpers import assert_problem
 
@@ -63,16 +62,6 @@ def listener(app):
     cache.listener = None
     if listener.connection is not None:
         listener.connection.close()
-
-
-@pytest.fixture
-def other_host(app_config, tmp_path):
-    other = create_app({**app_config, "INSTANCE_PATH": str(tmp_path / "other-host")})
-    other.test_client_class = ContractClient
-    yield other.test_client()
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def counter(app) -> int:
