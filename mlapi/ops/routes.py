@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..api import ApiBlueprint
 from ..bootstrap import schema_ready
+from ..database import autocommit_scalar
 from ..errors import ApiError
 from ..extensions import db
 from ..registry.service import default_model_snapshot, estimator_for
@@ -47,15 +48,19 @@ class StatusSchema(ma.Schema):
     reason = ma.fields.String()
 
 
+_PROBE = text("SELECT 1")
 DATABASE_REASONS = {"unavailable": UNREACHABLE, "no_schema": NO_SCHEMA}
 
 
 def _database_state() -> str:
     """``ok``, ``no_schema`` or ``unavailable``. The first time the schema is there, in a
     process that started without it, the first start runs (``mlapi.bootstrap``): an
-    orchestrator polling these endpoints brings it up after ``flask db upgrade``."""
+    orchestrator polling these endpoints brings it up after ``flask db upgrade``.
+
+    The probe is one autocommit statement: through the session it was three round trips on
+    PostgreSQL (BEGIN, SELECT, the ROLLBACK at the end of the request)."""
     try:
-        db.session.execute(text("SELECT 1"))
+        autocommit_scalar(_PROBE)
         return "ok" if schema_ready(current_app._get_current_object()) else "no_schema"
     except SQLAlchemyError as exc:
         db.session.rollback()
