@@ -186,6 +186,9 @@ def measure(backend: str, args, workdir: Path, database_url: str | None) -> dict
     env.update(DETERMINISTIC)
     if database_url:
         env["INSTR_DATABASE_URL"] = database_url
+    if args.multiproc:  # as gunicorn.conf.py always runs the workers in production
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(out_dir / "prometheus")
+        (out_dir / "prometheus").mkdir()
     argv = [*args.prefix, "valgrind", "--tool=callgrind", "--instr-atstart=no",
             f"--callgrind-out-file={out_dir / 'cg'}", f"--log-file={out_dir / 'valgrind.log'}",
             sys.executable, str(Path(__file__).resolve()), "--child", backend,
@@ -236,7 +239,9 @@ def parent(args) -> int:
                              text=True, check=False).stdout.strip()
     started = datetime.now(UTC)
     print(f"== instructions per request {started:%Y-%m-%d %H:%M} UTC: {version}, Python "
-          f"{platform.python_version()}; {args.warmup} warm-up + {args.requests} measured "
+          f"{platform.python_version()}; "
+          f"{'PROMETHEUS_MULTIPROC_DIR set; ' if args.multiproc else ''}"
+          f"{args.warmup} warm-up + {args.requests} measured "
           f"requests per case, {args.repeat} run(s)", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="mlapi-instr-"))
     runs: list[dict[tuple[str, str], int]] = []
@@ -277,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated ({','.join(BACKENDS)})")
     parser.add_argument("--repeat", type=int, default=1, help="run every child this often (1)")
     parser.add_argument("--timeout", type=float, default=1200, help="seconds per child (1200)")
+    parser.add_argument("--multiproc", action="store_true",
+                        help="set PROMETHEUS_MULTIPROC_DIR, as gunicorn.conf.py does")
     parser.add_argument("--child", choices=BACKENDS, help=argparse.SUPPRESS)
     parser.add_argument("--helper", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
