@@ -54,6 +54,8 @@ void window_close(void) { CALLGRIND_DUMP_STATS; CALLGRIND_STOP_INSTRUMENTATION; 
 """
 BACKENDS = ("floor", "sqlite", "postgres")
 LABELS = {"floor": "floor", "sqlite": "mlapi SQLite", "postgres": "mlapi PostgreSQL + Redis"}
+# With --steps: each step of the request pipeline measured on its own (bench/pipeline_steps.py).
+STEP_CASES = ("predict, token, cache miss", "GET /livez")
 DETERMINISTIC = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
@@ -139,6 +141,10 @@ def child(backend: str, args) -> int:
         _serve(app, case, args.requests)
         helper.window_close()
         measured.append(case.label)
+        if args.steps and case.label in STEP_CASES:
+            import pipeline_steps
+
+            pipeline_steps.measure(app, helper, _serve, case, measured)
     args.result.write_text(json.dumps(measured))
     return 0
 
@@ -193,6 +199,7 @@ def measure(backend: str, args, workdir: Path, database_url: str | None) -> dict
             f"--callgrind-out-file={out_dir / 'cg'}", f"--log-file={out_dir / 'valgrind.log'}",
             sys.executable, str(Path(__file__).resolve()), "--child", backend,
             "--requests", str(args.requests), "--warmup", str(args.warmup),
+            *(["--steps"] if args.steps else []),
             "--helper", str(args.helper), "--workdir", str(out_dir), "--result", str(result)]
     with open(out_dir / "child.log", "wb") as log:
         done = subprocess.run(argv, cwd=HERE.parent, env=env, stdout=log,  # noqa: S603
@@ -207,6 +214,11 @@ def measure(backend: str, args, workdir: Path, database_url: str | None) -> dict
         raise RuntimeError(f"{backend}: callgrind dumps {sorted(totals)}, expected 1 to "
                            f"{len(labels) + 1}")
     empty = totals[1]
+    if args.steps:
+        import pipeline_steps
+
+        return pipeline_steps.per_step(
+            labels, [totals[i + 2] - empty for i in range(len(labels))], args.requests)
     return {label: round((totals[i + 2] - empty) / args.requests)
             for i, label in enumerate(labels)}
 
@@ -282,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated ({','.join(BACKENDS)})")
     parser.add_argument("--repeat", type=int, default=1, help="run every child this often (1)")
     parser.add_argument("--timeout", type=float, default=1200, help="seconds per child (1200)")
+    parser.add_argument("--steps", action="store_true",
+                        help="also each step of mlapi's request pipeline (pipeline_steps.py)")
     parser.add_argument("--multiproc", action="store_true",
                         help="set PROMETHEUS_MULTIPROC_DIR, as gunicorn.conf.py does")
     parser.add_argument("--child", choices=BACKENDS, help=argparse.SUPPRESS)

@@ -205,12 +205,20 @@ DATA_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
 def finish(response):
-    """The request id and the security headers on every response."""
-    response.headers[REQUEST_ID_HEADER] = g.get("request_id") or uuid.uuid4().hex
+    """The request id and the security headers on every response: the headers a view set
+    itself are read once (each ``setdefault`` would scan them again)."""
+    headers = response.headers
+    present = {name.lower() for name, _ in headers}
+    request_id = g.get("request_id") or uuid.uuid4().hex
+    if "x-request-id" in present:
+        headers[REQUEST_ID_HEADER] = request_id
+    else:
+        headers.add(REQUEST_ID_HEADER, request_id)
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if response.mimetype != "text/html":
-        response.headers.setdefault("Content-Security-Policy", DATA_CSP)
+        if name.lower() not in present:  # a few short constants
+            headers.add(name, value)
+    if "content-security-policy" not in present and response.mimetype != "text/html":
+        headers.add("Content-Security-Policy", DATA_CSP)
     return response
 
 

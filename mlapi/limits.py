@@ -198,14 +198,15 @@ def retry_after_only_on_429(response: Response) -> Response:
 
     A budget counted outside Flask-Limiter (an account's sign-ins) leaves the headers of
     its refusal in ``g.rate_limit_headers``: they replace the per-address budget's."""
-    own = g.get("rate_limit_headers")
-    if own and response.status_code == 429:
-        for name, value in own.items():
+    if response.status_code == 429:
+        own = g.get("rate_limit_headers")
+        for name, value in (own or {}).items():
             response.headers.set(name, value)
         return response
+    if "Retry-After" not in response.headers:  # most responses: nothing to look up
+        return response
     budgets = current_app.extensions.get(EXTENSION)
-    if (response.status_code != 429 and budgets is not None
-            and budgets.limiter.current_limit is not None):
+    if budgets is not None and budgets.limiter.current_limit is not None:
         response.headers.pop("Retry-After", None)
     return response
 

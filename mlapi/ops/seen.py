@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from flask import Response
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass pays object.__setattr__ per field
 class Seen:
     """One request as the metrics, the endpoint stats and the access log see it: built once
     by ``mlapi.ops.observability.seen_of`` from the request's one clock and one route name,
