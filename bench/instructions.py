@@ -122,6 +122,10 @@ def _cases(backend: str, app) -> list[Case]:
             Case("GET /health", "GET", "/health")]
 
 
+def _no_log_queue() -> None:
+    """The floor writes no log lines."""
+
+
 def child(backend: str, args) -> int:
     import ctypes
 
@@ -132,13 +136,21 @@ def child(backend: str, args) -> int:
         app = floor_app.app
     else:
         app, _ = prof.mlapi_app(args.workdir, backend, os.environ.get("INSTR_DATABASE_URL"))
+    flush = _no_log_queue
+    if backend != "floor":
+        # mlapi's log lines are written by a thread of their own (mlapi/ops/logs.py):
+        # callgrind counts it too, so each window waits for the lines of its requests and
+        # starts with none queued by the warm-up, whenever the thread gets to run.
+        from mlapi.ops.logs import flush_logs as flush
     helper.window_open()  # dump 1: the empty window
     helper.window_close()
     measured = []
     for case in _cases(backend, app):
         _serve(app, case, args.warmup)
+        flush()
         helper.window_open()
         _serve(app, case, args.requests)
+        flush()
         helper.window_close()
         measured.append(case.label)
         if args.steps and case.label in STEP_CASES:
