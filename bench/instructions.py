@@ -25,7 +25,13 @@ subtracted. Instructions/request = (window - empty window) / ``--requests``. The
 bodies and environs are built before the window; every answer must be a 200.
 ``PYTHONHASHSEED=0`` and one numpy/BLAS/OpenMP thread make runs repeat; ``--repeat 2`` runs
 every child twice and prints both counts. Rate limits are off, as in bench/run.py; the webhook
-worker thread is off, as in bench/profile_predict.py.
+worker thread is off, as in bench/profile_predict.py. mlapi's log lines are formatted and
+written by a thread of their own, which callgrind counts as well: each window waits until
+the lines of its requests are written (and opens with none queued).
+
+``--multiproc`` sets ``PROMETHEUS_MULTIPROC_DIR`` for the child, as gunicorn.conf.py does in
+production; ``--steps`` also counts each step of mlapi's request pipeline on its own
+(bench/pipeline_steps.py).
 """
 
 from __future__ import annotations

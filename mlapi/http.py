@@ -209,7 +209,7 @@ def finish(response):
     itself are read once (each ``setdefault`` would scan them again)."""
     headers = response.headers
     present = {name.lower() for name, _ in headers}
-    request_id = g.get("request_id") or uuid.uuid4().hex
+    request_id = g.get("request_id") or g.setdefault("request_id", uuid.uuid4().hex)
     if "x-request-id" in present:
         headers[REQUEST_ID_HEADER] = request_id
     else:

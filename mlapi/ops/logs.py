@@ -209,7 +209,7 @@ def log_request(seen: Seen) -> None:
         return
     duration_ms = round(seen.seconds * 1000, 3) if seen.seconds is not None else None
     fields = {
-        "request_id": seen.response.headers.get("X-Request-ID") or g.get("request_id"),
+        "request_id": g.get("request_id"),  # what ``finish`` put in X-Request-ID
         "user_id": _caller_id(),
         "api_key_id": g.get("api_key_id"),
         "method": seen.method,

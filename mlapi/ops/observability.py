@@ -31,5 +31,4 @@ def seen_of(response: Response) -> Seen:
     return Seen(method=request.method,
                 endpoint=route_template(rule.rule) if rule is not None else None,
                 status=response.status_code,
-                seconds=time.perf_counter() - started if started is not None else None,
-                response=response)
+                seconds=time.perf_counter() - started if started is not None else None)

@@ -2,8 +2,6 @@
 
 from dataclasses import dataclass
 
-from flask import Response
-
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass pays object.__setattr__ per field
 class Seen:
@@ -15,4 +13,3 @@ class Seen:
     endpoint: str | None  # the route template; None when no route matched (404, 405)
     status: int
     seconds: float | None  # since ``mlapi.http.start_request``; None if it never ran
-    response: Response
