@@ -81,7 +81,11 @@ def declare(app: Flask) -> tuple[Pipeline, dict[str, list[Callable]]]:
     if forget_access_generation in _registered(app)["before"]:
         before.append(("access counter: forget the last request's reading",
                        forget_access_generation))
-    before += [("rate limiter (Flask-Limiter)", hook) for hook in limiter["before"]]
+    # Flask-Limiter's before-request pass is adopted but not run: it checks the limits of
+    # the app, its blueprints and its decorated views, and this app has none of them (its
+    # default limits are switched off, ``mlapi.limits``): every budget is spent inside the
+    # view that declares it, where Flask-Limiter checks the decorated budget itself. The
+    # empty pass cost ~400,000 instructions a request (docs/performance.md).
     if worker is not None:
         before.append(("webhook worker of this process", worker))
     before.append(("schema present (first start)", require_schema))

@@ -14,7 +14,6 @@ from mlapi.ops.recorder import recorder
 
 BEFORE = ["request id and clock",
           "access counter: forget the last request's reading",
-          "rate limiter (Flask-Limiter)",
           "webhook worker of this process",
           "schema present (first start)"]
 AFTER = ["request id and security headers",
