@@ -26,7 +26,13 @@ bodies and environs are built before the window; every answer must be a 200.
 ``PYTHONHASHSEED=0`` and one numpy/BLAS/OpenMP thread make runs repeat; ``--repeat 2`` runs
 every child twice and prints both counts. Rate limits are off, as in bench/run.py; the webhook
 worker thread is off, as in bench/profile_predict.py; on PostgreSQL the access listener is
-connected but runs no thread (``_listen``).
+connected but runs no thread (``_listen``). mlapi's log lines are formatted and
+written by a thread of their own, which callgrind counts as well: each window waits until
+the lines of its requests are written (and opens with none queued).
+
+``--multiproc`` sets ``PROMETHEUS_MULTIPROC_DIR`` for the child, as gunicorn.conf.py does in
+production; ``--steps`` also counts each step of mlapi's request pipeline on its own
+(bench/pipeline_steps.py).
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ void window_close(void) { CALLGRIND_DUMP_STATS; CALLGRIND_STOP_INSTRUMENTATION; 
 """
 BACKENDS = ("floor", "sqlite", "postgres")
 LABELS = {"floor": "floor", "sqlite": "mlapi SQLite", "postgres": "mlapi PostgreSQL + Redis"}
+# With --steps: each step of the request pipeline measured on its own (bench/pipeline_steps.py).
+STEP_CASES = ("predict, token, cache miss", "GET /livez")
 DETERMINISTIC = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
@@ -134,6 +142,10 @@ def _listen(app) -> None:
     app.extensions["mlapi.access_cache"].listener = listener
 
 
+def _no_log_queue() -> None:
+    """The floor writes no log lines."""
+
+
 def child(backend: str, args) -> int:
     import ctypes
 
@@ -147,15 +159,27 @@ def child(backend: str, args) -> int:
         app, _ = prof.mlapi_app(args.workdir, backend, os.environ.get("INSTR_DATABASE_URL"))
         if backend == "postgres":
             _listen(app)
+    flush = _no_log_queue
+    if backend != "floor":
+        # mlapi's log lines are written by a thread of their own (mlapi/ops/logs.py):
+        # callgrind counts it too, so each window waits for the lines of its requests and
+        # starts with none queued by the warm-up, whenever the thread gets to run.
+        from mlapi.ops.logs import flush_logs as flush
     helper.window_open()  # dump 1: the empty window
     helper.window_close()
     measured = []
     for case in _cases(backend, app):
         _serve(app, case, args.warmup)
+        flush()
         helper.window_open()
         _serve(app, case, args.requests)
+        flush()
         helper.window_close()
         measured.append(case.label)
+        if args.steps and case.label in STEP_CASES:
+            import pipeline_steps
+
+            pipeline_steps.measure(app, helper, _serve, case, measured)
     args.result.write_text(json.dumps(measured))
     return 0
 
@@ -203,10 +227,14 @@ def measure(backend: str, args, workdir: Path, database_url: str | None) -> dict
     env.update(DETERMINISTIC)
     if database_url:
         env["INSTR_DATABASE_URL"] = database_url
+    if args.multiproc:  # as gunicorn.conf.py always runs the workers in production
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(out_dir / "prometheus")
+        (out_dir / "prometheus").mkdir()
     argv = [*args.prefix, "valgrind", "--tool=callgrind", "--instr-atstart=no",
             f"--callgrind-out-file={out_dir / 'cg'}", f"--log-file={out_dir / 'valgrind.log'}",
             sys.executable, str(Path(__file__).resolve()), "--child", backend,
             "--requests", str(args.requests), "--warmup", str(args.warmup),
+            *(["--steps"] if args.steps else []),
             "--helper", str(args.helper), "--workdir", str(out_dir), "--result", str(result)]
     with open(out_dir / "child.log", "wb") as log:
         done = subprocess.run(argv, cwd=HERE.parent, env=env, stdout=log,  # noqa: S603
@@ -221,6 +249,11 @@ def measure(backend: str, args, workdir: Path, database_url: str | None) -> dict
         raise RuntimeError(f"{backend}: callgrind dumps {sorted(totals)}, expected 1 to "
                            f"{len(labels) + 1}")
     empty = totals[1]
+    if args.steps:
+        import pipeline_steps
+
+        return pipeline_steps.per_step(
+            labels, [totals[i + 2] - empty for i in range(len(labels))], args.requests)
     return {label: round((totals[i + 2] - empty) / args.requests)
             for i, label in enumerate(labels)}
 
@@ -253,7 +286,9 @@ def parent(args) -> int:
                              text=True, check=False).stdout.strip()
     started = datetime.now(UTC)
     print(f"== instructions per request {started:%Y-%m-%d %H:%M} UTC: {version}, Python "
-          f"{platform.python_version()}; {args.warmup} warm-up + {args.requests} measured "
+          f"{platform.python_version()}; "
+          f"{'PROMETHEUS_MULTIPROC_DIR set; ' if args.multiproc else ''}"
+          f"{args.warmup} warm-up + {args.requests} measured "
           f"requests per case, {args.repeat} run(s)", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="mlapi-instr-"))
     runs: list[dict[tuple[str, str], int]] = []
@@ -294,6 +329,10 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated ({','.join(BACKENDS)})")
     parser.add_argument("--repeat", type=int, default=1, help="run every child this often (1)")
     parser.add_argument("--timeout", type=float, default=1200, help="seconds per child (1200)")
+    parser.add_argument("--steps", action="store_true",
+                        help="also each step of mlapi's request pipeline (pipeline_steps.py)")
+    parser.add_argument("--multiproc", action="store_true",
+                        help="set PROMETHEUS_MULTIPROC_DIR, as gunicorn.conf.py does")
     parser.add_argument("--child", choices=BACKENDS, help=argparse.SUPPRESS)
     parser.add_argument("--helper", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)

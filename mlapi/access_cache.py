@@ -200,12 +200,12 @@ def _forget_rolled_back_bump(session: Session) -> None:
     session.info.pop(_BUMPED, None)
 
 
-def _forget_epoch() -> None:
-    """The epoch is taken once per request: an app context can outlive one (tests keep
-    one open), so the request's one is dropped when the next request starts."""
+def forget_epoch() -> None:
+    """A step of ``mlapi.pipeline``. The epoch is taken once per request: an app context
+    can outlive one (tests keep one open), so the request's one is dropped when the next
+    request starts."""
     g.pop("access_epoch", None)
 
 
 def init_access_cache(app: Flask) -> None:
     app.extensions["mlapi.access_cache"] = AccessCache()
-    app.before_request(_forget_epoch)

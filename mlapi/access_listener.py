@@ -192,15 +192,18 @@ def stop_listener(app: Flask, timeout: float | None = None) -> None:
         listener.stop(timeout)
 
 
-def init_access_listener(app: Flask) -> None:
-    """On PostgreSQL with ``ACCESS_LISTENER`` (off in the testing profile; tests that want
-    one call ``ensure_listener``), the first request of each process starts the listener."""
+def start_hook(app: Flask) -> Callable[[], None] | None:
+    """The request hook (a step of ``mlapi.pipeline``) that starts this process's listener
+    with its first request, and again after a fork; None unless the app is on PostgreSQL
+    with ``ACCESS_LISTENER`` (off in the testing profile; tests that want one call
+    ``ensure_listener``)."""
     backend = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
     if backend != "postgresql" or not app.config["ACCESS_LISTENER"]:
-        return
+        return None
 
-    @app.before_request
-    def _start_access_listener():
+    def start_access_listener() -> None:
         listener = app.extensions.get(EXTENSION_KEY)
         if listener is None or listener.pid != os.getpid():
             ensure_listener(app)
+
+    return start_access_listener

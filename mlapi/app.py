@@ -8,7 +8,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database  # noqa: F401  (registers the SQLite connection tuning)
 from .access_cache import init_access_cache
-from .access_listener import init_access_listener
 from .api import init_api
 from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
 from .auth.state import init_auth
@@ -18,15 +17,15 @@ from .config import ConfigError, load_config, resolve_paths
 from .cors import init_cors
 from .errors import register_error_handlers
 from .extensions import db, migrate
-from .http import register_request_hooks
+from .http import init_http
 from .limits import init_limits
 from .ops.observability import init_observability
 from .ops.recorder import register_endpoint_recorder
+from .pipeline import install as install_pipeline
 from .predictions.state import init_predictions
 from .registry.state import init_registry
 from .strict_json import StrictJSONProvider
 from .webhooks.events import init_webhooks
-from .webhooks.worker import init_worker as init_webhook_worker
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -43,14 +42,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
     trust_proxies(app)
-    init_observability(app)  # first: its hooks time and log every request
+    init_observability(app)
 
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_endpoint_recorder(app)
-    register_request_hooks(app)
+    init_http(app)
     register_commands(app)
+    install_pipeline(app)  # every request hook, in its order (mlapi/pipeline.py)
     if app.config.get("BOOTSTRAP", True):
         bootstrap(app)
     return app
@@ -74,11 +74,9 @@ def register_extensions(app: Flask) -> None:
     init_registry(app)
     init_predictions(app)
     init_access_cache(app)
-    init_access_listener(app)
     init_limits(app)
     init_cors(app)
     init_webhooks(app)
-    init_webhook_worker(app)
 
 
 def register_blueprints(app: Flask) -> None:

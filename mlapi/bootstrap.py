@@ -152,8 +152,7 @@ def resolving_a_command() -> bool:
 
 def bootstrap(app: Flask) -> None:
     """At app creation: the first start, or a log line saying why it has to wait (then
-    ``require_schema`` and the health checks run it later)."""
-    app.before_request(require_schema)
+    ``require_schema``, a step of ``mlapi.pipeline``, and the health checks run it later)."""
     if resolving_a_command():
         return
     with app.app_context():

@@ -1,8 +1,13 @@
-"""Request plumbing shared by every endpoint: request ids, body checks, response headers."""
+"""Request plumbing shared by every endpoint: request ids, body checks, response headers.
+
+``start_request`` and ``finish`` are request hooks; ``mlapi.pipeline`` runs them in their
+place in the one request pipeline.
+"""
 
 import json
 import logging
 import re
+import time
 import uuid
 from contextlib import contextmanager
 
@@ -52,8 +57,11 @@ class ApiRequest(Request):
             stream.close()
 
 
-def _assign_request_id() -> None:
-    """Echo a client's request id when it is safe to log, else make one."""
+def start_request() -> None:
+    """The first hook: the request's one clock (``g.request_started``, read by the access
+    log, the metrics and the endpoint stats) and its one id: the client's when it is safe
+    to log, else a new one."""
+    g.request_started = time.perf_counter()
     supplied = request.headers.get(REQUEST_ID_HEADER, "")
     g.request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
 
@@ -196,16 +204,23 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DEN
 DATA_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
-def _finish(response):
-    response.headers[REQUEST_ID_HEADER] = g.get("request_id") or uuid.uuid4().hex
+def finish(response):
+    """The request id and the security headers on every response: the headers a view set
+    itself are read once (each ``setdefault`` would scan them again)."""
+    headers = response.headers
+    present = {name.lower() for name, _ in headers}
+    request_id = g.get("request_id") or g.setdefault("request_id", uuid.uuid4().hex)
+    if "x-request-id" in present:
+        headers[REQUEST_ID_HEADER] = request_id
+    else:
+        headers.add(REQUEST_ID_HEADER, request_id)
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if response.mimetype != "text/html":
-        response.headers.setdefault("Content-Security-Policy", DATA_CSP)
+        if name.lower() not in present:  # a few short constants
+            headers.add(name, value)
+    if "content-security-policy" not in present and response.mimetype != "text/html":
+        headers.add("Content-Security-Policy", DATA_CSP)
     return response
 
 
-def register_request_hooks(app: Flask) -> None:
+def init_http(app: Flask) -> None:
     app.request_class = ApiRequest
-    app.before_request(_assign_request_id)
-    app.after_request(_finish)

@@ -7,6 +7,7 @@ a module-level one would keep the storage and counters of whichever app was buil
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
@@ -113,9 +114,7 @@ def init_limits(app: Flask) -> Budgets | None:
         key_prefix=prefix,
         enabled=bool(app.config.get("RATELIMIT_ENABLED", True)),
     )
-    # Registered before the limiter's own after-request hook, so it runs after it.
-    app.after_request(_retry_after_only_on_429)
-    limiter.init_app(app)
+    limiter.init_app(app)  # its request hooks: see ``limiter_hooks``
     # Flask-Limiter reads ``RATELIMIT_DEFAULT`` as a limit on *every* route, counted before
     # the view (so before authentication) by client address. Here that setting is the
     # budget of each authenticated caller, spent by the views that declare it.
@@ -175,20 +174,39 @@ def limits_enabled() -> bool:
     return _budgets() is not None
 
 
-def _retry_after_only_on_429(response: Response) -> Response:
+def limiter_hooks(app: Flask) -> dict[str, list[Callable]]:
+    """The request hooks Flask-Limiter's ``init_app`` registered on ``app`` (before, after,
+    teardown: its context, and the ``X-RateLimit-*`` headers of the limit a view spent),
+    found by their owner, for ``mlapi.pipeline`` to run in their declared place."""
+    budgets = app.extensions.get(EXTENSION)
+    limiter = budgets.limiter if budgets is not None else None
+
+    def owned(hook) -> bool:
+        owner = getattr(hook, "__self__", None)
+        if isinstance(hook, partial):
+            owner = hook.args[0] if hook.args else None
+        return limiter is not None and owner is limiter
+
+    return {kind: [hook for hook in getattr(app, f"{kind}_request_funcs").get(None, ())
+                   if owned(hook)]
+            for kind in ("before", "after", "teardown")}
+
+
+def retry_after_only_on_429(response: Response) -> Response:
     """Flask-Limiter writes ``Retry-After`` on every limited response; it means "wait"
     and belongs on the 429 alone (``X-RateLimit-*`` stay on every limited response).
 
     A budget counted outside Flask-Limiter (an account's sign-ins) leaves the headers of
     its refusal in ``g.rate_limit_headers``: they replace the per-address budget's."""
-    own = g.get("rate_limit_headers")
-    if own and response.status_code == 429:
-        for name, value in own.items():
+    if response.status_code == 429:
+        own = g.get("rate_limit_headers")
+        for name, value in (own or {}).items():
             response.headers.set(name, value)
         return response
+    if "Retry-After" not in response.headers:  # most responses: nothing to look up
+        return response
     budgets = current_app.extensions.get(EXTENSION)
-    if (response.status_code != 429 and budgets is not None
-            and budgets.limiter.current_limit is not None):
+    if budgets is not None and budgets.limiter.current_limit is not None:
         response.headers.pop("Retry-After", None)
     return response
 

@@ -23,6 +23,8 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from werkzeug.exceptions import HTTPException
 
+from mlapi.ops.logs import flush_logs
+
 _FLASK_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 _ROOT = "urn:mlapi:openapi"
 
@@ -233,6 +235,7 @@ class ContractClient(FlaskClient):
     def open(self, *args, **kwargs):
         _note_request_fields(_request_body(kwargs))
         response = super().open(*args, **kwargs)
+        flush_logs()  # the request's lines are on stderr before the test reads it
         request = response.request
         where = f"{request.method} {request.path} -> {response.status_code}"
         _scan_response(response, where)

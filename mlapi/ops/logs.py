@@ -1,16 +1,24 @@
 """Logs: one line per request on ``mlapi.access``, JSON or text, and never a secret
-(docs/observability.md#logs)."""
+(docs/observability.md#logs).
+
+The ``mlapi`` logger's handler formats and writes off the thread that logs: a request
+thread builds the record and puts it on a queue (stdlib ``QueueHandler``), and a thread of
+the process (``QueueListener``) formats and writes it to stderr.
+"""
 
 import json
 import logging
+import os
+import queue
 import sys
-import time
+import weakref
 from datetime import UTC, datetime
+from logging.handlers import QueueHandler, QueueListener
 
 from flask import Flask, g, request
 from sqlalchemy import inspect as sa_inspect
 
-from .recorder import route_template
+from .seen import Seen
 
 LOGGER = "mlapi"
 access_log = logging.getLogger("mlapi.access")
@@ -58,15 +66,90 @@ def _extra(record: logging.LogRecord):
             if key not in _RECORD_ATTRIBUTES and not key.startswith("_"))
 
 
-class _StderrHandler(logging.StreamHandler):
-    """Writes to whatever ``sys.stderr`` is at the time (pytest swaps it per test)."""
+class _StderrWriter(logging.StreamHandler):
+    """Formats with its owner's formatter and writes to whatever ``sys.stderr`` is at the
+    time (pytest swaps it per test); runs on the owner's listener thread."""
 
-    def __init__(self, level=logging.NOTSET):
-        logging.Handler.__init__(self, level)
+    def __init__(self, owner: "_StderrHandler"):
+        logging.Handler.__init__(self)
+        self.owner = owner
 
     @property
     def stream(self):
         return sys.stderr
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.owner.format(record)
+
+
+class _StderrHandler(QueueHandler):
+    """Queues each record for a listener thread that formats and writes it to stderr.
+
+    One listener per process, started with the handler and again in a forked child (a
+    gunicorn worker: threads do not survive ``fork``, and records queued in the parent are
+    the parent's to write). ``flush()`` returns once every record queued before it is
+    written (tests; ``logging.shutdown``); ``close()`` (``logging.shutdown``, at exit)
+    writes what is queued and stops the thread, after which records are written at once,
+    on the thread that logs: no line is lost on shutdown.
+    """
+
+    def __init__(self):
+        super().__init__(queue.Queue())
+        self.writer = _StderrWriter(self)
+        self.listener: QueueListener | None = None
+        self.after_fork()
+        _handlers.add(self)
+
+    def after_fork(self) -> None:
+        """A new queue and listener thread (and so, in a forked child, the child's own: the
+        parent's thread does not exist there, and what the parent queued is its own)."""
+        self.queue = queue.Queue()
+        self.listener = QueueListener(self.queue, self.writer)
+        self.listener.start()
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        """A copy, left unformatted: formatting is the listener's work. The copy keeps the
+        listener's formatter and any handler of the logging thread (pytest's ``caplog``)
+        from changing one record at the same time; a record's state is its ``__dict__``
+        (cheaper copied by hand than through ``copy.copy``'s pickling protocol)."""
+        duplicate = logging.LogRecord.__new__(type(record))
+        duplicate.__dict__.update(record.__dict__)
+        return duplicate
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.listener is None:
+            self.writer.handle(record)
+        else:
+            super().emit(record)
+
+    def flush(self) -> None:
+        if self.listener is not None:
+            self.queue.join()
+
+    def close(self) -> None:
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.stop()
+        super().close()
+
+
+_handlers: "weakref.WeakSet[_StderrHandler]" = weakref.WeakSet()
+
+
+def _restart_after_fork() -> None:
+    for handler in list(_handlers):
+        if handler.listener is not None:
+            handler.after_fork()
+
+
+os.register_at_fork(after_in_child=_restart_after_fork)
+
+
+def flush_logs() -> None:
+    """Wait until every record logged so far is written (a deterministic point for a
+    reader of stderr: tests)."""
+    for handler in list(_handlers):
+        handler.flush()
 
 
 class DevServerRequestLines(logging.Filter):
@@ -117,31 +200,25 @@ def _caller_id() -> int | None:
     return getattr(caller, "id", None)
 
 
-def _start_clock() -> None:
-    g.access_started = time.perf_counter()
-
-
-def _log_request(response):
-    started = g.get("access_started")
-    duration_ms = round((time.perf_counter() - started) * 1000, 3) if started else None
-    endpoint = route_template(request.url_rule.rule) if request.url_rule is not None else None
+def log_request(seen: Seen) -> None:
+    """The access-log step of the pipeline, last: the line with the final status and
+    headers. Only the record is built here (``makeRecord``, without the caller lookup
+    ``Logger.info`` would do: the line names no source file); the handler's thread formats
+    and writes it."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    duration_ms = round(seen.seconds * 1000, 3) if seen.seconds is not None else None
     fields = {
-        "request_id": response.headers.get("X-Request-ID") or g.get("request_id"),
+        "request_id": g.get("request_id"),  # what ``finish`` put in X-Request-ID
         "user_id": _caller_id(),
         "api_key_id": g.get("api_key_id"),
-        "method": request.method,
-        "endpoint": endpoint,
-        "status": response.status_code,
+        "method": seen.method,
+        "endpoint": seen.endpoint,
+        "status": seen.status,
         "duration_ms": duration_ms,
         "remote_addr": request.remote_addr,
     }
-    access_log.info("%s %s %s %sms", request.method, endpoint or "(unmatched)",
-                    response.status_code, duration_ms, extra=fields)
-    return response
-
-
-def init_access_log(app: Flask) -> None:
-    """Register before the other request hooks: the clock starts first, and the line is
-    written last (after-request hooks run in reverse), with the final status and headers."""
-    app.before_request(_start_clock)
-    app.after_request(_log_request)
+    access_log.handle(access_log.makeRecord(
+        access_log.name, logging.INFO, "", 0, "%s %s %s %sms",
+        (seen.method, seen.endpoint or "(unmatched)", seen.status, duration_ms), None,
+        extra=fields))

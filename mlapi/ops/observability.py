@@ -1,18 +1,34 @@
-"""Metrics and logs for operators, wired into an app in one call (docs/observability.md)."""
+"""Metrics and logs for operators (docs/observability.md): set up in one call, and the
+steps of the request pipeline (``mlapi.pipeline``) that observe every request."""
 
-from flask import Flask
+import time
 
-from .logs import configure_logging, init_access_log
-from .metrics import init_metrics
+from flask import Flask, Response, g, request
+
+from .logs import configure_logging, log_request
+from .metrics import init_metrics, observe_request
+from .recorder import record_request, route_template
+from .seen import Seen
+
+# The pipeline's observers of a finished request, in their order: each gets the one
+# ``Seen`` of the request (no observer reads the clock or names the route again).
+OBSERVERS = (("metrics", observe_request), ("endpoint stats", record_request),
+             ("access log", log_request))
 
 
 def init_observability(app: Flask) -> None:
-    """Logging setup, the access log and the request metrics of ``app``.
-
-    Call it first in the factory, before any other request hook: its clocks then start
-    before the others run, and requests an earlier hook refuses (415, 429) are timed and
-    logged too. ``/metrics`` itself is a view of the operations blueprint.
-    """
+    """Logging setup and the request metrics of ``app``. ``/metrics`` itself is a view of
+    the operations blueprint; the pipeline calls the observers."""
     configure_logging(app)
-    init_access_log(app)
     init_metrics(app)
+
+
+def seen_of(response: Response) -> Seen:
+    """The request's figures, once: its duration since ``start_request`` (the one clock)
+    and its route template (named once per route and process)."""
+    started = g.get("request_started")
+    rule = request.url_rule
+    return Seen(method=request.method,
+                endpoint=route_template(rule.rule) if rule is not None else None,
+                status=response.status_code,
+                seconds=time.perf_counter() - started if started is not None else None)

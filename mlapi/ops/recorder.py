@@ -12,11 +12,13 @@ import os
 import random
 import re
 import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app
+
+from .seen import Seen
 
 RESERVOIR_SIZE = 1024
 _RULE_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -124,22 +126,18 @@ def histogram_quantile(quantile: float, cumulative: dict[float, float]) -> float
     return lower + (bound - lower) * (rank - below) / (cumulative[bound] - below)
 
 
+@cache  # one entry per route of the app: worked out once per process, not per request
 def route_template(rule: str) -> str:
     """``/models/<int(min=1):model_id>`` -> ``/models/{model_id}``: one name per route."""
     return _RULE_PARAM.sub(r"{\1}", rule)
 
 
-def _start_clock() -> None:
-    g.request_started = time.perf_counter()
-
-
-def _record(response):
-    started = g.get("request_started")
-    if started is not None and request.url_rule is not None:
-        endpoint = route_template(request.url_rule.rule)
-        recorder(current_app).record(request.method, endpoint,
-                                     (time.perf_counter() - started) * 1000)
-    return response
+def record_request(seen: Seen) -> None:
+    """The endpoint-stats step of the pipeline: a matched request's duration, in this
+    process's recorder (nothing to do in multiprocess mode: the request histogram is the
+    record)."""
+    if seen.endpoint is not None and seen.seconds is not None:
+        recorder(current_app).record(seen.method, seen.endpoint, seen.seconds * 1000)
 
 
 def recorder(app: Flask) -> EndpointRecorder | MultiprocessEndpointRecorder:
@@ -147,8 +145,7 @@ def recorder(app: Flask) -> EndpointRecorder | MultiprocessEndpointRecorder:
 
 
 def register_endpoint_recorder(app: Flask) -> None:
-    """Register before the app's own request hooks (request id, schema check), so their
-    time is counted.
+    """The app's recorder (``record_request`` feeds it, in the pipeline).
 
     With ``PROMETHEUS_MULTIPROC_DIR`` set (as prometheus_client reads it: when the process
     starts), the figures come from every process writing there.
@@ -157,5 +154,3 @@ def register_endpoint_recorder(app: Flask) -> None:
     app.extensions["mlapi.endpoint_recorder"] = (
         MultiprocessEndpointRecorder(directory) if directory and os.path.isdir(directory)
         else EndpointRecorder())
-    app.before_request(_start_clock)
-    app.after_request(_record)

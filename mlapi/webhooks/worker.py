@@ -103,12 +103,15 @@ def ensure_worker(app: Flask) -> Worker:
         return worker
 
 
-def init_worker(app: Flask) -> None:
+def start_hook(app: Flask) -> Callable[[], None] | None:
+    """The request hook that starts this process's worker with its first request (and
+    again after a fork), for ``mlapi.pipeline``; None when ``WEBHOOK_WORKER`` is off."""
     if not app.config["WEBHOOK_WORKER"]:
-        return
+        return None
 
-    @app.before_request
-    def _start_webhook_worker():
-        if app.extensions.get(EXTENSION_KEY) is None or \
-                app.extensions[EXTENSION_KEY].pid != os.getpid():
+    def start_webhook_worker() -> None:
+        worker = app.extensions.get(EXTENSION_KEY)
+        if worker is None or worker.pid != os.getpid():
             ensure_worker(app)
+
+    return start_webhook_worker

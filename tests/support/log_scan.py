@@ -4,6 +4,7 @@ import logging
 
 import pytest
 
+from mlapi.ops.logs import flush_logs
 from tests.contract_client import secret_log_handler
 
 
@@ -23,6 +24,7 @@ def _no_secret_in_any_log_line(_secret_log_handler):
     (a CLI command, a worker thread)."""
     _secret_log_handler.take()  # what earlier code logged is not this test's doing
     yield
+    flush_logs()  # lines still queued are written while this test's output is captured
     leaks = _secret_log_handler.take()
     if leaks:
         pytest.fail("secret in the logs: " + "; ".join(leaks), pytrace=False)

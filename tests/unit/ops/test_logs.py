@@ -3,13 +3,20 @@
 import json
 import logging
 import sys
+import threading
 
 import pytest
 
 from mlapi import create_app
 from mlapi.config import ConfigError
 from mlapi.extensions import db
-from mlapi.ops.logs import JsonFormatter, TextFormatter, _StderrHandler, formatter_for
+from mlapi.ops.logs import (
+    JsonFormatter,
+    TextFormatter,
+    _StderrHandler,
+    _StderrWriter,
+    formatter_for,
+)
 from tests.support.users import bearer
 
 ACCESS = "mlapi.access"
@@ -156,3 +163,62 @@ def test_json_lines_carry_tracebacks_and_refuse_unknown_formats():
     assert line["stack_info"].startswith("Stack")
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         formatter_for("xml")
+
+
+def test_the_line_is_formatted_and_written_off_the_request_thread(app, client, monkeypatch):
+    """The request thread only queues the record; the listener thread writes the line."""
+    writers = []
+    original = _StderrWriter.emit
+
+    def noting(self, record):
+        if record.name == ACCESS:
+            writers.append(threading.current_thread())
+        original(self, record)
+
+    monkeypatch.setattr(_StderrWriter, "emit", noting)
+
+    client.get("/livez")  # the test client waits for the queue (flush_logs)
+
+    assert len(writers) == 1
+    assert writers[0] is not threading.current_thread()
+
+
+def test_closing_writes_every_queued_line_and_later_lines_at_once(capsys):
+    """At exit (``logging.shutdown`` closes the handler) no queued line is lost, and a line
+    logged after that is written by the thread that logs it."""
+    handler = _StderrHandler()
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("mlapi.tests.shutdown")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        for number in range(200):
+            logger.warning("queued %d", number)
+        handler.close()
+        assert handler.listener is None
+        logger.warning("after close")
+        lines = [json.loads(line)["message"] for line in capsys.readouterr().err.splitlines()]
+    finally:
+        logger.removeHandler(handler)
+    assert lines == [f"queued {number}" for number in range(200)] + ["after close"]
+
+
+def test_a_forked_child_writes_with_a_listener_of_its_own(capsys):
+    """What ``os.register_at_fork`` runs in a gunicorn worker (``_restart_after_fork``) for
+    each handler: a new queue and thread. Here the parent's thread is stopped first: in a
+    real child it does not exist."""
+    handler = _StderrHandler()
+    handler.setFormatter(TextFormatter())
+    parents = handler.queue
+    handler.listener.stop()
+    try:
+        handler.after_fork()
+        assert handler.queue is not parents
+        assert handler.listener._thread.is_alive()
+        handler.handle(logging.makeLogRecord({"name": "mlapi.fork", "msg": "from the child",
+                                              "levelno": logging.INFO,
+                                              "levelname": "INFO"}))
+        handler.flush()
+    finally:
+        handler.close()
+    assert "INFO mlapi.fork: from the child" in capsys.readouterr().err
