@@ -112,7 +112,10 @@ class HotEngine:
         return os.getpid(), found.st_dev, found.st_ino
 
     def _remember_origin(self, _dbapi_connection, record) -> None:
-        record.info["origin"] = self._origin()
+        try:
+            record.info["origin"] = self._origin()
+        except OSError:  # not there yet: the app's first start creates it
+            record.info["origin"] = None
 
     def _check_origin(self, _dbapi_connection, record, proxy) -> None:
         try:
