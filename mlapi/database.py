@@ -55,7 +55,7 @@ def read_scalar(statement):
     (an integer, a string): the access counter, read by every request on SQLite.
 
     On a SQLite file it is sent as plain SQL on a connection of the hot engine, without
-    SQLAlchemy's execution layer (about 90 % of what a read through the pool cost,
+    SQLAlchemy's execution layer (33 µs where the pool's read took 216 µs,
     docs/performance.md); a failure is raised as the ``sqlalchemy.exc`` error SQLAlchemy
     would raise (``OperationalError``: a 503), and the connection is not reused."""
     hot = current_app.extensions.get(HOT_ENGINE)
