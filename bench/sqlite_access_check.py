@@ -5,7 +5,9 @@ In process, on the embedded database of a production-profile app (as
 the access cache is stale; prints the median µs per check, then what a prediction's own
 history INSERT does to ``PRAGMA data_version`` as seen by a connection kept for the check:
 
-- ``counter read (pool)``: ``autocommit_scalar`` of the counter row, the path mlapi takes;
+- ``counter read (hot engine)``: ``read_scalar`` of the counter row, the path mlapi takes
+  (a plain SELECT on a connection of the hot engine, mlapi/database.py);
+- ``counter read (pool)``: ``autocommit_scalar`` of the counter row, the path before it;
 - ``counter read (own connection)``: the same SELECT on a sqlite3 connection kept open;
 - ``data_version (own connection)``: ``PRAGMA data_version`` on that connection;
 - ``data_version (pool)``: the PRAGMA on whichever pooled connection comes out (its value
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import text
 
     from mlapi.access_cache import _READ_COUNTER
-    from mlapi.database import autocommit_scalar
+    from mlapi.database import autocommit_scalar, read_scalar
     from mlapi.extensions import db
 
     with tempfile.TemporaryDirectory(prefix="mlapi-sqlite-check-") as tmp:
@@ -53,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             own = sqlite3.connect(db.engine.url.database, isolation_level=None)
             version = text("PRAGMA data_version")
             checks = {
+                "counter read (hot engine)": lambda: read_scalar(_READ_COUNTER),
                 "counter read (pool)": lambda: autocommit_scalar(_READ_COUNTER),
                 "counter read (own connection)": lambda: own.execute(
                     "SELECT value FROM change_counters WHERE name = 'access'").fetchone(),

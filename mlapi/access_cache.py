@@ -22,7 +22,7 @@ from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Integer, String, Text, cast, event, func, inspect, select, update
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from .database import autocommit_scalar
+from .database import read_scalar
 from .extensions import db
 
 COUNTER = "access"
@@ -70,11 +70,12 @@ class AccessCache:
 
     def sync(self) -> int:
         """The epoch this request works in, taken once per request; the counter is read
-        first (one autocommit round trip) unless a connected listener keeps the cache."""
+        first (one autocommit round trip; on SQLite a plain SELECT on the hot engine's
+        connection) unless a connected listener keeps the cache."""
         if "access_epoch" not in g:
             listener = self.listener
             if listener is None or not listener.connected():
-                self.changed(autocommit_scalar(_READ_COUNTER))
+                self.changed(read_scalar(_READ_COUNTER))
             with self._lock:
                 g.access_epoch = self._epoch
         return g.access_epoch

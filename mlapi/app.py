@@ -6,7 +6,6 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database  # noqa: F401  (registers the SQLite connection tuning)
 from .access_cache import init_access_cache
 from .api import init_api
 from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
@@ -15,6 +14,7 @@ from .bootstrap import MIGRATIONS_DIR, bootstrap, instance_secret_key
 from .cli import register_commands
 from .config import ConfigError, load_config, resolve_paths
 from .cors import init_cors
+from .database import init_hot_engine  # also registers the SQLite connection tuning
 from .errors import register_error_handlers
 from .extensions import db, migrate
 from .http import init_http
@@ -69,6 +69,7 @@ def trust_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    init_hot_engine(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     init_auth(app)
     init_registry(app)

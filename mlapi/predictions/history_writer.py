@@ -7,7 +7,8 @@ round trip, and the server commits it (every other connection sees the row, an a
 crash loses nothing) before the answer leaves, but does not wait for the WAL to reach the
 disk. Only a crash of the PostgreSQL server itself can lose the last ~0.6 s of history
 rows. Every other write (users, keys, models, feedback, audit…) goes through ``db`` and
-keeps synchronous commit. On SQLite nothing changes: ``autocommit_scalar`` and the session.
+keeps synchronous commit. On a SQLite file the rows go through the hot path's autocommit
+engine (mlapi/database.py ``HotEngine``): each INSERT commits on its own, before the answer.
 """
 
 from functools import partial
@@ -16,7 +17,7 @@ from flask import Flask, current_app
 from sqlalchemy import create_engine, event, insert
 from sqlalchemy.engine import Engine, make_url
 
-from ..database import autocommit_scalar
+from ..database import autocommit_scalar, hot_engine
 from ..extensions import ENGINE_OPTIONS, db
 from .models import Prediction
 
@@ -30,7 +31,8 @@ _INSERT_MANY = insert(Prediction).returning(Prediction.id, sort_by_parameter_ord
 
 
 class HistoryWriter:
-    """``engine``: the history engine (PostgreSQL), or None to use the app's (SQLite)."""
+    """``engine``: the history engine (PostgreSQL; on a SQLite file the hot engine), or None
+    to use the app's pool (an in-memory SQLite database)."""
 
     def __init__(self, engine: Engine | None):
         self.engine = engine
@@ -39,7 +41,7 @@ class HistoryWriter:
     def for_app(cls, app: Flask) -> "HistoryWriter":
         url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
         if url.get_backend_name() != "postgresql":
-            return cls(None)
+            return cls(hot_engine(app))
         options = {**ENGINE_OPTIONS, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
         connect_args = dict(options.pop("connect_args", {}))
         # Appended to any options the deployment sets; the last -c of a setting wins.

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from mlapi.extensions import db
 from mlapi.predictions.history_writer import history_writer
@@ -74,20 +75,29 @@ def test_a_new_default_model_chosen_on_another_host_answers_next(
 
 @pytest.fixture
 def statements(app):
-    """The SQL statements the test's app sends, as they are sent, on its engine and on the
-    history engine (PostgreSQL writes history rows through one of their own)."""
+    """The SQL statements the test's app sends, as they are sent: on PostgreSQL on its engine
+    and on the history engine; on SQLite as each connection runs them (the hot path's
+    counter read leaves SQLAlchemy's execution layer: mlapi/database.py ``read_scalar``)."""
     sent: list[str] = []
     with app.app_context():
         engines = {db.engine, history_writer().engine or db.engine}
+        sqlite = db.engine.dialect.name == "sqlite"
 
     def record(_conn, _cursor, statement, *_args):
         sent.append(statement.split(None, 1)[0].upper())
 
+    def trace(dbapi_connection, _record):
+        dbapi_connection.set_trace_callback(lambda sql: record(None, None, sql))
+
+    target, name, listener = (Engine, "connect", trace) if sqlite else \
+        (None, "before_cursor_execute", record)
     for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
+        engine.dispose()  # on SQLite every connection from here on is a traced new one
+        event.listen(target or engine, name, listener)
     yield sent
     for engine in engines:
-        event.remove(engine, "before_cursor_execute", record)
+        if event.contains(target or engine, name, listener):
+            event.remove(target or engine, name, listener)
 
 
 @pytest.mark.parametrize("credential", ["token", "key"])

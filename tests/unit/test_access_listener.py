@@ -67,7 +67,7 @@ class CounterReads(list):
 @pytest.fixture
 def counter_reads(monkeypatch):
     reads = CounterReads()
-    monkeypatch.setattr(access_cache_module, "autocommit_scalar", reads)
+    monkeypatch.setattr(access_cache_module, "read_scalar", reads)
     return reads
 
 
