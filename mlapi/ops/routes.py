@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..api import ApiBlueprint
 from ..bootstrap import schema_ready
-from ..database import autocommit_scalar
+from ..database import read_scalar
 from ..errors import ApiError
 from ..extensions import db
 from ..registry.service import default_model_snapshot, estimator_for
@@ -57,10 +57,11 @@ def _database_state() -> str:
     process that started without it, the first start runs (``mlapi.bootstrap``): an
     orchestrator polling these endpoints brings it up after ``flask db upgrade``.
 
-    The probe is one autocommit statement: through the session it was three round trips on
-    PostgreSQL (BEGIN, SELECT, the ROLLBACK at the end of the request)."""
+    The probe is one autocommit statement (``read_scalar``): through the session it was
+    three round trips on PostgreSQL (BEGIN, SELECT, the ROLLBACK at the end of the
+    request)."""
     try:
-        autocommit_scalar(_PROBE)
+        read_scalar(_PROBE)
         return "ok" if schema_ready(current_app._get_current_object()) else "no_schema"
     except SQLAlchemyError as exc:
         db.session.rollback()
