@@ -55,13 +55,17 @@ wsgi_app = "wsgi:app"
 bind = [address.strip() for address in
         os.environ.get("MLAPI_BIND", "127.0.0.1:8000").split(",") if address.strip()]
 workers = _positive_int("MLAPI_WORKERS", os.cpu_count() or 1)
+# Measured against gthread (one thread, keep-alive) with bench/run.py --worker-classes:
+# at 16 connections gthread was never clearly faster and often far slower (docs/production.md).
 worker_class = "sync"
 # Off: each worker imports the app (and numpy) after the fork, so nothing a C library set
 # up in the master (thread pools, database connections) is shared by forked children.
 preload_app = False
 timeout = 60  # a worker silent this long (a stuck predict or upload) is killed and replaced
 graceful_timeout = 30  # on SIGTERM: time to finish the requests in flight
-keepalive = 5  # seconds; keep it below the load balancer's idle timeout
+# Seconds; only a threaded or async worker class keeps connections alive (sync closes each
+# one after its answer). Keep it below the load balancer's idle timeout.
+keepalive = 5
 # Heartbeat files in memory, not on a disk that may stall (containers: /tmp is often overlay).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # gunicorn >= 25 opens a control socket at one fixed path per user ($XDG_RUNTIME_DIR or

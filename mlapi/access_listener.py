@@ -28,6 +28,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from .access_cache import CHANNEL, COUNTER, AccessCache
+from .process_threads import first_request_starter
 
 log = logging.getLogger("mlapi.access")
 
@@ -201,9 +202,4 @@ def start_hook(app: Flask) -> Callable[[], None] | None:
     if backend != "postgresql" or not app.config["ACCESS_LISTENER"]:
         return None
 
-    def start_access_listener() -> None:
-        listener = app.extensions.get(EXTENSION_KEY)
-        if listener is None or listener.pid != os.getpid():
-            ensure_listener(app)
-
-    return start_access_listener
+    return first_request_starter(app, EXTENSION_KEY, ensure_listener)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..ops.readiness import problem_of
+from ..process_threads import first_request_starter
 from ..timeutil import utcnow
 from .dispatch import Dispatcher
 
@@ -109,9 +110,4 @@ def start_hook(app: Flask) -> Callable[[], None] | None:
     if not app.config["WEBHOOK_WORKER"]:
         return None
 
-    def start_webhook_worker() -> None:
-        worker = app.extensions.get(EXTENSION_KEY)
-        if worker is None or worker.pid != os.getpid():
-            ensure_worker(app)
-
-    return start_webhook_worker
+    return first_request_starter(app, EXTENSION_KEY, ensure_worker)

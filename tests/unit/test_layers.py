@@ -23,7 +23,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "mlapi"
 LAYERS = [
     ("foundation", {"access_cache", "access_listener", "config", "cors", "counters",
                     "database", "errors", "extensions", "http", "limits", "lru",
-                    "pagination", "policy", "strict_json", "timeutil", "version"}),
+                    "pagination", "policy", "process_threads", "strict_json", "timeutil",
+                    "version"}),
     ("auth", {"auth", "api"}),
     ("keys and registry", {"keys", "registry"}),
     ("predictions", {"predictions"}),
