@@ -6,23 +6,25 @@ thread (the access log's writer, the identity listener, the webhook worker), and
 hand-over of the GIL between them is a ``futex`` call and often a context switch: work that
 shows up in wall-clock throughput and in no instruction count. This script starts each
 server under gunicorn as bench/run.py does (2 sync workers, rate limits off), sends
-``--requests`` warm-up requests, attaches ``strace -c -f`` to every worker, sends
-``--requests`` more one after the other on fresh connections (as wrk's do not), and prints
-each system call's count per request, summed over the workers and their threads.
+a short warm-up, attaches ``strace -c -f`` to every worker, loads them with wrk
+(``--connections``, ``--duration``, bench/wrk.lua: a different input each request) and
+prints each system call's count per request served, summed over the workers and their
+threads.
 
 Rows: the floor's ``POST /predict`` and mlapi production's (PostgreSQL + Redis, bearer
 token, a different input each time: cache miss, a history row). The background threads'
-own periodic calls (the listener's probe every 50 ms, the webhook worker's poll) land in
-the count too, spread over the requests: send the requests back to back (the default) so
-that they weigh little. strace slows every call down, so the counts are what it is for,
-not the time. Needs the Debian package ``strace``.
+own periodic calls (the listener's probe every 50 ms, the webhook worker's poll) are
+counted apart, with the workers idle for as long as the requests took, and subtracted; but
+strace slows every call down, so the requests/s served under it (printed) is a fraction of
+the real one, and a thread's periodic work that competes for the GIL with the requests (the
+listener's probe) weighs more per request than without strace: compare rows of one run,
+and settings with ``--set`` (e.g. ``--set MLAPI_ACCESS_LISTENER=false``). Needs the Debian
+packages ``strace`` and ``wrk``.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import os
 import secrets
 import shutil
@@ -37,28 +39,20 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "load"))
 import mlapi_service as svc  # noqa: E402
 
-# The wrk script's body shape (bench/wrk.lua): ten features of the diabetes data's range.
-TAIL = [0.021, -0.044, -0.034, -0.043, -0.002, 0.019, -0.017]
+sys.path.insert(0, str(HERE))
+import run as bench_run  # noqa: E402
 
 
-def body(i: int) -> bytes:
-    return json.dumps({"features": [(i % 2000) / 10000 - 0.1, (i // 2000) / 10000 - 0.1,
-                                    0.01, *TAIL]}).encode()
-
-
-def send(base: str, path: str, count: int, headers: dict, offset: int) -> None:
-    host, port = base.removeprefix("http://").split(":")
-    for i in range(offset, offset + count):
-        connection = http.client.HTTPConnection(host, int(port), timeout=30)
-        try:
-            connection.request("POST", path, body=body(i),
-                               headers={"Content-Type": "application/json", **headers})
-            response = connection.getresponse()
-            response.read()
-        finally:
-            connection.close()
-        if response.status != 200:
-            raise RuntimeError(f"{path} answered {response.status}")
+def load(base: str, path: str, auth: tuple[str, str] | None, connections: int,
+         seconds: int) -> int:
+    """wrk's requests at ``connections`` connections for ``seconds``, each with a different
+    input (bench/wrk.lua's ``vary`` mode); every one must have been answered 200."""
+    result = bench_run.run_wrk(base, mode="vary", path=path, connections=connections,
+                               duration=seconds, auth=auth)
+    errors = sum(result[k] for k in ("connect", "read", "write", "timeout", "status"))
+    if errors:
+        raise RuntimeError(f"{errors} errors of {result['requests']} requests")
+    return result["requests"]
 
 
 def workers(master_pid: int) -> list[int]:
@@ -76,19 +70,20 @@ def _summary(path: Path) -> dict[str, int]:
     return calls
 
 
-def count(server: svc.Server, path: str, requests: int, headers: dict,
-          workdir: Path) -> dict[str, float]:
-    """System calls per request of ``server``'s workers (all their threads)."""
-    send(server.base, path, requests, headers, 0)
+def _traced(server: svc.Server, workdir: Path, tag: str, work) -> tuple[dict[str, int], float]:
+    """System calls of ``server``'s workers (all their threads) while ``work()`` runs, and
+    how long it ran."""
     tracers = []
     for pid in workers(server.process.pid):
-        out = workdir / f"strace.{pid}"
+        out = workdir / f"strace.{tag}.{pid}"
         tracers.append((out, subprocess.Popen(["strace", "-c", "-f", "-p", str(pid),  # noqa: S603,S607
                                                "-o", str(out)], stderr=subprocess.DEVNULL)))
     time.sleep(1)  # strace attaches to every thread
+    started = time.monotonic()
     try:
-        send(server.base, path, requests, headers, requests)
+        work()
     finally:
+        elapsed = time.monotonic() - started
         for _, tracer in tracers:
             tracer.send_signal(signal.SIGINT)
         for _, tracer in tracers:
@@ -97,10 +92,26 @@ def count(server: svc.Server, path: str, requests: int, headers: dict,
     for out, _ in tracers:
         for name, calls in _summary(out).items():
             total[name] = total.get(name, 0) + calls
-    return {name: calls / requests for name, calls in total.items()}
+    return total, elapsed + 1
 
 
-def floor(workdir: Path, requests: int) -> dict[str, float]:
+def count(server: svc.Server, path: str, args, auth: tuple[str, str] | None,
+          workdir: Path) -> dict[str, float]:
+    """System calls per request of ``server``'s workers: the calls while wrk loads them,
+    less what the idle workers call in as long (their threads' periodic work), divided by
+    the requests served."""
+    load(server.base, path, auth, 4, 2)  # warm up: imports, model, connections
+    served = []
+    busy, seconds = _traced(server, workdir, "busy", lambda: served.append(
+        load(server.base, path, auth, args.connections, args.duration)))
+    idle, idle_seconds = _traced(server, workdir, "idle", lambda: time.sleep(seconds - 1))
+    per_request = {name: max(0.0, calls - idle.get(name, 0) * seconds / idle_seconds)
+                   / served[0] for name, calls in busy.items()}
+    per_request["(requests/s served under strace)"] = served[0] / args.duration
+    return per_request
+
+
+def floor(workdir: Path, args) -> dict[str, float]:
     port = svc.free_port()
     env = svc.pinned_threads({k: v for k, v in os.environ.items()
                               if not k.startswith(("MLAPI_", "PROMETHEUS_", "GUNICORN_"))})
@@ -109,12 +120,12 @@ def floor(workdir: Path, requests: int) -> dict[str, float]:
     argv[-1:-1] = ["--pythonpath", str(HERE)]
     server = svc.Server("floor", argv, env, workdir / "floor.log", "/livez", port).start()
     try:
-        return count(server, "/predict", requests, {}, workdir)
+        return count(server, "/predict", args, None, workdir)
     finally:
         server.stop()
 
 
-def production(workdir: Path, requests: int) -> dict[str, float]:
+def production(workdir: Path, args) -> dict[str, float]:
     database, url = svc.create_database("mlapi_syscalls")
     server = None
     try:
@@ -122,13 +133,14 @@ def production(workdir: Path, requests: int) -> dict[str, float]:
         env = svc.mlapi_env(workdir / "production", port, database_url=url,
                             redis_url=svc.REDIS_URL, db_store=True,
                             limits={"MLAPI_RATELIMIT_ENABLED": "false"},
-                            extra={"MLAPI_JWT_ACCESS_EXPIRES": "7200"})
+                            extra={"MLAPI_JWT_ACCESS_EXPIRES": "7200",
+                                   **dict(item.split("=", 1) for item in args.set)})
         svc.migrate(env, workdir / "production.log")
         server = svc.Server("mlapi", svc.gunicorn_argv("wsgi:app", port, 2), env,
                             workdir / "production.log", "/readyz", port).start()
         token = svc.register_and_login(server.base, "syscalls", secrets.token_urlsafe(16))
-        return count(server, "/api/v1/predict", requests,
-                     {"Authorization": f"Bearer {token}"}, workdir)
+        return count(server, "/api/v1/predict", args, ("Authorization", f"Bearer {token}"),
+                     workdir)
     finally:
         if server is not None:
             server.stop()
@@ -136,31 +148,39 @@ def production(workdir: Path, requests: int) -> dict[str, float]:
 
 
 def table(rows: dict[str, dict[str, float]]) -> str:
-    names = sorted({name for calls in rows.values() for name in calls},
+    names = sorted({name for calls in rows.values() for name in calls if name[0] != "("},
                    key=lambda name: -max(calls.get(name, 0) for calls in rows.values()))
     lines = ["| system call | " + " | ".join(rows) + " |",
              "|---|" + "---:|" * len(rows)]
     lines += [f"| {name} | " + " | ".join(f"{calls.get(name, 0):.2f}" for calls in rows.values())
               + " |" for name in names]
-    lines.append("| **all** | " + " | ".join(f"**{sum(calls.values()):.2f}**"
-                                            for calls in rows.values()) + " |")
+    lines.append("| **all** | " + " | ".join(
+        f"**{sum(v for k, v in calls.items() if k[0] != '('):.2f}**" for calls in rows.values())
+        + " |")
+    lines.append("| (requests/s served under strace) | " + " | ".join(
+        f"{calls['(requests/s served under strace)']:.0f}" for calls in rows.values()) + " |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=400, help="requests counted (400)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk's connections (16)")
+    parser.add_argument("--duration", type=int, default=5, help="seconds of load (5)")
+    parser.add_argument("--set", action="append", default=[], metavar="MLAPI_X=value",
+                        help="a setting of mlapi's workers, e.g. MLAPI_ACCESS_LISTENER=false")
     args = parser.parse_args(argv)
-    if shutil.which("strace") is None:
-        print("!! strace is missing: apt-get install -y strace", file=sys.stderr)
-        return 2
+    for tool in ("strace", "wrk"):
+        if shutil.which(tool) is None:
+            print(f"!! {tool} is missing: apt-get install -y {tool}", file=sys.stderr)
+            return 2
     workdir = Path(tempfile.mkdtemp(prefix="mlapi-syscalls-"))
     try:
-        rows = {"floor POST /predict": floor(workdir, args.requests),
-                "mlapi production predict (token, miss)": production(workdir, args.requests)}
+        rows = {"floor POST /predict": floor(workdir, args),
+                "mlapi production predict (token, miss)": production(workdir, args)}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print(f"system calls per request, {args.requests} requests, all threads of both workers\n")
+    print(f"system calls per request: wrk at {args.connections} connections for "
+          f"{args.duration} s, all threads of both workers, idle calls subtracted\n")
     print(table(rows))
     return 0
 
