@@ -203,7 +203,10 @@ def retry_after_only_on_429(response: Response) -> Response:
         for name, value in (own or {}).items():
             response.headers.set(name, value)
         return response
-    if "Retry-After" not in response.headers:  # most responses: nothing to look up
+    for name, _ in response.headers:  # one pass; ``in`` would raise a KeyError to say no
+        if name.lower() == "retry-after":
+            break
+    else:  # most responses: nothing to look up
         return response
     budgets = current_app.extensions.get(EXTENSION)
     if budgets is not None and budgets.limiter.current_limit is not None:

@@ -19,6 +19,8 @@ Not steps: the body checks and the credential check run inside each operation
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from inspect import CO_COROUTINE
+from types import MethodType
 
 from flask import Flask, Response
 
@@ -125,5 +127,18 @@ def install(app: Flask) -> Pipeline:
     app.before_request(pipeline.run_before)
     app.after_request(pipeline.run_after)
     app.teardown_request(pipeline.run_teardown)
+    app.ensure_sync = MethodType(ensure_sync, app)
     app.extensions["mlapi.pipeline"] = pipeline
     return pipeline
+
+
+def ensure_sync(app: Flask, func: Callable) -> Callable:
+    """Flask's ``ensure_sync``, which it asks of each view, hook and teardown function on
+    every request (about eight a request): a plain function or method (its code not a
+    coroutine's) is answered from its code flags, without ``inspect.iscoroutinefunction``'s
+    walk; anything else (``async def``, a partial, a callable object, a function marked a
+    coroutine) is Flask's to judge."""
+    code = getattr(func, "__code__", None)
+    if code is None or code.co_flags & CO_COROUTINE or hasattr(func, "_is_coroutine_marker"):
+        return Flask.ensure_sync(app, func)
+    return func

@@ -79,10 +79,10 @@ def init_metrics(app: Flask) -> PrometheusMetrics:
 
 def observe_request(seen: Seen) -> None:
     """The metrics step of the pipeline: one observation per request, scrapes excepted."""
-    if seen.seconds is None or g.get(NOT_TRAFFIC):
+    if seen.seconds is None or not seen.traffic:
         return
-    current_app.extensions[SERIES].observe(seen.method, seen.endpoint or UNMATCHED,
-                                           seen.status, seen.seconds)
+    current_app._get_current_object().extensions[SERIES].observe(
+        seen.method, seen.endpoint or UNMATCHED, seen.status, seen.seconds)
 
 
 def count_exception(error: BaseException | None) -> None:

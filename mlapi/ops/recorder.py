@@ -52,8 +52,11 @@ class EndpointRecorder:
         self._rng = random.Random(seed)  # noqa: S311  (sampling, not security)
 
     def record(self, method: str, endpoint: str, duration_ms: float) -> None:
-        with self._lock:
-            figures = self._figures.setdefault((method, endpoint), EndpointFigures())
+        key = (method, endpoint)
+        with self._lock:  # a new entry only for a new endpoint (setdefault builds one each time)
+            figures = self._figures.get(key)
+            if figures is None:
+                figures = self._figures[key] = EndpointFigures()
             figures.add(duration_ms, self._rng)
 
     def snapshot(self) -> list[dict]:
@@ -137,7 +140,8 @@ def record_request(seen: Seen) -> None:
     process's recorder (nothing to do in multiprocess mode: the request histogram is the
     record)."""
     if seen.endpoint is not None and seen.seconds is not None:
-        recorder(current_app).record(seen.method, seen.endpoint, seen.seconds * 1000)
+        recorder(current_app._get_current_object()).record(seen.method, seen.endpoint,
+                                                           seen.seconds * 1000)
 
 
 def recorder(app: Flask) -> EndpointRecorder | MultiprocessEndpointRecorder:

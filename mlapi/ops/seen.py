@@ -13,3 +13,4 @@ class Seen:
     endpoint: str | None  # the route template; None when no route matched (404, 405)
     status: int
     seconds: float | None  # since ``mlapi.http.start_request``; None if it never ran
+    traffic: bool = True  # False for a scrape of /metrics: not counted or timed

@@ -1,16 +1,21 @@
 """One request pipeline (issue 17, decision 4): every request hook declared in
 mlapi/pipeline.py, in its order, and each request timed and named once for every observer."""
 
+import functools
 import logging
+import uuid
 from types import SimpleNamespace
 
+import flask
 import pytest
-from flask import Blueprint
+from flask import Blueprint, Flask
+from flask.sessions import NullSession
 from prometheus_client.parser import text_string_to_metric_families
 
 import mlapi.app
 from mlapi import create_app
 from mlapi.access_listener import start_hook as access_listener_hook
+from mlapi.http import new_request_id
 from mlapi.ops.recorder import recorder
 
 BEFORE = ["request id and clock",
@@ -107,3 +112,56 @@ def test_one_clock_times_the_request_for_log_metrics_and_endpoint_stats(app, cli
     assert sums == {(("endpoint", "/livez"), ("method", "GET"), ("status", "200")): 0.25}
     livez = next(row for row in recorder(app).snapshot() if row["endpoint"] == "/livez")
     assert (livez["count"], livez["p95_ms"]) == (1, 250.0)
+
+
+async def _a_coroutine_view():
+    return "async"
+
+
+class _CallableObject:
+    def __call__(self):
+        return "called"
+
+
+def test_ensure_sync_answers_plain_functions_and_leaves_the_rest_to_flask(app, monkeypatch):
+    """Plain functions and methods come back as they are; a coroutine function, a partial,
+    a callable object or a function marked a coroutine go to Flask's own judgement."""
+    monkeypatch.setattr(app, "async_to_sync", lambda func: ("wrapped", func))
+    marked = lambda: None  # noqa: E731
+    marked._is_coroutine_marker = object()
+    method = _CallableObject().__call__
+    partial_coroutine = functools.partial(_a_coroutine_view)
+    callable_object = _CallableObject()
+
+    assert app.ensure_sync(stray_hook) is stray_hook
+    assert app.ensure_sync(method) is method
+    assert app.ensure_sync(_a_coroutine_view) == ("wrapped", _a_coroutine_view)
+    assert app.ensure_sync(partial_coroutine) == ("wrapped", partial_coroutine)
+    assert app.ensure_sync(callable_object) is callable_object
+    assert app.ensure_sync(marked) == Flask.ensure_sync(app, marked)  # (3.12+: a coroutine)
+
+
+def test_no_session_is_opened_read_or_saved(app, client):
+    """The API keeps no Flask session: a cookie a client sends is ignored, none is set, and
+    code that tried to write one would fail loudly."""
+    client.set_cookie("session", "eyJ4IjoxfQ.forged.signature")
+
+    answer = client.get("/livez")
+
+    assert "Set-Cookie" not in answer.headers
+    assert "Vary" not in answer.headers
+    with app.test_request_context("/livez"):
+        assert isinstance(flask.session, NullSession)
+        assert dict(flask.session) == {}
+        with pytest.raises(RuntimeError):
+            flask.session["user"] = 1
+
+
+def test_a_new_request_id_is_a_uuid4_in_hex():
+    ids = {new_request_id() for _ in range(200)}
+
+    assert len(ids) == 200
+    for request_id in ids:
+        parsed = uuid.UUID(request_id)
+        assert (parsed.hex, parsed.version, parsed.variant) == (request_id, 4,
+                                                               uuid.RFC_4122)
