@@ -3,67 +3,52 @@
 
 The ``mlapi`` logger's handler formats and writes off the thread that logs: a request
 thread builds the record and puts it on a queue (stdlib ``QueueHandler``), and a thread of
-the process (``QueueListener``) formats and writes it to stderr.
+the process (``QueueListener``) formats and writes it to stderr. An access line that this
+handler alone would write (``_sole_handler``) is queued as a bare tuple of its fields, with
+no ``LogRecord`` built nor copied, and the listener turns it into the very bytes the record
+would have given (mlapi/ops/log_format.py, ``access_line``).
 """
 
-import json
 import logging
 import os
 import queue
 import sys
+import threading
+import time
 import weakref
-from datetime import UTC, datetime
 from logging.handlers import QueueHandler, QueueListener
 
 from flask import Flask, g, request
 from sqlalchemy import inspect as sa_inspect
 
+from .log_format import (
+    ACCESS,
+    ACCESS_FIELDS,
+    ACCESS_FORMATTERS,
+    ACCESS_MESSAGE,
+    JsonFormatter,
+    TextFormatter,
+    access_args,
+    formatter_for,
+)
 from .seen import Seen
 
+__all__ = ["JsonFormatter", "TextFormatter", "configure_logging", "flush_logs",
+           "formatter_for", "log_request"]
 LOGGER = "mlapi"
-access_log = logging.getLogger("mlapi.access")
+access_log = logging.getLogger(ACCESS)
 werkzeug_log = logging.getLogger("werkzeug")
-FORMATS = ("json", "text")
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# The standard attributes of every LogRecord; anything else came in through ``extra``.
-_RECORD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "asctime", "taskName"}
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, then the ``extra`` fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        line = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(
-                    timespec="milliseconds").replace("+00:00", "Z"),
-                "level": record.levelname, "logger": record.name,
-                "message": record.getMessage()}
-        line.update(_extra(record))
-        if record.exc_info:
-            line["exc_info"] = self.formatException(record.exc_info)
-        if record.stack_info:
-            line["stack_info"] = self.formatStack(record.stack_info)
-        try:
-            return json.dumps(line, default=str, allow_nan=False)
-        except ValueError:  # NaN/Infinity: not JSON; kept as text so the line still parses
-            return json.dumps(json.loads(json.dumps(line, default=str), parse_constant=str))
-
-
-class TextFormatter(logging.Formatter):
-    """A readable line for a terminal, the ``extra`` fields appended as ``key=value``."""
-
-    def __init__(self):
-        super().__init__(TEXT_FORMAT)
-
-    def format(self, record: logging.LogRecord) -> str:
-        extra = " ".join(f"{key}={value}" for key, value in _extra(record))
-        line = super().format(record)
-        return f"{line} [{extra}]" if extra else line
-
-
-def _extra(record: logging.LogRecord):
-    return ((key, value) for key, value in vars(record).items()
-            if key not in _RECORD_ATTRIBUTES and not key.startswith("_"))
+def _access_record(item: tuple) -> logging.LogRecord:
+    """The access line's record (``created``, then ``ACCESS_FIELDS``, as queued), for every
+    handler, filter and formatter but the one ``_sole_handler`` looks for."""
+    created, *fields = item
+    record = access_log.makeRecord(access_log.name, logging.INFO, "", 0, ACCESS_MESSAGE,
+                                   access_args(fields), None,
+                                   extra=dict(zip(ACCESS_FIELDS, fields, strict=True)))
+    record.created, record.msecs = created, int((created - int(created)) * 1000) + 0.0
+    return record
 
 
 class _StderrWriter(logging.StreamHandler):
@@ -81,20 +66,45 @@ class _StderrWriter(logging.StreamHandler):
     def format(self, record: logging.LogRecord) -> str:
         return self.owner.format(record)
 
+    def handle(self, record) -> bool:
+        """A record; an access line's tuple: its line from the formatter's
+        ``access_line`` (if that fails, the format changed meanwhile or a field's ``str``
+        raised, its record takes the usual way, which writes it or reports the error); or
+        ``flush``'s event, set once all queued before it is written."""
+        if type(record) is not tuple:
+            if type(record) is threading.Event:
+                record.set()
+                return True
+            return super().handle(record)
+        try:
+            line = self.owner.formatter.access_line(record)
+        except Exception:
+            return super().handle(_access_record(record))
+        try:
+            with self.lock:
+                stream = sys.stderr
+                stream.write(line + self.terminator)
+                stream.flush()
+        except Exception:
+            self.handleError(_access_record(record))
+        return True
+
 
 class _StderrHandler(QueueHandler):
     """Queues each record for a listener thread that formats and writes it to stderr.
 
     One listener per process, started with the handler and again in a forked child (a
     gunicorn worker: threads do not survive ``fork``, and records queued in the parent are
-    the parent's to write). ``flush()`` returns once every record queued before it is
-    written (tests; ``logging.shutdown``); ``close()`` (``logging.shutdown``, at exit)
+    the parent's to write). The queue is a ``SimpleQueue`` (a C put, where ``Queue.put``
+    runs a ``Condition`` in Python on the request thread), so ``flush()`` queues an event
+    and waits for the listener to reach it: it returns once every record queued before it
+    is written (tests; ``logging.shutdown``); ``close()`` (``logging.shutdown``, at exit)
     writes what is queued and stops the thread, after which records are written at once,
     on the thread that logs: no line is lost on shutdown.
     """
 
     def __init__(self):
-        super().__init__(queue.Queue())
+        super().__init__(queue.SimpleQueue())
         self.writer = _StderrWriter(self)
         self.listener: QueueListener | None = None
         self.after_fork()
@@ -103,7 +113,7 @@ class _StderrHandler(QueueHandler):
     def after_fork(self) -> None:
         """A new queue and listener thread (and so, in a forked child, the child's own: the
         parent's thread does not exist there, and what the parent queued is its own)."""
-        self.queue = queue.Queue()
+        self.queue = queue.SimpleQueue()
         self.listener = QueueListener(self.queue, self.writer)
         self.listener.start()
 
@@ -122,9 +132,19 @@ class _StderrHandler(QueueHandler):
         else:
             super().emit(record)
 
+    def put_access(self, item: tuple) -> None:
+        """An access line's tuple, which nothing else sees: queued as it is (nothing to
+        copy), or written at once after ``close``."""
+        if self.listener is None:
+            self.writer.handle(item)
+        else:
+            self.queue.put_nowait(item)
+
     def flush(self) -> None:
         if self.listener is not None:
-            self.queue.join()
+            written = threading.Event()
+            self.queue.put_nowait(written)
+            written.wait()
 
     def close(self) -> None:
         listener, self.listener = self.listener, None
@@ -166,14 +186,6 @@ class DevServerRequestLines(logging.Filter):
         return not (request_line and access_log.isEnabledFor(logging.INFO))
 
 
-def formatter_for(log_format: str) -> logging.Formatter:
-    if log_format == "json":
-        return JsonFormatter()
-    if log_format == "text":
-        return TextFormatter()
-    raise ValueError(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, got {log_format!r}")
-
-
 def configure_logging(app: Flask) -> logging.Handler:
     """The ``mlapi`` logger's level and format from ``LOG_LEVEL`` and ``LOG_FORMAT``."""
     logger = logging.getLogger(LOGGER)
@@ -188,10 +200,9 @@ def configure_logging(app: Flask) -> logging.Handler:
     return handler
 
 
-def _caller_id() -> int | None:
+def _caller_id(caller) -> int | None:
     """The authenticated user's id, read without a database round trip: the session may
     have committed since (an expired instance would reload itself to answer ``.id``)."""
-    caller = g.get("caller")
     if caller is None:
         return None
     state = sa_inspect(caller, raiseerr=False)
@@ -200,25 +211,40 @@ def _caller_id() -> int | None:
     return getattr(caller, "id", None)
 
 
+def _sole_handler() -> _StderrHandler | None:
+    """Our handler, when it alone would see an access record (what ``Logger.handle`` and
+    ``callHandlers`` would do with one: no filter nor other handler on the way up, its level
+    lets INFO through) and formats it with one of our formatters: then no record is needed."""
+    if access_log.filters or access_log.disabled:
+        return None
+    found, logger = None, access_log
+    while logger is not None:
+        for handler in logger.handlers:
+            if (found is not None or type(handler) is not _StderrHandler or handler.filters
+                    or handler.level > logging.INFO
+                    or type(handler.formatter) not in ACCESS_FORMATTERS):
+                return None
+            found = handler
+        logger = logger.parent if logger.propagate else None
+    return found
+
+
 def log_request(seen: Seen) -> None:
     """The access-log step of the pipeline, last: the line with the final status and
-    headers. Only the record is built here (``makeRecord``, without the caller lookup
-    ``Logger.info`` would do: the line names no source file); the handler's thread formats
-    and writes it."""
+    headers. Only its fields are read here; the handler's thread formats and writes it.
+    Whether it is written at all is the logger's level, handlers and propagation, as for any
+    record; only when nothing but our handler would see it is the record left unbuilt."""
     if not access_log.isEnabledFor(logging.INFO):
         return
-    duration_ms = round(seen.seconds * 1000, 3) if seen.seconds is not None else None
-    fields = {
-        "request_id": g.get("request_id"),  # what ``finish`` put in X-Request-ID
-        "user_id": _caller_id(),
-        "api_key_id": g.get("api_key_id"),
-        "method": seen.method,
-        "endpoint": seen.endpoint,
-        "status": seen.status,
-        "duration_ms": duration_ms,
-        "remote_addr": request.remote_addr,
-    }
-    access_log.handle(access_log.makeRecord(
-        access_log.name, logging.INFO, "", 0, "%s %s %s %sms",
-        (seen.method, seen.endpoint or "(unmatched)", seen.status, duration_ms), None,
-        extra=fields))
+    request_globals = g._get_current_object()  # one proxy lookup, not one per field
+    item = (time.time(),
+            request_globals.get("request_id"),  # what ``finish`` put in X-Request-ID
+            _caller_id(request_globals.get("caller")), request_globals.get("api_key_id"),
+            seen.method, seen.endpoint, seen.status,
+            round(seen.seconds * 1000, 3) if seen.seconds is not None else None,
+            request.remote_addr)
+    handler = _sole_handler()
+    if handler is None:
+        access_log.handle(_access_record(item))
+    else:
+        handler.put_access(item)
