@@ -36,6 +36,8 @@ from .seen import Seen
 __all__ = ["JsonFormatter", "TextFormatter", "configure_logging", "flush_logs",
            "formatter_for", "log_request"]
 LOGGER = "mlapi"
+# How often the listener looks at its queue: how late a line may reach stderr.
+DRAIN_SECONDS = 0.05
 access_log = logging.getLogger(ACCESS)
 werkzeug_log = logging.getLogger("werkzeug")
 
@@ -58,6 +60,8 @@ class _StderrWriter(logging.StreamHandler):
     def __init__(self, owner: "_StderrHandler"):
         logging.Handler.__init__(self)
         self.owner = owner
+        self.pending: list[str] = []  # access lines formatted, not yet written
+        self.pending_items: list[tuple] = []
 
     @property
     def stream(self):
@@ -68,26 +72,73 @@ class _StderrWriter(logging.StreamHandler):
 
     def handle(self, record) -> bool:
         """A record; an access line's tuple: its line from the formatter's
-        ``access_line`` (if that fails, the format changed meanwhile or a field's ``str``
-        raised, its record takes the usual way, which writes it or reports the error); or
-        ``flush``'s event, set once all queued before it is written."""
+        ``access_line``, kept for the next ``write_pending`` (if that fails, the format
+        changed meanwhile or a field's ``str`` raised, its record takes the usual way,
+        which writes it or reports the error); or ``flush``'s event, set once all queued
+        before it is written. Records and events write the lines kept before them first."""
         if type(record) is not tuple:
+            self.write_pending()
             if type(record) is threading.Event:
                 record.set()
                 return True
             return super().handle(record)
         try:
-            line = self.owner.formatter.access_line(record)
+            self.pending.append(self.owner.formatter.access_line(record))
         except Exception:
+            self.write_pending()
             return super().handle(_access_record(record))
+        self.pending_items.append(record)
+        return True
+
+    def write_pending(self) -> None:
+        """The access lines kept so far, in one write."""
+        if not self.pending:
+            return
+        lines, items = self.pending, self.pending_items
+        self.pending, self.pending_items = [], []
         try:
             with self.lock:
                 stream = sys.stderr
-                stream.write(line + self.terminator)
+                stream.write(self.terminator.join(lines) + self.terminator)
                 stream.flush()
         except Exception:
-            self.handleError(_access_record(record))
-        return True
+            self.handleError(_access_record(items[0]))
+
+
+class _DrainingListener(QueueListener):
+    """A ``QueueListener`` that looks at its queue every ``DRAIN_SECONDS`` instead of
+    waking for each record, and writes the access lines it found there in one write.
+
+    A request thread's put then never wakes a thread (``SimpleQueue.put`` with no getter
+    waiting is an append in C): woken per record, the listener took the GIL from the
+    request thread once a request, in the middle of sending its answer, each hand-over a
+    ``futex`` call and a context switch (docs/performance.md, bench/syscalls.py). ``flush``
+    and ``stop`` wake it at once.
+    """
+
+    def __init__(self, records: queue.SimpleQueue, writer: _StderrWriter):
+        super().__init__(records, writer)
+        self.writer = writer
+        self.wake = threading.Event()
+
+    def dequeue(self, block: bool):
+        while True:
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                self.writer.write_pending()
+                if not block:
+                    raise
+                self.wake.wait(DRAIN_SECONDS)
+                self.wake.clear()  # whatever was put before a set() is in the queue now
+                continue
+            if item is self._sentinel:
+                self.writer.write_pending()
+            return item
+
+    def enqueue_sentinel(self) -> None:
+        super().enqueue_sentinel()
+        self.wake.set()
 
 
 class _StderrHandler(QueueHandler):
@@ -114,7 +165,7 @@ class _StderrHandler(QueueHandler):
         """A new queue and listener thread (and so, in a forked child, the child's own: the
         parent's thread does not exist there, and what the parent queued is its own)."""
         self.queue = queue.SimpleQueue()
-        self.listener = QueueListener(self.queue, self.writer)
+        self.listener = _DrainingListener(self.queue, self.writer)
         self.listener.start()
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
@@ -137,6 +188,7 @@ class _StderrHandler(QueueHandler):
         copy), or written at once after ``close``."""
         if self.listener is None:
             self.writer.handle(item)
+            self.writer.write_pending()
         else:
             self.queue.put_nowait(item)
 
@@ -144,12 +196,14 @@ class _StderrHandler(QueueHandler):
         if self.listener is not None:
             written = threading.Event()
             self.queue.put_nowait(written)
+            self.listener.wake.set()
             written.wait()
 
     def close(self) -> None:
         listener, self.listener = self.listener, None
         if listener is not None:
             listener.stop()
+        self.writer.write_pending()
         super().close()
 
 
