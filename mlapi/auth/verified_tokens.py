@@ -77,9 +77,10 @@ class VerifiedTokenJWTManager(JWTManager):
 
     def holder_of_verified_token(self, refresh: bool):
         """The user ``verify_jwt_in_request(refresh=refresh)`` then ``get_current_user()``
-        would give for a plain ``Bearer <token>`` header whose token is ``verified``,
-        without their per-request machinery (config reads, parsing the header and the
-        token's header again): the same checks in the same order through the same
+        would give for a plain ``Bearer <token>`` header (the scheme in any case) whose
+        token is ``verified`` (so it holds no space or comma and flask-jwt-extended would
+        read the same token), without their per-request machinery (config reads, parsing
+        the header and the token's header again): the same checks in the same order through the same
         callbacks (type, blocklist, claims check, user lookup), the same ``g`` fields for
         ``get_jwt()`` and ``get_current_user()``. None for any other request or when a check
         fails: the full path then judges it, and answers a refusal as it always has."""
@@ -87,7 +88,7 @@ class VerifiedTokenJWTManager(JWTManager):
         entry = verified(token) if scheme.lower() == "bearer" else None
         if entry is None:
             return None
-        claims, header = entry
+        claims, header = dict(entry[0]), dict(entry[1])  # the request's own, as on the full path
         if ((claims["type"] == "refresh") is not refresh
                 or self._token_in_blocklist_callback(header, claims)
                 or not self._token_verification_callback(header, claims)):
@@ -97,7 +98,7 @@ class VerifiedTokenJWTManager(JWTManager):
             return None
         g._jwt_extended_jwt_user = {"loaded_user": user}
         g._jwt_extended_jwt_header = header
-        g._jwt_extended_jwt = dict(claims)
+        g._jwt_extended_jwt = claims
         g._jwt_extended_jwt_location = "headers"
         return user
 
