@@ -3,16 +3,17 @@ every request does not pay for the check again (docs/decisions.md#accounts-and-t
 
 A hit re-checks ``exp`` and ``nbf``; revocation and the account are still read per request.
 A token must carry every claim mlapi relies on (``REQUIRED_CLAIMS``), or it could never
-expire or never be revoked.
+expire or never be revoked. Each entry keeps the token's header too: parsing it again
+(PyJWT checks every character of the segment) cost more than the rest of the lookup.
 """
 
 import time
 from datetime import timedelta
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, request
 from flask_jwt_extended import JWTManager
 from flask_jwt_extended.config import config
-from jwt import InvalidTokenError, MissingRequiredClaimError
+from jwt import InvalidTokenError, MissingRequiredClaimError, get_unverified_header
 from jwt import decode as decode_unverified
 
 from ..lru import LRUCache
@@ -45,6 +46,16 @@ def _require_claims(encoded_token: str) -> None:
         raise InvalidTokenError("The jti claim names no login")
 
 
+def verified(encoded_token: str) -> tuple[dict, dict] | None:
+    """The claims and header of a token this app verified, while it is in time; None for
+    any other token, which the full check must judge. The claims are the cache's own:
+    read them, never change them."""
+    entry = current_app.extensions[VERIFIED_TOKENS].get(encoded_token)
+    if entry is None or not _in_time(entry[0], config.leeway):
+        return None
+    return entry
+
+
 class VerifiedTokenJWTManager(JWTManager):
     def init_app(self, app: Flask, add_context_processor: bool = False) -> None:
         super().init_app(app, add_context_processor)
@@ -56,13 +67,40 @@ class VerifiedTokenJWTManager(JWTManager):
             claims = super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
             _require_claims(encoded_token)
             return claims
-        verified = current_app.extensions[VERIFIED_TOKENS]
-        claims = verified.get(encoded_token)
-        if claims is None or not _in_time(claims, config.leeway):
+        entry = verified(encoded_token)
+        if entry is None:
             claims = super()._decode_jwt_from_config(encoded_token)
             _require_claims(encoded_token)
-            verified.put(encoded_token, claims)
-        return dict(claims)  # callers get their own copy
+            entry = claims, get_unverified_header(encoded_token)
+            current_app.extensions[VERIFIED_TOKENS].put(encoded_token, entry)
+        return dict(entry[0])  # callers get their own copy
+
+    def holder_of_verified_token(self, refresh: bool):
+        """The user ``verify_jwt_in_request(refresh=refresh)`` then ``get_current_user()``
+        would give for a plain ``Bearer <token>`` header (the scheme in any case) whose
+        token is ``verified`` (so it holds no space or comma and flask-jwt-extended would
+        read the same token), without their per-request machinery (config reads, parsing
+        the header and the token's header again): the same checks in the same order through the same
+        callbacks (type, blocklist, claims check, user lookup), the same ``g`` fields for
+        ``get_jwt()`` and ``get_current_user()``. None for any other request or when a check
+        fails: the full path then judges it, and answers a refusal as it always has."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        entry = verified(token) if scheme.lower() == "bearer" else None
+        if entry is None:
+            return None
+        claims, header = dict(entry[0]), dict(entry[1])  # the request's own, as on the full path
+        if ((claims["type"] == "refresh") is not refresh
+                or self._token_in_blocklist_callback(header, claims)
+                or not self._token_verification_callback(header, claims)):
+            return None
+        user = self._user_lookup_callback(header, claims)
+        if user is None:
+            return None
+        g._jwt_extended_jwt_user = {"loaded_user": user}
+        g._jwt_extended_jwt_header = header
+        g._jwt_extended_jwt = claims
+        g._jwt_extended_jwt_location = "headers"
+        return user
 
 
 jwt = VerifiedTokenJWTManager()  # bound by init_auth; its callbacks are mlapi.auth.tokens'
