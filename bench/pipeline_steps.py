@@ -77,7 +77,11 @@ def measure(app, helper, serve, case, labels: list[str]) -> None:
         queued = []
         while not log.queue.empty():
             queued.append(log.queue.get_nowait())
-        write = _wrapped(log.writer.handle, helper, labels, f"{case.label}{STEP}{LISTENER}")
+        def handle_and_write(record):  # one line per look: the listener's dearest case
+            log.writer.handle(record)
+            log.writer.write_pending()
+
+        write = _wrapped(handle_and_write, helper, labels, f"{case.label}{STEP}{LISTENER}")
         # an access line is queued as a tuple of its fields when mlapi's handler alone
         # would see its record (mlapi/ops/logs.py), else as the record
         for record in [r for r in queued

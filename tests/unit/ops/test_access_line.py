@@ -12,9 +12,11 @@ import threading
 
 import pytest
 
+from mlapi.ops import logs
 from mlapi.ops.log_format import ACCESS_FIELDS, JsonFormatter, TextFormatter
 from mlapi.ops.logs import (
     _access_record,
+    _DrainingListener,
     _sole_handler,
     _StderrHandler,
     _StderrWriter,
@@ -116,7 +118,6 @@ def test_the_access_loggers_level_and_propagation_still_decide(json_client, caps
     assert len(_access_lines(capsys)) == 1
 
 
-
 @pytest.mark.parametrize("change", [
     lambda handler: access_log.addFilter(_noted),
     lambda handler: setattr(access_log, "disabled", True),
@@ -196,3 +197,54 @@ def test_after_close_an_access_line_is_written_at_once_or_its_failure_reported(
     monkeypatch.undo()
     assert [(record.name, record.request_id) for record in reported] == [
         ("mlapi.access", "req-1")]
+
+
+class _Writes:
+    """A stderr that keeps each ``write`` call's text."""
+
+    def __init__(self):
+        self.calls = []
+
+    def write(self, text):
+        self.calls.append(text)
+
+    def flush(self):
+        pass
+
+
+def test_the_lines_queued_between_two_looks_are_written_in_one_write(monkeypatch):
+    writes = _Writes()
+    monkeypatch.setattr(sys, "stderr", writes)
+    handler = _StderrHandler()
+    handler.setFormatter(TextFormatter())
+    handler.listener.stop()
+    items = [(SECOND + n, *FIELDS) for n in range(3)]
+    try:
+        for item in items:
+            handler.put_access(item)
+        handler.listener = _DrainingListener(handler.queue, handler.writer)
+        handler.listener.start()  # finds the three lines at its first look
+        handler.flush()
+    finally:
+        handler.close()
+    assert writes.calls == ["".join(TextFormatter().access_line(item) + "\n"
+                                    for item in items)]
+
+
+def test_flush_and_close_wake_a_listener_between_two_looks(monkeypatch):
+    """A put wakes nothing: the listener sleeps until its next look. ``flush`` (tests) and
+    ``close`` (exit) do not wait for it (here it would be 10 minutes away)."""
+    monkeypatch.setattr(logs, "DRAIN_SECONDS", 600)
+    writes = _Writes()
+    monkeypatch.setattr(sys, "stderr", writes)
+    handler = _StderrHandler()
+    handler.setFormatter(TextFormatter())
+    try:
+        handler.put_access((SECOND, *FIELDS))
+        handler.flush()
+        assert len(writes.calls) == 1
+        handler.put_access((SECOND + 1, *FIELDS))
+    finally:
+        handler.close()
+    assert not handler.writer.pending
+    assert len("".join(writes.calls).splitlines()) == 2
