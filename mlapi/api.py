@@ -6,7 +6,7 @@ from http import HTTPStatus
 
 import marshmallow as ma
 from apispec import BasePlugin
-from flask import Flask, g, jsonify
+from flask import Flask, g
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
@@ -22,6 +22,7 @@ from .http import (
     unreadable_body_is_400,
 )
 from .limits import ADDRESS_BUDGETS, CALLER_BUDGETS, declare_budget, spend
+from .strict_json import json_answer
 
 BEARER_AUTH = {"bearerAuth": []}
 API_KEY_AUTH = {"apiKeyAuth": []}
@@ -221,9 +222,7 @@ class ApiBlueprint(Blueprint):
 
             @wraps(view)
             def dumped(*args, **kwargs):
-                answer = jsonify(dump(view(*args, **kwargs)))
-                answer.status_code = status
-                return answer
+                return json_answer(dump(view(*args, **kwargs)), status)
 
             dumped._apidoc = documented._apidoc
             return dumped
