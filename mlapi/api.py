@@ -6,7 +6,7 @@ from http import HTTPStatus
 
 import marshmallow as ma
 from apispec import BasePlugin
-from flask import Flask, g, jsonify
+from flask import Flask, g
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
@@ -22,6 +22,7 @@ from .http import (
     unreadable_body_is_400,
 )
 from .limits import ADDRESS_BUDGETS, CALLER_BUDGETS, declare_budget, spend
+from .strict_json import json_answer
 
 BEARER_AUTH = {"bearerAuth": []}
 API_KEY_AUTH = {"apiKeyAuth": []}
@@ -115,9 +116,9 @@ def _find_path_object() -> None:
 def _json_payload() -> dict | None:
     """The JSON body (None without one) past the body checks of ``mlapi.http`` (400/413/
     415), then the lookup of the path's object (404/403), then the NUL check (422)."""
-    payload = read_json_body()
+    payload, may_hold_nul = read_json_body()
     _find_path_object()
-    if payload is not None:
+    if may_hold_nul:
         refuse_nul_in_strings(payload)
     return payload
 
@@ -152,8 +153,26 @@ class ApiParser(FlaskParser):
         return self._makeproxy(CombinedMultiDict([form, files]), schema)
 
 
+def _documented(decorate, func):
+    """``func`` with the document ``decorate(func)`` gives, without the pass-through
+    wrapper flask-smorest's documenting decorators put around it (issue 17: each costs
+    every request a context lookup and a call)."""
+    func._apidoc = decorate(func)._apidoc
+    return func
+
+
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = ApiParser()
+
+    def alt_response(self, status_code, **kwargs):
+        """flask-smorest's, documenting only (``_documented``)."""
+        decorate = super().alt_response(status_code, **kwargs)
+        return partial(_documented, decorate)
+
+    @staticmethod
+    def doc(**kwargs):
+        """flask-smorest's, documenting only (``_documented``)."""
+        return partial(_documented, Blueprint.doc(**kwargs))
 
     def upload(self, schema, *, limit_setting: str):
         """Take a ``multipart/form-data`` body validated by ``schema`` (unknown parts are
@@ -203,9 +222,7 @@ class ApiBlueprint(Blueprint):
 
             @wraps(view)
             def dumped(*args, **kwargs):
-                answer = jsonify(dump(view(*args, **kwargs)))
-                answer.status_code = status
-                return answer
+                return json_answer(dump(view(*args, **kwargs)), status)
 
             dumped._apidoc = documented._apidoc
             return dumped
@@ -263,7 +280,7 @@ class ApiBlueprint(Blueprint):
             statuses = [401]
             if refresh or session_only:
                 schemes, statuses = [BEARER_AUTH], [401, 403]
-            return Blueprint.doc(security=schemes)(self.problems(*statuses)(guarded))
+            return self.doc(security=schemes)(self.problems(*statuses)(guarded))
 
         return decorator
 

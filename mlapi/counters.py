@@ -24,8 +24,10 @@ SHARED_PREDICTION_CACHE = Counter(
 
 for _outcome in ("delivered", "retrying", "failed", "refused"):
     WEBHOOK_DELIVERIES.labels(outcome=_outcome)  # exported at 0 before the first delivery
-for _result in ("hit", "miss"):
-    PREDICTION_CACHE.labels(result=_result)
+# The children each prediction counts in, looked up once (issue 17: ``labels()`` validates
+# and locks on every call); prometheus_client keeps every child it made anyway.
+_CACHE_LOOKUPS = {result: PREDICTION_CACHE.labels(result=result) for result in ("hit", "miss")}
+_MODEL_VERSIONS: dict = {}  # (model id, version) -> child of PREDICTIONS
 for _result in ("hit", "miss", "unavailable"):
     SHARED_PREDICTION_CACHE.labels(result=_result)
 
@@ -37,12 +39,15 @@ def count_webhook_delivery(outcome: str) -> None:
 
 def count_predictions(model_id: int, model_version: int, *, hits: int, misses: int) -> None:
     """``hits + misses`` samples answered by one model version, ``hits`` from the cache."""
-    PREDICTIONS.labels(model_id=str(model_id), model_version=str(model_version)).inc(
-        hits + misses)
+    answered = _MODEL_VERSIONS.get((model_id, model_version))
+    if answered is None:
+        answered = _MODEL_VERSIONS[model_id, model_version] = PREDICTIONS.labels(
+            model_id=str(model_id), model_version=str(model_version))
+    answered.inc(hits + misses)
     if hits:
-        PREDICTION_CACHE.labels(result="hit").inc(hits)
+        _CACHE_LOOKUPS["hit"].inc(hits)
     if misses:
-        PREDICTION_CACHE.labels(result="miss").inc(misses)
+        _CACHE_LOOKUPS["miss"].inc(misses)
 
 
 def count_shared_cache(result: str, samples: int) -> None:
