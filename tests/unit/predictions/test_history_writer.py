@@ -8,6 +8,7 @@ it, like the rest of the suite's PostgreSQL run.
 
 from contextlib import contextmanager
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -26,17 +27,18 @@ pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL,
 @contextmanager
 def statements():
     """Every statement sent to the database meanwhile, with the DBAPI connection it ran
-    on: ``[(sql, dbapi_connection)]``."""
+    on: ``[(sql, dbapi_connection)]``. Recorded at the driver (psycopg's cursor), since the
+    history INSERT does not go through SQLAlchemy's execution layer."""
     sent = []
+    execute = psycopg.Cursor.execute
 
-    def record(connection, _cursor, statement, _parameters, _context, _executemany):
-        sent.append((statement, connection.connection.dbapi_connection))
+    def record(cursor, query, *args, **kwargs):
+        sent.append((str(query), cursor.connection))
+        return execute(cursor, query, *args, **kwargs)
 
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(psycopg.Cursor, "execute", record)
         yield sent
-    finally:
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
 
 
 def connection_of(sent, prefix: str):
