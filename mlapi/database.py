@@ -143,8 +143,9 @@ class DriverInsert:
             else:
                 value = default.arg(None) if default.is_callable else default.arg
             values.append(process(value) if process is not None else value)
-        parameters = values if positional else dict(zip((e[0] for e in entries), values, strict=True))
-        return sorted(row[0] for row in driver_rows(engine, sql, parameters))
+        if not positional:
+            values = dict(zip((entry[0] for entry in entries), values, strict=True))
+        return sorted(row[0] for row in driver_rows(engine, sql, values))
 
 
 class HotEngine:

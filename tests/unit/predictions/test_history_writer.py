@@ -6,6 +6,7 @@ The PostgreSQL tests need ``MLAPI_TEST_DATABASE_URL`` (CI sets it) and are skipp
 it, like the rest of the suite's PostgreSQL run.
 """
 
+import os
 from contextlib import contextmanager
 
 import psycopg
@@ -63,8 +64,7 @@ def outsider(app):
 
 
 def test_a_batch_writes_its_history_in_one_insert(client, auth_headers):
-    """On SQLite SQLAlchemy sends one INSERT per row (in one transaction): it cannot promise
-    the ids in row order from a multi-row INSERT there."""
+    """On a SQLite file too: tests/unit/test_hot_engine.py."""
     with statements() as sent:
         response = client.post(BATCH, json={"samples": [ROW, row(0.1), row(0.2)]},
                                headers=auth_headers)
@@ -152,3 +152,72 @@ def test_a_history_row_the_database_refuses_answers_500(client, auth_headers, ou
     assert_problem(single, 500, "internal_error")
     assert_problem(batch, 500, "internal_error")
     assert history_total(client, auth_headers) == before
+
+
+def backend_pids(engine) -> list[int]:
+    """The server processes of the pool's idle connections."""
+    return [record.dbapi_connection.info.backend_pid for record in engine.pool._pool.queue]
+
+
+def terminate(outsider, pids: list[int]) -> None:
+    with outsider.connect() as connection:
+        connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM unnest(:p) AS pid"),
+                           {"p": pids})
+        connection.commit()
+
+
+def test_a_batch_on_a_lost_history_connection_answers_503_then_the_next_succeeds(
+        app, client, auth_headers, outsider):
+    assert client.post(BATCH, json={"samples": [ROW]}, headers=auth_headers).status_code == 200
+    before = history_total(client, auth_headers)
+    with app.app_context():
+        terminate(outsider, backend_pids(history_writer().engine))
+
+    refused = client.post(BATCH, json={"samples": [row(0.1), row(0.2)]}, headers=auth_headers)
+
+    assert_problem(refused, 503, "service_unavailable")
+    again = client.post(BATCH, json={"samples": [row(0.1), row(0.2)]}, headers=auth_headers)
+    assert again.status_code == 200, again.get_json()
+    assert history_total(client, auth_headers) == before + 2
+
+
+def test_the_history_connections_close_when_the_apps_pool_is_emptied(app, client,
+                                                                      auth_headers):
+    """What a test's end, an outage or a deployment's shutdown does to the app's pool: the
+    history connections close then too, never left to the garbage collector (a
+    ResourceWarning, an idle session on the server)."""
+    assert client.post(PREDICT, json={"features": ROW}, headers=auth_headers).status_code == 200
+    with app.app_context():
+        writer = history_writer()
+        [connection] = [record.dbapi_connection for record in writer.engine.pool._pool.queue]
+        db.engine.dispose()
+    assert connection.closed
+    assert writer.engine.pool.checkedin() == 0
+
+
+def test_a_forked_worker_opens_its_own_history_connection(app, client, auth_headers):
+    assert client.post(PREDICT, json={"features": ROW}, headers=auth_headers).status_code == 200
+    with app.app_context():
+        engine = history_writer().engine
+    [parents] = backend_pids(engine)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child reports through the pipe)
+        opened = []
+        sa.event.listen(engine, "connect", lambda c, _: opened.append(c.info.backend_pid))
+        with app.app_context():  # the app's own pool is not this test's: left to the parent
+            db.engine.dispose(close=False)
+        status = client.post(PREDICT, json={"features": row(1)},
+                             headers=auth_headers).status_code
+        os.write(write, f"{status} {opened}".encode())
+        os._exit(0)
+    os.close(write)
+    _, exit_status = os.waitpid(child, 0)
+    with os.fdopen(read) as reported:
+        status, opened = reported.read().split(None, 1)
+    assert (exit_status, status) == (0, "200")
+    assert opened != "[]"
+    assert str(parents) not in opened
+    assert client.post(PREDICT, json={"features": row(2)},
+                       headers=auth_headers).status_code == 200
+    assert backend_pids(engine) == [parents]  # the parent's connection still serves it
