@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from mlapi.extensions import db
-from mlapi.predictions.history_writer import history_writer
+from mlapi.predictions.history_writer import HISTORY_ENGINES, history_writer
 from tests.support.settings import TEST_DATABASE_URL
 from tests.unit.helpers import ROW, assert_problem, row
 
@@ -181,18 +181,20 @@ def test_a_batch_on_a_lost_history_connection_answers_503_then_the_next_succeeds
     assert history_total(client, auth_headers) == before + 2
 
 
-def test_the_history_connections_close_when_the_apps_pool_is_emptied(app, client,
-                                                                      auth_headers):
-    """What a test's end, an outage or a deployment's shutdown does to the app's pool: the
-    history connections close then too, never left to the garbage collector (a
-    ResourceWarning, an idle session on the server)."""
+def test_the_history_engine_is_known_to_whoever_closes_it_and_costs_the_app_nothing(
+        app, client, auth_headers):
+    """Its connections are checked out without ``Engine.connect``: a test's end closes them
+    through ``HISTORY_ENGINES`` (tests/support/apps.py), never the garbage collector (a
+    ResourceWarning). And sharing outages puts no connection event on the app's engine,
+    whose dispatch would run around every statement it sends."""
     assert client.post(PREDICT, json={"features": ROW}, headers=auth_headers).status_code == 200
     with app.app_context():
         writer = history_writer()
-        [connection] = [record.dbapi_connection for record in writer.engine.pool._pool.queue]
-        db.engine.dispose()
+        assert writer.engine in HISTORY_ENGINES
+        assert not db.engine.dispatch.engine_disposed  # nor any other connection event
+    [connection] = [record.dbapi_connection for record in writer.engine.pool._pool.queue]
+    writer.engine.dispose()
     assert connection.closed
-    assert writer.engine.pool.checkedin() == 0
 
 
 def test_a_forked_worker_opens_its_own_history_connection(app, client, auth_headers):
