@@ -191,7 +191,7 @@ def test_the_history_engine_is_known_to_whoever_closes_it_and_costs_the_app_noth
     with app.app_context():
         writer = history_writer()
         assert writer.engine in HISTORY_ENGINES
-        assert not db.engine.dispatch.engine_disposed  # nor any other connection event
+        assert not db.engine.dispatch.engine_disposed  # the one it used to listen to
     [connection] = [record.dbapi_connection for record in writer.engine.pool._pool.queue]
     writer.engine.dispose()
     assert connection.closed
