@@ -5,7 +5,7 @@ import sqlite3
 from urllib.parse import quote
 
 from flask import Flask, current_app
-from sqlalchemy import create_engine, event, exc
+from sqlalchemy import Table, bindparam, create_engine, event, exc, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -56,8 +56,7 @@ def read_scalar(statement):
 
     On a SQLite file it is sent as plain SQL on a connection of the hot engine, without
     SQLAlchemy's execution layer (33 µs where the pool's read took 216 µs,
-    docs/performance.md); a failure is raised as the ``sqlalchemy.exc`` error SQLAlchemy
-    would raise (``OperationalError``: a 503), and the connection is not reused."""
+    docs/performance.md), through ``driver_rows``."""
     hot = current_app.extensions.get(HOT_ENGINE)
     if hot is None:
         return autocommit_scalar(statement)
@@ -65,19 +64,88 @@ def read_scalar(statement):
     if sql is None:
         sql = hot.plain_sql[statement] = str(statement.compile(
             dialect=hot.engine.dialect, compile_kwargs={"literal_binds": True}))
+    rows = driver_rows(hot.engine, sql, ())
+    return rows[0][0] if rows else None
+
+
+def driver_rows(engine: Engine, sql: str, parameters) -> list:
+    """The rows of one statement sent on the driver's connection (a pooled one of
+    ``engine``, whose connections are autocommit: it commits on its own) without
+    SQLAlchemy's execution layer, which costs more than the statement on the hot path.
+
+    What that layer would do on a failure is done here: the driver's error is raised as the
+    ``sqlalchemy.exc`` error SQLAlchemy would raise (``OperationalError``: a 503;
+    ``IntegrityError``: a 500), with ``connection_invalidated`` when the server is gone,
+    and the connection is closed, never reused (the next request opens a new one)."""
+    dbapi = engine.dialect.loaded_dbapi
     connection: PoolProxiedConnection | None = None
     try:
-        connection = hot.engine.raw_connection()
-        row = connection.dbapi_connection.execute(sql).fetchone()
-    except sqlite3.Error as error:
+        connection = engine.raw_connection()  # opening one can fail too: the same errors
+        return connection.dbapi_connection.execute(sql, parameters).fetchall()
+    except dbapi.Error as error:
+        dbapi_connection = connection.dbapi_connection if connection is not None else None
+        disconnect = engine.dialect.is_disconnect(error, dbapi_connection, None)
         if connection is not None:
             connection.invalidate(error)
-        raise exc.DBAPIError.instance(sql, None, error, sqlite3.Error,
-                                      hide_parameters=True) from error
+        raise exc.DBAPIError.instance(sql, None, error, dbapi.Error, hide_parameters=True,
+                                      dialect=engine.dialect,
+                                      connection_invalidated=disconnect) from error
     finally:
         if connection is not None:
             connection.close()
-    return row[0] if row is not None else None
+
+
+class DriverInsert:
+    """An ``INSERT … RETURNING`` of rows into one table, sent with ``driver_rows``: compiled
+    once per dialect, set of columns and number of rows (a batch is one multi-row INSERT),
+    its parameters made as SQLAlchemy's execution would make them: each column's bind
+    processing (JSON, datetimes, booleans on SQLite…) and the Python-side defaults of the
+    columns a row leaves out (scalars, or callables taking no context, as ``utcnow``).
+
+    The ids come back in the rows' order: one statement assigns an integer primary key
+    ascending in VALUES order (a SQLite rowid, a PostgreSQL sequence), so the returned ids
+    sorted are the rows' ids in order, the assumption SQLAlchemy's own sorted multi-row
+    INSERT makes for such a key; the RETURNING rows themselves have no promised order."""
+
+    def __init__(self, table: Table):
+        self.table = table
+        [self.key] = table.primary_key.columns
+        self.plans: dict = {}  # (dialect, columns, row count) -> (sql, positional, entries)
+
+    def _plan(self, dialect, columns: tuple[str, ...], count: int):
+        defaults = [(c.key, c.default) for c in self.table.columns
+                    if c.default is not None and c.key not in columns]
+        sources = {f"{name}_{i}": (i, name, None) for i in range(count) for name in columns}
+        sources.update({f"{name}_{i}": (i, name, default)
+                        for i in range(count) for name, default in defaults})
+        statement = insert(self.table).values([
+            {name: bindparam(f"{name}_{i}", type_=self.table.c[name].type)
+             for name in (*columns, *(name for name, _ in defaults))}
+            for i in range(count)]).returning(self.key)
+        compiled = statement.compile(dialect=dialect)
+        names = compiled.positiontup if compiled.positional else list(sources)
+        processors = compiled._bind_processors
+        entries = [(name, *sources[name], processors.get(name)) for name in names]
+        return str(compiled), compiled.positional, entries
+
+    def ids(self, engine: Engine, rows: list[dict]) -> list[int]:
+        """The new rows' ids in ``rows``' order, once the one statement has committed them
+        (all or none). Every row has the first row's keys."""
+        key = (engine.dialect, tuple(rows[0]), len(rows))
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.plans[key] = self._plan(*key)
+        sql, positional, entries = plan
+        values = []
+        for _, i, name, default, process in entries:
+            if default is None:
+                value = rows[i][name]
+            else:
+                value = default.arg(None) if default.is_callable else default.arg
+            values.append(process(value) if process is not None else value)
+        if not positional:
+            values = dict(zip((entry[0] for entry in entries), values, strict=True))
+        return sorted(row[0] for row in driver_rows(engine, sql, values))
 
 
 class HotEngine:

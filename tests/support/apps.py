@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from mlapi import create_app
 from mlapi.extensions import db
 from mlapi.limits import reset_limits
+from mlapi.predictions.history_writer import HISTORY_ENGINES
 from tests.contract_client import ContractClient
 from tests.support.servers import PostgresDatabases
 from tests.support.settings import TEST_DATABASE_URL, testing_config
@@ -99,7 +100,8 @@ def _close_connections_after_each_test():
         yield
     finally:
         sa.event.remove(sa.engine.Engine, "engine_connect", _remember_engine)
-        for engine in list(_engines_of_the_test):
+        # The history engines' connections are checked out without ``Engine.connect``.
+        for engine in [*_engines_of_the_test, *HISTORY_ENGINES]:
             if engine not in _engines_of_the_session:
                 engine.dispose()
         _engines_of_the_test.clear()

@@ -77,6 +77,29 @@ def test_a_warm_prediction_sends_two_statements_and_takes_nothing_from_the_apps_
     assert checkouts == []
 
 
+def test_a_batch_writes_its_history_in_one_insert_with_the_ids_in_order(
+        app, client, auth_headers):
+    hot = hot_engine(app)
+    hot.dispose()
+    sent = []
+
+    def trace(connection, _record):
+        connection.set_trace_callback(sent.append)
+
+    event.listen(hot, "connect", trace)
+    try:
+        answered = client.post("/api/v1/batch-predict", headers=auth_headers,
+                               json={"samples": [row(0.1), row(0.2), row(0.3)]})
+    finally:
+        event.remove(hot, "connect", trace)
+    assert answered.status_code == 200, answered.get_json()
+    assert sum(sql.startswith("INSERT INTO predictions") for sql in sent) == 1
+    with closing(sqlite3.connect(database_path(app))) as connection:
+        stored = dict(connection.execute("SELECT id, prediction FROM predictions"))
+    body = answered.get_json()
+    assert [float(stored[i]) for i in body["prediction_ids"]] == body["predictions"]
+
+
 def test_a_database_file_replaced_under_the_app_is_read_anew(app, client, auth_headers, user):
     """An operator puts another database at the path (a restore) while the app runs: the
     counter is read from the new one, not from what the open connections still see, and

@@ -6,13 +6,15 @@ The PostgreSQL tests need ``MLAPI_TEST_DATABASE_URL`` (CI sets it) and are skipp
 it, like the rest of the suite's PostgreSQL run.
 """
 
+import os
 from contextlib import contextmanager
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
 from mlapi.extensions import db
-from mlapi.predictions.history_writer import history_writer
+from mlapi.predictions.history_writer import HISTORY_ENGINES, history_writer
 from tests.support.settings import TEST_DATABASE_URL
 from tests.unit.helpers import ROW, assert_problem, row
 
@@ -26,17 +28,18 @@ pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL,
 @contextmanager
 def statements():
     """Every statement sent to the database meanwhile, with the DBAPI connection it ran
-    on: ``[(sql, dbapi_connection)]``."""
+    on: ``[(sql, dbapi_connection)]``. Recorded at the driver (psycopg's cursor), since the
+    history INSERT does not go through SQLAlchemy's execution layer."""
     sent = []
+    execute = psycopg.Cursor.execute
 
-    def record(connection, _cursor, statement, _parameters, _context, _executemany):
-        sent.append((statement, connection.connection.dbapi_connection))
+    def record(cursor, query, *args, **kwargs):
+        sent.append((str(query), cursor.connection))
+        return execute(cursor, query, *args, **kwargs)
 
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(psycopg.Cursor, "execute", record)
         yield sent
-    finally:
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
 
 
 def connection_of(sent, prefix: str):
@@ -61,8 +64,7 @@ def outsider(app):
 
 
 def test_a_batch_writes_its_history_in_one_insert(client, auth_headers):
-    """On SQLite SQLAlchemy sends one INSERT per row (in one transaction): it cannot promise
-    the ids in row order from a multi-row INSERT there."""
+    """On a SQLite file too: tests/unit/test_hot_engine.py."""
     with statements() as sent:
         response = client.post(BATCH, json={"samples": [ROW, row(0.1), row(0.2)]},
                                headers=auth_headers)
@@ -150,3 +152,74 @@ def test_a_history_row_the_database_refuses_answers_500(client, auth_headers, ou
     assert_problem(single, 500, "internal_error")
     assert_problem(batch, 500, "internal_error")
     assert history_total(client, auth_headers) == before
+
+
+def backend_pids(engine) -> list[int]:
+    """The server processes of the pool's idle connections."""
+    return [record.dbapi_connection.info.backend_pid for record in engine.pool._pool.queue]
+
+
+def terminate(outsider, pids: list[int]) -> None:
+    with outsider.connect() as connection:
+        connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM unnest(:p) AS pid"),
+                           {"p": pids})
+        connection.commit()
+
+
+def test_a_batch_on_a_lost_history_connection_answers_503_then_the_next_succeeds(
+        app, client, auth_headers, outsider):
+    assert client.post(BATCH, json={"samples": [ROW]}, headers=auth_headers).status_code == 200
+    before = history_total(client, auth_headers)
+    with app.app_context():
+        terminate(outsider, backend_pids(history_writer().engine))
+
+    refused = client.post(BATCH, json={"samples": [row(0.1), row(0.2)]}, headers=auth_headers)
+
+    assert_problem(refused, 503, "service_unavailable")
+    again = client.post(BATCH, json={"samples": [row(0.1), row(0.2)]}, headers=auth_headers)
+    assert again.status_code == 200, again.get_json()
+    assert history_total(client, auth_headers) == before + 2
+
+
+def test_the_history_engine_is_known_to_whoever_closes_it_and_costs_the_app_nothing(
+        app, client, auth_headers):
+    """Its connections are checked out without ``Engine.connect``: a test's end closes them
+    through ``HISTORY_ENGINES`` (tests/support/apps.py), never the garbage collector (a
+    ResourceWarning). And sharing outages puts no connection event on the app's engine,
+    whose dispatch would run around every statement it sends."""
+    assert client.post(PREDICT, json={"features": ROW}, headers=auth_headers).status_code == 200
+    with app.app_context():
+        writer = history_writer()
+        assert writer.engine in HISTORY_ENGINES
+        assert not db.engine.dispatch.engine_disposed  # the one it used to listen to
+    [connection] = [record.dbapi_connection for record in writer.engine.pool._pool.queue]
+    writer.engine.dispose()
+    assert connection.closed
+
+
+def test_a_forked_worker_opens_its_own_history_connection(app, client, auth_headers):
+    assert client.post(PREDICT, json={"features": ROW}, headers=auth_headers).status_code == 200
+    with app.app_context():
+        engine = history_writer().engine
+    [parents] = backend_pids(engine)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child reports through the pipe)
+        opened = []
+        sa.event.listen(engine, "connect", lambda c, _: opened.append(c.info.backend_pid))
+        with app.app_context():  # the app's own pool is not this test's: left to the parent
+            db.engine.dispose(close=False)
+        status = client.post(PREDICT, json={"features": row(1)},
+                             headers=auth_headers).status_code
+        os.write(write, f"{status} {opened}".encode())
+        os._exit(0)
+    os.close(write)
+    _, exit_status = os.waitpid(child, 0)
+    with os.fdopen(read) as reported:
+        status, opened = reported.read().split(None, 1)
+    assert (exit_status, status) == (0, "200")
+    assert opened != "[]"
+    assert str(parents) not in opened
+    assert client.post(PREDICT, json={"features": row(2)},
+                       headers=auth_headers).status_code == 200
+    assert backend_pids(engine) == [parents]  # the parent's connection still serves it
