@@ -111,7 +111,8 @@ def count(server: svc.Server, path: str, args, auth: tuple[str, str] | None,
     return per_request
 
 
-def floor(workdir: Path, args) -> dict[str, float]:
+def floor(workdir: Path, args, measure=count) -> dict[str, float]:
+    """``measure(server, path, args, auth, workdir)`` of the floor's predict."""
     port = svc.free_port()
     env = svc.pinned_threads({k: v for k, v in os.environ.items()
                               if not k.startswith(("MLAPI_", "PROMETHEUS_", "GUNICORN_"))})
@@ -120,12 +121,13 @@ def floor(workdir: Path, args) -> dict[str, float]:
     argv[-1:-1] = ["--pythonpath", str(HERE)]
     server = svc.Server("floor", argv, env, workdir / "floor.log", "/livez", port).start()
     try:
-        return count(server, "/predict", args, None, workdir)
+        return measure(server, "/predict", args, None, workdir)
     finally:
         server.stop()
 
 
-def production(workdir: Path, args) -> dict[str, float]:
+def production(workdir: Path, args, measure=count) -> dict[str, float]:
+    """``measure`` of mlapi production's predict (token, a different input each time)."""
     database, url = svc.create_database("mlapi_syscalls")
     server = None
     try:
@@ -139,7 +141,7 @@ def production(workdir: Path, args) -> dict[str, float]:
         server = svc.Server("mlapi", svc.gunicorn_argv("wsgi:app", port, 2), env,
                             workdir / "production.log", "/readyz", port).start()
         token = svc.register_and_login(server.base, "syscalls", secrets.token_urlsafe(16))
-        return count(server, "/api/v1/predict", args, ("Authorization", f"Bearer {token}"),
+        return measure(server, "/api/v1/predict", args, ("Authorization", f"Bearer {token}"),
                      workdir)
     finally:
         if server is not None:
