@@ -19,13 +19,10 @@ the sum is the most requests/s the machine can serve.
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -93,22 +90,10 @@ def table(rows: dict[str, dict[str, float]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--connections", type=int, default=16, help="wrk's connections (16)")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load (10)")
-    parser.add_argument("--set", action="append", default=[], metavar="MLAPI_X=value",
-                        help="a setting of mlapi's workers, e.g. MLAPI_ACCESS_LISTENER=false")
-    args = parser.parse_args(argv)
-    if shutil.which("wrk") is None:
-        print("!! wrk is missing: apt-get install -y wrk", file=sys.stderr)
+    args, rows = syscalls.measure_both(argv, __doc__.split("\n\n")[0], 10, ("wrk",), split,
+                                       "cpu")
+    if rows is None:
         return 2
-    workdir = Path(tempfile.mkdtemp(prefix="mlapi-cpu-"))
-    try:
-        rows = {"floor POST /predict": syscalls.floor(workdir, args, split),
-                "mlapi production predict (token, miss)": syscalls.production(workdir, args,
-                                                                              split)}
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     print(f"CPU per request: wrk at {args.connections} connections for {args.duration} s\n")
     print(table(rows))
     return 0

@@ -164,23 +164,36 @@ def table(rows: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def measure_both(argv, description: str, duration: int, tools: tuple[str, ...], measure,
+                 slug: str):
+    """Parsed arguments and ``measure``'s rows of the floor and mlapi production (None when
+    a Debian package is missing): the command line and servers shared with
+    bench/cpu_split.py."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--connections", type=int, default=16, help="wrk's connections (16)")
-    parser.add_argument("--duration", type=int, default=5, help="seconds of load (5)")
+    parser.add_argument("--duration", type=int, default=duration,
+                        help=f"seconds of load ({duration})")
     parser.add_argument("--set", action="append", default=[], metavar="MLAPI_X=value",
                         help="a setting of mlapi's workers, e.g. MLAPI_ACCESS_LISTENER=false")
     args = parser.parse_args(argv)
-    for tool in ("strace", "wrk"):
+    for tool in tools:
         if shutil.which(tool) is None:
             print(f"!! {tool} is missing: apt-get install -y {tool}", file=sys.stderr)
-            return 2
-    workdir = Path(tempfile.mkdtemp(prefix="mlapi-syscalls-"))
+            return args, None
+    workdir = Path(tempfile.mkdtemp(prefix=f"mlapi-{slug}-"))
     try:
-        rows = {"floor POST /predict": floor(workdir, args),
-                "mlapi production predict (token, miss)": production(workdir, args)}
+        return args, {"floor POST /predict": floor(workdir, args, measure),
+                      "mlapi production predict (token, miss)": production(workdir, args,
+                                                                            measure)}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, rows = measure_both(argv, __doc__.split("\n\n")[0], 5, ("strace", "wrk"), count,
+                              "syscalls")
+    if rows is None:
+        return 2
     print(f"system calls per request: wrk at {args.connections} connections for "
           f"{args.duration} s, all threads of both workers, idle calls subtracted\n")
     print(table(rows))
