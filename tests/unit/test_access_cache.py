@@ -4,6 +4,7 @@ database) acts on the very next request, because it moves the counter every requ
 
 import threading
 
+import psycopg
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -75,29 +76,34 @@ def test_a_new_default_model_chosen_on_another_host_answers_next(
 
 @pytest.fixture
 def statements(app):
-    """The SQL statements the test's app sends, as they are sent: on PostgreSQL on its engine
-    and on the history engine; on SQLite as each connection runs them (the hot path's
-    counter read leaves SQLAlchemy's execution layer: mlapi/database.py ``read_scalar``)."""
+    """The SQL statements the test's app sends, as each driver connection runs them, on every
+    engine (the app's, the history engine, the hot path's): the counter read and the history
+    INSERT leave SQLAlchemy's execution layer (mlapi/database.py ``read_scalar``,
+    ``DriverInsert``), so its events would not see them. SQLite: the connection's trace
+    callback; PostgreSQL: a psycopg cursor class that notes each statement it executes."""
     sent: list[str] = []
     with app.app_context():
         engines = {db.engine, history_writer().engine or db.engine}
-        sqlite = db.engine.dialect.name == "sqlite"
 
-    def record(_conn, _cursor, statement, *_args):
-        sent.append(statement.split(None, 1)[0].upper())
+    def record(sql) -> None:
+        sent.append(str(sql).split(None, 1)[0].upper())
+
+    class NotingCursor(psycopg.Cursor):
+        def execute(self, query, *args, **kwargs):
+            record(query)
+            return super().execute(query, *args, **kwargs)
 
     def trace(dbapi_connection, _record):
-        dbapi_connection.set_trace_callback(lambda sql: record(None, None, sql))
+        if isinstance(dbapi_connection, psycopg.Connection):
+            dbapi_connection.cursor_factory = NotingCursor
+        else:
+            dbapi_connection.set_trace_callback(record)
 
-    target, name, listener = (Engine, "connect", trace) if sqlite else \
-        (None, "before_cursor_execute", record)
     for engine in engines:
-        engine.dispose()  # on SQLite every connection from here on is a traced new one
-        event.listen(target or engine, name, listener)
+        engine.dispose()  # every connection from here on is a traced new one
+    event.listen(Engine, "connect", trace)
     yield sent
-    for engine in engines:
-        if event.contains(target or engine, name, listener):
-            event.remove(target or engine, name, listener)
+    event.remove(Engine, "connect", trace)
 
 
 @pytest.mark.parametrize("credential", ["token", "key"])
