@@ -19,6 +19,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -85,8 +86,13 @@ def before_model_commit(monkeypatch, request, interrupt) -> None:
     def note_inserts(session, _context):
         flushed.extend(obj for obj in session.new if isinstance(obj, MLModel))
 
+    test_thread = threading.current_thread()
+
     def commit():
-        if flushed or any(isinstance(obj, MLModel) for obj in db.session.new):
+        # Only the upload's commit, on the test's thread: a thread of another test's app
+        # still running in this process (a webhook worker) commits through db.session too.
+        mine = threading.current_thread() is test_thread
+        if mine and (flushed or any(isinstance(obj, MLModel) for obj in db.session.new)):
             flushed.clear()
             db.session.flush()
             interrupt()
