@@ -13,6 +13,8 @@ from pact import Pact
 
 from .terms import PACT_DIR, PROVIDER
 
+_PASSED = pytest.StashKey[bool]()  # on each test item: its setup, call and teardown passed
+
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -22,9 +24,6 @@ def pytest_runtest_makereport(item, call):
     elif report.failed:
         item.stash[_PASSED] = False
     return report
-
-
-_PASSED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="module")

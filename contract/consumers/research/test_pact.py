@@ -30,14 +30,11 @@ PARTICIPANT = {"age": 61.0, "bmi": 31.2, "bp": 88.0, "glucose": 142.0}
 PARTICIPANTS = [PARTICIPANT, {"age": 34.0, "bmi": 22.9, "bp": 71.0, "glucose": 90.0}]
 
 
-@pytest.fixture
-def client():
-    def connect(srv):
-        return ResearchClient(str(srv.url), "example-access-token")
-    return connect
+def client(srv) -> ResearchClient:
+    return ResearchClient(str(srv.url), "example-access-token")
 
 
-def test_score_a_cohort_on_the_default_model(pact, client):
+def test_score_a_cohort_on_the_default_model(pact):
     (pact.upon_receiving("a batch of two participants for the default model")
      .given(ACCOUNT, user=USER)
      .with_request("POST", "/api/v1/batch-predict")
@@ -52,7 +49,7 @@ def test_score_a_cohort_on_the_default_model(pact, client):
         assert client(srv).score_cohort(COHORT) == [206.1, 98.7]
 
 
-def test_classify_by_feature_names(pact, client):
+def test_classify_by_feature_names(pact):
     (pact.upon_receiving("a prediction by feature names from the group's model")
      .given(PRIVATE_MODEL, user=USER, model=MODEL)
      .with_request("POST", path_with("/api/v1/models/{model_id}/predict", model_id=7))
@@ -67,7 +64,7 @@ def test_classify_by_feature_names(pact, client):
         assert client(srv).classify(7, PARTICIPANT) == (1, 0.8)
 
 
-def test_classify_a_cohort_by_feature_names(pact, client):
+def test_classify_a_cohort_by_feature_names(pact):
     (pact.upon_receiving("a batch by feature names for the group's model")
      .given(PRIVATE_MODEL, user=USER, model=MODEL)
      .with_request("POST", path_with("/api/v1/models/{model_id}/batch-predict", model_id=7))
@@ -81,7 +78,7 @@ def test_classify_a_cohort_by_feature_names(pact, client):
         assert client(srv).classify_cohort(7, PARTICIPANTS) == [1, 0]
 
 
-def test_a_measurement_the_model_does_not_take(pact, client):
+def test_a_measurement_the_model_does_not_take(pact):
     sent = {**PARTICIPANT, "cholesterol": 5.2}
     (pact.upon_receiving("a prediction naming a feature the group's model does not have")
      .given(PRIVATE_MODEL, user=USER, model=MODEL)
@@ -95,7 +92,7 @@ def test_a_measurement_the_model_does_not_take(pact, client):
         client(srv).classify(7, sent)
 
 
-def test_a_model_that_does_not_exist(pact, client):
+def test_a_model_that_does_not_exist(pact):
     (pact.upon_receiving("a read of a model id nobody has")
      .given(ACCOUNT, user=USER)
      .given(NO_MODEL)
@@ -107,7 +104,7 @@ def test_a_model_that_does_not_exist(pact, client):
         client(srv).model(999999)
 
 
-def test_the_groups_models(pact, client):
+def test_the_groups_models(pact):
     (pact.upon_receiving("the group's own models")
      .given(PRIVATE_MODEL, user=USER, model=MODEL)
      .with_request("GET", "/api/v1/models")
@@ -128,7 +125,7 @@ def _prediction() -> dict:
             "prediction": match.int(1), "created_at": timestamp()}
 
 
-def test_history(pact, client):
+def test_history(pact):
     (pact.upon_receiving("the group's prediction history, 100 a page")
      .given(PREDICTION, user=USER, model=MODEL)
      .with_request("GET", "/api/v1/predictions")
@@ -141,7 +138,7 @@ def test_history(pact, client):
     assert (row["id"], row["model_name"], row["prediction"]) == (42, MODEL, 1)
 
 
-def test_history_of_one_model(pact, client):
+def test_history_of_one_model(pact):
     (pact.upon_receiving("the group's prediction history with one model")
      .given(PREDICTION, user=USER, model=MODEL)
      .with_request("GET", "/api/v1/predictions")
