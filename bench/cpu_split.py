@@ -35,14 +35,22 @@ GROUPS = ("gunicorn workers: user", "gunicorn workers: system", "PostgreSQL serv
 
 
 def _pids_of_user(user: str) -> list[int]:
-    found = subprocess.run(["pgrep", "-u", user], capture_output=True,  # noqa: S603,S607
-                           text=True, check=False).stdout.split()
+    found = subprocess.run(  # noqa: S603
+        ["pgrep", "-u", user],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
     return [int(pid) for pid in found]
 
 
 def _pids_named(name: str) -> list[int]:
-    found = subprocess.run(["pgrep", "-x", name], capture_output=True,  # noqa: S603,S607
-                           text=True, check=False).stdout.split()
+    found = subprocess.run(  # noqa: S603
+        ["pgrep", "-x", name],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
     return [int(pid) for pid in found]
 
 

@@ -80,8 +80,12 @@ def build_helper(workdir: Path) -> Path:
     """The client-request helper, compiled for this run (``cc``, valgrind's headers)."""
     source, library = workdir / "window.c", workdir / "libwindow.so"
     source.write_text(HELPER_C, encoding="utf-8")
-    done = subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", str(library),  # noqa: S603,S607
-                           str(source)], capture_output=True, text=True, check=False)
+    done = subprocess.run(  # noqa: S603
+        ["cc", "-O2", "-shared", "-fPIC", "-o", str(library), str(source)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode:
         raise RuntimeError(f"cannot compile the callgrind helper (needs cc and "
                            f"valgrind/callgrind.h): {done.stderr.strip()[:500]}")
@@ -92,10 +96,10 @@ def no_aslr() -> list[str]:
     """``setarch <arch> -R`` when it works here: the same addresses in every run (containers
     ordered by id(), allocator paths), so the counts repeat more closely."""
     argv = ["setarch", platform.machine(), "-R"]
-    if shutil.which("setarch") and subprocess.run([*argv, "true"], capture_output=True,  # noqa: S603
-                                                  check=False).returncode == 0:
-        return argv
-    return []
+    if not shutil.which("setarch"):
+        return []
+    probe = subprocess.run([*argv, "true"], capture_output=True, check=False)  # noqa: S603
+    return argv if probe.returncode == 0 else []
 
 
 def measure(backend: str, args, workdir: Path, database_url: str | None) -> dict[str, int]:
@@ -117,9 +121,16 @@ def measure(backend: str, args, workdir: Path, database_url: str | None) -> dict
             *(["--steps"] if args.steps else []),
             "--helper", str(args.helper), "--workdir", str(out_dir), "--result", str(result)]
     with open(out_dir / "child.log", "wb") as log:
-        done = subprocess.run(argv, cwd=HERE.parent, env=env, stdout=log,  # noqa: S603
-                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                              timeout=args.timeout, check=False)
+        done = subprocess.run(  # noqa: S603
+            argv,
+            cwd=HERE.parent,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            timeout=args.timeout,
+            check=False,
+        )
     if done.returncode or not result.exists():
         tail = (out_dir / "child.log").read_text(errors="replace").splitlines()[-20:]
         raise RuntimeError(f"{backend} child exited with {done.returncode}:\n" + "\n".join(tail))
@@ -162,8 +173,12 @@ def parent(args) -> int:
     if "postgres" in backends and not svc.redis_ok():
         print(f"!! Redis does not answer at {svc.REDIS_URL}", file=sys.stderr)
         return 2
-    version = subprocess.run(["valgrind", "--version"], capture_output=True,  # noqa: S607
-                             text=True, check=False).stdout.strip()
+    version = subprocess.run(
+        ["valgrind", "--version"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     started = datetime.now(UTC)
     print(f"== instructions per request {started:%Y-%m-%d %H:%M} UTC: {version}, Python "
           f"{platform.python_version()}; "

@@ -65,9 +65,9 @@ def run_wrk(base: str, *, mode: str, path: str, connections: int, duration: int,
     env = {**os.environ, "BENCH_MODE": mode, "BENCH_PATH": path,
            "BENCH_SEED": str(secrets.randbelow(1_000_000)),
            "BENCH_AUTH_NAME": auth[0] if auth else "", "BENCH_AUTH_VALUE": auth[1] if auth else ""}
-    done = subprocess.run(  # noqa: S603
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s",  # noqa: S607
-         "-s", str(WRK_SCRIPT), base], env=env, capture_output=True, text=True, check=False)
+    wrk = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s",
+           "-s", str(WRK_SCRIPT), base]
+    done = subprocess.run(wrk, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     for line in done.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
             return json.loads(line.removeprefix("BENCH_JSON "))
@@ -179,8 +179,12 @@ def machine() -> dict:
             if line.startswith("MemTotal"):
                 memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
                 break
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True,  # noqa: S607
-                                 check=False).stdout.splitlines()[:1]
+    wrk_version = subprocess.run(
+        ["wrk", "-v"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.splitlines()[:1]
     return {"cpus": os.cpu_count(), "cpu": cpu, "memory": memory,
             "kernel": platform.release(), "python": platform.python_version(),
             "wrk": wrk_version[0] if wrk_version else "wrk"}

@@ -56,8 +56,12 @@ def load(base: str, path: str, auth: tuple[str, str] | None, connections: int,
 
 
 def workers(master_pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True,  # noqa: S603,S607
-                           text=True, check=False).stdout.split()
+    found = subprocess.run(  # noqa: S603
+        ["pgrep", "-P", str(master_pid)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
     return [int(pid) for pid in found]
 
 
@@ -76,8 +80,8 @@ def _traced(server: svc.Server, workdir: Path, tag: str, work) -> tuple[dict[str
     tracers = []
     for pid in workers(server.process.pid):
         out = workdir / f"strace.{tag}.{pid}"
-        tracers.append((out, subprocess.Popen(["strace", "-c", "-f", "-p", str(pid),  # noqa: S603,S607
-                                               "-o", str(out)], stderr=subprocess.DEVNULL)))
+        strace = ["strace", "-c", "-f", "-p", str(pid), "-o", str(out)]
+        tracers.append((out, subprocess.Popen(strace, stderr=subprocess.DEVNULL)))  # noqa: S603
     time.sleep(1)  # strace attaches to every thread
     started = time.monotonic()
     try:

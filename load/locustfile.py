@@ -171,10 +171,11 @@ class TeamUser(FastHttpUser):
         if not self.prediction_ids:
             return self.predict()
         prediction_id = random.choice(self.prediction_ids)  # noqa: S311
+        actual_value = round(random.uniform(25, 346), 1)  # noqa: S311
+        score = random.randint(1, 5)  # noqa: S311
         with self.client.post(f"/api/v1/predictions/{prediction_id}/feedback", name=FEEDBACK,
                               headers=self.auth, catch_response=True,
-                              json={"actual_value": round(random.uniform(25, 346), 1),  # noqa: S311
-                                    "score": random.randint(1, 5)}) as resp:  # noqa: S311
+                              json={"actual_value": actual_value, "score": score}) as resp:
             if resp.status_code not in (200, 201):
                 resp.failure(f"{resp.status_code}")
 

@@ -56,8 +56,9 @@ def ensure_locust() -> Path:
           flush=True)
     base = shutil.which("python3") or sys.executable
     subprocess.run([base, "-m", "venv", str(VENV)], check=True)  # noqa: S603
-    subprocess.run([str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet",  # noqa: S603
-                    "-r", str(REQUIREMENTS)], check=True)
+    pip_install = [str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                   "-r", str(REQUIREMENTS)]
+    subprocess.run(pip_install, check=True)  # noqa: S603
     stamp.write_text(wanted + "\n")
     return locust
 
@@ -170,12 +171,13 @@ def main(argv: list[str] | None = None) -> int:
         results = workdir / "results.json"
         locust_env = {**os.environ, "LOAD_ACCOUNTS": str(accounts),
                       "LOAD_MODEL_FILE": str(model), "LOAD_RESULTS": str(results)}
-        code = subprocess.run([  # noqa: S603
+        locust_run = [
             str(locust), "-f", str(HERE / "locustfile.py"), "--headless",
             "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.duration}s",
             "--host", server.base, "--only-summary", "--stop-timeout", "10",
-            "--loglevel", "WARNING"],
-            cwd=svc.ROOT, env=locust_env, check=False).returncode
+            "--loglevel", "WARNING"]
+        code = subprocess.run(  # noqa: S603
+            locust_run, cwd=svc.ROOT, env=locust_env, check=False).returncode
         print(f"== locust ran {time.monotonic() - started:.0f} s, exit code {code}")
         print("\nResults (locust's final figures; response times in ms):\n")
         print(stats_table(results))

@@ -107,7 +107,13 @@ def in_background(target) -> tuple[threading.Thread, list]:
 
 
 def test_a_dead_receiver_does_not_hold_up_another_users_delivery(
-        people, create_hook, upload_model, deliver, dead, healthy):  # noqa: F811
+    people,
+    create_hook,  # noqa: F811
+    upload_model,
+    deliver,  # noqa: F811
+    dead,
+    healthy,
+):
     alice, bob = people(), people()
     queue_for(alice, create_hook, upload_model, DEAD_URL, hooks=20)  # older: queued first
     queue_for(bob, create_hook, upload_model, HOOK_URL, hooks=1)
@@ -128,7 +134,13 @@ def test_a_dead_receiver_does_not_hold_up_another_users_delivery(
 
 
 def test_the_worker_sends_a_delivery_queued_while_another_users_hang(
-        app, people, create_hook, upload_model, dead, healthy):  # noqa: F811
+    app,
+    people,
+    create_hook,  # noqa: F811
+    upload_model,
+    dead,
+    healthy,
+):
     alice, bob = people(), people()
     queue_for(alice, create_hook, upload_model, DEAD_URL, hooks=20)
     worker = Worker(app, interval=0.05)

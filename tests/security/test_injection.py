@@ -205,8 +205,9 @@ def send(world: World, op: Operation, where: str, name: str, payload: str):
 
 def snapshot(app) -> dict[str, dict[int, dict]]:
     with app.app_context():
-        return {table: {row.id: dict(row._mapping) for row in db.session.execute(
-            sa.text(f"SELECT * FROM {table}"))} for table in WATCHED_TABLES}  # noqa: S608
+        queries = {table: sa.text(f"SELECT * FROM {table}") for table in WATCHED_TABLES}  # noqa: S608
+        return {table: {row.id: dict(row._mapping) for row in db.session.execute(query)}
+                for table, query in queries.items()}
 
 
 def assert_harmless(response, world: World, op: Operation, payload: str) -> None:

@@ -13,6 +13,11 @@ from tests.support.settings import TEST_DATABASE_URL, TEST_SECRET_KEY
 from tests.unit.helpers import artifacts_in
 
 START_APP = "from mlapi import create_app; create_app()"
+COUNT_QUERIES = {
+    "system_accounts": "SELECT count(*) FROM users WHERE username_key = 'mlapi-system'",
+    "default_models": "SELECT count(*) FROM ml_models WHERE is_default",
+    "models": "SELECT count(*) FROM ml_models",
+}
 
 
 def counts(url: str) -> dict[str, int]:
@@ -20,12 +25,7 @@ def counts(url: str) -> dict[str, int]:
     try:
         with engine.connect() as connection:
             return {name: connection.execute(sa.text(query)).scalar_one()
-                    for name, query in {
-                "system_accounts":
-                    "SELECT count(*) FROM users WHERE username_key = 'mlapi-system'",
-                "default_models": "SELECT count(*) FROM ml_models WHERE is_default",
-                "models": "SELECT count(*) FROM ml_models",
-            }.items()}
+                    for name, query in COUNT_QUERIES.items()}
     finally:
         engine.dispose()
 

@@ -104,6 +104,7 @@ WORKER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_stats_sum_the_requests_of_every_process(tmp_path):
     """Two processes (two gunicorn workers) write to one directory; the second one's
     figures include the first one's requests. Processes of their own: prometheus_client

@@ -7,6 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_flask_exporter import __version__ as exporter_version
@@ -154,6 +155,7 @@ def test_each_app_has_its_own_request_series(app, app_config, client):
         db.engine.dispose()
 
 
+@pytest.mark.slow
 def test_metrics_of_every_process_with_prometheus_multiproc_dir(tmp_path):
     """Under gunicorn each worker writes its figures to PROMETHEUS_MULTIPROC_DIR and
     /metrics reads them all. The variable must be set before prometheus_client is

@@ -92,12 +92,14 @@ BODIES = st.one_of(
                     FIELD_VALUES, max_size=4))
 
 
+@pytest.mark.slow
 @DIFFERENTIAL
 @given(BODIES)
 def test_generated_bodies_load_as_the_schemas_load_them(payload):
     assert_same(payload)
 
 
+@pytest.mark.slow
 @DIFFERENTIAL
 @given(st.lists(ROWS, min_size=0, max_size=3), st.sampled_from(["features", "samples"]))
 def test_generated_batches_load_as_the_schemas_load_them(rows, field):
