@@ -1,0 +1,48 @@
+"""Provider verification: every consumer pact in contract/pacts/ replayed against a real mlapi.
+
+The teams' pacts (contract/consumers/<team>/, written to contract/pacts/) say what each
+team's client sends and relies on. mlapi runs under gunicorn (tests/support/pact_provider.py);
+the provider states are set through the service layer (tests/contract/pact_states.py). A
+failure names the team and the interaction that no longer holds.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.contract.pact_states import ProviderStates
+from tests.support.pact_provider import running_mlapi, verify_pacts
+
+PACTS = Path(__file__).resolve().parents[2] / "contract" / "pacts"
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory, monkeypatch_module):
+    monkeypatch_module.setenv("PACT_DO_NOT_TRACK", "true")
+    with running_mlapi(tmp_path_factory.mktemp("pact-provider")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+@pytest.fixture(scope="module")
+def states(provider):
+    return ProviderStates(provider.app)
+
+
+def test_every_consumer_pact_holds_against_the_running_service(provider, states):
+    pacts = sorted(PACTS.glob("*.json"))
+    assert pacts, f"no pact files in {PACTS}: run the consumer tests (tox -e contract)"
+    verification = verify_pacts(PACTS, provider, states)
+    assert verification.passed, verification.report()
+    verified = {(found["consumer"], found["description"])
+                for found in verification.results["interactionResults"]}
+    expected = {(pact["consumer"]["name"], interaction["description"])
+                for pact in map(json.loads, map(Path.read_text, pacts))
+                for interaction in pact["interactions"]}
+    assert verified == expected  # every interaction of every file was replayed
