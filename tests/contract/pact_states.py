@@ -91,8 +91,7 @@ class ProviderStates:
     # -- the verifier's calls -------------------------------------------------------------
     def setup(self, name: str, params: dict | None) -> dict:
         """Put the state in place; the values of every state of the interaction so far."""
-        params = params or {}
-        name = name.format_map(_Missing(params))  # "{user} has an account" with params
+        name = _filled(name, params)
         for pattern, handler in self.states:
             found = pattern.fullmatch(name)
             if found:
@@ -111,20 +110,22 @@ class ProviderStates:
         """The body mlapi queued for the event named in ``description``, caused by the user
         of the interaction's webhook state performing that action for real."""
         event = next((name for name in EVENTS if name in description), None)
-        hook_owner = next((found["user"] for state in states if (found := re.fullmatch(
-            r"(?P<user>\S+) has a webhook for model events", state.get("name", "")))), None)
+        names = [_filled(state.get("name", ""), state.get("params")) for state in states]
+        hook_owner = next((found["user"] for name in names if (found := re.fullmatch(
+            r"(?P<user>\S+) has a webhook for model events", name))), None)
         if event is None or hook_owner is None:
             raise LookupError(f"message {description!r}: the description must name one of "
                               f"{', '.join(EVENTS)} and a state say who has the webhook")
         with self.app.app_context():
             user = self._user(hook_owner)
             model = f"{team_of(hook_owner)}-model"
-            if event == MODEL_CREATED:
-                self._model(user, model, VISIBILITY_PRIVATE)
+            if event == MODEL_CREATED:  # a new version when the state made the model already
+                self._upload(user, model, VISIBILITY_PRIVATE)
             elif event == MODEL_DELETED:
                 delete_model(user, self._model(user, model, VISIBILITY_PRIVATE).id)
             else:
-                self._feedback(hook_owner)
+                prediction_id = self._prediction(hook_owner, model)["prediction_id"]
+                give_feedback(user, prediction_id, 0, score=2, comment="revised at review")
             return self._queued_body(user, event)
 
     # -- the states ---------------------------------------------------------------------
@@ -205,14 +206,16 @@ class ProviderStates:
             MLModel.owner_id == owner.id, MLModel.name == name, MLModel.deleted_at.is_(None))
             .order_by(MLModel.version.desc()).limit(1))
         if record is None:
-            return upload_model(owner, data=team_model_artifact(), name=name,
-                                model_type="sklearn", visibility=visibility,
-                                description=f"{name} for the pact verification",
-                                feature_names=FEATURES)
+            return self._upload(owner, name, visibility)
         if record.visibility != visibility:
             record.visibility = visibility
             db.session.commit()
         return record
+
+    def _upload(self, owner: User, name: str, visibility: str) -> MLModel:
+        return upload_model(owner, data=team_model_artifact(), name=name, model_type="sklearn",
+                            visibility=visibility, feature_names=FEATURES,
+                            description=f"{name} for the pact verification")
 
     def _queued_body(self, user: User, event: str) -> bytes:
         body = db.session.scalar(
@@ -222,6 +225,12 @@ class ProviderStates:
         if body is None:
             raise LookupError(f"no {event} delivery queued for {user.username}'s webhook")
         return body.encode()
+
+
+def _filled(name: str, params: dict | None) -> str:
+    """The state's name with its params in place: the pacts name states by template
+    ("{user} has an account", params {"user": "clinic-app"}) or spelled out."""
+    return name.format_map(_Missing(params or {}))
 
 
 class _Missing(dict):
