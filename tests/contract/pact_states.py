@@ -35,6 +35,7 @@ from mlapi.webhooks.events import FEEDBACK_GIVEN, MODEL_CREATED, MODEL_DELETED
 from mlapi.webhooks.models import Webhook, WebhookDelivery
 from mlapi.webhooks.service import create_webhook
 from tests.support.apps import SeedRows
+from tests.support.pact_provider import state_name
 
 PASSWORD = "correct horse battery staple 42"  # the consumers' agreed test password
 FEATURES = ["age", "bmi", "bp", "glucose"]
@@ -91,7 +92,7 @@ class ProviderStates:
     # -- the verifier's calls -------------------------------------------------------------
     def setup(self, name: str, params: dict | None) -> dict:
         """Put the state in place; the values of every state of the interaction so far."""
-        name = _filled(name, params)
+        name = state_name(name, params)
         for pattern, handler in self.states:
             found = pattern.fullmatch(name)
             if found:
@@ -110,7 +111,7 @@ class ProviderStates:
         """The body mlapi queued for the event named in ``description``, caused by the user
         of the interaction's webhook state performing that action for real."""
         event = next((name for name in EVENTS if name in description), None)
-        names = [_filled(state.get("name", ""), state.get("params")) for state in states]
+        names = [state_name(state.get("name", ""), state.get("params")) for state in states]
         hook_owner = next((found["user"] for name in names if (found := re.fullmatch(
             r"(?P<user>\S+) has a webhook for model events", name))), None)
         if event is None or hook_owner is None:
@@ -225,16 +226,3 @@ class ProviderStates:
         if body is None:
             raise LookupError(f"no {event} delivery queued for {user.username}'s webhook")
         return body.encode()
-
-
-def _filled(name: str, params: dict | None) -> str:
-    """The state's name with its params in place: the pacts name states by template
-    ("{user} has an account", params {"user": "clinic-app"}) or spelled out."""
-    return name.format_map(_Missing(params or {}))
-
-
-class _Missing(dict):
-    """``str.format_map`` leaves a placeholder without a parameter as it is."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"

@@ -29,7 +29,9 @@ def provider(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def states(provider):
-    return ProviderStates(provider.app)
+    states = ProviderStates(provider.app)
+    yield states
+    states.seed.dispose()
 
 
 def from_state(example: str, expression: str):

@@ -23,6 +23,7 @@ from pathlib import Path
 from pact import Verifier
 
 from mlapi import create_app
+from mlapi.extensions import db
 from tests.services.conftest import Host, free_port, host_environment, wait_until_ready
 from tests.support.settings import TEST_SECRET_KEY, testing_config
 
@@ -50,6 +51,7 @@ def running_mlapi(directory: Path):
         MLAPI_RATELIMIT_DEFAULT=NO_LIMIT, MLAPI_RATELIMIT_PREDICT=NO_LIMIT,
         MLAPI_RATELIMIT_LOGIN=NO_LIMIT, MLAPI_RATELIMIT_LOGIN_ACCOUNT=NO_LIMIT)
     host = Host("mlapi", f"http://127.0.0.1:{port}", directory, env)
+    app = None
     try:
         host.start()
         wait_until_ready([host])
@@ -59,6 +61,10 @@ def running_mlapi(directory: Path):
         yield Provider(host.url, app, host)
     finally:
         host.stop()
+        if app is not None:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
 
 
 class Callbacks:
@@ -112,23 +118,50 @@ class Callbacks:
         self.server.server_close()
 
 
+def state_name(name: str, params: dict | None) -> str:
+    """A state's name with its params in place: the pacts name states by template
+    ("{user} has an account", params {"user": "clinic-app"}); a placeholder without a
+    param stays as it is."""
+
+    class Missing(dict):
+        def __missing__(self, key: str) -> str:
+            return "{" + key + "}"
+
+    return name.format_map(Missing(params or {}))
+
+
+def states_given(source: Path) -> dict[tuple[str, str], list[str]]:
+    """(consumer, interaction description) -> its provider states, params in place."""
+    return {(pact["consumer"]["name"], interaction["description"]):
+            [state_name(state["name"], state.get("params"))
+             for state in interaction.get("providerStates") or []]
+            for pact in map(json.loads, map(Path.read_text, sorted(source.glob("*.json"))))
+            for interaction in pact["interactions"]}
+
+
 @dataclass
 class Verification:
     passed: bool
     results: dict
     output: str
+    given: dict[tuple[str, str], list[str]]
 
     def failures(self) -> list[str]:
-        """One line per failed interaction: the consumer (team) and the interaction."""
-        return [f"{found.get('consumer', '?')}: \"{found.get('description')}\" "
-                f"(given {', '.join(found.get('providerStates') or []) or 'no state'})"
-                for found in self.results.get("interactionResults", [])
-                if found.get("result") != "OK"]
+        """One line per failed interaction: the consumer (team), the interaction, its states."""
+        failed = [(found.get("consumer", "?"), found.get("description", "?"))
+                  for found in self.results.get("interactionResults", [])
+                  if found.get("result") != "OK"]
+        return [f'{consumer}: "{description}" (given '
+                f'{", ".join(self.given.get((consumer, description)) or ["no state"])})'
+                for consumer, description in failed]
 
     def report(self) -> str:
+        """The failures, then what the verifier said about them (the part of its output
+        after "Failures:", or all of it when there is no such part)."""
         lines = self.failures() or ["(no interaction result: see the output)"]
-        return ("pact verification failed for:\n  " + "\n  ".join(lines)
-                + "\n\nverifier output:\n" + self.output)
+        details = self.output[self.output.find("Failures:"):] if "Failures:" in self.output \
+            else self.output
+        return "pact verification failed for:\n  " + "\n  ".join(lines) + "\n\n" + details
 
 
 def verify_pacts(source: Path, provider: Provider, states) -> Verification:
@@ -150,4 +183,5 @@ def verify_pacts(source: Path, provider: Provider, states) -> Verification:
     if callbacks.errors:
         output += "\nstate and message handler errors:\n  " + "\n  ".join(callbacks.errors)
     results = verifier.results
-    return Verification(passed and results.get("result", False), results, output)
+    return Verification(passed and results.get("result", False), results, output,
+                        states_given(source))
