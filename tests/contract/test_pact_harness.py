@@ -23,7 +23,7 @@ USER = f"{TEAM}-app"
 def provider(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PACT_DO_NOT_TRACK", "true")
-        with running_mlapi(tmp_path_factory.mktemp("pact-harness")) as running:
+        with running_mlapi(tmp_path_factory.mktemp("pact-harness"), workers=1) as running:
             yield running
 
 
@@ -101,6 +101,34 @@ def test_state_values_reach_the_request_and_a_message_is_mlapis_real_body(
             for found in verification.results["interactionResults"]} == {
         (TEAM, "a read of the team's own model"), (TEAM, "a prediction with an API key"),
         (f"{TEAM}-events", "a model.created event")}
+
+
+def test_the_default_model_a_state_chose_is_gone_in_the_next_interaction(
+        provider, states, tmp_path):
+    """The worker caches the default model; the next interaction's reset must reach it."""
+    sample = {"features": [52, 31.5, 88, 140]}  # four numbers: the team model's, not the default's
+
+    def build(pact: Pact) -> None:
+        for step, state, status, body, kind in (
+                ("1", f"the default model is {TEAM}-model of {USER}", 200,
+                 {"model_name": f"{TEAM}-model", "prediction": match.int(1)}, "json"),
+                ("2", f"{USER} has an account", 422, {"code": "validation_error"},
+                 "problem+json")):
+            (pact.upon_receiving(f"{step}: a prediction from the default model")
+             .given(state)
+             .with_request("POST", "/api/v1/predict")
+             .with_header("Authorization", from_state("Bearer example", "Bearer ${access_token}"))
+             .with_body(sample, content_type="application/json")
+             .will_respond_with(status).with_body(body, content_type=f"application/{kind}"))
+
+    def send(url: str) -> None:
+        for _ in range(2):
+            requests.post(f"{url}/api/v1/predict", json=sample,
+                          headers={"Authorization": "Bearer example"}, timeout=10)
+
+    write_pact(tmp_path, build, send)
+    verification = verify_pacts(tmp_path, provider, states)
+    assert verification.passed, verification.report()
 
 
 def test_a_renamed_response_field_fails_naming_the_team_and_the_interaction(

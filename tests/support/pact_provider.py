@@ -38,7 +38,7 @@ class Provider:
 
 
 @contextlib.contextmanager
-def running_mlapi(directory: Path):
+def running_mlapi(directory: Path, workers: int = 2):
     """mlapi under gunicorn on a fresh SQLite database (migrated and seeded by its first
     start), and an app of the test process on the same files."""
     port = free_port()
@@ -46,7 +46,7 @@ def running_mlapi(directory: Path):
     env = host_environment(
         MLAPI_ENV="production", MLAPI_SECRET_KEY=TEST_SECRET_KEY, MLAPI_AUTO_MIGRATE="true",
         MLAPI_DATABASE_URL=f"sqlite:///{database}", MLAPI_MODEL_STORE=str(models),
-        MLAPI_INSTANCE_PATH=str(directory / "instance"), MLAPI_WORKERS="2",
+        MLAPI_INSTANCE_PATH=str(directory / "instance"), MLAPI_WORKERS=str(workers),
         MLAPI_BIND=f"127.0.0.1:{port}", MLAPI_WEBHOOK_WORKER="false",
         MLAPI_RATELIMIT_DEFAULT=NO_LIMIT, MLAPI_RATELIMIT_PREDICT=NO_LIMIT,
         MLAPI_RATELIMIT_LOGIN=NO_LIMIT, MLAPI_RATELIMIT_LOGIN_ACCOUNT=NO_LIMIT)
@@ -54,7 +54,7 @@ def running_mlapi(directory: Path):
     app = None
     try:
         host.start()
-        wait_until_ready([host])
+        wait_until_ready([host], workers)
         # Queued webhook deliveries stay in the database, where the message pacts read them.
         app = create_app(testing_config(database, models, directory / "test-app",
                                         WEBHOOK_WORKER=False, WEBHOOK_ALLOW_PRIVATE=True))
