@@ -1,9 +1,10 @@
 """The provider states of the consumers' pacts, set up through mlapi's service layer.
 
-Every state name teams may use is in the table of ``STATES`` (the list both sides agreed on).
-A state runs in the test process, in an app built on the same database and model store as the
-mlapi under verification; it returns the values the pacts' provider-state generators put into
-the request (tokens, the API key, ids), so no pact carries a real secret or a fixed id.
+Every state name teams may use (the list both sides agreed on) has a pattern in
+``ProviderStates.states``. A state runs in the test process, in an app built on the same
+database and model store as the mlapi under verification; it returns the values the pacts'
+provider-state generators put into the request (tokens, the API key, ids), so no pact
+carries a real secret or a fixed id.
 
 An interaction's states all build on one empty database: the first setup after a teardown
 puts the database back to the rows of the first start (``SeedRows``), and each state only
