@@ -53,14 +53,22 @@ def _infer(record: MLModel, rows: list[tuple[float, ...]], field: str) -> list[A
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         values = arithmetic.predict(estimator, matrix).tolist()
         if record.task == TASK_CLASSIFICATION and hasattr(estimator, "predict_proba"):
-            labels = [str(c) for c in estimator.classes_]
-            probabilities = [dict(zip(labels, p, strict=True))
-                             for p in estimator.predict_proba(matrix).tolist()]
+            probabilities = _probabilities(estimator, matrix) or probabilities
     _refuse_non_finite(values, probabilities, field)
     shared = answer_caches().shared
     if shared is not None:
         shared.note_inference(record, (thread_time() - started) * 1000)
     return [Answer(v, p) for v, p in zip(values, probabilities, strict=True)]
+
+
+def _probabilities(estimator, matrix: np.ndarray) -> list[dict] | None:
+    """Each row's probabilities by class label; None for a multi-output classifier, whose
+    ``predict_proba`` gives one array per output (its prediction is a list of labels)."""
+    proba = estimator.predict_proba(matrix)
+    if not isinstance(proba, np.ndarray) or proba.ndim != 2:
+        return None
+    labels = [str(c) for c in estimator.classes_]
+    return [dict(zip(labels, p, strict=True)) for p in proba.tolist()]
 
 
 def _refuse_non_finite(values: list, probabilities: list[dict | None], field: str) -> None:

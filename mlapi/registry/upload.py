@@ -61,10 +61,12 @@ def describe(estimator, feature_names: list[str] | None) -> Description:
                 "The model was trained with the feature names "
                 + ", ".join(own_names) + "; leave this out or send the same."]})
     classes = getattr(estimator, "classes_", None)
+    # A multi-output classifier has one array of classes per output: none is recorded.
+    single_output = isinstance(classes, np.ndarray) and classes.ndim == 1
     return Description(
         task=TASK_REGRESSION if classes is None else TASK_CLASSIFICATION,
         n_features=n_features, feature_names=feature_names or own_names,
-        classes=None if classes is None else np.asarray(classes).tolist())
+        classes=classes.tolist() if single_output else None)
 
 
 def upload_model(owner, *, data: bytes, name: str, model_type: str, visibility: str,

@@ -7,14 +7,20 @@ import pytest
 
 
 def _fitted(kind: str):
+    import numpy as np
     from sklearn.datasets import load_diabetes, load_iris
     from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.neighbors import KNeighborsClassifier
     from sklearn.tree import DecisionTreeClassifier
 
     if kind == "regressor":  # 10 features, like the default model
         return Ridge(alpha=0.5).fit(*load_diabetes(return_X_y=True))
     if kind == "classifier":  # 4 features, classes 0 1 2, with predict_proba
         return LogisticRegression(max_iter=500).fit(*load_iris(return_X_y=True))
+    if kind == "multi_output":  # 4 features, two outputs: the class and its parity
+        iris = load_iris()
+        targets = np.column_stack([iris.target, iris.target % 2])
+        return KNeighborsClassifier(n_neighbors=3).fit(iris.data, targets)
     if kind == "tree":  # needs a type outside skops' default trusted set
         return DecisionTreeClassifier(max_depth=3, random_state=0).fit(
             *load_iris(return_X_y=True))

@@ -179,3 +179,22 @@ def test_batch_of_another_users_private_model_is_forbidden(client, alice, bob, i
     response = client.post(batch_path(iris), json={"samples": [FLOWER]}, headers=bob.headers)
 
     assert_problem(response, 403, "forbidden")
+
+
+def test_a_multi_output_classifier_answers_one_label_per_output(client, alice, upload_model):
+    model = upload_model(alice.headers, "flower-and-parity", kind="multi_output")
+
+    single = client.post(predict_path(model["id"]), json={"features": FLOWER},
+                         headers=alice.headers)
+    batch = client.post(batch_path(model["id"]), json={"samples": [FLOWER, FLOWER]},
+                        headers=alice.headers)
+
+    assert single.status_code == batch.status_code == 200
+    assert single.get_json()["prediction"] == [0, 0]  # setosa, an even class number
+    assert "probabilities" not in single.get_json()  # one table per output: none is sent
+    assert batch.get_json()["predictions"] == [[0, 0], [0, 0]]
+    assert "classes" not in model  # one set per output: none is recorded
+    feedback = client.post(f"/api/v1/predictions/{single.get_json()['prediction_id']}/feedback",
+                           json={"actual_value": 0, "score": 4}, headers=alice.headers)
+    metrics = client.get(f"/api/v1/models/{model['id']}/metrics", headers=alice.headers)
+    assert (feedback.status_code, metrics.status_code) == (201, 200)
