@@ -1,0 +1,116 @@
+"""The clients a team generates from the live OpenAPI document type-check the way they are
+used (issue 18), and the document passes Redocly's recommended lint.
+
+Each test reads /openapi.json from the test app, generates a client from it under
+contract/clients/build/ (git-ignored, so the result can be inspected after a run), and type
+checks contract/clients/typical_use.py (openapi-python-client, ``mypy --strict``) or
+typical_use.ts (openapi-typescript with openapi-fetch, ``tsc --noEmit --strict``): sign in,
+upload a model, predict, page through models, handle a problem. A field the API always sends
+but the document leaves optional fails the check, as it would fail the team's build.
+
+The TypeScript half and the lint need node and npm; the npm packages are the exact versions
+of contract/clients/package-lock.json, installed with ``npm ci`` once per lock file. Without
+node or npm these tests skip, naming what to install, except under ``CI=true``, where they
+fail: CI must never pass having type-checked nothing.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+CLIENTS = Path(__file__).resolve().parents[2] / "contract" / "clients"
+BUILD = CLIENTS / "build"
+NODE_MODULES = CLIENTS / "node_modules"
+# Written into node_modules after `npm ci`: the hash of the lock file it installed.
+INSTALLED_LOCK = NODE_MODULES / ".mlapi-installed-lock.sha256"
+# Redocly's CLI: no usage data sent, no update check.
+QUIET_REDOCLY = {"REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}
+
+
+def run(*command: str | Path, timeout: float = 300, env: dict | None = None,
+        ) -> subprocess.CompletedProcess:
+    return subprocess.run([str(part) for part in command], cwd=CLIENTS, capture_output=True,
+                          text=True, timeout=timeout, check=False,
+                          env={**os.environ, **(env or {})})
+
+
+def output(result: subprocess.CompletedProcess) -> str:
+    return f"exit status {result.returncode}\n{result.stdout}\n{result.stderr}"
+
+
+@pytest.fixture
+def live_document(client, tmp_path) -> Path:
+    """The app's own /openapi.json, as a file the generators read."""
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    path = tmp_path / "openapi.json"
+    path.write_text(json.dumps(response.get_json(), indent=2))
+    return path
+
+
+def fresh_build_dir(name: str) -> Path:
+    directory = BUILD / name
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return directory
+
+
+def test_the_generated_python_client_types_the_typical_use_under_mypy_strict(live_document):
+    out = BUILD / "python"
+    shutil.rmtree(out, ignore_errors=True)
+    generated = run(sys.executable, "-m", "openapi_python_client", "generate",
+                    "--path", live_document, "--config", "python_client.yaml",
+                    "--output-path", out)
+    assert generated.returncode == 0, output(generated)
+    # A warning means an operation or a schema the generator left out of the client.
+    assert "warning" not in generated.stdout.lower(), output(generated)
+    checked = run(sys.executable, "-m", "mypy", "--strict", "--cache-dir", BUILD / "mypy-cache",
+                  "typical_use.py", env={"MYPYPATH": str(out)})
+    assert checked.returncode == 0, output(checked)
+    assert checked.stdout.startswith("Success: no issues found"), output(checked)
+
+
+@pytest.fixture(scope="session")
+def npm_packages() -> Path:
+    """contract/clients/node_modules, as package-lock.json pins it (``npm ci`` when the lock
+    file differs from the one installed last)."""
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    if missing:
+        reason = (f"{' and '.join(missing)} not found: the typed-client checks need Node.js "
+                  ">= 20.19 with npm (Debian: apt-get install -y nodejs npm)")
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    lock = hashlib.sha256((CLIENTS / "package-lock.json").read_bytes()).hexdigest()
+    BUILD.mkdir(exist_ok=True)
+    # One `npm ci` at a time: under xdist each worker has its own session.
+    with FileLock(BUILD / "npm-ci.lock"):
+        if not INSTALLED_LOCK.exists() or INSTALLED_LOCK.read_text() != lock:
+            installed = run("npm", "ci", "--no-audit", "--no-fund", timeout=600)
+            assert installed.returncode == 0, output(installed)
+            INSTALLED_LOCK.write_text(lock)
+    return NODE_MODULES
+
+
+def test_the_generated_typescript_types_the_typical_use_under_tsc_strict(
+        live_document, npm_packages):
+    out = fresh_build_dir("typescript")
+    generated = run("node", "generate_types.mjs", live_document, out / "schema.d.ts")
+    assert generated.returncode == 0, output(generated)
+    checked = run("node", npm_packages / "typescript" / "bin" / "tsc",
+                  "--noEmit", "--strict", "--pretty", "false", "-p", "tsconfig.json")
+    assert checked.returncode == 0, output(checked)
+
+
+def test_the_document_passes_redoclys_recommended_lint(live_document, npm_packages):
+    linted = run("node", npm_packages / "@redocly" / "cli" / "bin" / "cli.js", "lint",
+                 live_document, "--config", "redocly.yaml", "--format", "stylish",
+                 env=QUIET_REDOCLY)
+    assert linted.returncode == 0, output(linted)
