@@ -8,6 +8,9 @@ generated package. It is written the way a user would, with no casts, ``assert``
 API always sends it shows up as a type error here.
 """
 
+import json
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -110,10 +113,20 @@ def predict_or_explain(api: AuthenticatedClient, model_id: int,
                 return detail
 
 
-def typical_use(base_url: str, username: str, password: str, skops_file: Path) -> list[str]:
+def typical_use(base_url: str, username: str, password: str, skops_file: Path,
+                features: list[float]) -> dict[str, object]:
+    """The whole flow; the models are listed one per page, so that paging is exercised."""
     api = sign_in(base_url, username, password)
     model_id = upload_model(api, "typed-client-example", skops_file)
-    prediction_id, value = predict(api, model_id, [0.1, 0.2])
-    names = [f"{record.name} v{record.version}" for record in all_models(api)]
-    refused = predict_or_explain(api, model_id, [])
-    return [f"prediction {prediction_id}: {value}", *names, str(refused)]
+    prediction_id, value = predict(api, model_id, features)
+    return {"model_id": model_id, "prediction_id": prediction_id, "prediction": value,
+            "models": [record.name for record in all_models(api, per_page=1)],
+            "refused": predict_or_explain(api, model_id, [])}
+
+
+if __name__ == "__main__":
+    # MLAPI_URL=... MLAPI_USERNAME=... MLAPI_PASSWORD=... python typical_use.py MODEL FEATURE...
+    outcome = typical_use(os.environ["MLAPI_URL"], os.environ["MLAPI_USERNAME"],
+                          os.environ["MLAPI_PASSWORD"], Path(sys.argv[1]),
+                          [float(value) for value in sys.argv[2:]])
+    print(json.dumps(outcome))

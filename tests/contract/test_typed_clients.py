@@ -6,7 +6,9 @@ contract/clients/build/ (git-ignored, so the result can be inspected after a run
 checks contract/clients/typical_use.py (openapi-python-client, ``mypy --strict``) or
 typical_use.ts (openapi-typescript with openapi-fetch, ``tsc --noEmit --strict``): sign in,
 upload a model, predict, page through models, handle a problem. A field the API always sends
-but the document leaves optional fails the check, as it would fail the team's build.
+but the document leaves optional fails the check, as it would fail the team's build. The
+Python flow also runs against the test's app on a real socket, so the generated client is
+known to read the answers it types.
 
 The TypeScript half and the lint need node and npm; the npm packages are the exact versions
 of contract/clients/package-lock.json, installed with ``npm ci`` once per lock file. Without
@@ -24,6 +26,8 @@ from pathlib import Path
 
 import pytest
 from filelock import FileLock
+
+from tests.support.model_files import model_file
 
 CLIENTS = Path(__file__).resolve().parents[2] / "contract" / "clients"
 BUILD = CLIENTS / "build"
@@ -62,7 +66,9 @@ def fresh_build_dir(name: str) -> Path:
     return directory
 
 
-def test_the_generated_python_client_types_the_typical_use_under_mypy_strict(live_document):
+@pytest.fixture
+def python_client(live_document) -> Path:
+    """The directory holding the generated package ``mlapi_client``."""
     out = BUILD / "python"
     shutil.rmtree(out, ignore_errors=True)
     generated = run(sys.executable, "-m", "openapi_python_client", "generate",
@@ -71,10 +77,32 @@ def test_the_generated_python_client_types_the_typical_use_under_mypy_strict(liv
     assert generated.returncode == 0, output(generated)
     # A warning means an operation or a schema the generator left out of the client.
     assert "warning" not in generated.stdout.lower(), output(generated)
+    return out
+
+
+def test_the_generated_python_client_types_the_typical_use_under_mypy_strict(python_client):
     checked = run(sys.executable, "-m", "mypy", "--strict", "--cache-dir", BUILD / "mypy-cache",
-                  "typical_use.py", env={"MYPYPATH": str(out)})
+                  "typical_use.py", env={"MYPYPATH": str(python_client)})
     assert checked.returncode == 0, output(checked)
     assert checked.stdout.startswith("Success: no issues found"), output(checked)
+
+
+def test_the_typical_use_works_against_a_running_server(python_client, server_url, user,
+                                                         tmp_path):
+    skops_file = tmp_path / "ridge.skops"
+    skops_file.write_bytes(model_file("regressor"))
+    features = ["0.03", "0.05", "0.06", "0.02", "-0.04", "-0.03", "-0.04", "0.0", "0.02", "0.01"]
+    used = run(sys.executable, "typical_use.py", skops_file, *features, timeout=120,
+               env={"PYTHONPATH": str(python_client), "MLAPI_URL": server_url,
+                    "MLAPI_USERNAME": user.username, "MLAPI_PASSWORD": user.password})
+    assert used.returncode == 0, output(used)
+    outcome = json.loads(used.stdout)
+    assert isinstance(outcome["prediction"], float)
+    assert outcome["prediction_id"] >= 1
+    # One model per page: the default model and the new one are on pages of their own.
+    assert "typed-client-example" in outcome["models"]
+    assert len(outcome["models"]) >= 2
+    assert outcome["refused"].startswith("features:"), outcome["refused"]
 
 
 @pytest.fixture(scope="session")
