@@ -34,6 +34,8 @@ BUILD = CLIENTS / "build"
 NODE_MODULES = CLIENTS / "node_modules"
 # Written into node_modules after `npm ci`: the hash of the lock file it installed.
 INSTALLED_LOCK = NODE_MODULES / ".mlapi-installed-lock.sha256"
+# @redocly/cli 2 and its engines field: Node.js 20.19 or later.
+NODE_AT_LEAST = (20, 19)
 # Redocly's CLI: no usage data sent, no update check.
 QUIET_REDOCLY = {"REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}
 
@@ -105,14 +107,25 @@ def test_the_typical_use_works_against_a_running_server(python_client, server_ur
     assert outcome["refused"].startswith("features:"), outcome["refused"]
 
 
+def missing_node() -> str | None:
+    """Why the TypeScript checks cannot run here, or None."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return "node or npm not found"
+    version = run("node", "--version").stdout.strip()  # "v20.20.2"
+    major, minor = (int(part) for part in version.lstrip("v").split(".")[:2])
+    if (major, minor) < NODE_AT_LEAST:
+        return f"node {version} is too old"
+    return None
+
+
 @pytest.fixture(scope="session")
 def npm_packages() -> Path:
     """contract/clients/node_modules, as package-lock.json pins it (``npm ci`` when the lock
     file differs from the one installed last)."""
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    missing = missing_node()
     if missing:
-        reason = (f"{' and '.join(missing)} not found: the typed-client checks need Node.js "
-                  ">= 20.19 with npm (Debian: apt-get install -y nodejs npm)")
+        reason = (f"{missing}: the typed-client checks need Node.js >= 20.19 with npm "
+                  "(NodeSource's nodejs package; Debian 12's nodejs is 18)")
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
