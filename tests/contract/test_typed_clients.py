@@ -1,9 +1,9 @@
 """The clients a team generates from the live OpenAPI document type-check the way they are
 used (issue 18), and the document passes Redocly's recommended lint.
 
-Each test reads /openapi.json from the test app, generates a client from it under
-contract/clients/build/ (git-ignored, so the result can be inspected after a run), and type
-checks contract/clients/typical_use.py (openapi-python-client, ``mypy --strict``) or
+Each test reads /openapi.json from the test app, generates a client from it (the Python
+package in the test's temporary directory, the TypeScript types in contract/clients/build/,
+git-ignored, where editors find them), and type checks contract/clients/typical_use.py (openapi-python-client, ``mypy --strict``) or
 typical_use.ts (openapi-typescript with openapi-fetch, ``tsc --noEmit --strict``): sign in,
 upload a model, predict, page through models, handle a problem. A field the API always sends
 but the document leaves optional fails the check, as it would fail the team's build. The
@@ -69,10 +69,10 @@ def fresh_build_dir(name: str) -> Path:
 
 
 @pytest.fixture
-def python_client(live_document) -> Path:
-    """The directory holding the generated package ``mlapi_client``."""
-    out = BUILD / "python"
-    shutil.rmtree(out, ignore_errors=True)
+def python_client(live_document, tmp_path) -> Path:
+    """The directory holding the generated package ``mlapi_client``: the test's own, since
+    two tests use it and xdist may run them at once."""
+    out = tmp_path / "python"
     generated = run(sys.executable, "-m", "openapi_python_client", "generate",
                     "--path", live_document, "--config", "python_client.yaml",
                     "--output-path", out)
