@@ -1,10 +1,11 @@
 """The clients a team generates from the live OpenAPI document type-check the way they are
 used (issue 18), and the document passes Redocly's recommended lint.
 
-Each test reads /openapi.json from the test app, generates a client from it (the Python
-package in the test's temporary directory, the TypeScript types in contract/clients/build/,
-git-ignored, where editors find them), and type checks contract/clients/typical_use.py (openapi-python-client, ``mypy --strict``) or
-typical_use.ts (openapi-typescript with openapi-fetch, ``tsc --noEmit --strict``): sign in,
+Each test reads /openapi.json from the test app and generates a client from it: the Python
+package (openapi-python-client) in the test's temporary directory, the TypeScript types
+(openapi-typescript) in contract/clients/build/, git-ignored, where editors find them. Then
+it type-checks what a team writes with that client, contract/clients/typical_use.py with
+``mypy --strict`` and typical_use.ts (openapi-fetch) with ``tsc --noEmit --strict``: sign in,
 upload a model, predict, page through models, handle a problem. A field the API always sends
 but the document leaves optional fails the check, as it would fail the team's build. The
 Python flow also runs against the test's app on a real socket, so the generated client is
