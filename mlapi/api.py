@@ -5,7 +5,6 @@ from functools import partial, wraps
 from http import HTTPStatus
 
 import marshmallow as ma
-from apispec import BasePlugin
 from flask import Flask, g
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
@@ -13,6 +12,16 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from .auth.credentials import API_KEY_HEADER, authenticate, refuse_api_key
+from .document import (
+    API_KEY_AUTH,
+    BEARER_AUTH,
+    REFRESH_BEARER_AUTH,
+    CommonProblemsPlugin,
+    DocumentPlugin,
+    ResponseSchema,
+    describe,
+    shared_response_headers,
+)
 from .errors import PROBLEM_MIMETYPE, TITLES, render_http_exception
 from .http import (
     admit_upload,
@@ -24,12 +33,11 @@ from .http import (
 from .limits import ADDRESS_BUDGETS, CALLER_BUDGETS, declare_budget, spend
 from .strict_json import json_answer
 
-BEARER_AUTH = {"bearerAuth": []}
-API_KEY_AUTH = {"apiKeyAuth": []}
 
-
-class ProblemSchema(ma.Schema):
+class ProblemSchema(ResponseSchema):
     """RFC 9457 problem details, as every error of this API is sent."""
+
+    SOMETIMES_ABSENT = ("errors",)
 
     type = ma.fields.String(metadata={"example": "about:blank"})
     title = ma.fields.String(metadata={"example": "Unprocessable Content"})
@@ -40,29 +48,6 @@ class ProblemSchema(ma.Schema):
     errors = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
         metadata={"description": "Validation messages by field (dotted paths for nesting)."})
-
-
-class CommonProblemsPlugin(BasePlugin):
-    """Documents the errors any operation can meet, so no view has to repeat them.
-
-    Every operation may fail with 500; everything under ``/api/`` touches the database
-    (503) and is rate limited (429, ``mlapi.limits``); a body an operation reads passes
-    the body checks of ``mlapi.http`` (400 malformed JSON, 413 too large, 415 not JSON).
-    """
-
-    BODY_STATUSES = (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                     HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
-
-    def operation_helper(self, path=None, operations=None, **_kwargs):
-        for method, operation in (operations or {}).items():
-            statuses = [HTTPStatus.INTERNAL_SERVER_ERROR]
-            if path and path.startswith("/api/"):
-                statuses.extend((HTTPStatus.SERVICE_UNAVAILABLE, HTTPStatus.TOO_MANY_REQUESTS))
-            if method in {"post", "put", "patch"}:
-                statuses.extend(self.BODY_STATUSES)
-            responses = operation.setdefault("responses", {})
-            for status in statuses:
-                responses.setdefault(str(status.value), status.name)
 
 
 class ProblemApi(Api):
@@ -80,24 +65,25 @@ class ProblemApi(Api):
 
 
 def init_api(app: Flask) -> ProblemApi:
-    """The app's Api, and what its document says beyond the views: the errors every
-    operation can meet (``CommonProblemsPlugin``), the two credentials, and flask-smorest's
-    shared responses (``UNPROCESSABLE_ENTITY`` for every body, and the ones the plugin
-    refers to) as ``application/problem+json``, in place of the lazy ones it registered."""
-    api = ProblemApi(app, spec_kwargs={"extra_plugins": [CommonProblemsPlugin()]})
-    components = api.spec.components
-    components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    components.security_scheme(
+    """The app's Api, and what its document says beyond the views (``mlapi.document``):
+    the errors every operation can meet, the credentials, the headers, and flask-smorest's
+    shared responses (``UNPROCESSABLE_ENTITY`` for every body, and the ones
+    ``CommonProblemsPlugin`` refers to) as ``application/problem+json``, in place of the
+    lazy ones it registered."""
+    api = ProblemApi(app, spec_kwargs={
+        "extra_plugins": [CommonProblemsPlugin(), DocumentPlugin()],
+        "servers": [{"url": "/", "description": "The server that serves this document."}]})
+    describe(api.spec, api.ma_plugin)
+    api.spec.components.security_scheme(
         "apiKeyAuth", {"type": "apiKey", "in": "header", "name": API_KEY_HEADER,
                        "description": "A key from POST /api/v1/auth/api-keys. Acts as "
                        "its owner, except for sessions and keys (403)."})
     for status in HTTPStatus:
-        response = {"description": status.phrase}
+        response = {"description": status.phrase, "headers": shared_response_headers(status)}
         if status >= 400:
             response["schema"] = ProblemSchema
         prepare_response(response, api.spec, PROBLEM_MIMETYPE)
-        components.response(status.name, response, lazy=True)
+        api.spec.components.response(status.name, response, lazy=True)
     return api
 
 
@@ -279,7 +265,8 @@ class ApiBlueprint(Blueprint):
             schemes = [BEARER_AUTH, API_KEY_AUTH]
             statuses = [401]
             if refresh or session_only:
-                schemes, statuses = [BEARER_AUTH], [401, 403]
+                schemes = [REFRESH_BEARER_AUTH if refresh else BEARER_AUTH]
+                statuses = [401, 403]
             return self.doc(security=schemes)(self.problems(*statuses)(guarded))
 
         return decorator

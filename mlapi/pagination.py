@@ -14,6 +14,7 @@ import marshmallow as ma
 from sqlalchemy import Select
 
 from .database import MAX_ID
+from .document import ResponseSchema
 from .extensions import db
 
 MAX_PER_PAGE = 100
@@ -55,7 +56,7 @@ def paginate(stmt: Select, page: int, per_page: int) -> Page:
 def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
     """The envelope schema for a page of ``item_schema`` (one class per item schema)."""
     name = item_schema.__name__.removesuffix("Schema") + "Page"
-    return ma.Schema.from_dict({
+    return ResponseSchema.from_dict({
         "items": ma.fields.List(ma.fields.Nested(item_schema)),
         "page": ma.fields.Integer(),
         "per_page": ma.fields.Integer(),

@@ -2,8 +2,9 @@
 
 Installed on every test app (``tests/support/apps.py``), so each response that a unit test or
 a scenario receives is checked once, here: its status must be documented for its path and
-method, its content type must be one the document lists for that status, and its JSON body
-must match the documented schema. An endpoint added later is covered with no change here.
+method, its content type must be one the document lists for that status, its body (JSON, or
+text) must match the documented schema, and each header documented as always sent
+(``required``) must be there. An endpoint added later is covered with no change here.
 
 It also keeps the session's secrets out of every answer (issue 9): each password a test
 sends (any request field whose name contains "password") and each secret shown once (the
@@ -62,7 +63,9 @@ class Contract:
         if documented is None:
             raise ContractViolation(f"{where}: status not documented "
                                     f"(documented: {sorted(operation['responses'])})")
-        content = self._resolve(documented).get("content")
+        documented = self._resolve(documented)
+        self._check_headers(where, documented, response)
+        content = documented.get("content")
         body = response.get_data()
         if not content:
             if body:
@@ -73,7 +76,16 @@ class Contract:
                                     f"{sorted(content)}")
         schema = content[response.mimetype].get("schema")
         if schema is not None:
-            self._validate(where, schema, json.loads(body))
+            text = response.get_data(as_text=True)
+            self._validate(where, schema, json.loads(text) if "json" in response.mimetype
+                           else text)
+
+    def _check_headers(self, where: str, documented: dict, response) -> None:
+        """Every header the document says is always sent (``required``) is there."""
+        for name, header in documented.get("headers", {}).items():
+            if self._resolve(header).get("required") and name not in response.headers:
+                raise ContractViolation(f"{where}: header {name} is documented as always "
+                                        "sent, and is missing")
 
     def _validate(self, where: str, schema: dict, instance) -> None:
         validator = OAS30Validator(schema, registry=self._registry,

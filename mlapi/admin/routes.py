@@ -40,6 +40,7 @@ def admins_only(view):
 
 @blp.route("/users")
 class Users(MethodView):
+    @blp.doc(operationId="listUsers")
     @admins_only
     @blp.arguments(PageQuery, location="query")
     @blp.response(200, page_of(UserSchema))
@@ -50,6 +51,7 @@ class Users(MethodView):
 
 @blp.route(f"/users/<int(min=1, max={MAX_ID}):user_id>")
 class UserItem(MethodView):
+    @blp.doc(operationId="updateUser")
     @admins_only
     @blp.path_object(service.find_user)
     @blp.arguments(UserUpdate, example=USER_UPDATE_EXAMPLE)
@@ -68,6 +70,7 @@ class UserItem(MethodView):
 
 @blp.route("/stats")
 class Stats(MethodView):
+    @blp.doc(operationId="getStats")
     @admins_only
     @blp.response(200, StatsSchema)
     def get(self):
@@ -82,6 +85,7 @@ class Stats(MethodView):
 
 @blp.route("/default-model")
 class DefaultModel(MethodView):
+    @blp.doc(operationId="setDefaultModel")
     @admins_only
     @blp.arguments(DefaultModelChoice, example=DEFAULT_MODEL_EXAMPLE)
     @blp.response(200, ModelRecord)

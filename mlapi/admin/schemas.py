@@ -5,6 +5,7 @@ from marshmallow import validate
 
 from ..auth.models import ROLE_ADMIN, ROLE_USER
 from ..database import MAX_ID
+from ..document import ResponseSchema
 
 USER_UPDATE_EXAMPLE = {"role": ROLE_ADMIN, "is_active": True}
 # On a fresh install, model 1 is the built-in model (the default already: choosing it again
@@ -24,6 +25,8 @@ class StrictBoolean(ma.fields.Boolean):
 
 
 class UserUpdate(ma.Schema):
+    DOCUMENT_KEYWORDS = {"minProperties": 1}  # ``something_to_change``
+
     is_active = StrictBoolean(metadata={"description": "false deactivates the account at "
                                         "once: its tokens stop working on the next request."})
     role = ma.fields.String(validate=validate.OneOf([ROLE_USER, ROLE_ADMIN]),
@@ -41,17 +44,18 @@ class DefaultModelChoice(ma.Schema):
                                  metadata={"example": DEFAULT_MODEL_EXAMPLE["model_id"]})
 
 
-class EndpointFiguresSchema(ma.Schema):
+class EndpointFiguresSchema(ResponseSchema):
     method = ma.fields.String(metadata={"example": "POST"})
     endpoint = ma.fields.String(metadata={"example": "/api/v1/predict"})
     count = ma.fields.Integer(metadata={"description": "Requests answered since start."})
     p95_ms = ma.fields.Float(metadata={"description": "95th percentile duration, ms."})
 
 
-class StatsSchema(ma.Schema):
+class StatsSchema(ResponseSchema):
     users = ma.fields.Integer(metadata={"description": "Accounts (the system account aside)."})
     models = ma.fields.Integer(metadata={"description": "Live models (deleted ones aside)."})
     predictions = ma.fields.Integer(metadata={"description": "Predictions ever recorded."})
     endpoints = ma.fields.List(ma.fields.Nested(EndpointFiguresSchema), metadata={
-        "description": "Per endpoint, since this worker process started. Figures are per "
-                       "process for now, not yet aggregated over the workers of the host."})
+        "description": "Per endpoint, since start: under gunicorn summed over every worker "
+                       "of the host (p95 estimated from the latency histogram), otherwise "
+                       "those of the answering process."})

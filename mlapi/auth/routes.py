@@ -30,6 +30,7 @@ blp = ApiBlueprint("accounts", __name__, url_prefix="/api/v1",
 
 @blp.route("/auth/register")
 class Register(MethodView):
+    @blp.doc(operationId="register")
     @blp.anonymous(budget="register")
     @blp.arguments(RegisterRequest, example=REGISTER_EXAMPLE)
     @blp.response(201, UserSchema)
@@ -41,6 +42,7 @@ class Register(MethodView):
 
 @blp.route("/auth/login")
 class Login(MethodView):
+    @blp.doc(operationId="login")
     @blp.anonymous(budget="login")
     @blp.arguments(LoginRequest, example=LOGIN_EXAMPLE)
     @blp.response(200, TokenPairSchema, headers=DEVICE_COOKIE_HEADER)
@@ -80,6 +82,7 @@ def _release(attempt: int | None) -> None:
 
 @blp.route("/auth/refresh")
 class Refresh(MethodView):
+    @blp.doc(operationId="refresh")
     @blp.authenticated(budget="default", refresh=True)
     @blp.response(200, AccessTokenSchema)
     def post(self):
@@ -89,6 +92,7 @@ class Refresh(MethodView):
 
 @blp.route("/auth/logout")
 class Logout(MethodView):
+    @blp.doc(operationId="logout")
     @blp.authenticated(budget="default", session_only=True)
     @blp.response(204)
     def post(self):
@@ -98,6 +102,7 @@ class Logout(MethodView):
 
 @blp.route("/users/me")
 class Me(MethodView):
+    @blp.doc(operationId="getCurrentUser")
     @blp.authenticated(budget="default")
     @blp.response(200, UserSchema)
     def get(self):

@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from ..document import ResponseSchema
 from ..timeutil import UTCDateTime
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
@@ -49,15 +50,42 @@ class RegisterRequest(ma.Schema):
                                  metadata={"example": "Alice Liddell"})
 
 
+def _identifier(*, required: bool = False, **metadata) -> ma.fields.String:
+    return ma.fields.String(required=required, validate=validate.Length(min=1, max=254),
+                            metadata=metadata)
+
+
+def _login_password() -> ma.fields.String:
+    return ma.fields.String(required=True, load_only=True,
+                            validate=validate.Length(min=1, max=128),
+                            metadata={"example": EXAMPLE_PASSWORD})
+
+
+class LoginWithUsername(ma.Schema):
+    """The document's first form of ``LoginRequest``."""
+
+    username = _identifier(required=True, description="Username or email address.",
+                           example="alice")
+    password = _login_password()
+
+
+class LoginWithEmail(ma.Schema):
+    """The document's second form of ``LoginRequest``."""
+
+    email = _identifier(required=True, example="alice@example.com",
+                        description="The account's email address (its username works too).")
+    password = _login_password()
+
+
 class LoginRequest(ma.Schema):
-    username = ma.fields.String(validate=validate.Length(min=1, max=254),
-                                metadata={"description": "Username or email address.",
-                                          "example": "alice"})
-    email = ma.fields.String(validate=validate.Length(min=1, max=254), metadata={
-        "description": "Instead of `username` (send one of the two)."})
-    password = ma.fields.String(required=True, load_only=True,
-                                validate=validate.Length(min=1, max=128),
-                                metadata={"example": EXAMPLE_PASSWORD})
+    """What login checks; the document shows it as its two forms (both at once is 422), so
+    generated clients take one or the other."""
+
+    DOCUMENTED_ALTERNATIVES = (LoginWithUsername, LoginWithEmail)
+
+    username = _identifier()
+    email = _identifier()
+    password = _login_password()
 
     @ma.validates_schema
     def one_identifier(self, data, **_kwargs):
@@ -65,7 +93,7 @@ class LoginRequest(ma.Schema):
             raise ma.ValidationError("Send either 'username' or 'email'.", "username")
 
 
-class UserSchema(ma.Schema):
+class UserSchema(ResponseSchema):
     id = ma.fields.Integer(metadata={"example": 42})
     username = ma.fields.String(metadata={"example": "alice"})
     email = ma.fields.String(metadata={"example": "alice@example.com"})
@@ -75,7 +103,7 @@ class UserSchema(ma.Schema):
     created_at = UTCDateTime()
 
 
-class AccessTokenSchema(ma.Schema):
+class AccessTokenSchema(ResponseSchema):
     access_token = ma.fields.String()
     token_type = ma.fields.String(metadata={"example": "bearer"})
     expires_in = ma.fields.Integer(metadata={"description": "Seconds until the access "

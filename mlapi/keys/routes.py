@@ -16,6 +16,7 @@ blp = ApiBlueprint("keys", __name__, url_prefix="/api/v1",
 
 @blp.route("/auth/api-keys")
 class ApiKeys(MethodView):
+    @blp.doc(operationId="createApiKey")
     @blp.authenticated(budget="default", session_only=True)
     @blp.arguments(ApiKeyRequest, example=API_KEY_EXAMPLE)
     @blp.response(201, NewApiKeySchema)
@@ -26,6 +27,7 @@ class ApiKeys(MethodView):
         key.key = raw  # serialised once, never stored
         return key, 201
 
+    @blp.doc(operationId="listApiKeys")
     @blp.authenticated(budget="default", session_only=True)
     @blp.arguments(PageQuery, location="query")
     @blp.response(200, page_of(ApiKeySchema))
@@ -36,6 +38,7 @@ class ApiKeys(MethodView):
 
 @blp.route(f"/auth/api-keys/<int(min=1, max={MAX_ID}):key_id>")
 class ApiKeyItem(MethodView):
+    @blp.doc(operationId="deleteApiKey")
     @blp.authenticated(budget="default", session_only=True)
     @blp.response(204)
     @blp.problems(404)

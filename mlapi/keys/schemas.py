@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from ..document import ResponseSchema
 from ..timeutil import UTCDateTime
 
 API_KEY_EXAMPLE = {"name": "nightly-scoring-job", "expires_in_days": 90}
@@ -17,7 +18,7 @@ class ApiKeyRequest(ma.Schema):
                   "example": 90})
 
 
-class ApiKeySchema(ma.Schema):
+class ApiKeySchema(ResponseSchema):
     id = ma.fields.Integer(metadata={"example": 7})
     name = ma.fields.String(metadata={"example": "nightly-scoring-job"})
     prefix = ma.fields.String(metadata={"description": "The key's public start, to tell "

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..api import ApiBlueprint
 from ..bootstrap import schema_ready
 from ..database import read_scalar
+from ..document import ResponseSchema
 from ..errors import ApiError
 from ..extensions import db
 from ..registry.service import default_model_snapshot, estimator_for
@@ -25,13 +26,15 @@ log = logging.getLogger("mlapi.ops")
 blp = ApiBlueprint("operations", __name__, description="Health, liveness and readiness.")
 
 
-class ModelRef(ma.Schema):
+class ModelRef(ResponseSchema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     version = ma.fields.Integer()
 
 
-class HealthSchema(ma.Schema):
+class HealthSchema(ResponseSchema):
+    SOMETIMES_ABSENT = ("reason",)
+
     status = ma.fields.String(metadata={"enum": ["ok", "degraded"]})
     database = ma.fields.String(metadata={"enum": ["ok", "unavailable", "no_schema"]})
     cache = ma.fields.String(metadata={"enum": ["ok", "disabled", "unavailable"]})
@@ -43,11 +46,18 @@ class HealthSchema(ma.Schema):
         "example": NO_SCHEMA})
 
 
-class StatusSchema(ma.Schema):
+class StatusSchema(ResponseSchema):
+    SOMETIMES_ABSENT = ("reason",)
+
     status = ma.fields.String()
     reason = ma.fields.String()
 
 
+# Prometheus' text format (https://prometheus.io/docs/instrumenting/exposition_formats/).
+EXPOSITION = {"schema": {"type": "string"}, "example": (
+    "# HELP mlapi_predictions_total Predictions answered (one per sample), by model and "
+    "version.\n# TYPE mlapi_predictions_total counter\n"
+    'mlapi_predictions_total{model_id="1",model_version="1"} 42.0\n')}
 _PROBE = text("SELECT 1")
 DATABASE_REASONS = {"unavailable": UNREACHABLE, "no_schema": NO_SCHEMA}
 
@@ -71,6 +81,7 @@ def _database_state() -> str:
 
 @blp.route("/health")
 class Health(MethodView):
+    @blp.doc(operationId="getHealth")
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema,
                       description="The database cannot be reached, or has no schema yet.")
@@ -99,7 +110,8 @@ class Metrics(MethodView):
                        "it). When the operator sets MLAPI_METRICS_TOKEN, only a request with "
                        "`Authorization: Bearer <that token>` gets it (docs/observability.md); "
                        "otherwise no credential is asked for.",
-        "content": {"text/plain": {}, "application/openmetrics-text": {}}}})
+        "content": {"text/plain": EXPOSITION, "application/openmetrics-text": EXPOSITION}}})
+    @blp.doc(operationId="getMetrics")
     @blp.problems(401)
     def get(self):
         """Prometheus metrics: requests, predictions, cache, webhooks"""
@@ -108,6 +120,7 @@ class Metrics(MethodView):
 
 @blp.route("/livez")
 class Liveness(MethodView):
+    @blp.doc(operationId="getLiveness")
     @blp.response(200, StatusSchema)
     def get(self):
         """The process is alive (touches nothing else)"""
@@ -116,6 +129,7 @@ class Liveness(MethodView):
 
 @blp.route("/readyz")
 class Readiness(MethodView):
+    @blp.doc(operationId="getReadiness")
     @blp.response(200, StatusSchema)
     @blp.alt_response(503, schema=StatusSchema, description="Not ready to serve.")
     def get(self):

@@ -41,6 +41,7 @@ PREDICTION = f"/predictions/<int(min=1, max={MAX_ID}):prediction_id>"
 
 @blp.route("/predict")
 class Predict(MethodView):
+    @blp.doc(operationId="predict")
     @blp.authenticated(budget="predict")
     @blp.json_body(PredictRequest, bodies.load_predict, example=PREDICT_EXAMPLE)
     @blp.json_response(200, PredictionResult, bodies.dump_prediction)
@@ -51,6 +52,7 @@ class Predict(MethodView):
 
 @blp.route("/batch-predict")
 class BatchPredict(MethodView):
+    @blp.doc(operationId="batchPredict")
     @blp.authenticated(budget="predict")
     @blp.json_body(BatchPredictRequest, bodies.load_batch_predict,
                    example=BATCH_PREDICT_EXAMPLE)
@@ -62,6 +64,7 @@ class BatchPredict(MethodView):
 
 @blp.route(f"{MODEL}/predict")
 class ModelPredict(MethodView):
+    @blp.doc(operationId="predictWithModel")
     @blp.authenticated(budget="predict")
     @blp.path_object(lambda model_id: get_model(current_caller, model_id, "predict"))
     @blp.json_body(ModelPredictRequest, bodies.load_model_predict,
@@ -76,6 +79,7 @@ class ModelPredict(MethodView):
 
 @blp.route(f"{MODEL}/batch-predict")
 class ModelBatchPredict(MethodView):
+    @blp.doc(operationId="batchPredictWithModel")
     @blp.authenticated(budget="predict")
     @blp.path_object(lambda model_id: get_model(current_caller, model_id, "predict"))
     @blp.json_body(ModelBatchPredictRequest, bodies.load_model_batch_predict,
@@ -90,6 +94,7 @@ class ModelBatchPredict(MethodView):
 
 @blp.route(f"{MODEL}/metrics")
 class ModelMetrics(MethodView):
+    @blp.doc(operationId="getModelMetrics")
     @blp.authenticated(budget="default")
     @blp.path_object(lambda model_id: get_model(current_caller, model_id, "metrics"))
     @blp.arguments(MetricsQuery, location="query")
@@ -108,6 +113,7 @@ class ModelMetrics(MethodView):
 
 @blp.route("/predictions")
 class History(MethodView):
+    @blp.doc(operationId="listPredictions")
     @blp.authenticated(budget="default")
     @blp.arguments(HistoryQuery, location="query")
     @blp.response(200, page_of(PredictionRecord))
@@ -118,6 +124,7 @@ class History(MethodView):
 
 @blp.route(PREDICTION)
 class PredictionItem(MethodView):
+    @blp.doc(operationId="getPrediction")
     @blp.authenticated(budget="default")
     @blp.response(200, PredictionDetail)
     @blp.problems(403, 404)
@@ -128,6 +135,7 @@ class PredictionItem(MethodView):
 
 @blp.route(f"{PREDICTION}/feedback")
 class PredictionFeedback(MethodView):
+    @blp.doc(operationId="giveFeedback")
     @blp.authenticated(budget="default")
     @blp.path_object(lambda prediction_id: feedback.feedback_target(current_caller,
                                                                     prediction_id))

@@ -4,7 +4,9 @@ import marshmallow as ma
 from marshmallow import validate
 
 from ..database import MAX_ID
+from ..document import ResponseSchema
 from ..pagination import PageQuery
+from ..registry.schemas import LABELS_OR_LABEL
 from ..timeutil import UTCDateTime
 from .metrics import FEEDBACK_SCOPES
 
@@ -23,6 +25,12 @@ MODEL_PREDICT_EXAMPLE = {"features": EXAMPLE_NAMED_ROW}
 MODEL_BATCH_PREDICT_EXAMPLE = {"samples": [EXAMPLE_NAMED_ROW, EXAMPLE_ROW_2]}
 FEEDBACK_EXAMPLE = {"actual_value": 151.0, "score": 4,
                     "comment": "Close to the progression measured a year later."}
+
+
+# What really happened, as feedback takes and keeps it (``feedback.actual_value_for``).
+ACTUAL_VALUE = {"oneOf": [{"type": "number"}, {"type": "string"}]}
+PREDICTION_DESCRIPTION = ("A number (regression) or one of the model's classes "
+                          "(classification); a list of them for a model of several outputs.")
 
 
 class JSONNumber(ma.fields.Float):
@@ -111,8 +119,11 @@ class BatchPredictRequest(ma.Schema):
                                                    "example": BATCH_PREDICT_EXAMPLE["samples"]})
 
 
-class _Answer(ma.Schema):
-    prediction = ma.fields.Raw(metadata={"description": "Number (regression) or class label."})
+class _Answer(ResponseSchema):
+    SOMETIMES_ABSENT = ("probabilities",)
+
+    prediction = ma.fields.Raw(metadata={**LABELS_OR_LABEL,
+                                         "description": PREDICTION_DESCRIPTION})
     probabilities = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(),
                                    metadata={"description": "Classifiers only: class -> p."})
     model_id = ma.fields.Integer()
@@ -132,8 +143,9 @@ class PredictionResult(_Answer):
     prediction_id = ma.fields.Integer(attribute="id")
 
 
-class BatchResult(ma.Schema):
-    predictions = ma.fields.List(ma.fields.Raw())
+class BatchResult(ResponseSchema):
+    predictions = ma.fields.List(ma.fields.Raw(metadata=LABELS_OR_LABEL), metadata={
+        "description": f"One per sample, in order. {PREDICTION_DESCRIPTION}"})
     prediction_ids = ma.fields.List(ma.fields.Integer())
     count = ma.fields.Integer()
     model_id = ma.fields.Integer()
@@ -154,8 +166,9 @@ class HistoryQuery(PageQuery):
 
 class FeedbackRequest(ma.Schema):
     actual_value = ma.fields.Raw(required=True, metadata={
+        **ACTUAL_VALUE, "example": 151.0,
         "description": "What really happened: a number for a regression model, one of the "
-                       "model's classes for a classifier.", "example": 151.0})
+                       "model's classes for a classifier."})
     score = ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=5),
                               metadata={"description": "How useful the prediction was, 1-5.",
                                         "example": FEEDBACK_EXAMPLE["score"]})
@@ -163,10 +176,10 @@ class FeedbackRequest(ma.Schema):
                                metadata={"example": FEEDBACK_EXAMPLE["comment"]})
 
 
-class FeedbackRecord(ma.Schema):
+class FeedbackRecord(ResponseSchema):
     id = ma.fields.Integer()
     prediction_id = ma.fields.Integer()
-    actual_value = ma.fields.Raw()
+    actual_value = ma.fields.Raw(metadata=ACTUAL_VALUE)
     score = ma.fields.Integer(allow_none=True)
     comment = ma.fields.String(allow_none=True)
     created_at = UTCDateTime()
@@ -187,7 +200,9 @@ class MetricsQuery(ma.Schema):
                                  "and latency always count every prediction."})
 
 
-class MetricsResult(ma.Schema):
+class MetricsResult(ResponseSchema):
+    SOMETIMES_ABSENT = ("mae", "accuracy")  # one or the other, by the model's task
+
     model_id = ma.fields.Integer()
     feedback_scope = ma.fields.String(metadata={
         "enum": list(FEEDBACK_SCOPES),
@@ -198,11 +213,11 @@ class MetricsResult(ma.Schema):
     mean_latency_ms = ma.fields.Float(allow_none=True)
     p95_latency_ms = ma.fields.Float(allow_none=True)
     mae = ma.fields.Float(allow_none=True, metadata={
-        "description": "Regression models: mean absolute error against feedback; null "
-                       "while there is none, or when one error is too large for a float "
-                       "(`metrics_note` says so)."})
+        "description": "Regression models only (absent for a classifier): mean absolute "
+                       "error against feedback; null while there is none, or when one error "
+                       "is too large for a float (`metrics_note` says so)."})
     accuracy = ma.fields.Float(allow_none=True, metadata={
-        "description": "Classifiers: share of feedback matching the prediction; null while "
-                       "there is none."})
+        "description": "Classifiers only (absent for a regression model): share of feedback "
+                       "matching the prediction; null while there is none."})
     metrics_note = ma.fields.String(allow_none=True, metadata={
         "description": "Why a figure is null although there is feedback; null otherwise."})

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from ..api import ApiBlueprint
 from ..auth.credentials import current_caller
 from ..database import MAX_ID
+from ..document import LOCATION
 from ..pagination import page_of
 from . import service
 from .schemas import MODEL_CHANGES_EXAMPLE, ModelChanges, ModelQuery, ModelRecord, UploadForm
@@ -17,9 +18,10 @@ blp = ApiBlueprint("models", __name__, url_prefix="/api/v1",
 
 @blp.route("/models")
 class Models(MethodView):
+    @blp.doc(operationId="uploadModel")
     @blp.authenticated(budget="default")
     @blp.upload(UploadForm, limit_setting="MAX_MODEL_BYTES")
-    @blp.response(201, ModelRecord)
+    @blp.response(201, ModelRecord, headers=LOCATION)
     @blp.problems(409)
     def post(self, form):
         """Upload a model (the next version when you already have one of that name)"""
@@ -27,6 +29,7 @@ class Models(MethodView):
         record = upload_model(current_caller, data=data, **form)
         return record, 201, {"Location": url_for("models.ModelItem", model_id=record.id)}
 
+    @blp.doc(operationId="listModels")
     @blp.authenticated(budget="default")
     @blp.arguments(ModelQuery, location="query")
     @blp.response(200, page_of(ModelRecord))
@@ -37,6 +40,7 @@ class Models(MethodView):
 
 @blp.route(f"/models/<int(min=1, max={MAX_ID}):model_id>")
 class ModelItem(MethodView):
+    @blp.doc(operationId="getModel")
     @blp.authenticated(budget="default")
     @blp.response(200, ModelRecord)
     @blp.problems(403, 404)
@@ -44,6 +48,7 @@ class ModelItem(MethodView):
         """One model"""
         return service.get_model(current_caller, model_id, "view")
 
+    @blp.doc(operationId="updateModel")
     @blp.authenticated(budget="default")
     @blp.path_object(lambda model_id: service.get_model(current_caller, model_id, "update"))
     @blp.arguments(ModelChanges, example=MODEL_CHANGES_EXAMPLE)
@@ -53,6 +58,7 @@ class ModelItem(MethodView):
         """Change a model's description or visibility (owner or admin)"""
         return service.update_model(current_caller, model_id, changes)
 
+    @blp.doc(operationId="deleteModel")
     @blp.authenticated(budget="default")
     @blp.response(204)
     @blp.problems(403, 404, 409)

@@ -6,14 +6,20 @@ from marshmallow import validate
 from werkzeug.datastructures import FileStorage
 
 from ..auth.schemas import FullMatch
+from ..document import ResponseSchema
 from ..pagination import PageQuery
 from ..timeutil import UTCDateTime
 from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC
 
-MODEL_NAME_PATTERN = r"[A-Za-z0-9_.-]{1,100}"
+MODEL_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,100}$"
 MODEL_TYPES = ("sklearn",)
 VISIBILITIES = (VISIBILITY_PRIVATE, VISIBILITY_PUBLIC)
 MAX_FEATURE_NAME = 200
+# A class label as scikit-learn keeps it and the API sends it: a number, a string or a
+# boolean; a model of several outputs has a list per output (its classes) or a list of
+# values (its predictions).
+CLASS_LABEL = {"oneOf": [{"type": "number"}, {"type": "string"}, {"type": "boolean"}]}
+LABELS_OR_LABEL = {"oneOf": [*CLASS_LABEL["oneOf"], {"type": "array", "items": CLASS_LABEL}]}
 
 # Swagger UI fills the upload form's text fields with these (the file is yours to pick: a
 # model of ten features, like the built-in one, fits the feature names).
@@ -84,12 +90,14 @@ class ModelChanges(ma.Schema):
     visibility = _visibility()
 
 
-class Owner(ma.Schema):
+class Owner(ResponseSchema):
     id = ma.fields.Integer()
     username = ma.fields.String()
 
 
-class ModelRecord(ma.Schema):
+class ModelRecord(ResponseSchema):
+    SOMETIMES_ABSENT = ("classes",)
+
     id = ma.fields.Integer()
     name = ma.fields.String()
     version = ma.fields.Integer()
@@ -97,7 +105,9 @@ class ModelRecord(ma.Schema):
     task = ma.fields.String(metadata={"enum": ["regression", "classification"]})
     n_features = ma.fields.Integer()
     feature_names = ma.fields.List(ma.fields.String(), allow_none=True)
-    classes = ma.fields.List(ma.fields.Raw(), metadata={"description": "Classifiers only."})
+    classes = ma.fields.List(ma.fields.Raw(metadata=LABELS_OR_LABEL), metadata={
+        "description": "Classifiers only: the class labels the model predicts (for a model "
+                       "of several outputs, one list per output)."})
     visibility = ma.fields.String(metadata={"enum": list(VISIBILITIES)})
     owner = ma.fields.Nested(Owner)
     description = ma.fields.String(allow_none=True)

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from ..api import ApiBlueprint
 from ..auth.credentials import current_caller
 from ..database import MAX_ID
+from ..document import LOCATION
 from ..pagination import PageQuery, page_of
 from . import service
 from .schemas import (
@@ -25,9 +26,10 @@ HOOK = f"/webhooks/<int(min=1, max={MAX_ID}):webhook_id>"
 
 @blp.route("/webhooks")
 class Webhooks(MethodView):
+    @blp.doc(operationId="createWebhook")
     @blp.authenticated(budget="default")
     @blp.arguments(WebhookRequest, example=WEBHOOK_EXAMPLE)
-    @blp.response(201, NewWebhookSchema)
+    @blp.response(201, NewWebhookSchema, headers=LOCATION)
     @blp.problems(409)
     def post(self, body):
         """Register a webhook; its signing secret is shown in this response only"""
@@ -35,6 +37,7 @@ class Webhooks(MethodView):
         hook.secret = secret  # serialised once, never stored in the clear
         return hook, 201, {"Location": url_for("webhooks.WebhookItem", webhook_id=hook.id)}
 
+    @blp.doc(operationId="listWebhooks")
     @blp.authenticated(budget="default")
     @blp.arguments(WebhookQuery, location="query")
     @blp.response(200, page_of(WebhookSchema))
@@ -45,6 +48,7 @@ class Webhooks(MethodView):
 
 @blp.route(HOOK)
 class WebhookItem(MethodView):
+    @blp.doc(operationId="getWebhook")
     @blp.authenticated(budget="default")
     @blp.response(200, WebhookSchema)
     @blp.problems(404)
@@ -52,6 +56,7 @@ class WebhookItem(MethodView):
         """One of your webhooks, without its secret"""
         return service.get_webhook(current_caller, webhook_id)
 
+    @blp.doc(operationId="deleteWebhook")
     @blp.authenticated(budget="default")
     @blp.response(204)
     @blp.problems(404)
@@ -62,6 +67,7 @@ class WebhookItem(MethodView):
 
 @blp.route(f"{HOOK}/deliveries")
 class WebhookDeliveries(MethodView):
+    @blp.doc(operationId="listWebhookDeliveries")
     @blp.authenticated(budget="default")
     @blp.path_object(lambda webhook_id: service.get_webhook(current_caller, webhook_id))
     @blp.arguments(PageQuery, location="query")

@@ -3,15 +3,17 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from ..document import ResponseSchema
 from ..pagination import PageQuery
 from ..registry.schemas import Owner
 from ..timeutil import UTCDateTime
 from .models import EVENTS
 
 MAX_URL = 2048
-# example.com is reserved for documentation and resolves to public addresses, so the
-# example passes the address check; put your own receiver's URL in its place.
-WEBHOOK_EXAMPLE = {"url": "https://example.com/mlapi-hook",
+# A public address written as such, which the address check accepts with no DNS lookup (a
+# host name that does not resolve where the server runs is refused: example.com was, on a
+# host with no DNS). It is an address example.com had; put your receiver's URL in its place.
+WEBHOOK_EXAMPLE = {"url": "https://93.184.215.14/mlapi-hook",
                    "events": ["model.created", "prediction.feedback"], "name": "team chat"}
 
 
@@ -33,7 +35,7 @@ class WebhookQuery(PageQuery):
         "description": "`me`: only your own hooks (an admin's list holds everyone's)."})
 
 
-class WebhookSchema(ma.Schema):
+class WebhookSchema(ResponseSchema):
     id = ma.fields.Integer(metadata={"example": 3})
     name = ma.fields.String(allow_none=True)
     url = ma.fields.String()
@@ -48,7 +50,7 @@ class NewWebhookSchema(WebhookSchema):
                        "only.", "example": "whsec_Yx8s..."})
 
 
-class AttemptSchema(ma.Schema):
+class AttemptSchema(ResponseSchema):
     id = ma.fields.Integer()
     delivery_id = ma.fields.Integer(metadata={
         "description": "The delivery (X-MLAPI-Delivery) this attempt belongs to."})

@@ -16,6 +16,7 @@ PUBLIC_OPERATIONS = {
     ("post", "/api/v1/auth/login"),
 }
 PROBLEM = "#/components/schemas/Problem"
+REFRESH = ("post", "/api/v1/auth/refresh")
 
 
 @pytest.fixture
@@ -64,7 +65,6 @@ def test_every_tag_has_a_description(document):
 
 
 SESSION_ONLY_OPERATIONS = {
-    ("post", "/api/v1/auth/refresh"),
     ("post", "/api/v1/auth/logout"),
     ("post", "/api/v1/auth/api-keys"),
     ("get", "/api/v1/auth/api-keys"),
@@ -79,7 +79,10 @@ def test_api_operations_take_a_token_or_a_key_except_sign_up_and_sign_in(documen
     for method, path, operation in _operations(document):
         if not path.startswith("/api/") or (method, path) in PUBLIC_OPERATIONS:
             continue
-        if (method, path) in SESSION_ONLY_OPERATIONS:
+        if (method, path) == REFRESH:
+            assert operation.get("security") == [{"refreshBearerAuth": []}]
+            assert "403" in operation["responses"]
+        elif (method, path) in SESSION_ONLY_OPERATIONS:
             assert operation.get("security") == [{"bearerAuth": []}], (method, path)
             assert "403" in operation["responses"], (method, path)
         else:

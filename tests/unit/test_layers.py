@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "mlapi"
 
 LAYERS = [
     ("foundation", {"access_cache", "access_listener", "config", "cors", "counters",
-                    "database", "errors", "extensions", "http", "limits", "lru",
+                    "database", "document", "errors", "extensions", "http", "limits", "lru",
                     "pagination", "policy", "process_threads", "strict_json", "timeutil",
                     "version"}),
     ("auth", {"auth", "api"}),
