@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from mlapi_client import AuthenticatedClient, Client
-from mlapi_client.api.accounts import post_api_v1_auth_login
-from mlapi_client.api.models import get_api_v1_models, post_api_v1_models
-from mlapi_client.api.predictions import post_api_v1_models_model_id_predict
+from mlapi_client.api.accounts import login
+from mlapi_client.api.models import list_models
+from mlapi_client.api.models import upload_model as upload_model_operation
+from mlapi_client.api.predictions import predict_with_model
 from mlapi_client.models import (
-    LoginRequest,
+    LoginWithUsername,
     ModelPredictRequest,
     ModelRecord,
     Problem,
@@ -53,12 +54,9 @@ def expected(answer: Answer | Problem | None) -> Answer:
 
 def sign_in(base_url: str, username: str, password: str) -> AuthenticatedClient:
     """Signs in and answers a client that sends the access token with every request."""
-    tokens = expected(post_api_v1_auth_login.sync(
-        client=Client(base_url=base_url),
-        body=LoginRequest(username=username, password=password),
-    ))
-    access_token: str = tokens.access_token
-    return AuthenticatedClient(base_url=base_url, token=access_token)
+    tokens = expected(login.sync(client=Client(base_url=base_url),
+                                 body=LoginWithUsername(username=username, password=password)))
+    return AuthenticatedClient(base_url=base_url, token=tokens.access_token)
 
 
 def upload_model(api: AuthenticatedClient, name: str, skops_file: Path) -> int:
@@ -67,28 +65,24 @@ def upload_model(api: AuthenticatedClient, name: str, skops_file: Path) -> int:
         form = UploadForm(file=File(payload=stream, file_name=skops_file.name),
                           model_type=UploadFormModelType.SKLEARN, name=name,
                           visibility=UploadFormVisibility.PRIVATE)
-        record = expected(post_api_v1_models.sync(client=api, body=form))
-    model_id: int = record.id
-    return model_id
+        record = expected(upload_model_operation.sync(client=api, body=form))
+    return record.id
 
 
 def predict(api: AuthenticatedClient, model_id: int, features: list[float]) -> tuple[int, object]:
     """One prediction from a model, by the model's id: (prediction id, predicted value)."""
-    result = expected(post_api_v1_models_model_id_predict.sync(
-        model_id, client=api, body=ModelPredictRequest(features=features)))
-    prediction_id: int = result.prediction_id
-    return prediction_id, result.prediction
+    result = expected(predict_with_model.sync(model_id, client=api,
+                                              body=ModelPredictRequest(features=features)))
+    return result.prediction_id, result.prediction
 
 
 def all_models(api: AuthenticatedClient, per_page: int = 100) -> Iterator[ModelRecord]:
     """Every model the user may use, one page after the other."""
     page = 1
     while True:
-        listing = expected(get_api_v1_models.sync(client=api, page=page, per_page=per_page))
-        items: list[ModelRecord] = listing.items
-        yield from items
-        last_page: int = listing.pages
-        if page >= last_page:
+        listing = expected(list_models.sync(client=api, page=page, per_page=per_page))
+        yield from listing.items
+        if page >= listing.pages:
             return
         page += 1
 
@@ -100,17 +94,15 @@ def predict_or_explain(api: AuthenticatedClient, model_id: int,
         return predict(api, model_id, features)
     except ProblemError as refused:
         problem = refused.problem
-        detail: str = problem.detail
         match problem.code:
             case "validation_error":
                 messages = problem.errors.additional_properties if problem.errors else {}
                 return "; ".join(f"{field}: {' '.join(texts)}"
                                  for field, texts in messages.items())
             case "not_found":
-                status: int = problem.status
-                return f"model {model_id} does not exist ({status})"
+                return f"model {model_id} does not exist ({problem.status})"
             case _:
-                return detail
+                return problem.detail
 
 
 def typical_use(base_url: str, username: str, password: str, skops_file: Path,
