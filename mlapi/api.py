@@ -63,6 +63,10 @@ class ProblemApi(Api):
     def handle_http_exception(self, error):
         return render_http_exception(error)
 
+    def _register_pagination_header(self):
+        """None: collections send their page in the body (``mlapi.pagination``); the
+        header's schema would be a component no operation uses (and a generated model)."""
+
 
 def init_api(app: Flask) -> ProblemApi:
     """The app's Api, and what its document says beyond the views (``mlapi.document``):

@@ -147,9 +147,10 @@ class DocumentPlugin(BasePlugin):
                     continue  # a shared response (``describe`` gives it its headers)
                 # An operation asking for a credential checks it before spending a
                 # budget: its 401 carries no X-RateLimit-* headers.
-                counted = limited and not (signed_in and status == "401")
+                status = int(status)  # flask-smorest's keys are ints, the plugins' strings
+                counted = limited and not (signed_in and status == HTTPStatus.UNAUTHORIZED)
                 headers = response.setdefault("headers", {})
-                for name, ref in response_headers(int(status), rate_limited=counted).items():
+                for name, ref in response_headers(status, rate_limited=counted).items():
                     headers.setdefault(name, ref)
 
 

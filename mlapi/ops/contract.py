@@ -1,9 +1,12 @@
 """Backward compatibility of the OpenAPI document against a committed snapshot.
 
-Five teams build on this API: a change that breaks a client must be deliberate. The
-checker lists breaking changes between two documents — a removed path or method, a
-removed (or renamed) response field, a new required request field or parameter, a
-narrowed enum, a changed type — and lets additive changes through. ``flask contract
+Five teams build on this API, some through clients generated from the document: a change
+that breaks a client must be deliberate. The checker lists breaking changes between two
+documents — a removed path or method, a changed operationId (a generated client's function
+name), a removed (or renamed) response field, a response field no longer always sent (no
+longer ``required``: generated clients type it as present), a new required request field
+or parameter, a narrowed enum, a changed type — and lets additive changes through: a new
+operationId, a response field newly ``required``. ``flask contract
 check`` runs it against the snapshot; ``flask contract update`` rewrites the snapshot.
 """
 
@@ -23,10 +26,17 @@ class _Document:
         self.raw = document
 
     def resolve(self, node: dict | None) -> dict:
+        """The schema ``node`` stands for, past references and the wrappers that only say
+        "this schema, or null" (``mlapi.document.nullable_reference``)."""
         seen = 0
-        while node and "$ref" in node and seen < 32:
-            *_, section, name = node["$ref"].split("/")
-            node = self.raw["components"][section][name]
+        while node and seen < 32:
+            if "$ref" in node:
+                *_, section, name = node["$ref"].split("/")
+                node = self.raw["components"][section][name]
+            elif _wrapped(node) is not None:
+                node = _wrapped(node)
+            else:
+                break
             seen += 1
         return node or {}
 
@@ -34,6 +44,20 @@ class _Document:
         return {(path, method): item[method]
                 for path, item in self.raw.get("paths", {}).items()
                 for method in _METHODS if method in item}
+
+
+def _wrapped(node: dict) -> dict | None:
+    """The one schema of ``allOf: [schema]``, or of ``oneOf``/``anyOf`` whose other members
+    only admit null; None for any other node."""
+    for keyword in ("allOf", "oneOf", "anyOf"):
+        members = [m for m in node.get(keyword, ()) if keyword == "allOf" or not _null_only(m)]
+        if keyword in node and len(members) == 1:
+            return members[0]
+    return None
+
+
+def _null_only(node: dict) -> bool:
+    return node.get("nullable") is True and node.get("enum") == [None]
 
 
 def breaking_changes(old: dict, new: dict) -> list[str]:
@@ -48,6 +72,9 @@ def breaking_changes(old: dict, new: dict) -> list[str]:
             problems.append(f"{where}: removed" if path in new.get("paths", {})
                             else f"{where}: path removed")
             continue
+        if old_op.get("operationId") and new_op.get("operationId") != old_op["operationId"]:
+            problems.append(f"{where}: operationId changed from {old_op['operationId']!r} "
+                            f"to {new_op.get('operationId')!r}")
         problems += _parameters(where, old_op, new_op)
         old_body = _json_schema(before, old_op.get("requestBody"))
         new_body = _json_schema(after, new_op.get("requestBody"))
@@ -99,6 +126,10 @@ def _compare(before: _Document, after: _Document, old: dict, new: dict, where: s
     if request:
         newly_required = set(new.get("required", [])) - set(old.get("required", []))
         problems += [f"{where}: new required field '{name}'" for name in sorted(newly_required)]
+    else:
+        optional = set(old.get("required", [])) - set(new.get("required", []))
+        problems += [f"{where}: field '{name}' no longer always sent"
+                     for name in sorted(optional) if name in new.get("properties", {})]
     old_props, new_props = old.get("properties", {}), new.get("properties", {})
     for name, old_prop in old_props.items():
         if name not in new_props:

@@ -15,6 +15,7 @@ BASE = {
     "paths": {
         "/things": {
             "get": {
+                "operationId": "listThings",
                 "parameters": [{"in": "query", "name": "page", "required": False}],
                 "responses": {"200": {"content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/Thing"}}}}},
@@ -31,11 +32,16 @@ BASE = {
         },
         "/other": {"get": {"responses": {"200": {"description": "ok"}}}},
     },
-    "components": {"schemas": {"Thing": {"type": "object", "properties": {
-        "id": {"type": "integer"},
-        "tags": {"type": "array", "items": {"type": "string"}},
-        "state": {"type": "string", "enum": ["new", "done"]},
-    }}}},
+    "components": {"schemas": {
+        "Thing": {"type": "object", "required": ["id", "state"], "properties": {
+            "id": {"type": "integer"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "state": {"type": "string", "enum": ["new", "done"]},
+            "parent": {"oneOf": [{"$ref": "#/components/schemas/Ref"},
+                                 {"type": "object", "nullable": True, "enum": [None]}]},
+        }},
+        "Ref": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}},
+    }},
 }
 
 
@@ -51,6 +57,10 @@ def _post_body(d):
 
 def _thing(d):
     return d["components"]["schemas"]["Thing"]["properties"]
+
+
+def _list_things(d):
+    return d["paths"]["/things"]["get"]
 
 
 BREAKING = {
@@ -73,6 +83,12 @@ BREAKING = {
         "parameters"].append({"in": "query", "name": "owner", "required": True}),
     "success response removed": lambda d: d["paths"]["/things"]["post"]["responses"].pop(
         "201"),
+    "operationId changed": lambda d: _list_things(d).update(operationId="getThings"),
+    "operationId removed": lambda d: _list_things(d).pop("operationId"),
+    "response field no longer always sent":
+        lambda d: d["components"]["schemas"]["Thing"]["required"].remove("state"),
+    "field of a nullable nested object removed":
+        lambda d: d["components"]["schemas"]["Ref"]["properties"].pop("id"),
 }
 
 ADDITIVE = {
@@ -88,6 +104,10 @@ ADDITIVE = {
         "parameters"].append({"in": "query", "name": "q", "required": False}),
     "new error response": lambda d: d["paths"]["/other"]["get"]["responses"].update(
         {"404": {"description": "missing"}}),
+    "operationId given where there was none":
+        lambda d: d["paths"]["/other"]["get"].update(operationId="getOther"),
+    "response field now always sent":
+        lambda d: d["components"]["schemas"]["Thing"]["required"].append("tags"),
 }
 
 
