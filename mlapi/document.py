@@ -114,7 +114,8 @@ class DocumentPlugin(BasePlugin):
     """Schemas: ``required`` of response bodies, the keywords and alternatives of request
     bodies. Operations: ``security: []`` where no credential is asked for, and the
     headers of each response written in the view (the shared ones get theirs in
-    ``describe``). Runs after ``MarshmallowPlugin`` (flask-smorest puts extra plugins last).
+    ``mlapi.api.init_api``). Runs after ``MarshmallowPlugin`` (flask-smorest puts extra
+    plugins last).
     """
 
     def init_spec(self, spec: APISpec) -> None:
