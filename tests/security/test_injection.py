@@ -75,10 +75,14 @@ def operations(spec: dict) -> list[Operation]:
                 p["name"]: p.get("schema", {}) for p in op.get("parameters", [])
                 if p["in"] == "query"})
             for media_type, content in op.get("requestBody", {}).get("content", {}).items():
+                # A body of alternatives (login: username or email): the fields of all of
+                # them, the required ones of the first.
                 body = _resolve(spec, content.get("schema", {}))
+                forms = [_resolve(spec, form) for form in body.get("oneOf", [])]
                 operation.media_type = media_type
-                operation.properties = body.get("properties", {})
-                operation.required = body.get("required", [])
+                operation.properties = {name: schema for form in forms or [body]
+                                        for name, schema in form.get("properties", {}).items()}
+                operation.required = (forms or [body])[0].get("required", [])
             found.append(operation)
     return found
 
