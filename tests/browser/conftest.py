@@ -6,13 +6,11 @@ Without chromium these tests skip, naming the package to install, except under `
 driven no browser."""
 
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_PACKAGE = "chromium"
@@ -36,20 +34,6 @@ class Visit:
 
     def requested_elsewhere(self) -> list[str]:
         return [url for url in self.requested if not url.startswith(self.base_url + "/")]
-
-
-@pytest.fixture
-def server_url(app) -> Iterator[str]:
-    """The test's app served over HTTP in a thread of this process (so it shares the
-    test's database, and its coverage counts), on a free port of 127.0.0.1."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
 
 
 def chromium() -> str:

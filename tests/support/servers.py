@@ -1,12 +1,16 @@
-"""What tests create on the PostgreSQL and Redis servers, and remove again."""
+"""What tests create on the PostgreSQL and Redis servers, and remove again; the test's app
+served over HTTP (``server_url``) for clients that need a real socket."""
 
 import os
+import threading
 import uuid
+from collections.abc import Iterator
 
 import pytest
 import redis
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 # The machine's Redis, and a closed port standing for a Redis that is down.
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -58,3 +62,17 @@ def redis_prefix():
         client = redis.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(f"{name}:*"):
             client.delete(key)
+
+
+@pytest.fixture
+def server_url(app) -> Iterator[str]:
+    """The test's app served over HTTP in a thread of this process (so it shares the
+    test's database, and its coverage counts), on a free port of 127.0.0.1."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
