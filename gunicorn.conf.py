@@ -32,8 +32,14 @@ import gunicorn.http.wsgi
 from gunicorn import glogging
 
 # -- thread pools: one thread per worker, set before any worker imports numpy ---------------
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                  "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
+for _variable in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+):
     os.environ.setdefault(_variable, "1")
 
 
@@ -52,8 +58,11 @@ def _positive_int(variable: str, default: int) -> int:
 
 # -- server ---------------------------------------------------------------------------------
 wsgi_app = "wsgi:app"
-bind = [address.strip() for address in
-        os.environ.get("MLAPI_BIND", "127.0.0.1:8000").split(",") if address.strip()]
+bind = [
+    address.strip()
+    for address in os.environ.get("MLAPI_BIND", "127.0.0.1:8000").split(",")
+    if address.strip()
+]
 workers = _positive_int("MLAPI_WORKERS", os.cpu_count() or 1)
 # Measured against gthread (one thread, keep-alive) with bench/run.py --worker-classes:
 # at 16 connections gthread was never clearly faster and often far slower (docs/production.md).
@@ -98,10 +107,14 @@ class JsonLogFormatter(logging.Formatter):
     """gunicorn's own lines in the shape of the app's: ts, level, logger, message."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-                + f".{int(record.msecs):03d}Z",
-                "level": record.levelname, "logger": record.name,
-                "message": record.getMessage(), "pid": record.process}
+        line = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "pid": record.process,
+        }
         if record.exc_info:
             line["exc_info"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)

@@ -8,8 +8,15 @@ import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 
 # Each suite and the fewest passing tests it must have (well under the real counts).
-REQUIRED = {"features": 30, "tests.unit": 100, "tests.harness": 3, "tests.browser": 1,
-            "tests.contract": 40, "tests.security": 100, "tests.reliability": 15}
+REQUIRED = {
+    "features": 30,
+    "tests.unit": 100,
+    "tests.harness": 3,
+    "tests.browser": 1,
+    "tests.contract": 40,
+    "tests.security": 100,
+    "tests.reliability": 15,
+}
 
 
 def main(path: str) -> int:

@@ -30,8 +30,13 @@ sys.path.insert(0, str(HERE))
 import syscalls  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
-GROUPS = ("gunicorn workers: user", "gunicorn workers: system", "PostgreSQL server",
-          "Redis server", "wrk (client)")
+GROUPS = (
+    "gunicorn workers: user",
+    "gunicorn workers: system",
+    "PostgreSQL server",
+    "Redis server",
+    "wrk (client)",
+)
 
 
 def _pids_of_user(user: str) -> list[int]:
@@ -68,11 +73,13 @@ def _cpu_seconds(pids: list[int], *, user: bool = True, system: bool = True) -> 
 def _snapshot(server) -> dict[str, float]:
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     workers = syscalls.workers(server.process.pid)
-    return {"gunicorn workers: user": _cpu_seconds(workers, system=False),
-            "gunicorn workers: system": _cpu_seconds(workers, user=False),
-            "PostgreSQL server": _cpu_seconds(_pids_of_user("postgres")),
-            "Redis server": _cpu_seconds(_pids_named("redis-server")),
-            "wrk (client)": children.ru_utime + children.ru_stime}
+    return {
+        "gunicorn workers: user": _cpu_seconds(workers, system=False),
+        "gunicorn workers: system": _cpu_seconds(workers, user=False),
+        "PostgreSQL server": _cpu_seconds(_pids_of_user("postgres")),
+        "Redis server": _cpu_seconds(_pids_named("redis-server")),
+        "wrk (client)": children.ru_utime + children.ru_stime,
+    }
 
 
 def split(server, path: str, args, auth, _workdir: Path) -> dict[str, float]:
@@ -88,18 +95,25 @@ def split(server, path: str, args, auth, _workdir: Path) -> dict[str, float]:
 
 def table(rows: dict[str, dict[str, float]]) -> str:
     lines = ["| CPU ms per request | " + " | ".join(rows) + " |", "|---|" + "---:|" * len(rows)]
-    lines += [f"| {group} | " + " | ".join(f"{row[group]:.3f}" for row in rows.values()) + " |"
-              for group in GROUPS]
-    lines.append("| **all** | " + " | ".join(f"**{sum(row[g] for g in GROUPS):.3f}**"
-                                            for row in rows.values()) + " |")
-    lines.append("| (requests/s served) | " + " | ".join(
-        f"{row['(requests/s served)']:.0f}" for row in rows.values()) + " |")
+    lines += [
+        f"| {group} | " + " | ".join(f"{row[group]:.3f}" for row in rows.values()) + " |"
+        for group in GROUPS
+    ]
+    lines.append(
+        "| **all** | "
+        + " | ".join(f"**{sum(row[g] for g in GROUPS):.3f}**" for row in rows.values())
+        + " |"
+    )
+    lines.append(
+        "| (requests/s served) | "
+        + " | ".join(f"{row['(requests/s served)']:.0f}" for row in rows.values())
+        + " |"
+    )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, rows = syscalls.measure_both(argv, __doc__.split("\n\n")[0], 10, ("wrk",), split,
-                                       "cpu")
+    args, rows = syscalls.measure_both(argv, __doc__.split("\n\n")[0], 10, ("wrk",), split, "cpu")
     if rows is None:
         return 2
     print(f"CPU per request: wrk at {args.connections} connections for {args.duration} s\n")

@@ -56,13 +56,21 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with app.app_context():
                 asynchronous = hw.history_writer()
-                synchronous = hw.HistoryWriter(create_engine(
-                    db.engine.url, isolation_level="AUTOCOMMIT", **ENGINE_OPTIONS))
+                synchronous = hw.HistoryWriter(
+                    create_engine(db.engine.url, isolation_level="AUTOCOMMIT", **ENGINE_OPTIONS)
+                )
                 model = default_model()
-                row = {"owner_id": 1, "model_id": model.id, "model_name": model.name,
-                       "model_version": model.version, "features": [0.1] * 10,
-                       "prediction": 1.5, "probabilities": None, "cached": False,
-                       "latency_ms": 0.1}
+                row = {
+                    "owner_id": 1,
+                    "model_id": model.id,
+                    "model_name": model.name,
+                    "model_version": model.version,
+                    "features": [0.1] * 10,
+                    "prediction": 1.5,
+                    "probabilities": None,
+                    "cached": False,
+                    "latency_ms": 0.1,
+                }
                 ways = {
                     "session engine (sync on)": lambda r: autocommit_scalar(hw._INSERT_ONE, r),
                     "history engine, sync on": synchronous.insert_one,
@@ -75,19 +83,21 @@ def main(argv: list[str] | None = None) -> int:
                     for name, write in ways.items():
                         times[name].append(insert_rounds(write, row, args.inserts))
             for name, values in times.items():
-                print(f"{name:28} {statistics.median(values):7.0f} µs/INSERT  (rounds: "
-                      f"{', '.join(f'{v:.0f}' for v in values)})")
+                print(
+                    f"{name:28} {statistics.median(values):7.0f} µs/INSERT  (rounds: "
+                    f"{', '.join(f'{v:.0f}' for v in values)})"
+                )
             if args.requests:
                 counter, per_request = [0], {"sync on": [], "sync off": []}
                 for _ in range(args.rounds):
                     for name, writer in (("sync on", synchronous), ("sync off", asynchronous)):
                         app.extensions[hw.EXTENSION] = writer
-                        per_request[name] += rounds(app, "/api/v1/predict", headers,
-                                                    args.inserts // 5, counter)
+                        per_request[name] += rounds(
+                            app, "/api/v1/predict", headers, args.inserts // 5, counter
+                        )
                 app.extensions[hw.EXTENSION] = asynchronous
                 for name, values in per_request.items():
-                    print(f"predict, history {name:9} {statistics.median(values):7.0f} "
-                          f"µs/request")
+                    print(f"predict, history {name:9} {statistics.median(values):7.0f} µs/request")
         finally:
             with app.app_context():
                 db.engine.dispose()

@@ -87,8 +87,10 @@ def build_helper(workdir: Path) -> Path:
         check=False,
     )
     if done.returncode:
-        raise RuntimeError(f"cannot compile the callgrind helper (needs cc and "
-                           f"valgrind/callgrind.h): {done.stderr.strip()[:500]}")
+        raise RuntimeError(
+            f"cannot compile the callgrind helper (needs cc and "
+            f"valgrind/callgrind.h): {done.stderr.strip()[:500]}"
+        )
     return library
 
 
@@ -106,20 +108,42 @@ def measure(backend: str, args, workdir: Path, database_url: str | None) -> dict
     """Instructions per request of each case of one child run under callgrind."""
     out_dir = Path(tempfile.mkdtemp(prefix=f"cg-{backend}-", dir=workdir))
     result = out_dir / "result.json"
-    env = svc.pinned_threads({k: v for k, v in os.environ.items()
-                              if not k.startswith(("MLAPI_", "PROMETHEUS_", "GUNICORN_"))})
+    env = svc.pinned_threads(
+        {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("MLAPI_", "PROMETHEUS_", "GUNICORN_"))
+        }
+    )
     env.update(DETERMINISTIC)
     if database_url:
         env["INSTR_DATABASE_URL"] = database_url
     if args.multiproc:  # as gunicorn.conf.py always runs the workers in production
         env["PROMETHEUS_MULTIPROC_DIR"] = str(out_dir / "prometheus")
         (out_dir / "prometheus").mkdir()
-    argv = [*args.prefix, "valgrind", "--tool=callgrind", "--instr-atstart=no",
-            f"--callgrind-out-file={out_dir / 'cg'}", f"--log-file={out_dir / 'valgrind.log'}",
-            sys.executable, str(Path(__file__).resolve()), "--child", backend,
-            "--requests", str(args.requests), "--warmup", str(args.warmup),
-            *(["--steps"] if args.steps else []),
-            "--helper", str(args.helper), "--workdir", str(out_dir), "--result", str(result)]
+    argv = [
+        *args.prefix,
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        f"--callgrind-out-file={out_dir / 'cg'}",
+        f"--log-file={out_dir / 'valgrind.log'}",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        backend,
+        "--requests",
+        str(args.requests),
+        "--warmup",
+        str(args.warmup),
+        *(["--steps"] if args.steps else []),
+        "--helper",
+        str(args.helper),
+        "--workdir",
+        str(out_dir),
+        "--result",
+        str(result),
+    ]
     with open(out_dir / "child.log", "wb") as log:
         done = subprocess.run(  # noqa: S603
             argv,
@@ -137,23 +161,26 @@ def measure(backend: str, args, workdir: Path, database_url: str | None) -> dict
     labels = json.loads(result.read_text())
     totals = _totals(out_dir)
     if sorted(totals) != list(range(1, len(labels) + 2)):
-        raise RuntimeError(f"{backend}: callgrind dumps {sorted(totals)}, expected 1 to "
-                           f"{len(labels) + 1}")
+        raise RuntimeError(
+            f"{backend}: callgrind dumps {sorted(totals)}, expected 1 to {len(labels) + 1}"
+        )
     empty = totals[1]
     if args.steps:
         import pipeline_steps
 
         return pipeline_steps.per_step(
-            labels, [totals[i + 2] - empty for i in range(len(labels))], args.requests)
-    return {label: round((totals[i + 2] - empty) / args.requests)
-            for i, label in enumerate(labels)}
+            labels, [totals[i + 2] - empty for i in range(len(labels))], args.requests
+        )
+    return {label: round((totals[i + 2] - empty) / args.requests) for i, label in enumerate(labels)}
 
 
 def table(runs: list[dict[tuple[str, str], int]]) -> str:
     first = runs[0]
     floor = first.get(("floor", "POST /predict"))
-    lines = ["| server | request | instructions/request | x floor | runs |",
-             "|---|---|---:|---:|---|"]
+    lines = [
+        "| server | request | instructions/request | x floor | runs |",
+        "|---|---|---:|---:|---|",
+    ]
     for key, count in first.items():
         ratio = f"{count / floor:.2f}" if floor else "-"
         repeats = ", ".join(f"{run[key]:,}" for run in runs if key in run)
@@ -180,11 +207,14 @@ def parent(args) -> int:
         check=False,
     ).stdout.strip()
     started = datetime.now(UTC)
-    print(f"== instructions per request {started:%Y-%m-%d %H:%M} UTC: {version}, Python "
-          f"{platform.python_version()}; "
-          f"{'PROMETHEUS_MULTIPROC_DIR set; ' if args.multiproc else ''}"
-          f"{args.warmup} warm-up + {args.requests} measured "
-          f"requests per case, {args.repeat} run(s)", flush=True)
+    print(
+        f"== instructions per request {started:%Y-%m-%d %H:%M} UTC: {version}, Python "
+        f"{platform.python_version()}; "
+        f"{'PROMETHEUS_MULTIPROC_DIR set; ' if args.multiproc else ''}"
+        f"{args.warmup} warm-up + {args.requests} measured "
+        f"requests per case, {args.repeat} run(s)",
+        flush=True,
+    )
     workdir = Path(tempfile.mkdtemp(prefix="mlapi-instr-"))
     runs: list[dict[tuple[str, str], int]] = []
     try:
@@ -217,17 +247,23 @@ def parent(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=50,
-                        help="measured requests per case (50)")
+    parser.add_argument("--requests", type=int, default=50, help="measured requests per case (50)")
     parser.add_argument("--warmup", type=int, default=20, help="warm-up requests per case (20)")
-    parser.add_argument("--backends", default=",".join(BACKENDS),
-                        help=f"comma-separated ({','.join(BACKENDS)})")
+    parser.add_argument(
+        "--backends", default=",".join(BACKENDS), help=f"comma-separated ({','.join(BACKENDS)})"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="run every child this often (1)")
     parser.add_argument("--timeout", type=float, default=1200, help="seconds per child (1200)")
-    parser.add_argument("--steps", action="store_true",
-                        help="also each step of mlapi's request pipeline (pipeline_steps.py)")
-    parser.add_argument("--multiproc", action="store_true",
-                        help="set PROMETHEUS_MULTIPROC_DIR, as gunicorn.conf.py does")
+    parser.add_argument(
+        "--steps",
+        action="store_true",
+        help="also each step of mlapi's request pipeline (pipeline_steps.py)",
+    )
+    parser.add_argument(
+        "--multiproc",
+        action="store_true",
+        help="set PROMETHEUS_MULTIPROC_DIR, as gunicorn.conf.py does",
+    )
     parser.add_argument("--child", choices=BACKENDS, help=argparse.SUPPRESS)
     parser.add_argument("--helper", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)

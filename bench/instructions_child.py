@@ -25,8 +25,9 @@ STEP_CASES = ("predict, token, cache miss", "GET /livez")
 class Case:
     """One kind of request: label, method, path, headers and its bodies (see _bodies)."""
 
-    def __init__(self, label: str, method: str, path: str, headers: dict | None = None,
-                 body: str = "none"):
+    def __init__(
+        self, label: str, method: str, path: str, headers: dict | None = None, body: str = "none"
+    ):
         self.label, self.method, self.path, self.body = label, method, path, body
         self.headers = headers or {}
 
@@ -70,18 +71,21 @@ def _serve(app, case: Case, count: int) -> None:
 
 def _cases(backend: str, app) -> list[Case]:
     if backend == "floor":
-        return [Case("POST /predict", "POST", "/predict", body="vary"),
-                Case("GET /livez", "GET", "/livez")]
+        return [
+            Case("POST /predict", "POST", "/predict", body="vary"),
+            Case("GET /livez", "GET", "/livez"),
+        ]
     bearer = {"Authorization": f"Bearer {prof.token_for(app)}"}
-    answer = app.test_client().post("/api/v1/auth/api-keys", json={"name": "instr"},
-                                    headers=bearer)
+    answer = app.test_client().post("/api/v1/auth/api-keys", json={"name": "instr"}, headers=bearer)
     api_key = {"X-API-Key": answer.get_json()["key"]}
     predict = "/api/v1/predict"
-    return [Case("predict, token, cache miss", "POST", predict, bearer, "vary"),
-            Case("predict, token, cache hit", "POST", predict, bearer, "fixed"),
-            Case("predict, API key, cache miss", "POST", predict, api_key, "vary"),
-            Case("GET /livez", "GET", "/livez"),
-            Case("GET /health", "GET", "/health")]
+    return [
+        Case("predict, token, cache miss", "POST", predict, bearer, "vary"),
+        Case("predict, token, cache hit", "POST", predict, bearer, "fixed"),
+        Case("predict, API key, cache miss", "POST", predict, api_key, "vary"),
+        Case("GET /livez", "GET", "/livez"),
+        Case("GET /health", "GET", "/health"),
+    ]
 
 
 def _listen(app) -> None:

@@ -55,9 +55,11 @@ def measure(app, helper, serve, case, labels: list[str]) -> None:
     log = next(h for h in logging.getLogger("mlapi").handlers if isinstance(h, QueueHandler))
     log.flush()
     log.listener.stop()
-    windows = [(NOOP, "before", None)] + [(name, kind, index) for kind in KINDS
-                                          for index, (name, _) in
-                                          enumerate(getattr(declared, kind))]
+    windows = [(NOOP, "before", None)] + [
+        (name, kind, index)
+        for kind in KINDS
+        for index, (name, _) in enumerate(getattr(declared, kind))
+    ]
     windows.append((FIGURES, None, None))
     try:
         for name, kind, index in windows:
@@ -77,6 +79,7 @@ def measure(app, helper, serve, case, labels: list[str]) -> None:
         queued = []
         while not log.queue.empty():
             queued.append(log.queue.get_nowait())
+
         def handle_and_write(record):  # one line per look: the listener's dearest case
             log.writer.handle(record)
             log.writer.write_pending()
@@ -84,8 +87,7 @@ def measure(app, helper, serve, case, labels: list[str]) -> None:
         write = _wrapped(handle_and_write, helper, labels, f"{case.label}{STEP}{LISTENER}")
         # an access line is queued as a tuple of its fields when mlapi's handler alone
         # would see its record (mlapi/ops/logs.py), else as the record
-        for record in [r for r in queued
-                       if type(r) is tuple or r.name == "mlapi.access"][:CALLS]:
+        for record in [r for r in queued if type(r) is tuple or r.name == "mlapi.access"][:CALLS]:
             write(record)
     finally:
         pipeline_module.seen_of = seen_of
@@ -102,9 +104,13 @@ def per_step(labels: list[str], windows: list[int], requests: int) -> dict[str, 
         found.setdefault(label, []).append(window)
     # A step's calls: the median (now and then a window's summary comes out wrapped
     # around 2**64 after a thread switch inside it).
-    mean = {label: statistics.median(values) if STEP in label else values[0] / requests
-            for label, values in found.items()}
-    noop = {label.split(STEP)[0]: value for label, value in mean.items()
-            if label.endswith(NOOP)}
-    return {label: round(value - noop[label.split(STEP)[0]] if STEP in label else value)
-            for label, value in mean.items() if not label.endswith(NOOP)}
+    mean = {
+        label: statistics.median(values) if STEP in label else values[0] / requests
+        for label, values in found.items()
+    }
+    noop = {label.split(STEP)[0]: value for label, value in mean.items() if label.endswith(NOOP)}
+    return {
+        label: round(value - noop[label.split(STEP)[0]] if STEP in label else value)
+        for label, value in mean.items()
+        if not label.endswith(NOOP)
+    }

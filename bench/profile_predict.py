@@ -29,14 +29,22 @@ import mlapi_service as svc  # noqa: E402
 
 
 def _environ(path: str, body: bytes, headers: dict, method: str = "POST") -> dict:
-    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "SERVER_NAME": "127.0.0.1",
-               "SERVER_PORT": "80", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
-               "SERVER_PROTOCOL": "HTTP/1.1", "CONTENT_LENGTH": str(len(body)),
-               "QUERY_STRING": ""}
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_LENGTH": str(len(body)),
+        "QUERY_STRING": "",
+    }
     if body:
         environ["CONTENT_TYPE"] = "application/json"
-    environ.update({"HTTP_" + name.upper().replace("-", "_"): value
-                    for name, value in headers.items()})
+    environ.update(
+        {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
+    )
     return environ
 
 
@@ -72,17 +80,28 @@ def rounds(app, path: str, headers: dict, requests: int, counter: list) -> list[
 def mlapi_app(workdir: Path, backend: str, database_url: str | None = None):
     """mlapi in this process; on PostgreSQL, a new database unless ``database_url`` is given
     (returned as the second value when created here: the caller drops it)."""
-    os.environ.update({"MLAPI_ENV": "production", "MLAPI_SECRET_KEY": secrets.token_urlsafe(48),
-                       "MLAPI_INSTANCE_PATH": str(workdir / "instance"),
-                       "MLAPI_RATELIMIT_ENABLED": "false", "MLAPI_AUTO_MIGRATE": "true",
-                       "MLAPI_WEBHOOK_WORKER": "false"})
+    os.environ.update(
+        {
+            "MLAPI_ENV": "production",
+            "MLAPI_SECRET_KEY": secrets.token_urlsafe(48),
+            "MLAPI_INSTANCE_PATH": str(workdir / "instance"),
+            "MLAPI_RATELIMIT_ENABLED": "false",
+            "MLAPI_AUTO_MIGRATE": "true",
+            "MLAPI_WEBHOOK_WORKER": "false",
+        }
+    )
     database = None
     if backend == "postgres":
         if database_url is None:
             database, database_url = svc.create_database("mlapi_profile")
-        os.environ.update({"MLAPI_DATABASE_URL": database_url, "MLAPI_REDIS_URL": svc.REDIS_URL,
-                           "MLAPI_MODEL_STORE": "db",
-                           "MLAPI_RATELIMIT_KEY_PREFIX": f"mlapi-prof-{secrets.token_hex(4)}"})
+        os.environ.update(
+            {
+                "MLAPI_DATABASE_URL": database_url,
+                "MLAPI_REDIS_URL": svc.REDIS_URL,
+                "MLAPI_MODEL_STORE": "db",
+                "MLAPI_RATELIMIT_KEY_PREFIX": f"mlapi-prof-{secrets.token_hex(4)}",
+            }
+        )
     from mlapi.app import create_app
 
     return create_app(), database
@@ -91,10 +110,11 @@ def mlapi_app(workdir: Path, backend: str, database_url: str | None = None):
 def token_for(app) -> str:
     client = app.test_client()
     password = secrets.token_urlsafe(16)
-    client.post("/api/v1/auth/register", json={
-        "username": "profiler", "email": "profiler@example.com", "password": password})
-    answer = client.post("/api/v1/auth/login", json={"username": "profiler",
-                                                      "password": password})
+    client.post(
+        "/api/v1/auth/register",
+        json={"username": "profiler", "email": "profiler@example.com", "password": password},
+    )
+    answer = client.post("/api/v1/auth/login", json={"username": "profiler", "password": password})
     return answer.get_json()["access_token"]
 
 
@@ -115,10 +135,14 @@ def main(argv: list[str] | None = None) -> int:
             floor = rounds(floor_app.app, "/predict", {}, args.requests, counter)
             mlapi = rounds(app, "/api/v1/predict", headers, args.requests, counter)
             floor_us, mlapi_us = statistics.median(floor), statistics.median(mlapi)
-            print(f"floor  {floor_us:8.0f} µs/request  (rounds: "
-                  f"{', '.join(f'{v:.0f}' for v in floor)})")
-            print(f"mlapi  {mlapi_us:8.0f} µs/request  (rounds: "
-                  f"{', '.join(f'{v:.0f}' for v in mlapi)})  [{args.backend}, cache miss]")
+            print(
+                f"floor  {floor_us:8.0f} µs/request  (rounds: "
+                f"{', '.join(f'{v:.0f}' for v in floor)})"
+            )
+            print(
+                f"mlapi  {mlapi_us:8.0f} µs/request  (rounds: "
+                f"{', '.join(f'{v:.0f}' for v in mlapi)})  [{args.backend}, cache miss]"
+            )
             print(f"mlapi / floor = {mlapi_us / floor_us:.2f}")
             if args.profile:
                 from pyinstrument import Profiler

@@ -58,9 +58,11 @@ def main(argv: list[str] | None = None) -> int:
                 "counter read (hot engine)": lambda: read_scalar(_READ_COUNTER),
                 "counter read (pool)": lambda: autocommit_scalar(_READ_COUNTER),
                 "counter read (own connection)": lambda: own.execute(
-                    "SELECT value FROM change_counters WHERE name = 'access'").fetchone(),
+                    "SELECT value FROM change_counters WHERE name = 'access'"
+                ).fetchone(),
                 "data_version (own connection)": lambda: own.execute(
-                    "PRAGMA data_version").fetchone(),
+                    "PRAGMA data_version"
+                ).fetchone(),
                 "data_version (pool)": lambda: autocommit_scalar(version),
             }
             timings = {name: [] for name in checks}
@@ -77,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         assert answer.status_code == 200, answer.get_json()
         with app.app_context():
             after = own.execute("PRAGMA data_version").fetchone()[0]
-            print(f"one prediction (its history INSERT): data_version {before} -> {after}, "
-                  f"access counter {counter} -> {autocommit_scalar(_READ_COUNTER)}")
+            print(
+                f"one prediction (its history INSERT): data_version {before} -> {after}, "
+                f"access counter {counter} -> {autocommit_scalar(_READ_COUNTER)}"
+            )
         own.close()
     return 0
 

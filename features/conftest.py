@@ -35,8 +35,9 @@ from pytest_bdd.reporting import StepReport, scenario_reports_registry
 from scripts.feature_report import UNDEFINED_HINT
 from scripts.gherkin_check import problems
 
-_BIND_SCENARIOS = compile("from pytest_bdd import scenarios\nscenarios(FEATURE_FILE)\n",
-                          "<feature>", "exec")
+_BIND_SCENARIOS = compile(
+    "from pytest_bdd import scenarios\nscenarios(FEATURE_FILE)\n", "<feature>", "exec"
+)
 FEATURES = Path(__file__).resolve().parent
 # The one-line account of what went wrong in a test of this folder (see pytest_runtest_makereport).
 PROBLEM = pytest.StashKey[str]()
@@ -138,8 +139,9 @@ def features_only_run(config) -> bool:
     """True for ``pytest features/``, ``pytest features/auth.feature`` and the like."""
     if config.args_source != pytest.Config.ArgsSource.ARGS or not config.args:
         return False
-    paths = [Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
-             for arg in config.args]
+    paths = [
+        Path(config.invocation_params.dir, arg.split("::")[0]).resolve() for arg in config.args
+    ]
     return all(path == FEATURES or FEATURES in path.parents for path in paths)
 
 
@@ -186,6 +188,8 @@ class EndOfRun:
         page = shown(self.config.rootpath / "reports" / "features.html", self.config)
         source = self.config.getoption("cucumber_json_path", None)
         if source:
-            return (f"The page to read: {page}, made from {source} by `python "
-                    f"scripts/feature_report.py {source} {page}` (tox -e docs runs it next)")
+            return (
+                f"The page to read: {page}, made from {source} by `python "
+                f"scripts/feature_report.py {source} {page}` (tox -e docs runs it next)"
+            )
         return f"The page to read: {page}, made by `tox -e docs` (it runs every scenario)"

@@ -71,17 +71,23 @@ def some_row(repeated_share: float) -> list[float]:
     return fresh_row()
 
 
-def multipart(fields: dict[str, str], file_field: str, filename: str,
-              content: bytes) -> tuple[bytes, str]:
+def multipart(
+    fields: dict[str, str], file_field: str, filename: str, content: bytes
+) -> tuple[bytes, str]:
     """A multipart/form-data body (FastHttpUser has no ``files=``) and its content type."""
     boundary = uuid.uuid4().hex
     parts = []
     for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                     f"{value}\r\n".encode())
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
-                 f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-                 .encode() + content + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n".encode()
+        )
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
+        f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+        + content
+        + b"\r\n"
+    )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
@@ -126,8 +132,9 @@ class TeamUser(FastHttpUser):
         accounts = ACCOUNTS.get(self.team) or []
         if not accounts:
             _user_ready(self.environment)
-            logging.getLogger("load").error("no account for team %r: set LOAD_ACCOUNTS "
-                                            "(python load/run.py does)", self.team)
+            logging.getLogger("load").error(
+                "no account for team %r: set LOAD_ACCOUNTS (python load/run.py does)", self.team
+            )
             raise StopUser()
         counter = type(self).__dict__.get("_next")
         if counter is None:
@@ -135,8 +142,12 @@ class TeamUser(FastHttpUser):
             type(self)._next = counter
         account = accounts[next(counter) % len(accounts)]
         self.prediction_ids: deque[int] = deque(maxlen=50)
-        with self.client.post(LOGIN, name=LOGIN, catch_response=True, json={
-                "username": account["username"], "password": account["password"]}) as resp:
+        with self.client.post(
+            LOGIN,
+            name=LOGIN,
+            catch_response=True,
+            json={"username": account["username"], "password": account["password"]},
+        ) as resp:
             signed_in = resp.status_code == 200
             if signed_in:
                 self.auth = {"Authorization": f"Bearer {resp.json()['access_token']}"}
@@ -147,8 +158,13 @@ class TeamUser(FastHttpUser):
             raise StopUser()
 
     def predict(self):
-        with self.client.post(PREDICT, name=PREDICT, headers=self.auth, catch_response=True,
-                              json={"features": some_row(self.repeated_share)}) as resp:
+        with self.client.post(
+            PREDICT,
+            name=PREDICT,
+            headers=self.auth,
+            catch_response=True,
+            json={"features": some_row(self.repeated_share)},
+        ) as resp:
             if resp.status_code != 200:
                 resp.failure(f"{resp.status_code}")
                 return
@@ -156,16 +172,20 @@ class TeamUser(FastHttpUser):
 
     def batch(self):
         rows = [some_row(self.repeated_share) for _ in range(random.randint(*self.batch_rows))]  # noqa: S311
-        with self.client.post(BATCH, name=BATCH, headers=self.auth, catch_response=True,
-                              json={"samples": rows}) as resp:
+        with self.client.post(
+            BATCH, name=BATCH, headers=self.auth, catch_response=True, json={"samples": rows}
+        ) as resp:
             if resp.status_code != 200:
                 resp.failure(f"{resp.status_code}")
                 return
             self.prediction_ids.extend(resp.json()["prediction_ids"][-5:])
 
     def history(self):
-        self.client.get(f"{HISTORY}?page=1&per_page={random.choice((10, 20, 50))}",  # noqa: S311
-                        name=HISTORY, headers=self.auth)
+        self.client.get(
+            f"{HISTORY}?page=1&per_page={random.choice((10, 20, 50))}",  # noqa: S311
+            name=HISTORY,
+            headers=self.auth,
+        )
 
     def feedback(self):
         if not self.prediction_ids:
@@ -173,9 +193,13 @@ class TeamUser(FastHttpUser):
         prediction_id = random.choice(self.prediction_ids)  # noqa: S311
         actual_value = round(random.uniform(25, 346), 1)  # noqa: S311
         score = random.randint(1, 5)  # noqa: S311
-        with self.client.post(f"/api/v1/predictions/{prediction_id}/feedback", name=FEEDBACK,
-                              headers=self.auth, catch_response=True,
-                              json={"actual_value": actual_value, "score": score}) as resp:
+        with self.client.post(
+            f"/api/v1/predictions/{prediction_id}/feedback",
+            name=FEEDBACK,
+            headers=self.auth,
+            catch_response=True,
+            json={"actual_value": actual_value, "score": score},
+        ) as resp:
             if resp.status_code not in (200, 201):
                 resp.failure(f"{resp.status_code}")
 
@@ -183,10 +207,22 @@ class TeamUser(FastHttpUser):
         if not MODEL_BYTES:
             return self.predict()
         body, content_type = multipart(
-            {"name": f"{self.team}-model", "model_type": "sklearn",
-             "description": "load test upload"}, "file", "model.skops", MODEL_BYTES)
-        with self.client.post(UPLOAD, name=UPLOAD, data=body, catch_response=True,
-                              headers={**self.auth, "Content-Type": content_type}) as resp:
+            {
+                "name": f"{self.team}-model",
+                "model_type": "sklearn",
+                "description": "load test upload",
+            },
+            "file",
+            "model.skops",
+            MODEL_BYTES,
+        )
+        with self.client.post(
+            UPLOAD,
+            name=UPLOAD,
+            data=body,
+            catch_response=True,
+            headers={**self.auth, "Content-Type": content_type},
+        ) as resp:
             if resp.status_code != 201:
                 resp.failure(f"{resp.status_code}")
 
@@ -194,8 +230,13 @@ class TeamUser(FastHttpUser):
 def _mix(predict: int, batch: int, history: int, feedback: int, upload: int) -> dict:
     assert predict > 5 * batch
     assert batch > history > feedback > upload > 0
-    return {TeamUser.predict: predict, TeamUser.batch: batch, TeamUser.history: history,
-            TeamUser.feedback: feedback, TeamUser.upload: upload}
+    return {
+        TeamUser.predict: predict,
+        TeamUser.batch: batch,
+        TeamUser.history: history,
+        TeamUser.feedback: feedback,
+        TeamUser.upload: upload,
+    }
 
 
 class ClinicFrontend(TeamUser):
@@ -242,10 +283,17 @@ def _figures(entry) -> dict:
     def pct(q):
         return entry.get_response_time_percentile(q) if entry.num_requests else None
 
-    return {"method": entry.method or "", "name": entry.name,
-            "requests": entry.num_requests, "failures": entry.num_failures,
-            "rps": entry.total_rps, "p50": pct(0.5), "p95": pct(0.95), "p99": pct(0.99),
-            "max": entry.max_response_time if entry.num_requests else None}
+    return {
+        "method": entry.method or "",
+        "name": entry.name,
+        "requests": entry.num_requests,
+        "failures": entry.num_failures,
+        "rps": entry.total_rps,
+        "p50": pct(0.5),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "max": entry.max_response_time if entry.num_requests else None,
+    }
 
 
 @events.quitting.add_listener
@@ -260,26 +308,39 @@ def sla_gate(environment, **_kwargs):
     seconds = time.time() - _steady["since"] if _steady["since"] else 0
     fail_ratio = stats.total.fail_ratio
     checks = [
-        (f"POST {PREDICT} answered at all ({predict.num_requests} requests, "
-         f"{predict.num_failures} failed)",
-         predict.num_requests > predict.num_failures),
-        (f"p95 of POST {PREDICT} once all {_steady['ready']} users had signed in "
-         f"({len(steady)} requests in the last {seconds:.0f} s) = "
-         + ("none" if p95 is None else f"{p95:.0f} ms") + f" < {P95_MS:g} ms "
-         f"(whole run, ramp-up included: {p95_all} ms)",
-         p95 is not None and p95 < P95_MS),
-        (f"failure ratio = {fail_ratio * 100:.3f} % < {MAX_FAIL_RATIO * 100:g} % "
-         f"({stats.total.num_failures} of {stats.total.num_requests}, whole run)",
-         fail_ratio < MAX_FAIL_RATIO),
+        (
+            f"POST {PREDICT} answered at all ({predict.num_requests} requests, "
+            f"{predict.num_failures} failed)",
+            predict.num_requests > predict.num_failures,
+        ),
+        (
+            f"p95 of POST {PREDICT} once all {_steady['ready']} users had signed in "
+            f"({len(steady)} requests in the last {seconds:.0f} s) = "
+            + ("none" if p95 is None else f"{p95:.0f} ms")
+            + f" < {P95_MS:g} ms "
+            f"(whole run, ramp-up included: {p95_all} ms)",
+            p95 is not None and p95 < P95_MS,
+        ),
+        (
+            f"failure ratio = {fail_ratio * 100:.3f} % < {MAX_FAIL_RATIO * 100:g} % "
+            f"({stats.total.num_failures} of {stats.total.num_requests}, whole run)",
+            fail_ratio < MAX_FAIL_RATIO,
+        ),
     ]
     results = os.environ.get("LOAD_RESULTS")
     if results:  # the final figures (locust's CSV lags them): load/run.py prints this table
-        entries = [*sorted(stats.entries.values(), key=lambda e: (e.name, e.method)),
-                   stats.total]
+        entries = [*sorted(stats.entries.values(), key=lambda e: (e.name, e.method)), stats.total]
         with open(results, "w", encoding="utf-8") as handle:
-            json.dump({"gate": {"passed": all(ok for _, ok in checks),
-                                "checks": [[text, ok] for text, ok in checks]},
-                       "entries": [_figures(entry) for entry in entries]}, handle)
+            json.dump(
+                {
+                    "gate": {
+                        "passed": all(ok for _, ok in checks),
+                        "checks": [[text, ok] for text, ok in checks],
+                    },
+                    "entries": [_figures(entry) for entry in entries],
+                },
+                handle,
+            )
     print("\nSLA gate:")
     for text, ok in checks:
         print(f"  [{'PASS' if ok else 'FAIL'}] {text}")

@@ -22,14 +22,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 PG_ADMIN_URL = os.environ.get("MLAPI_PERF_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("MLAPI_PERF_REDIS", "redis://127.0.0.1:6379/0")
 NO_LIMIT = "1000000/minute"
-RAISED_LIMITS = {name: NO_LIMIT for name in (
-    "MLAPI_RATELIMIT_PREDICT", "MLAPI_RATELIMIT_DEFAULT", "MLAPI_RATELIMIT_LOGIN",
-    "MLAPI_RATELIMIT_LOGIN_ACCOUNT")}
+RAISED_LIMITS = {
+    name: NO_LIMIT
+    for name in (
+        "MLAPI_RATELIMIT_PREDICT",
+        "MLAPI_RATELIMIT_DEFAULT",
+        "MLAPI_RATELIMIT_LOGIN",
+        "MLAPI_RATELIMIT_LOGIN_ACCOUNT",
+    )
+}
 
 
 def free_port() -> int:
@@ -78,8 +90,14 @@ def redis_ok(url: str = REDIS_URL) -> bool:
 
 
 # -- HTTP -------------------------------------------------------------------------------------
-def call(base: str, method: str, path: str, body: dict | None = None,
-         headers: dict | None = None, timeout: float = 30) -> tuple[int, dict]:
+def call(
+    base: str,
+    method: str,
+    path: str,
+    body: dict | None = None,
+    headers: dict | None = None,
+    timeout: float = 30,
+) -> tuple[int, dict]:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(  # noqa: S310
         base + path,
@@ -101,20 +119,26 @@ def call(base: str, method: str, path: str, body: dict | None = None,
 
 def register_and_login(base: str, username: str, password: str) -> str:
     """Create an account through the API; its access token."""
-    status, answer = call(base, "POST", "/api/v1/auth/register", {
-        "username": username, "email": f"{username}@example.com", "password": password})
+    status, answer = call(
+        base,
+        "POST",
+        "/api/v1/auth/register",
+        {"username": username, "email": f"{username}@example.com", "password": password},
+    )
     if status != 201:
         raise RuntimeError(f"register {username}: {status} {answer}")
-    status, answer = call(base, "POST", "/api/v1/auth/login",
-                          {"username": username, "password": password})
+    status, answer = call(
+        base, "POST", "/api/v1/auth/login", {"username": username, "password": password}
+    )
     if status != 200:
         raise RuntimeError(f"login {username}: {status} {answer}")
     return answer["access_token"]
 
 
 def create_api_key(base: str, token: str, name: str = "bench") -> str:
-    status, answer = call(base, "POST", "/api/v1/auth/api-keys", {"name": name},
-                          {"Authorization": f"Bearer {token}"})
+    status, answer = call(
+        base, "POST", "/api/v1/auth/api-keys", {"name": name}, {"Authorization": f"Bearer {token}"}
+    )
     if status != 201:
         raise RuntimeError(f"api key: {status} {answer}")
     return answer["key"]
@@ -124,8 +148,9 @@ def create_api_key(base: str, token: str, name: str = "bench") -> str:
 class Server:
     """A gunicorn master started in its own session; ``stop()`` ends it by its PID."""
 
-    def __init__(self, name: str, argv: list[str], env: dict, log_path: Path,
-                 ready_path: str, port: int):
+    def __init__(
+        self, name: str, argv: list[str], env: dict, log_path: Path, ready_path: str, port: int
+    ):
         self.name, self.argv, self.env, self.log_path = name, argv, env, log_path
         self.ready_path, self.port = ready_path, port
         self.base = f"http://127.0.0.1:{port}"
@@ -146,8 +171,10 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode} while "
-                                   f"starting:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode} while "
+                    f"starting:\n{self.log_tail()}"
+                )
             with contextlib.suppress(OSError):
                 status, _ = call(self.base, "GET", self.ready_path, timeout=5)
                 if status == 200:
@@ -181,29 +208,57 @@ def gunicorn_argv(app: str, port: int, workers: int = 2, use_conf: bool = True) 
     """The repository's gunicorn.conf.py when there is one (mlapi), else equivalent flags."""
     if use_conf and GUNICORN_CONF.exists():
         return [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), app]
-    return [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class",
-            "sync", "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--keep-alive", "5",
-            "--control-socket-disable", app]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "60",
+        "--keep-alive",
+        "5",
+        "--control-socket-disable",
+        app,
+    ]
 
 
-def mlapi_env(workdir: Path, port: int, *, database_url: str | None, redis_url: str | None,
-              db_store: bool, limits: dict, workers: int = 2, extra: dict | None = None) -> dict:
+def mlapi_env(
+    workdir: Path,
+    port: int,
+    *,
+    database_url: str | None,
+    redis_url: str | None,
+    db_store: bool,
+    limits: dict,
+    workers: int = 2,
+    extra: dict | None = None,
+) -> dict:
     """Environment of a production-profile mlapi: generated secret, the given backends."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("MLAPI_", "PROMETHEUS_", "GUNICORN_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MLAPI_", "PROMETHEUS_", "GUNICORN_"))
+    }
     instance = workdir / "instance"
     metrics = workdir / "prometheus"
     metrics.mkdir(parents=True, exist_ok=True)
-    env.update({
-        "MLAPI_ENV": "production",
-        "MLAPI_SECRET_KEY": secrets.token_urlsafe(48),
-        "MLAPI_INSTANCE_PATH": str(instance),
-        "MLAPI_BIND": f"127.0.0.1:{port}",
-        "MLAPI_WORKERS": str(workers),
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
-        "MLAPI_RATELIMIT_KEY_PREFIX": f"mlapi-perf-{secrets.token_hex(4)}",
-        **limits,
-    })
+    env.update(
+        {
+            "MLAPI_ENV": "production",
+            "MLAPI_SECRET_KEY": secrets.token_urlsafe(48),
+            "MLAPI_INSTANCE_PATH": str(instance),
+            "MLAPI_BIND": f"127.0.0.1:{port}",
+            "MLAPI_WORKERS": str(workers),
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+            "MLAPI_RATELIMIT_KEY_PREFIX": f"mlapi-perf-{secrets.token_hex(4)}",
+            **limits,
+        }
+    )
     if database_url:
         env["MLAPI_DATABASE_URL"] = database_url
     if redis_url:
@@ -216,16 +271,21 @@ def mlapi_env(workdir: Path, port: int, *, database_url: str | None, redis_url: 
 def migrate(env: dict, log_path: Path) -> None:
     """``flask db upgrade``: production does not migrate at start."""
     with open(log_path, "ab") as log:
-        done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db",
-                               "upgrade"], cwd=ROOT, env=env, stdout=log,
-                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     if done.returncode:
         tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
         raise RuntimeError(f"flask db upgrade failed ({done.returncode}):\n{tail}")
 
 
-def tear_down(server: Server | None, database: str | None, workdir: Path,
-              show_log: bool) -> None:
+def tear_down(server: Server | None, database: str | None, workdir: Path, show_log: bool) -> None:
     """Everything a run started, undone on every exit path: the server stopped by its PID
     (its log tail printed first when ``show_log``), the database dropped, the folder gone."""
     if server is not None:

@@ -52,12 +52,20 @@ def ensure_locust() -> Path:
     wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
     if locust.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
         return locust
-    print(f"== installing locust into {VENV.relative_to(svc.ROOT)} (not the app's venv)",
-          flush=True)
+    print(
+        f"== installing locust into {VENV.relative_to(svc.ROOT)} (not the app's venv)", flush=True
+    )
     base = shutil.which("python3") or sys.executable
     subprocess.run([base, "-m", "venv", str(VENV)], check=True)  # noqa: S603
-    pip_install = [str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                   "-r", str(REQUIREMENTS)]
+    pip_install = [
+        str(VENV / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "-r",
+        str(REQUIREMENTS),
+    ]
     subprocess.run(pip_install, check=True)  # noqa: S603
     stamp.write_text(wanted + "\n")
     return locust
@@ -65,11 +73,13 @@ def ensure_locust() -> Path:
 
 def write_upload_model(path: Path) -> None:
     """A small fitted model for the upload task (skops: what clients are told to send)."""
-    code = ("import sys, numpy as np, skops.io as sio\n"
-            "from sklearn.linear_model import LinearRegression\n"
-            "rng = np.random.default_rng(7); X = rng.normal(size=(50, 3))\n"
-            "m = LinearRegression().fit(X, X @ [1.5, -2.0, 0.5] + 3)\n"
-            "open(sys.argv[1], 'wb').write(sio.dumps(m))\n")
+    code = (
+        "import sys, numpy as np, skops.io as sio\n"
+        "from sklearn.linear_model import LinearRegression\n"
+        "rng = np.random.default_rng(7); X = rng.normal(size=(50, 3))\n"
+        "m = LinearRegression().fit(X, X @ [1.5, -2.0, 0.5] + 3)\n"
+        "open(sys.argv[1], 'wb').write(sio.dumps(m))\n"
+    )
     subprocess.run([sys.executable, "-c", code, str(path)], check=True)  # noqa: S603
 
 
@@ -78,21 +88,33 @@ def create_accounts(base: str, users: int, path: Path) -> None:
     per_team = max(1, -(-users // len(TEAMS)))
     run = secrets.token_hex(3)
     password = secrets.token_urlsafe(16)
-    accounts = {team: [{"username": f"{team}-{run}-{i}", "password": password}
-                       for i in range(per_team)] for team in TEAMS}
+    accounts = {
+        team: [{"username": f"{team}-{run}-{i}", "password": password} for i in range(per_team)]
+        for team in TEAMS
+    }
 
     def register(account):
-        status, answer = svc.call(base, "POST", "/api/v1/auth/register", {
-            "username": account["username"], "email": f"{account['username']}@example.com",
-            "password": account["password"]})
+        status, answer = svc.call(
+            base,
+            "POST",
+            "/api/v1/auth/register",
+            {
+                "username": account["username"],
+                "email": f"{account['username']}@example.com",
+                "password": account["password"],
+            },
+        )
         if status != 201:
             raise RuntimeError(f"register {account['username']}: {status} {answer}")
 
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(register, [a for team in accounts.values() for a in team]))
     path.write_text(json.dumps(accounts))
-    print(f"== created {per_team * len(TEAMS)} accounts ({per_team} per team: "
-          f"{', '.join(TEAMS)}) through POST /api/v1/auth/register", flush=True)
+    print(
+        f"== created {per_team * len(TEAMS)} accounts ({per_team} per team: "
+        f"{', '.join(TEAMS)}) through POST /api/v1/auth/register",
+        flush=True,
+    )
 
 
 def stats_table(results: Path) -> str:
@@ -104,13 +126,17 @@ def stats_table(results: Path) -> str:
     def ms(value):
         return "-" if value is None else f"{value:.0f}"
 
-    lines = ["| request | count | failures | req/s | p50 ms | p95 ms | p99 ms | max ms |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| request | count | failures | req/s | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for e in figures["entries"]:
         request = f"{e['method']} {e['name']}".strip()
-        lines.append(f"| {request} | {e['requests']} | {e['failures']} | "
-                     f"{e['rps']:.1f} | {ms(e['p50'])} | {ms(e['p95'])} | {ms(e['p99'])} | "
-                     f"{ms(e['max'])} |")
+        lines.append(
+            f"| {request} | {e['requests']} | {e['failures']} | "
+            f"{e['rps']:.1f} | {ms(e['p50'])} | {ms(e['p95'])} | {ms(e['p99'])} | "
+            f"{ms(e['max'])} |"
+        )
     lines.append("")
     lines.append("SLA gate " + ("PASSED" if figures["gate"]["passed"] else "FAILED") + ":")
     lines += [f"- [{'PASS' if ok else 'FAIL'}] {text}" for text, ok in figures["gate"]["checks"]]
@@ -123,9 +149,12 @@ def _interrupt(*_args):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int,
-                        default=int(os.environ.get("LOAD_DURATION", "60")),
-                        help="seconds of load (default 60; LOAD_DURATION)")
+    parser.add_argument(
+        "--duration",
+        type=int,
+        default=int(os.environ.get("LOAD_DURATION", "60")),
+        help="seconds of load (default 60; LOAD_DURATION)",
+    )
     parser.add_argument("--users", type=int, default=100, help="simulated users (100)")
     parser.add_argument("--spawn-rate", type=float, default=20, help="users started per second")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
@@ -145,44 +174,86 @@ def main(argv: list[str] | None = None) -> int:
     try:
         database, database_url = svc.create_database("mlapi_load")
         port = svc.free_port()
-        env = svc.mlapi_env(workdir, port, database_url=database_url,
-                            redis_url=svc.REDIS_URL, db_store=True,
-                            limits=svc.RAISED_LIMITS, workers=args.workers,
-                            extra={"MLAPI_JWT_ACCESS_EXPIRES": str(max(900,
-                                                                       args.duration + 600))})
-        print("== mlapi under load: production profile, PostgreSQL "
-              f"({database}), Redis ({svc.REDIS_URL}), model store: db, "
-              f"gunicorn "
-              f"{'-c gunicorn.conf.py' if svc.GUNICORN_CONF.exists() else 'flags'}, "
-              f"{args.workers} sync workers, one thread each", flush=True)
-        print("== RATE LIMITS RAISED for the load users: "
-              + ", ".join(f"{k}={v}" for k, v in svc.RAISED_LIMITS.items()), flush=True)
+        env = svc.mlapi_env(
+            workdir,
+            port,
+            database_url=database_url,
+            redis_url=svc.REDIS_URL,
+            db_store=True,
+            limits=svc.RAISED_LIMITS,
+            workers=args.workers,
+            extra={"MLAPI_JWT_ACCESS_EXPIRES": str(max(900, args.duration + 600))},
+        )
+        print(
+            "== mlapi under load: production profile, PostgreSQL "
+            f"({database}), Redis ({svc.REDIS_URL}), model store: db, "
+            f"gunicorn "
+            f"{'-c gunicorn.conf.py' if svc.GUNICORN_CONF.exists() else 'flags'}, "
+            f"{args.workers} sync workers, one thread each",
+            flush=True,
+        )
+        print(
+            "== RATE LIMITS RAISED for the load users: "
+            + ", ".join(f"{k}={v}" for k, v in svc.RAISED_LIMITS.items()),
+            flush=True,
+        )
         svc.migrate(env, workdir / "server.log")
-        server = svc.Server("mlapi", svc.gunicorn_argv("wsgi:app", port, args.workers),
-                            env, workdir / "server.log", "/readyz", port).start()
+        server = svc.Server(
+            "mlapi",
+            svc.gunicorn_argv("wsgi:app", port, args.workers),
+            env,
+            workdir / "server.log",
+            "/readyz",
+            port,
+        ).start()
         accounts = workdir / "accounts.json"
         create_accounts(server.base, args.users, accounts)
         model = workdir / "upload.skops"
         write_upload_model(model)
 
-        print(f"== locust --headless -u {args.users} -r {args.spawn_rate:g} "
-              f"-t {args.duration}s against {server.base}", flush=True)
+        print(
+            f"== locust --headless -u {args.users} -r {args.spawn_rate:g} "
+            f"-t {args.duration}s against {server.base}",
+            flush=True,
+        )
         started = time.monotonic()
         results = workdir / "results.json"
-        locust_env = {**os.environ, "LOAD_ACCOUNTS": str(accounts),
-                      "LOAD_MODEL_FILE": str(model), "LOAD_RESULTS": str(results)}
+        locust_env = {
+            **os.environ,
+            "LOAD_ACCOUNTS": str(accounts),
+            "LOAD_MODEL_FILE": str(model),
+            "LOAD_RESULTS": str(results),
+        }
         locust_run = [
-            str(locust), "-f", str(HERE / "locustfile.py"), "--headless",
-            "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.duration}s",
-            "--host", server.base, "--only-summary", "--stop-timeout", "10",
-            "--loglevel", "WARNING"]
+            str(locust),
+            "-f",
+            str(HERE / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(args.users),
+            "-r",
+            str(args.spawn_rate),
+            "-t",
+            f"{args.duration}s",
+            "--host",
+            server.base,
+            "--only-summary",
+            "--stop-timeout",
+            "10",
+            "--loglevel",
+            "WARNING",
+        ]
         code = subprocess.run(  # noqa: S603
-            locust_run, cwd=svc.ROOT, env=locust_env, check=False).returncode
+            locust_run, cwd=svc.ROOT, env=locust_env, check=False
+        ).returncode
         print(f"== locust ran {time.monotonic() - started:.0f} s, exit code {code}")
         print("\nResults (locust's final figures; response times in ms):\n")
         print(stats_table(results))
-        print("\nRate limits were raised for this run (" + ", ".join(
-            f"{k}={v}" for k, v in svc.RAISED_LIMITS.items()) + ").")
+        print(
+            "\nRate limits were raised for this run ("
+            + ", ".join(f"{k}={v}" for k, v in svc.RAISED_LIMITS.items())
+            + ")."
+        )
     except KeyboardInterrupt:
         print("\n!! interrupted: stopping everything", file=sys.stderr)
         code = 130

@@ -69,15 +69,17 @@ def percentile(values: list[float], share: float) -> float:
 class Client(threading.Thread):
     """One simulated client: a user of its own, a paced mix of requests, one connection."""
 
-    def __init__(self, base: str, token: str, rate: float, stop: threading.Event,
-                 record, seed: int):
+    def __init__(
+        self, base: str, token: str, rate: float, stop: threading.Event, record, seed: int
+    ):
         super().__init__(daemon=True)
         self.host, self.port = base.removeprefix("http://").split(":")
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.interval, self.stop, self.record = 1 / rate, stop, record
         self.random = random.Random(seed)  # noqa: S311 - load mix, not secrets
-        self.known = [[self.random.uniform(-0.1, 0.1) for _ in range(N_FEATURES)]
-                      for _ in range(20)]
+        self.known = [
+            [self.random.uniform(-0.1, 0.1) for _ in range(N_FEATURES)] for _ in range(20)
+        ]
         self.predictions: list[int] = []
         self.connection = http.client.HTTPConnection(self.host, int(self.port), timeout=30)
 
@@ -85,8 +87,9 @@ class Client(threading.Thread):
         started = time.perf_counter()
         answer, ok = None, False
         try:
-            self.connection.request(method, path, None if body is None else json.dumps(body),
-                                    self.headers)
+            self.connection.request(
+                method, path, None if body is None else json.dumps(body), self.headers
+            )
             response = self.connection.getresponse()
             raw = response.read()
             ok = response.status < 400
@@ -100,19 +103,27 @@ class Client(threading.Thread):
         pick = self.random.random()
         if pick < 0.55 or not self.predictions:
             features = [self.random.uniform(-0.1, 0.1) for _ in range(N_FEATURES)]
-            answer = self.request("predict fresh", "POST", "/api/v1/predict",
-                                  {"features": features})
+            answer = self.request(
+                "predict fresh", "POST", "/api/v1/predict", {"features": features}
+            )
         elif pick < 0.75:
-            answer = self.request("predict repeated", "POST", "/api/v1/predict",
-                                  {"features": self.random.choice(self.known)})
+            answer = self.request(
+                "predict repeated",
+                "POST",
+                "/api/v1/predict",
+                {"features": self.random.choice(self.known)},
+            )
         elif pick < 0.9:
             self.request("history", "GET", "/api/v1/predictions?per_page=20")
             return
         else:
             target = self.random.choice(self.predictions[-50:])
-            self.request("feedback", "POST", f"/api/v1/predictions/{target}/feedback",
-                         {"actual_value": self.random.uniform(50, 300),
-                          "score": self.random.randint(1, 5)})
+            self.request(
+                "feedback",
+                "POST",
+                f"/api/v1/predictions/{target}/feedback",
+                {"actual_value": self.random.uniform(50, 300), "score": self.random.randint(1, 5)},
+            )
             return
         if answer and "prediction_id" in answer:
             self.predictions = [*self.predictions[-99:], answer["prediction_id"]]
@@ -163,39 +174,61 @@ class Recorder:
 
 def report(rec: Recorder, minutes: int, args) -> bool:
     pids = sorted({pid for m in range(1, minutes + 1) for pid in rec.rss.get(m, {})})
-    head = "| minute | requests | errors | p50 ms | p95 ms | " + " | ".join(
-        f"RSS MB worker {pid}" for pid in pids) + " |"
+    head = (
+        "| minute | requests | errors | p50 ms | p95 ms | "
+        + " | ".join(f"RSS MB worker {pid}" for pid in pids)
+        + " |"
+    )
     lines = [head, "|" + "---:|" * (5 + len(pids))]
     for m in range(1, minutes + 1):
         lat = rec.latencies.get(m, [])
         rss = " | ".join(f"{rec.rss.get(m, {}).get(pid, float('nan')):.1f}" for pid in pids)
-        lines.append(f"| {m} | {len(lat)} | {rec.errors.get(m, 0)} | "
-                     f"{percentile(lat, 0.5):.1f} | {percentile(lat, 0.95):.1f} | {rss} |")
+        lines.append(
+            f"| {m} | {len(lat)} | {rec.errors.get(m, 0)} | "
+            f"{percentile(lat, 0.5):.1f} | {percentile(lat, 0.95):.1f} | {rss} |"
+        )
     print("\n".join(lines))
 
     checks = []
     total = sum(len(rec.latencies.get(m, [])) for m in range(1, minutes + 1))
     errors = sum(rec.errors.get(m, 0) for m in range(1, minutes + 1))
     ratio = errors / total if total else 1.0
-    checks.append((f"errors {errors}/{total} = {ratio:.3%} <= {args.max_error_ratio:.1%}",
-                   total > 0 and ratio <= args.max_error_ratio))
+    checks.append(
+        (
+            f"errors {errors}/{total} = {ratio:.3%} <= {args.max_error_ratio:.1%}",
+            total > 0 and ratio <= args.max_error_ratio,
+        )
+    )
     first, last = (percentile(rec.latencies.get(m, []), 0.95) for m in (1, minutes))
     degraded = last > first * args.p95_factor and last > first + args.p95_slack_ms
-    checks.append((f"p95 of minute {minutes} ({last:.1f} ms) within {args.p95_factor:g}x "
-                   f"or +{args.p95_slack_ms:g} ms of minute 1's ({first:.1f} ms)",
-                   last == last and not degraded))
+    checks.append(
+        (
+            f"p95 of minute {minutes} ({last:.1f} ms) within {args.p95_factor:g}x "
+            f"or +{args.p95_slack_ms:g} ms of minute 1's ({first:.1f} ms)",
+            last == last and not degraded,
+        )
+    )
     start, end = rec.rss.get(1, {}), rec.rss.get(minutes, {})
     for pid in pids:
         if pid not in start or pid not in end:
-            checks.append((f"worker {pid} lived from minute 1 to the end "
-                           "(a replaced worker hides its growth)", False))
+            checks.append(
+                (
+                    f"worker {pid} lived from minute 1 to the end "
+                    "(a replaced worker hides its growth)",
+                    False,
+                )
+            )
             continue
         grown = end[pid] - start[pid]
         pct = 100 * grown / start[pid]
-        checks.append((f"worker {pid} RSS {start[pid]:.1f} -> {end[pid]:.1f} MB "
-                       f"({grown:+.1f} MB, {pct:+.1f} %) within +{args.rss_growth_mb:g} MB "
-                       f"and +{args.rss_growth_pct:g} %",
-                       grown <= args.rss_growth_mb and pct <= args.rss_growth_pct))
+        checks.append(
+            (
+                f"worker {pid} RSS {start[pid]:.1f} -> {end[pid]:.1f} MB "
+                f"({grown:+.1f} MB, {pct:+.1f} %) within +{args.rss_growth_mb:g} MB "
+                f"and +{args.rss_growth_pct:g} %",
+                grown <= args.rss_growth_mb and pct <= args.rss_growth_pct,
+            )
+        )
     if not pids:
         checks.append(("RSS of the workers was sampled", False))
     print("\nSoak gate:")
@@ -245,21 +278,44 @@ def main(argv: list[str] | None = None) -> int:
         database, database_url = svc.create_database("mlapi_soak")
         port = svc.free_port()
         seconds = args.warmup + args.minutes * 60
-        env = svc.mlapi_env(workdir, port, database_url=database_url, redis_url=svc.REDIS_URL,
-                            db_store=True, limits=svc.RAISED_LIMITS,
-                            workers=args.workers,
-                            extra={"MLAPI_JWT_ACCESS_EXPIRES": str(seconds + 600)})
-        print(f"== soak: mlapi under gunicorn ({args.workers} sync workers), production "
-              f"profile, PostgreSQL ({database}), Redis, model store db; rate limits RAISED; "
-              f"{args.clients} clients at {args.rate:g} req/s for {args.warmup} s warm-up + "
-              f"{args.minutes} min", flush=True)
+        env = svc.mlapi_env(
+            workdir,
+            port,
+            database_url=database_url,
+            redis_url=svc.REDIS_URL,
+            db_store=True,
+            limits=svc.RAISED_LIMITS,
+            workers=args.workers,
+            extra={"MLAPI_JWT_ACCESS_EXPIRES": str(seconds + 600)},
+        )
+        print(
+            f"== soak: mlapi under gunicorn ({args.workers} sync workers), production "
+            f"profile, PostgreSQL ({database}), Redis, model store db; rate limits RAISED; "
+            f"{args.clients} clients at {args.rate:g} req/s for {args.warmup} s warm-up + "
+            f"{args.minutes} min",
+            flush=True,
+        )
         svc.migrate(env, workdir / "server.log")
-        server = svc.Server("mlapi", svc.gunicorn_argv("wsgi:app", port, args.workers), env,
-                            workdir / "server.log", "/readyz", port).start()
+        server = svc.Server(
+            "mlapi",
+            svc.gunicorn_argv("wsgi:app", port, args.workers),
+            env,
+            workdir / "server.log",
+            "/readyz",
+            port,
+        ).start()
         rec = Recorder()
-        clients = [Client(server.base, svc.register_and_login(
-            server.base, f"soak{i}_{port}", "soak-password-1"), args.rate / args.clients,
-            stop, rec, seed=i) for i in range(args.clients)]
+        clients = [
+            Client(
+                server.base,
+                svc.register_and_login(server.base, f"soak{i}_{port}", "soak-password-1"),
+                args.rate / args.clients,
+                stop,
+                rec,
+                seed=i,
+            )
+            for i in range(args.clients)
+        ]
         for client in clients:
             client.start()
         time.sleep(args.warmup)

@@ -39,8 +39,12 @@ class ChangeCounter(db.Model):
 
 
 _READ_COUNTER = select(ChangeCounter.value).where(ChangeCounter.name == COUNTER)
-_BUMP = (update(ChangeCounter).where(ChangeCounter.name == COUNTER)
-         .values(value=ChangeCounter.value + 1).returning(ChangeCounter.value))
+_BUMP = (
+    update(ChangeCounter)
+    .where(ChangeCounter.name == COUNTER)
+    .values(value=ChangeCounter.value + 1)
+    .returning(ChangeCounter.value)
+)
 
 
 class AccessCache:
@@ -119,8 +123,14 @@ class _Watch:
 _WATCHED: dict[type, _Watch] = {}
 
 
-def watch(model: type, *, added: bool = True, deleted: bool = True, changed: bool = True,
-          quiet: frozenset[str] = frozenset()) -> None:
+def watch(
+    model: type,
+    *,
+    added: bool = True,
+    deleted: bool = True,
+    changed: bool = True,
+    quiet: frozenset[str] = frozenset(),
+) -> None:
     """Declare that writing rows of ``model`` can change who a caller is or what they may
     do: adding one (``added``), deleting one (``deleted``), or changing one (``changed``)
     in a column not named in ``quiet`` (a write to those alone changes nothing a cached
@@ -137,14 +147,17 @@ def _watched(objects):
 def _loud_change(session: Session, obj, found: _Watch) -> bool:
     if not found.changed or not session.is_modified(obj):
         return False
-    return any(attr.history.has_changes() for attr in inspect(obj).attrs
-               if attr.key not in found.quiet)
+    return any(
+        attr.history.has_changes() for attr in inspect(obj).attrs if attr.key not in found.quiet
+    )
 
 
 def _changes_access(session: Session) -> bool:
-    return (any(found.added for _, found in _watched(session.new))
-            or any(found.deleted for _, found in _watched(session.deleted))
-            or any(_loud_change(session, obj, found) for obj, found in _watched(session.dirty)))
+    return (
+        any(found.added for _, found in _watched(session.new))
+        or any(found.deleted for _, found in _watched(session.deleted))
+        or any(_loud_change(session, obj, found) for obj, found in _watched(session.dirty))
+    )
 
 
 def _bump(session: Session) -> None:

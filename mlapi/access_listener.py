@@ -38,9 +38,16 @@ MAX_BACKOFF_SECONDS = 2.0
 EXTENSION_KEY = "mlapi.access_listener"
 # libpq's own guards, so a probe on a dead link fails within seconds instead of never:
 # the request path has long stopped trusting the listener by then (FRESH_SECONDS).
-CONNECT_OPTIONS = {"autocommit": True, "connect_timeout": 2, "keepalives": 1,
-                   "keepalives_idle": 1, "keepalives_interval": 1, "keepalives_count": 2,
-                   "tcp_user_timeout": 2000, "application_name": "mlapi-access-listener"}
+CONNECT_OPTIONS = {
+    "autocommit": True,
+    "connect_timeout": 2,
+    "keepalives": 1,
+    "keepalives_idle": 1,
+    "keepalives_interval": 1,
+    "keepalives_count": 2,
+    "tcp_user_timeout": 2000,
+    "application_name": "mlapi-access-listener",
+}
 
 
 def conninfo(database_uri: str) -> str:
@@ -63,10 +70,15 @@ class Listener:
     ``readable(connection, seconds)`` are injected by tests. ``connected()`` is what the
     request path asks."""
 
-    def __init__(self, cache: AccessCache, connect: Callable[[], psycopg.Connection], *,
-                 clock: Callable[[], float] = time.monotonic,
-                 wait: Callable[[float], object] | None = None,
-                 readable: Callable[[psycopg.Connection, float], bool] = readable):
+    def __init__(
+        self,
+        cache: AccessCache,
+        connect: Callable[[], psycopg.Connection],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], object] | None = None,
+        readable: Callable[[psycopg.Connection, float], bool] = readable,
+    ):
         self.cache, self.connect, self.clock, self.readable = cache, connect, clock, readable
         self.stopping = threading.Event()
         self.wait = wait or self.stopping.wait
@@ -74,8 +86,7 @@ class Listener:
         self.connection: psycopg.Connection | None = None
         self.failures = 0
         self.pid = os.getpid()
-        self.thread = threading.Thread(target=self.run, name="mlapi-access-listener",
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.run, name="mlapi-access-listener", daemon=True)
 
     def connected(self) -> bool:
         heartbeat = self.heartbeat
@@ -97,8 +108,9 @@ class Listener:
 
     @staticmethod
     def read_counter(connection: psycopg.Connection) -> int | None:
-        row = connection.execute("SELECT value FROM change_counters WHERE name = %s",
-                                 (COUNTER,)).fetchone()
+        row = connection.execute(
+            "SELECT value FROM change_counters WHERE name = %s", (COUNTER,)
+        ).fetchone()
         return row[0] if row else None
 
     def beat(self) -> None:
@@ -140,12 +152,14 @@ class Listener:
             self.connection.close()
             self.connection = None
         if not self.failures:
-            log.warning("access listener: %s; every request reads the access counter until "
-                        "it reconnects", type(error).__name__)
+            log.warning(
+                "access listener: %s; every request reads the access counter until it reconnects",
+                type(error).__name__,
+            )
         self.failures += 1
 
     def next_wait(self) -> float:
-        return min(MAX_BACKOFF_SECONDS, PROBE_SECONDS * 2 ** self.failures)
+        return min(MAX_BACKOFF_SECONDS, PROBE_SECONDS * 2**self.failures)
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -168,8 +182,11 @@ _start_lock = threading.Lock()
 def listener_for(app: Flask, **options) -> Listener:
     """A listener of ``app``'s cache on ``app``'s database (not started, not consulted)."""
     target = conninfo(app.config["SQLALCHEMY_DATABASE_URI"])
-    return Listener(app.extensions["mlapi.access_cache"],
-                    lambda: psycopg.connect(target, **CONNECT_OPTIONS), **options)
+    return Listener(
+        app.extensions["mlapi.access_cache"],
+        lambda: psycopg.connect(target, **CONNECT_OPTIONS),
+        **options,
+    )
 
 
 def ensure_listener(app: Flask) -> Listener:

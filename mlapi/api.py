@@ -43,11 +43,17 @@ class ProblemSchema(ResponseSchema):
     title = ma.fields.String(metadata={"example": "Unprocessable Content"})
     status = ma.fields.Integer(metadata={"example": 422})
     detail = ma.fields.String(metadata={"example": "features: expected 10 values, got 3."})
-    code = ma.fields.String(metadata={"description": "Stable machine-readable error code.",
-                                      "example": "validation_error"})
+    code = ma.fields.String(
+        metadata={
+            "description": "Stable machine-readable error code.",
+            "example": "validation_error",
+        }
+    )
     errors = ma.fields.Dict(
-        keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
-        metadata={"description": "Validation messages by field (dotted paths for nesting)."})
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Validation messages by field (dotted paths for nesting)."},
+    )
 
 
 class ProblemApi(Api):
@@ -74,14 +80,24 @@ def init_api(app: Flask) -> ProblemApi:
     shared responses (``UNPROCESSABLE_ENTITY`` for every body, and the ones
     ``CommonProblemsPlugin`` refers to) as ``application/problem+json``, in place of the
     lazy ones it registered."""
-    api = ProblemApi(app, spec_kwargs={
-        "extra_plugins": [CommonProblemsPlugin(), DocumentPlugin()],
-        "servers": [{"url": "/", "description": "The server that serves this document."}]})
+    api = ProblemApi(
+        app,
+        spec_kwargs={
+            "extra_plugins": [CommonProblemsPlugin(), DocumentPlugin()],
+            "servers": [{"url": "/", "description": "The server that serves this document."}],
+        },
+    )
     describe(api.spec, api.ma_plugin)
     api.spec.components.security_scheme(
-        "apiKeyAuth", {"type": "apiKey", "in": "header", "name": API_KEY_HEADER,
-                       "description": "A key from POST /api/v1/auth/api-keys. Acts as "
-                       "its owner, except for sessions and keys (403)."})
+        "apiKeyAuth",
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": API_KEY_HEADER,
+            "description": "A key from POST /api/v1/auth/api-keys. Acts as "
+            "its owner, except for sessions and keys (403).",
+        },
+    )
     for status in HTTPStatus:
         response = {"description": status.phrase, "headers": shared_response_headers(status)}
         if status >= 400:
@@ -170,8 +186,9 @@ class ApiBlueprint(Blueprint):
         before the form is read); Werkzeug spools file parts to a temporary file."""
 
         def decorator(func):
-            parsed = self.arguments(schema, location="files", unknown=ma.RAISE,
-                                    content_type="multipart/form-data")(func)
+            parsed = self.arguments(
+                schema, location="files", unknown=ma.RAISE, content_type="multipart/form-data"
+            )(func)
 
             @wraps(parsed)
             def admitted(*args, **kwargs):
@@ -241,9 +258,12 @@ class ApiBlueprint(Blueprint):
 
         def decorator(func):
             for status in statuses:
-                func = self.alt_response(status, schema=ProblemSchema,
-                                         content_type="application/problem+json",
-                                         description=TITLES[status])(func)
+                func = self.alt_response(
+                    status,
+                    schema=ProblemSchema,
+                    content_type="application/problem+json",
+                    description=TITLES[status],
+                )(func)
             return func
 
         return decorator

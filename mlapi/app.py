@@ -31,13 +31,18 @@ from .webhooks.events import init_webhooks
 def create_app(config: dict | None = None) -> Flask:
     """Build an app from ``MLAPI_*`` variables, with ``config`` overriding them."""
     settings = load_config(config)
-    app = Flask(__name__, instance_path=settings.get("INSTANCE_PATH")
-                or os.environ.get("MLAPI_INSTANCE_PATH") or None)
+    app = Flask(
+        __name__,
+        instance_path=settings.get("INSTANCE_PATH")
+        or os.environ.get("MLAPI_INSTANCE_PATH")
+        or None,
+    )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     resolve_paths(settings, app.instance_path)
     if not settings["SECRET_KEY"]:  # development or testing on one host (load_config)
         settings["SECRET_KEY"] = settings["JWT_SECRET_KEY"] = instance_secret_key(
-            Path(app.instance_path))
+            Path(app.instance_path)
+        )
     app.config.update(settings)  # the key is set before anything derives from it
     app.json = StrictJSONProvider(app)
     app.json.sort_keys = False

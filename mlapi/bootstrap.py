@@ -57,8 +57,10 @@ def instance_secret_key(instance: Path) -> str:
             log.info("generated a secret key in %s (set MLAPI_SECRET_KEY to choose one)", path)
         key = path.read_text().strip()
     if len(key.encode()) < MIN_SECRET_BYTES:
-        raise ConfigError(f"{path} holds no key of {MIN_SECRET_BYTES} bytes: delete it to "
-                          "generate one, or set MLAPI_SECRET_KEY")
+        raise ConfigError(
+            f"{path} holds no key of {MIN_SECRET_BYTES} bytes: delete it to "
+            "generate one, or set MLAPI_SECRET_KEY"
+        )
     return key
 
 
@@ -87,8 +89,7 @@ def _advisory_lock():
             yield
         finally:
             connection.rollback()  # a failed statement must not keep the unlock from running
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"),
-                               {"key": STARTUP_LOCK_KEY})
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK_KEY})
             connection.commit()
 
 
@@ -161,5 +162,6 @@ def bootstrap(app: Flask) -> None:
                 log.warning(NO_SCHEMA)
         except OperationalError as exc:
             db.session.rollback()
-            log.error("first-start checks skipped, database unavailable: %s",
-                      type(exc.orig).__name__)
+            log.error(
+                "first-start checks skipped, database unavailable: %s", type(exc.orig).__name__
+            )

@@ -47,8 +47,10 @@ def database_errors_explained():
         if is_unreachable(exc):
             message = f"cannot reach the database {safe_url(url)}: {cause(exc, url)}"
         elif is_refused_privilege(exc):
-            message = (f"the database {safe_url(url)} refused: {cause(exc, url)} (the role "
-                       "must own the database: docs/production.md, section 2)")
+            message = (
+                f"the database {safe_url(url)} refused: {cause(exc, url)} (the role "
+                "must own the database: docs/production.md, section 2)"
+            )
         else:
             raise
         db.session.rollback()

@@ -13,10 +13,12 @@ from pathlib import Path
 MIN_SECRET_BYTES = 32
 # Keys earlier versions shipped in this file (anyone could sign tokens with them): refused
 # as MLAPI_SECRET_KEY in every profile. No key in the source signs anything any more.
-PUBLISHED_SECRET_KEYS = frozenset({
-    "mlapi-development-secret-key-do-not-use-in-production",
-    "mlapi-testing-secret-key-32-bytes-at-least!",
-})
+PUBLISHED_SECRET_KEYS = frozenset(
+    {
+        "mlapi-development-secret-key-do-not-use-in-production",
+        "mlapi-testing-secret-key-32-bytes-at-least!",
+    }
+)
 
 
 class ConfigError(RuntimeError):
@@ -169,10 +171,15 @@ class BaseConfig:
         "validatorUrl": None,  # no badge fetched from validator.swagger.io
         "displayRequestDuration": True,
     }
-    API_SPEC_OPTIONS = {"info": {"description": (
-        "Serve scikit-learn models to many teams, with accounts, ownership and history. "
-        "Every error is an RFC 9457 problem (`application/problem+json`) whose `code` is "
-        "stable: clients may branch on it.")}}
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": (
+                "Serve scikit-learn models to many teams, with accounts, ownership and history. "
+                "Every error is an RFC 9457 problem (`application/problem+json`) whose `code` is "
+                "stable: clients may branch on it."
+            )
+        }
+    }
 
 
 class DevelopmentConfig(BaseConfig):
@@ -231,11 +238,12 @@ def _check(settings: dict) -> None:
     if isinstance(level, str):
         level = settings["LOG_LEVEL"] = level.upper()
         if not isinstance(logging.getLevelName(level), int):
-            raise ConfigError("MLAPI_LOG_LEVEL must be a logging level name (DEBUG, INFO, "
-                              f"WARNING, ERROR), got {level!r}")
+            raise ConfigError(
+                "MLAPI_LOG_LEVEL must be a logging level name (DEBUG, INFO, "
+                f"WARNING, ERROR), got {level!r}"
+            )
     if settings["LOG_FORMAT"] not in {"json", "text"}:
-        raise ConfigError(f"MLAPI_LOG_FORMAT must be json or text, got "
-                          f"{settings['LOG_FORMAT']!r}")
+        raise ConfigError(f"MLAPI_LOG_FORMAT must be json or text, got {settings['LOG_FORMAT']!r}")
 
 
 def _check_secret_key(settings: dict) -> None:
@@ -247,12 +255,13 @@ def _check_secret_key(settings: dict) -> None:
         if settings["ENV"] == "production":
             raise ConfigError("MLAPI_SECRET_KEY must be set in production")
         if shared_by_hosts(settings):
-            raise ConfigError("MLAPI_SECRET_KEY must be set with a database server or "
-                              "MLAPI_MODEL_STORE=db: each host would generate its own key")
+            raise ConfigError(
+                "MLAPI_SECRET_KEY must be set with a database server or "
+                "MLAPI_MODEL_STORE=db: each host would generate its own key"
+            )
         return
     if secret in PUBLISHED_SECRET_KEYS:
-        raise ConfigError("MLAPI_SECRET_KEY is a key published in mlapi's source: "
-                          "set a random one")
+        raise ConfigError("MLAPI_SECRET_KEY is a key published in mlapi's source: set a random one")
     if len(secret.encode()) < MIN_SECRET_BYTES:
         raise ConfigError(f"MLAPI_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
     settings["JWT_SECRET_KEY"] = secret

@@ -4,8 +4,14 @@ from flask import Flask
 from flask_cors import CORS
 
 ALLOW_HEADERS = ["Authorization", "X-API-Key", "Content-Type", "X-Request-ID"]
-EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "X-RateLimit-Limit",
-                  "X-RateLimit-Remaining", "X-RateLimit-Reset", "Location"]
+EXPOSE_HEADERS = [
+    "X-Request-ID",
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Location",
+]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 PREFLIGHT_MAX_AGE = 600  # seconds a browser may reuse a preflight's answer
 

@@ -9,18 +9,25 @@ They live in prometheus_client's default registry, once per process; ``/metrics`
 from prometheus_client import Counter
 
 WEBHOOK_DELIVERIES = Counter(
-    "mlapi_webhook_deliveries_total", "Webhook delivery attempts by outcome.", ["outcome"])
+    "mlapi_webhook_deliveries_total", "Webhook delivery attempts by outcome.", ["outcome"]
+)
 PREDICTIONS = Counter(
-    "mlapi_predictions_total", "Predictions answered (one per sample), by model and version.",
-    ["model_id", "model_version"])
+    "mlapi_predictions_total",
+    "Predictions answered (one per sample), by model and version.",
+    ["model_id", "model_version"],
+)
 PREDICTION_CACHE = Counter(
     "mlapi_prediction_cache_lookups_total",
-    "Prediction cache lookups (one per sample) by result: hit or miss.", ["result"])
+    "Prediction cache lookups (one per sample) by result: hit or miss.",
+    ["result"],
+)
 
 SHARED_PREDICTION_CACHE = Counter(
     "mlapi_prediction_shared_cache_lookups_total",
     "Lookups in the shared (Redis) tier after a miss in the process cache, one per sample, "
-    "by result: hit, miss or unavailable (Redis down: the model answered).", ["result"])
+    "by result: hit, miss or unavailable (Redis down: the model answered).",
+    ["result"],
+)
 
 for _outcome in ("delivered", "retrying", "failed", "refused"):
     WEBHOOK_DELIVERIES.labels(outcome=_outcome)  # exported at 0 before the first delivery
@@ -42,7 +49,8 @@ def count_predictions(model_id: int, model_version: int, *, hits: int, misses: i
     answered = _MODEL_VERSIONS.get((model_id, model_version))
     if answered is None:
         answered = _MODEL_VERSIONS[model_id, model_version] = PREDICTIONS.labels(
-            model_id=str(model_id), model_version=str(model_version))
+            model_id=str(model_id), model_version=str(model_version)
+        )
     answered.inc(hits + misses)
     if hits:
         _CACHE_LOOKUPS["hit"].inc(hits)

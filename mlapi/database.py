@@ -62,8 +62,9 @@ def read_scalar(statement):
         return autocommit_scalar(statement)
     sql = hot.plain_sql.get(statement)
     if sql is None:
-        sql = hot.plain_sql[statement] = str(statement.compile(
-            dialect=hot.engine.dialect, compile_kwargs={"literal_binds": True}))
+        sql = hot.plain_sql[statement] = str(
+            statement.compile(dialect=hot.engine.dialect, compile_kwargs={"literal_binds": True})
+        )
     rows = driver_rows(hot.engine, sql, ())
     return rows[0][0] if rows else None
 
@@ -87,9 +88,15 @@ def driver_rows(engine: Engine, sql: str, parameters) -> list:
         disconnect = engine.dialect.is_disconnect(error, dbapi_connection, None)
         if connection is not None:
             connection.invalidate(error)
-        raise exc.DBAPIError.instance(sql, None, error, dbapi.Error, hide_parameters=True,
-                                      dialect=engine.dialect,
-                                      connection_invalidated=disconnect) from error
+        raise exc.DBAPIError.instance(
+            sql,
+            None,
+            error,
+            dbapi.Error,
+            hide_parameters=True,
+            dialect=engine.dialect,
+            connection_invalidated=disconnect,
+        ) from error
     finally:
         if connection is not None:
             connection.close()
@@ -113,15 +120,28 @@ class DriverInsert:
         self.plans: dict = {}  # (dialect, columns, row count) -> (sql, positional, entries)
 
     def _plan(self, dialect, columns: tuple[str, ...], count: int):
-        defaults = [(c.key, c.default) for c in self.table.columns
-                    if c.default is not None and c.key not in columns]
+        defaults = [
+            (c.key, c.default)
+            for c in self.table.columns
+            if c.default is not None and c.key not in columns
+        ]
         sources = {f"{name}_{i}": (i, name, None) for i in range(count) for name in columns}
-        sources.update({f"{name}_{i}": (i, name, default)
-                        for i in range(count) for name, default in defaults})
-        statement = insert(self.table).values([
-            {name: bindparam(f"{name}_{i}", type_=self.table.c[name].type)
-             for name in (*columns, *(name for name, _ in defaults))}
-            for i in range(count)]).returning(self.key)
+        sources.update(
+            {f"{name}_{i}": (i, name, default) for i in range(count) for name, default in defaults}
+        )
+        statement = (
+            insert(self.table)
+            .values(
+                [
+                    {
+                        name: bindparam(f"{name}_{i}", type_=self.table.c[name].type)
+                        for name in (*columns, *(name for name, _ in defaults))
+                    }
+                    for i in range(count)
+                ]
+            )
+            .returning(self.key)
+        )
         compiled = statement.compile(dialect=dialect)
         names = compiled.positiontup if compiled.positional else list(sources)
         processors = compiled._bind_processors
@@ -165,9 +185,12 @@ class HotEngine:
         self.path = app_engine.url.database
         uri = f"file:{quote(self.path)}?mode=rw"
         self.engine = create_engine(
-            app_engine.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+            app_engine.url,
+            isolation_level="AUTOCOMMIT",
+            pool_reset_on_return=None,
             creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
-            **options)
+            **options,
+        )
         self.plain_sql: dict = {}
         for engine in (self.engine, app_engine):
             event.listen(engine, "connect", self._remember_origin)
@@ -205,8 +228,11 @@ def init_hot_engine(app: Flask) -> None:
     own database: the app's pool keeps it) nor for PostgreSQL."""
     with app.app_context():
         url = db.engine.url
-        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") \
-                or url.query.get("mode") == "memory":
+        if (
+            url.get_backend_name() != "sqlite"
+            or url.database in (None, "", ":memory:")
+            or url.query.get("mode") == "memory"
+        ):
             return
         options = {**ENGINE_OPTIONS, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
         app.extensions[HOT_ENGINE] = HotEngine(db.engine, options)

@@ -23,13 +23,20 @@ BEARER_AUTH = {"bearerAuth": []}
 REFRESH_BEARER_AUTH = {"refreshBearerAuth": []}
 API_KEY_AUTH = {"apiKeyAuth": []}
 SECURITY_SCHEMES = {
-    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                   "description": "The access token of a sign-in (`access_token` of login "
-                                  "or refresh)."},
-    "refreshBearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                          "description": "The refresh token of a sign-in (`refresh_token` "
-                                         "of login), sent the same way; only refresh "
-                                         "takes it."},
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "The access token of a sign-in (`access_token` of login or refresh).",
+    },
+    "refreshBearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "The refresh token of a sign-in (`refresh_token` "
+        "of login), sent the same way; only refresh "
+        "takes it.",
+    },
 }
 
 
@@ -48,27 +55,43 @@ def _integer(description: str) -> dict:
 HEADERS = {
     "X-Request-ID": {
         "description": "The request's id: the client's own `X-Request-ID` when it is 1 to "
-                       "128 characters of `[A-Za-z0-9._:-]`, else one the server made. The "
-                       "server's log line for the request carries it.",
-        "required": True, "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,128}$"}},
-    "Retry-After": {**_integer("Seconds to wait before the next request counts again."),
-                    "required": True},
-    "X-RateLimit-Limit": _integer("Requests the budget this request spent allows per window "
-                                  "(sent when rate limits are on)."),
+        "128 characters of `[A-Za-z0-9._:-]`, else one the server made. The "
+        "server's log line for the request carries it.",
+        "required": True,
+        "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{1,128}$"},
+    },
+    "Retry-After": {
+        **_integer("Seconds to wait before the next request counts again."),
+        "required": True,
+    },
+    "X-RateLimit-Limit": _integer(
+        "Requests the budget this request spent allows per window (sent when rate limits are on)."
+    ),
     "X-RateLimit-Remaining": _integer("Requests left in the current window."),
     "X-RateLimit-Reset": _integer("When the window resets, in seconds since the epoch."),
-    "WWW-Authenticate": {"description": "The scheme to authenticate with.", "required": True,
-                         "schema": {"type": "string", "example": "Bearer"}},
-    "Location": {"description": "The URL of the object made.", "required": True,
-                 "schema": {"type": "string", "format": "uri-reference"}},
+    "WWW-Authenticate": {
+        "description": "The scheme to authenticate with.",
+        "required": True,
+        "schema": {"type": "string", "example": "Bearer"},
+    },
+    "Location": {
+        "description": "The URL of the object made.",
+        "required": True,
+        "schema": {"type": "string", "format": "uri-reference"},
+    },
 }
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 LOCATION = {"Location": "Location"}
 # Shared error responses that only ``/api/`` operations (all rate limited, mlapi.limits)
 # refer to: the four of a request body, 429 and 503 (/health and /readyz have their own).
-_LIMITED_SHARED = (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                   HTTPStatus.UNSUPPORTED_MEDIA_TYPE, HTTPStatus.UNPROCESSABLE_ENTITY,
-                   HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE)
+_LIMITED_SHARED = (
+    HTTPStatus.BAD_REQUEST,
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    HTTPStatus.UNPROCESSABLE_ENTITY,
+    HTTPStatus.TOO_MANY_REQUESTS,
+    HTTPStatus.SERVICE_UNAVAILABLE,
+)
 
 
 def response_headers(status: int, *, rate_limited: bool) -> dict[str, str]:
@@ -95,8 +118,11 @@ class CommonProblemsPlugin(BasePlugin):
     the body checks of ``mlapi.http`` (400 malformed JSON, 413 too large, 415 not JSON).
     """
 
-    BODY_STATUSES = (HTTPStatus.BAD_REQUEST, HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                     HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+    BODY_STATUSES = (
+        HTTPStatus.BAD_REQUEST,
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    )
 
     def operation_helper(self, path=None, operations=None, **_kwargs):
         for method, operation in (operations or {}).items():
@@ -133,8 +159,9 @@ class DocumentPlugin(BasePlugin):
         if alternatives:  # each alternative lists its own properties
             description = definition.get("description")
             definition.clear()
-            definition["oneOf"] = [self._marshmallow.converter.resolve_nested_schema(alt)
-                                   for alt in alternatives]
+            definition["oneOf"] = [
+                self._marshmallow.converter.resolve_nested_schema(alt) for alt in alternatives
+            ]
             if description:
                 definition["description"] = description
         return None
@@ -160,8 +187,9 @@ def _always_sent(cls: type[ResponseSchema]) -> list[str]:
     unknown = set(cls.SOMETIMES_ABSENT) - set(fields)
     if unknown:
         raise ValueError(f"{cls.__name__}.SOMETIMES_ABSENT names no field: {sorted(unknown)}")
-    return [field.data_key or name for name, field in fields.items()
-            if name not in cls.SOMETIMES_ABSENT]
+    return [
+        field.data_key or name for name, field in fields.items() if name not in cls.SOMETIMES_ABSENT
+    ]
 
 
 # The value null and nothing else, as OpenAPI 3.0 can say it (``nullable`` counts only

@@ -105,8 +105,10 @@ class Conflict(ApiError):
 
 
 class LastActiveAdmin(Conflict):
-    detail = ("The last active administrator cannot be demoted or deactivated; "
-              "make someone else an administrator first.")
+    detail = (
+        "The last active administrator cannot be demoted or deactivated; "
+        "make someone else an administrator first."
+    )
 
 
 class PayloadTooLarge(ApiError):
@@ -142,10 +144,13 @@ class ModelLoadError(ApiError):
 
 class PickleRefused(ApiError):
     status, code = 422, "pickle_refused"
-    detail = ("The file is a pickle (or joblib) archive. Loading one runs whatever code it "
-              "contains, so this server refuses them. Export the model with skops instead "
-              "(skops.io.dump(model, 'model.skops')) and upload that file; an operator who "
-              "trusts every uploader can allow pickles with MLAPI_ALLOW_PICKLE=true.")
+    detail = (
+        "The file is a pickle (or joblib) archive. Loading one runs whatever code it "
+        "contains, so this server refuses them. Export the model with skops instead "
+        "(skops.io.dump(model, 'model.skops')) and upload that file; an operator who "
+        "trusts every uploader can allow pickles with MLAPI_ALLOW_PICKLE=true."
+    )
+
 
 class ModelUnavailable(ApiError):
     status, code = 503, "model_unavailable"
@@ -159,8 +164,10 @@ class ServiceUnavailable(ApiError):
 class SchemaMissing(ServiceUnavailable):
     """Before the first ``flask db upgrade`` (with ``MLAPI_AUTO_MIGRATE=false``)."""
 
-    detail = ("The service is not set up yet: its database has no schema. An operator must "
-              "run `flask db upgrade` (docs/production.md); no restart is needed.")
+    detail = (
+        "The service is not set up yet: its database has no schema. An operator must "
+        "run `flask db upgrade` (docs/production.md); no restart is needed."
+    )
 
 
 def problem(status: int, code: str, detail: str, *, errors=None, headers=None) -> Response:
@@ -204,8 +211,9 @@ def _summarise(errors: dict[str, list[str]]) -> str:
 
 
 def render_api_error(error: ApiError) -> Response:
-    return problem(error.status, error.code, error.detail, errors=error.errors,
-                   headers=error.headers)
+    return problem(
+        error.status, error.code, error.detail, errors=error.errors, headers=error.headers
+    )
 
 
 def render_http_exception(error: HTTPException) -> Response:
@@ -224,15 +232,22 @@ def render_http_exception(error: HTTPException) -> Response:
 
 def render_unexpected(error: Exception) -> Response:
     log.error("unhandled error (request_id=%s)", g.get("request_id"), exc_info=error)
-    return problem(500, "internal_error", "The server hit an unexpected error; it was logged "
-                   f"with request id {g.get('request_id', 'unknown')}.")
+    return problem(
+        500,
+        "internal_error",
+        "The server hit an unexpected error; it was logged "
+        f"with request id {g.get('request_id', 'unknown')}.",
+    )
 
 
 def render_database_down(error: OperationalError | PoolTimeout) -> Response:
     """The database refused or dropped the connection, or none of the pool's connections
     came free in time (every one busy): either way it cannot serve this request now."""
-    log.error("database unavailable (request_id=%s): %s", g.get("request_id"),
-              type(getattr(error, "orig", None) or error).__name__)
+    log.error(
+        "database unavailable (request_id=%s): %s",
+        g.get("request_id"),
+        type(getattr(error, "orig", None) or error).__name__,
+    )
     return render_api_error(ServiceUnavailable())
 
 
@@ -243,4 +258,3 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(OperationalError, render_database_down)
     app.register_error_handler(PoolTimeout, render_database_down)
     app.register_error_handler(Exception, render_unexpected)
-

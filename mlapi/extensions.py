@@ -27,6 +27,7 @@ class Base(DeclarativeBase):
 # what it wrote (every prediction) would otherwise read the row straight back. JSON columns
 # (the history) are written strictly: no NaN or Infinity, as everywhere (mlapi/strict_json.py).
 ENGINE_OPTIONS = {"json_serializer": partial(json.dumps, allow_nan=False)}
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False},
-                engine_options=ENGINE_OPTIONS)
+db = SQLAlchemy(
+    model_class=Base, session_options={"expire_on_commit": False}, engine_options=ENGINE_OPTIONS
+)
 migrate = Migrate()

@@ -78,8 +78,7 @@ def start_request() -> None:
     request_globals = g._get_current_object()
     request_globals.request_started = time.perf_counter()
     supplied = request._get_current_object().environ.get(_REQUEST_ID_ENVIRON, "")
-    request_globals.request_id = (supplied if _SAFE_REQUEST_ID.match(supplied)
-                                  else new_request_id())
+    request_globals.request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else new_request_id()
 
 
 def admit_upload(limit_setting: str) -> None:
@@ -90,8 +89,7 @@ def admit_upload(limit_setting: str) -> None:
     request.max_content_length = file_limit + MULTIPART_OVERHEAD
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType("Send the upload as multipart/form-data.")
-    if request.content_length is not None and request.content_length > \
-            request.max_content_length:
+    if request.content_length is not None and request.content_length > request.max_content_length:
         raise PayloadTooLarge(f"Files may be at most {file_limit} bytes on this server.")
 
 
@@ -99,8 +97,11 @@ def refuse_nul(fields, names) -> None:
     """422 naming each of ``names`` whose value in the multidict ``fields`` (a query
     string, a form) holds a NUL character: PostgreSQL cannot store or compare such text
     and would fail the query with a 500. Other fields are the operation's to ignore."""
-    errors = {name: [NUL_MESSAGE] for name in names
-              if any(_NUL in value for value in fields.getlist(name))}
+    errors = {
+        name: [NUL_MESSAGE]
+        for name in names
+        if any(_NUL in value for value in fields.getlist(name))
+    }
     if errors:
         raise ValidationFailed(errors)
 
@@ -132,8 +133,9 @@ def read_json_body() -> tuple[dict | None, bool]:
     except (ValueError, RecursionError) as exc:  # bad syntax, bad encoding, absurd nesting
         raise MalformedJSON("The request body is not valid JSON.") from exc
     if not isinstance(payload, dict):
-        raise MalformedJSON("The request body must be a JSON object, not a "
-                            f"{type(payload).__name__}.")
+        raise MalformedJSON(
+            f"The request body must be a JSON object, not a {type(payload).__name__}."
+        )
     if _plain(body):
         return payload, False
     fault = _unusable(payload, MAX_JSON_DEPTH)
@@ -150,8 +152,12 @@ def _plain(body: bytes) -> bool:
     through a ``\\u`` escape (a raw control character is a syntax error), and no
     container can be nested deeper than the brackets it has (brackets in strings count
     too: more than enough)."""
-    return (body.isascii() and b"\x00" not in body and b"\\u" not in body
-            and body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH)
+    return (
+        body.isascii()
+        and b"\x00" not in body
+        and b"\\u" not in body
+        and body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH
+    )
 
 
 def refuse_nul_in_strings(payload: dict) -> None:
@@ -180,10 +186,12 @@ def unreadable_body_is_400():
     except HTTPException:
         raise
     except Exception as exc:  # whatever the server's stream raised: see above
-        log.warning("request body unreadable (request_id=%s): %s", g.get("request_id"),
-                    type(exc).__name__)
-        raise MalformedJSON("The request body ended early or its chunked framing is "
-                            "broken.") from exc
+        log.warning(
+            "request body unreadable (request_id=%s): %s", g.get("request_id"), type(exc).__name__
+        )
+        raise MalformedJSON(
+            "The request body ended early or its chunked framing is broken."
+        ) from exc
 
 
 def _unusable(payload, depth_limit: int) -> str | None:
@@ -212,8 +220,11 @@ def _strings_with_nul(payload) -> list[str]:
             if _NUL in value:
                 found.append(path)
             continue
-        items = value.items() if isinstance(value, dict) else enumerate(
-            value if isinstance(value, list) else ())
+        items = (
+            value.items()
+            if isinstance(value, dict)
+            else enumerate(value if isinstance(value, list) else ())
+        )
         for key, child in items:
             if _NUL in str(key):
                 found.append(path or "body")
@@ -223,16 +234,21 @@ def _strings_with_nul(payload) -> list[str]:
 
 
 def _has_body() -> bool:
-    return bool(request.content_length) or "chunked" in request.headers.get(
-        "Transfer-Encoding", "").lower()
+    return (
+        bool(request.content_length)
+        or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    )
 
 
 # On every response (OWASP secure headers for APIs): no MIME sniffing, no framing, no
 # Referer leaking a URL to a third party, no caching of answers that belong to one caller.
-SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-                    "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
-_SECURITY_HEADERS = tuple((name.lower(), name, value) for name, value in
-                          SECURITY_HEADERS.items())
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+_SECURITY_HEADERS = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS.items())
 # Data responses only: nothing in a JSON or text body may load or run anything. The docs
 # page (HTML) needs its own scripts and styles, so it keeps the browser's defaults.
 DATA_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -245,7 +261,8 @@ def finish(response):
     present = {name.lower() for name, _ in headers}
     request_globals = g._get_current_object()
     request_id = request_globals.get("request_id") or request_globals.setdefault(
-        "request_id", new_request_id())
+        "request_id", new_request_id()
+    )
     if "x-request-id" in present:
         headers[REQUEST_ID_HEADER] = request_id
     else:

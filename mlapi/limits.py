@@ -28,8 +28,11 @@ _DECLARED = "mlapi_budget"
 
 # A hung Redis must not hold requests for long: short timeouts, one retry, then the
 # in-memory fallback takes over.
-REDIS_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5,
-                         "retry": Retry(NoBackoff(), 1)}
+REDIS_STORAGE_OPTIONS = {
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 0.5,
+    "retry": Retry(NoBackoff(), 1),
+}
 
 # (setting, environment variable) of each budget, checked when the app is built.
 LIMIT_SETTINGS = (
@@ -75,8 +78,9 @@ def _parsed(app: Flask, setting: str, variable: str) -> str:
         if not parse_many(value):
             raise ValueError("no limit given")
     except ValueError as exc:
-        raise ConfigError(f"{variable}: expected a rate limit such as '10/minute', "
-                          f"got {value!r}") from exc
+        raise ConfigError(
+            f"{variable}: expected a rate limit such as '10/minute', got {value!r}"
+        ) from exc
     return value
 
 
@@ -98,8 +102,7 @@ def _check(name: str, *limits: Callable[[Callable], Callable]) -> Callable[[], N
 
 def init_limits(app: Flask) -> Budgets | None:
     """Build the app's limiter and budgets."""
-    settings = {setting: _parsed(app, setting, variable)
-                for setting, variable in LIMIT_SETTINGS}
+    settings = {setting: _parsed(app, setting, variable) for setting, variable in LIMIT_SETTINGS}
 
     redis_url = app.config.get("REDIS_URL")
     prefix = app.config["RATELIMIT_KEY_PREFIX"]
@@ -122,18 +125,42 @@ def init_limits(app: Flask) -> Budgets | None:
 
     budgets = Budgets(
         limiter=limiter,
-        login=_check("login", limiter.shared_limit(
-            settings["RATELIMIT_LOGIN"], "login-address", key_func=client_address,
-            error_message=f"Too many sign-in attempts from this address. {SLOW_DOWN}")),
-        register=_check("anonymous", limiter.shared_limit(
-            settings["RATELIMIT_DEFAULT"], "anonymous", key_func=client_address,
-            error_message=f"Too many requests from this address. {SLOW_DOWN}")),
-        predict=_check("predict", limiter.shared_limit(
-            settings["RATELIMIT_PREDICT"], "predict", key_func=_caller_key,
-            error_message=f"Too many prediction requests from this account. {SLOW_DOWN}")),
-        default=_check("default", limiter.shared_limit(
-            settings["RATELIMIT_DEFAULT"], "api", key_func=_caller_key,
-            error_message=f"Too many requests from this account. {SLOW_DOWN}")),
+        login=_check(
+            "login",
+            limiter.shared_limit(
+                settings["RATELIMIT_LOGIN"],
+                "login-address",
+                key_func=client_address,
+                error_message=f"Too many sign-in attempts from this address. {SLOW_DOWN}",
+            ),
+        ),
+        register=_check(
+            "anonymous",
+            limiter.shared_limit(
+                settings["RATELIMIT_DEFAULT"],
+                "anonymous",
+                key_func=client_address,
+                error_message=f"Too many requests from this address. {SLOW_DOWN}",
+            ),
+        ),
+        predict=_check(
+            "predict",
+            limiter.shared_limit(
+                settings["RATELIMIT_PREDICT"],
+                "predict",
+                key_func=_caller_key,
+                error_message=f"Too many prediction requests from this account. {SLOW_DOWN}",
+            ),
+        ),
+        default=_check(
+            "default",
+            limiter.shared_limit(
+                settings["RATELIMIT_DEFAULT"],
+                "api",
+                key_func=_caller_key,
+                error_message=f"Too many requests from this account. {SLOW_DOWN}",
+            ),
+        ),
     )
     app.extensions[EXTENSION] = budgets
     return budgets
@@ -187,9 +214,10 @@ def limiter_hooks(app: Flask) -> dict[str, list[Callable]]:
             owner = hook.args[0] if hook.args else None
         return limiter is not None and owner is limiter
 
-    return {kind: [hook for hook in getattr(app, f"{kind}_request_funcs").get(None, ())
-                   if owned(hook)]
-            for kind in ("before", "after", "teardown")}
+    return {
+        kind: [hook for hook in getattr(app, f"{kind}_request_funcs").get(None, ()) if owned(hook)]
+        for kind in ("before", "after", "teardown")
+    }
 
 
 def retry_after_only_on_429(response: Response) -> Response:

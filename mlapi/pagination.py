@@ -21,11 +21,16 @@ MAX_PER_PAGE = 100
 
 
 class PageQuery(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1),
-                             metadata={"description": "1-based page number."})
-    per_page = ma.fields.Integer(load_default=20,
-                                 validate=ma.validate.Range(min=1, max=MAX_PER_PAGE),
-                                 metadata={"description": "Items per page, at most 100."})
+    page = ma.fields.Integer(
+        load_default=1,
+        validate=ma.validate.Range(min=1),
+        metadata={"description": "1-based page number."},
+    )
+    per_page = ma.fields.Integer(
+        load_default=20,
+        validate=ma.validate.Range(min=1, max=MAX_PER_PAGE),
+        metadata={"description": "Items per page, at most 100."},
+    )
 
 
 @dataclass
@@ -47,8 +52,9 @@ def paginate(stmt: Select, page: int, per_page: int) -> Page:
     the end of any table (ids stop there), so an absurd page (``10**30``) never reaches SQL
     as an offset it cannot hold; the envelope still names the page asked for."""
     reachable = min(page, MAX_ID // per_page + 2)
-    result = db.paginate(stmt, page=reachable, per_page=per_page, max_per_page=MAX_PER_PAGE,
-                         error_out=False)
+    result = db.paginate(
+        stmt, page=reachable, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False
+    )
     return Page(items=result.items, page=page, per_page=per_page, total=result.total)
 
 
@@ -56,10 +62,13 @@ def paginate(stmt: Select, page: int, per_page: int) -> Page:
 def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
     """The envelope schema for a page of ``item_schema`` (one class per item schema)."""
     name = item_schema.__name__.removesuffix("Schema") + "Page"
-    return ResponseSchema.from_dict({
-        "items": ma.fields.List(ma.fields.Nested(item_schema)),
-        "page": ma.fields.Integer(),
-        "per_page": ma.fields.Integer(),
-        "total": ma.fields.Integer(),
-        "pages": ma.fields.Integer(),
-    }, name=name)
+    return ResponseSchema.from_dict(
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema)),
+            "page": ma.fields.Integer(),
+            "per_page": ma.fields.Integer(),
+            "total": ma.fields.Integer(),
+            "pages": ma.fields.Integer(),
+        },
+        name=name,
+    )

@@ -65,9 +65,11 @@ class Pipeline:
             step(error)
 
     def names(self) -> dict[str, list[str]]:
-        return {"before": [name for name, _ in self.before],
-                "after": [name for name, _ in (*self.response, *self.observers)],
-                "teardown": [name for name, _ in self.teardown]}
+        return {
+            "before": [name for name, _ in self.before],
+            "after": [name for name, _ in (*self.response, *self.observers)],
+            "teardown": [name for name, _ in self.teardown],
+        }
 
 
 def _registered(app: Flask) -> dict[str, list[Callable]]:
@@ -77,12 +79,17 @@ def _registered(app: Flask) -> dict[str, list[Callable]]:
 def declare(app: Flask) -> tuple[Pipeline, dict[str, list[Callable]]]:
     """The app's pipeline, and the hooks of extensions it adopts (by kind)."""
     limiter = limiter_hooks(app)
-    cors = [hook for hook in _registered(app)["after"]
-            if getattr(hook, "__name__", "") == "cors_after_request"]
+    cors = [
+        hook
+        for hook in _registered(app)["after"]
+        if getattr(hook, "__name__", "") == "cors_after_request"
+    ]
     worker = webhook_worker_hook(app)
     listener = access_listener_hook(app)
-    before = [("request id and clock", start_request),
-              ("access cache: forget the last request's epoch", forget_epoch)]
+    before = [
+        ("request id and clock", start_request),
+        ("access cache: forget the last request's epoch", forget_epoch),
+    ]
     if listener is not None:
         before.append(("access listener of this process", listener))
     # Flask-Limiter's before-request pass is adopted but not run: it checks the limits of
@@ -93,17 +100,21 @@ def declare(app: Flask) -> tuple[Pipeline, dict[str, list[Callable]]]:
     if worker is not None:
         before.append(("webhook worker of this process", worker))
     before.append(("schema present (first start)", require_schema))
-    response = [("request id and security headers", finish),
-                *(("CORS headers (flask-cors)", hook) for hook in cors),
-                *(("rate-limit headers (Flask-Limiter)", hook) for hook in limiter["after"]),
-                ("Retry-After only on 429", retry_after_only_on_429)]
-    teardown = [*(("rate limiter context (Flask-Limiter)", hook)
-                  for hook in limiter["teardown"]),
-                ("metrics: unhandled exceptions", count_exception)]
-    adopted = {"before": [hook for hook in limiter["before"]
-                          if hook in _registered(app)["before"]],
-               "after": [*cors, *limiter["after"]],
-               "teardown": list(limiter["teardown"])}
+    response = [
+        ("request id and security headers", finish),
+        *(("CORS headers (flask-cors)", hook) for hook in cors),
+        *(("rate-limit headers (Flask-Limiter)", hook) for hook in limiter["after"]),
+        ("Retry-After only on 429", retry_after_only_on_429),
+    ]
+    teardown = [
+        *(("rate limiter context (Flask-Limiter)", hook) for hook in limiter["teardown"]),
+        ("metrics: unhandled exceptions", count_exception),
+    ]
+    adopted = {
+        "before": [hook for hook in limiter["before"] if hook in _registered(app)["before"]],
+        "after": [*cors, *limiter["after"]],
+        "teardown": list(limiter["teardown"]),
+    }
     pipeline = Pipeline(tuple(before), tuple(response), OBSERVERS, tuple(teardown))
     return pipeline, adopted
 
@@ -115,14 +126,17 @@ def install(app: Flask) -> Pipeline:
     for kind, hooks in _registered(app).items():
         unknown = [hook for hook in hooks if hook not in adopted[kind]]
         if unknown:
-            raise RuntimeError(f"{kind}_request hooks not declared in mlapi.pipeline: "
-                               f"{', '.join(map(repr, unknown))}")
+            raise RuntimeError(
+                f"{kind}_request hooks not declared in mlapi.pipeline: "
+                f"{', '.join(map(repr, unknown))}"
+            )
     for kind in KINDS:
         hooks = getattr(app, f"{kind}_request_funcs")
         scoped = [name for name, funcs in hooks.items() if name is not None and funcs]
         if scoped:
-            raise RuntimeError(f"{kind}_request hooks of blueprints {scoped}: declare them "
-                               f"in mlapi.pipeline")
+            raise RuntimeError(
+                f"{kind}_request hooks of blueprints {scoped}: declare them in mlapi.pipeline"
+            )
         hooks.clear()
     app.before_request(pipeline.run_before)
     app.after_request(pipeline.run_after)

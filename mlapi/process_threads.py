@@ -8,8 +8,9 @@ from collections.abc import Callable
 from flask import Flask
 
 
-def first_request_starter(app: Flask, extension_key: str,
-                          ensure: Callable[[Flask], object]) -> Callable[[], None]:
+def first_request_starter(
+    app: Flask, extension_key: str, ensure: Callable[[Flask], object]
+) -> Callable[[], None]:
     """A request hook (a step of ``mlapi.pipeline``) that calls ``ensure(app)`` unless
     ``app.extensions[extension_key]`` holds an object started in this process (its
     ``pid``)."""

@@ -40,5 +40,6 @@ def json_answer(body, status: int):
         answer = jsonify(body)
         answer.status_code = status
         return answer
-    return current_app.response_class(f"{_COMPACT.encode(body)}\n", status=status,
-                                      mimetype="application/json")
+    return current_app.response_class(
+        f"{_COMPACT.encode(body)}\n", status=status, mimetype="application/json"
+    )

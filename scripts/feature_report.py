@@ -26,13 +26,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 STATUSES = ("passed", "failed", "undefined", "skipped")
-LABELS = {"passed": "✔ passed", "failed": "✘ failed", "undefined": "? undefined",
-          "skipped": "○ not run"}
+LABELS = {
+    "passed": "✔ passed",
+    "failed": "✘ failed",
+    "undefined": "? undefined",
+    "skipped": "○ not run",
+}
 STYLESHEET = Path(__file__).with_name("feature_report.css")
 SCENARIO_KEYWORDS = ("Scenario", "Example:")
 EXAMPLES_KEYWORDS = ("Examples:", "Scenarios:")
-UNDEFINED_HINT = ("no step definition matches this text: pick a step from docs/steps.md, "
-                  "or ask a developer to add one")
+UNDEFINED_HINT = (
+    "no step definition matches this text: pick a step from docs/steps.md, "
+    "or ask a developer to add one"
+)
 # pytest-bdd's exception, or features/conftest.py's words for it (the hint above).
 UNDEFINED_MARKS = ("StepDefinitionNotFoundError", UNDEFINED_HINT)
 
@@ -92,16 +98,25 @@ def step_views(element: dict) -> list[StepView]:
         elif status == "failed":
             broken = True
             status = "undefined" if any(m in error for m in UNDEFINED_MARKS) else "failed"
-        views.append(StepView(step.get("keyword", ""), step.get("name", ""), status, error,
-                              background=step.get("line", 0) < element.get("line", 0)))
+        views.append(
+            StepView(
+                step.get("keyword", ""),
+                step.get("name", ""),
+                status,
+                error,
+                background=step.get("line", 0) < element.get("line", 0),
+            )
+        )
     return views
 
 
 def split_row(line: str) -> list[str]:
     """Cells of a Gherkin table row; ``\\|`` is a pipe inside a cell."""
     cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
-    return [cell.strip().replace("\\|", "|").replace("\\n", "\n").replace("\\\\", "\\")
-            for cell in cells]
+    return [
+        cell.strip().replace("\\|", "|").replace("\\n", "\n").replace("\\\\", "\\")
+        for cell in cells
+    ]
 
 
 def example_tables(path: Path) -> dict[int, list[dict[str, str]]]:
@@ -120,8 +135,9 @@ def example_tables(path: Path) -> dict[int, list[dict[str, str]]]:
             if header is None:
                 header = split_row(line)
             else:
-                tables.setdefault(outline, []).append(dict(zip(header, split_row(line),
-                                                               strict=False)))
+                tables.setdefault(outline, []).append(
+                    dict(zip(header, split_row(line), strict=False))
+                )
     return tables
 
 
@@ -148,14 +164,22 @@ def load_features(data: list[dict], roots: list[Path]) -> list[FeatureView]:
         paths = [root / feature.get("uri", "") for root in roots]
         path = next((p for p in paths if p.is_file()), None)
         tables = example_tables(path) if path else {}
-        view = FeatureView(feature.get("name", ""), feature.get("uri", ""),
-                           feature.get("description", ""),
-                           [tag["name"] for tag in feature.get("tags", [])])
+        view = FeatureView(
+            feature.get("name", ""),
+            feature.get("uri", ""),
+            feature.get("description", ""),
+            [tag["name"] for tag in feature.get("tags", [])],
+        )
         for index, element in enumerate(feature.get("elements", []), start=1):
-            view.scenarios.append(ScenarioView(
-                element.get("name", ""), [tag["name"] for tag in element.get("tags", [])],
-                step_views(element), example_of(element, tables),
-                anchor=f"scenario-{number}-{index}"))
+            view.scenarios.append(
+                ScenarioView(
+                    element.get("name", ""),
+                    [tag["name"] for tag in element.get("tags", [])],
+                    step_views(element),
+                    example_of(element, tables),
+                    anchor=f"scenario-{number}-{index}",
+                )
+            )
         features.append(view)
     return features
 
@@ -180,7 +204,7 @@ def gist(error: str, width: int = 160) -> str:
             runs[-1].append(line[1:].strip())
         previous_was_e = is_e
     first = runs[-1][0] if runs else error.strip().splitlines()[0] if error.strip() else ""
-    return first if len(first) <= width else first[:width - 1] + "…"
+    return first if len(first) <= width else first[: width - 1] + "…"
 
 
 def tags_html(tags: list[str]) -> str:
@@ -190,12 +214,17 @@ def tags_html(tags: list[str]) -> str:
 def step_html(step: StepView) -> str:
     note = ' <span class="note">(background)</span>' if step.background else ""
     mark = "✔" if step.status == "passed" else LABELS[step.status]
-    parts = [f'<li class="step {step.status}{" background" if step.background else ""}">'
-             f'<span class="state" title="{step.status}">{mark}</span>'
-             f"<b>{e(step.keyword)}</b> {e(step.text)}{note}"]
+    parts = [
+        f'<li class="step {step.status}{" background" if step.background else ""}">'
+        f'<span class="state" title="{step.status}">{mark}</span>'
+        f"<b>{e(step.keyword)}</b> {e(step.text)}{note}"
+    ]
     if step.error:
-        summary = (UNDEFINED_HINT if step.status == "undefined"
-                   else f"why it failed: {e(gist(step.error))}")
+        summary = (
+            UNDEFINED_HINT
+            if step.status == "undefined"
+            else f"why it failed: {e(gist(step.error))}"
+        )
         parts.append(f"<details><summary>{summary}</summary><pre>{e(step.error)}</pre></details>")
     return "".join(parts) + "</li>"
 
@@ -208,18 +237,27 @@ def scenario_html(scenario: ScenarioView) -> str:
         example = f'<p class="example">Example: <code>{e(scenario.example)}</code></p>'
     else:
         example = ""
-    return (f'<article class="scenario {scenario.status}" id="{scenario.anchor}"><h3>'
-            f'<span class="state">{LABELS[scenario.status]}</span>{e(scenario.name)} '
-            f"{tags_html(scenario.tags)}</h3>{example}<ol class=\"steps\">"
-            + "".join(step_html(step) for step in scenario.steps) + "</ol></article>")
+    return (
+        f'<article class="scenario {scenario.status}" id="{scenario.anchor}"><h3>'
+        f'<span class="state">{LABELS[scenario.status]}</span>{e(scenario.name)} '
+        f'{tags_html(scenario.tags)}</h3>{example}<ol class="steps">'
+        + "".join(step_html(step) for step in scenario.steps)
+        + "</ol></article>"
+    )
 
 
 def feature_html(number: int, feature: FeatureView) -> str:
-    paragraphs = "".join(f"<p>{e(' '.join(block.split()))}</p>"
-                         for block in feature.description.split("\n\n") if block.strip())
-    return (f'<section id="feature-{number}"><h2>{e(feature.name)} {tags_html(feature.tags)}'
-            f'</h2><p class="uri">{e(feature.uri)}</p>{paragraphs}'
-            + "".join(scenario_html(s) for s in feature.scenarios) + "</section>")
+    paragraphs = "".join(
+        f"<p>{e(' '.join(block.split()))}</p>"
+        for block in feature.description.split("\n\n")
+        if block.strip()
+    )
+    return (
+        f'<section id="feature-{number}"><h2>{e(feature.name)} {tags_html(feature.tags)}'
+        f'</h2><p class="uri">{e(feature.uri)}</p>{paragraphs}'
+        + "".join(scenario_html(s) for s in feature.scenarios)
+        + "</section>"
+    )
 
 
 def render_html(features: list[FeatureView], source: str, problem: str = "") -> str:
@@ -232,43 +270,60 @@ def render_html(features: list[FeatureView], source: str, problem: str = "") -> 
     elif not scenarios:
         banner = '<p class="banner bad">No scenario ran: this report documents nothing.</p>'
     elif failing:
-        links = "".join(f'<li class="{s.status}"><span class="state">{LABELS[s.status]}</span>'
-                        f'<a href="#{s.anchor}">{e(s.label)}</a></li>'
-                        for s in scenarios if s.status != "passed")
-        banner = (f'<div class="banner bad"><p>Scenarios not passing: {failing} of '
-                  f'{len(scenarios)} ({by_scenario["failed"]} failed, '
-                  f'{by_scenario["undefined"]} with an undefined step).</p><ul>{links}</ul></div>')
+        links = "".join(
+            f'<li class="{s.status}"><span class="state">{LABELS[s.status]}</span>'
+            f'<a href="#{s.anchor}">{e(s.label)}</a></li>'
+            for s in scenarios
+            if s.status != "passed"
+        )
+        banner = (
+            f'<div class="banner bad"><p>Scenarios not passing: {failing} of '
+            f"{len(scenarios)} ({by_scenario['failed']} failed, "
+            f"{by_scenario['undefined']} with an undefined step).</p><ul>{links}</ul></div>"
+        )
     else:
-        banner = (f'<p class="banner ok">Every scenario passes '
-                  f"({plural(len(scenarios), 'scenario')}).</p>")
+        banner = (
+            f'<p class="banner ok">Every scenario passes '
+            f"({plural(len(scenarios), 'scenario')}).</p>"
+        )
     header_cells = "".join(f'<th class="{s}">{LABELS[s]}</th>' for s in STATUSES)
-    totals = (f'<table class="totals"><tr><th></th><th>total</th>{header_cells}</tr>'
-              + "".join(f"<tr><th>{name}</th><td>{sum(counts.values())}</td>"
-                        + "".join(f'<td class="{s}">{counts[s]}</td>' for s in STATUSES)
-                        + "</tr>"
-                        for name, counts in (("scenarios", by_scenario), ("steps", by_step)))
-              + "</table>")
-    tag_counts = Counter(tag for f in features for s in f.scenarios
-                         for tag in dict.fromkeys(f.tags + s.tags))
-    tag_line = ", ".join(f'<span class="tag">@{e(t)}</span>{plural(n, "scenario")}'
-                         for t, n in sorted(tag_counts.items()))
+    totals = (
+        f'<table class="totals"><tr><th></th><th>total</th>{header_cells}</tr>'
+        + "".join(
+            f"<tr><th>{name}</th><td>{sum(counts.values())}</td>"
+            + "".join(f'<td class="{s}">{counts[s]}</td>' for s in STATUSES)
+            + "</tr>"
+            for name, counts in (("scenarios", by_scenario), ("steps", by_step))
+        )
+        + "</table>"
+    )
+    tag_counts = Counter(
+        tag for f in features for s in f.scenarios for tag in dict.fromkeys(f.tags + s.tags)
+    )
+    tag_line = ", ".join(
+        f'<span class="tag">@{e(t)}</span>{plural(n, "scenario")}'
+        for t, n in sorted(tag_counts.items())
+    )
     contents = "".join(
         f'<li><a href="#feature-{n}">{e(f.name)}</a> '
         f'<span class="note">{plural(len(f.scenarios), "scenario")}, '
-        f'{sum(s.status == "passed" for s in f.scenarios)} pass</span></li>'
-        for n, f in enumerate(features, start=1))
+        f"{sum(s.status == 'passed' for s in f.scenarios)} pass</span></li>"
+        for n, f in enumerate(features, start=1)
+    )
     css = STYLESHEET.read_text(encoding="utf-8")
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>mlapi: acceptance scenarios</title><style>{css}</style></head><body>"
-            f"<h1>mlapi: what the service does, scenario by scenario</h1>"
-            f'<p class="meta">{plural(len(features), "feature")}, from {e(source)}, '
-            f"{generated}.</p>"
-            f"{banner}{totals}"
-            f"<p>Tags: {tag_line or 'none'}</p><ol>{contents}</ol>"
-            + "".join(feature_html(n, f) for n, f in enumerate(features, start=1))
-            + "</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>mlapi: acceptance scenarios</title><style>{css}</style></head><body>"
+        f"<h1>mlapi: what the service does, scenario by scenario</h1>"
+        f'<p class="meta">{plural(len(features), "feature")}, from {e(source)}, '
+        f"{generated}.</p>"
+        f"{banner}{totals}"
+        f"<p>Tags: {tag_line or 'none'}</p><ol>{contents}</ol>"
+        + "".join(feature_html(n, f) for n, f in enumerate(features, start=1))
+        + "</body></html>\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,11 +346,15 @@ def main(argv: list[str] | None = None) -> int:
     args.html_path.write_text(render_html(features, str(args.json_path)), encoding="utf-8")
     scenarios = [s for f in features for s in f.scenarios]
     failing = [s for s in scenarios if s.status != "passed"]
-    print(f"wrote {args.html_path}: {plural(len(features), 'feature')}, "
-          f"{plural(len(scenarios), 'scenario')}, {len(failing)} not passing")
+    print(
+        f"wrote {args.html_path}: {plural(len(features), 'feature')}, "
+        f"{plural(len(scenarios), 'scenario')}, {len(failing)} not passing"
+    )
     if not scenarios:
-        print(f"{args.json_path} holds no scenario: was the run empty, or under xdist (-n)?",
-              file=sys.stderr)
+        print(
+            f"{args.json_path} holds no scenario: was the run empty, or under xdist (-n)?",
+            file=sys.stderr,
+        )
         return 1
     for scenario in failing:
         print(f"  {scenario.status}: {scenario.label}", file=sys.stderr)

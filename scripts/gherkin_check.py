@@ -28,13 +28,26 @@ from gherkin.errors import (
 from gherkin.parser import Parser
 
 STEP_KEYWORDS = ("Given", "When", "Then", "And", "But")
-KEYWORDS = {word.lower(): word for word in (
-    "Scenario Outline", "Scenario Template", "Scenarios", "Scenario", "Background",
-    "Examples", "Example", "Rule", "Feature")}
+KEYWORDS = {
+    word.lower(): word
+    for word in (
+        "Scenario Outline",
+        "Scenario Template",
+        "Scenarios",
+        "Scenario",
+        "Background",
+        "Examples",
+        "Example",
+        "Rule",
+        "Feature",
+    )
+}
 KEYWORD_LINE = re.compile(r"(?i)(" + "|".join(KEYWORDS) + r")\b\s*(:?)\s*(.*)")
 STEP_HINT = "a step starts with Given, When, Then, And or But, a comment with #"
-ORDER_HINT = ("a file reads Feature:, then at most one Background:, then each Scenario: with "
-              "its steps (and, for an outline, its Examples:)")
+ORDER_HINT = (
+    "a file reads Feature:, then at most one Background:, then each Scenario: with "
+    "its steps (and, for an outline, its Examples:)"
+)
 
 
 @dataclass(frozen=True)
@@ -47,8 +60,11 @@ def problems(path: Path) -> list[Problem]:
     """Every problem of the file, in line order; [] when it is fine."""
     lines = path.read_text(encoding="utf-8").splitlines()
     if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
-        return [Problem(1, 'the file is empty: start it with a "Feature: <name>" line, '
-                           "then add a scenario")]
+        return [
+            Problem(
+                1, 'the file is empty: start it with a "Feature: <name>" line, then add a scenario'
+            )
+        ]
     try:
         feature = Parser().parse("\n".join(lines) + "\n").get("feature")
     except ParserError as error:
@@ -62,12 +78,22 @@ def problems(path: Path) -> list[Problem]:
     for scenario in scenarios:
         lost = list(description_problems(scenario, lines))
         if not scenario["steps"] and not lost:
-            lost.append(Problem(scenario["location"]["line"], f'the scenario "{scenario["name"]}"'
-                                " has no steps: give it Given, When and Then lines, or remove it"))
+            lost.append(
+                Problem(
+                    scenario["location"]["line"],
+                    f'the scenario "{scenario["name"]}"'
+                    " has no steps: give it Given, When and Then lines, or remove it",
+                )
+            )
         found += lost
     if not scenarios and not found:
-        found.append(Problem(feature["location"]["line"], 'no scenario in this file: add one, '
-                             'a "Scenario: <what happens>" line and its steps'))
+        found.append(
+            Problem(
+                feature["location"]["line"],
+                "no scenario in this file: add one, "
+                'a "Scenario: <what happens>" line and its steps',
+            )
+        )
     return sorted(found, key=lambda problem: problem.line)
 
 
@@ -98,8 +124,9 @@ def corrected(text: str, steps_too: bool = True) -> str | None:
     return None
 
 
-def description_problems(block: dict, lines: list[str], steps_too: bool = True
-                         ) -> Iterator[Problem]:
+def description_problems(
+    block: dict, lines: list[str], steps_too: bool = True
+) -> Iterator[Problem]:
     """Keyword lines Gherkin took for free text under a Feature:, Background: or Scenario:.
 
     Under Feature: only block keywords count (its description may well start with "and");
@@ -107,8 +134,14 @@ def description_problems(block: dict, lines: list[str], steps_too: bool = True
     """
     number = block["location"]["line"]
     for text in block.get("description", "").splitlines():
-        number = next((n for n in range(number + 1, len(lines) + 1)
-                       if lines[n - 1].rstrip() == text.rstrip()), number)
+        number = next(
+            (
+                n
+                for n in range(number + 1, len(lines) + 1)
+                if lines[n - 1].rstrip() == text.rstrip()
+            ),
+            number,
+        )
         message = corrected(text.strip(), steps_too)
         if message:
             yield Problem(number, message)
@@ -120,16 +153,26 @@ def syntax_problem(error: Exception, lines: list[str]) -> Problem:
     text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
     message = str(error).split(": ", 1)[-1]
     if isinstance(error, UnexpectedEOFException) and "#DocStringSeparator" in message:
-        opener = max((n for n, line in enumerate(lines, 1)
-                      if line.strip().startswith(('"""', "```"))), default=number)
-        return Problem(opener, 'a text block opened with """ is never closed: add a line '
-                               'with """ after its text')
+        opener = max(
+            (n for n, line in enumerate(lines, 1) if line.strip().startswith(('"""', "```"))),
+            default=number,
+        )
+        return Problem(
+            opener,
+            'a text block opened with """ is never closed: add a line with """ after its text',
+        )
     if isinstance(error, AstBuilderException) and "inconsistent cell count" in message:
-        return Problem(number, "this table row does not have as many cells as the first row: "
-                               "give every row of the table the same number of | cells")
+        return Problem(
+            number,
+            "this table row does not have as many cells as the first row: "
+            "give every row of the table the same number of | cells",
+        )
     if "tag may not contain whitespace" in message:
-        return Problem(number, f'"{text}": a tag is one word after @, with no space '
-                               '(write "@rate_limits", not "@rate limits")')
+        return Problem(
+            number,
+            f'"{text}": a tag is one word after @, with no space '
+            '(write "@rate_limits", not "@rate limits")',
+        )
     if not isinstance(error, UnexpectedTokenException):
         return Problem(number, f"Gherkin cannot read this line: {message}")
     return Problem(number, unexpected_line(text, expected_feature="#FeatureLine" in message))
@@ -139,23 +182,32 @@ def unexpected_line(text: str, expected_feature: bool) -> str:
     """What is wrong with a line that Gherkin did not expect where it is."""
     if expected_feature:
         fix = corrected(text, steps_too=False)
-        return (fix if fix and text.lower().startswith("feature") else
-                'the file must start with a "Feature: <name>" line (tags and # comments may '
-                "come before it)")
+        return (
+            fix
+            if fix and text.lower().startswith("feature")
+            else 'the file must start with a "Feature: <name>" line (tags and # comments may '
+            "come before it)"
+        )
     if text.startswith("Feature:"):
-        return ('a second "Feature:" line: a file holds one feature; move this one and its '
-                "scenarios to a file of their own")
+        return (
+            'a second "Feature:" line: a file holds one feature; move this one and its '
+            "scenarios to a file of their own"
+        )
     if text.startswith("Background:"):
-        return ('a second or late "Background:": a file has at most one, before its first '
-                "scenario; merge the two")
+        return (
+            'a second or late "Background:": a file has at most one, before its first '
+            "scenario; merge the two"
+        )
     fix = corrected(text)
     if fix:
         return fix
     if KEYWORD_LINE.fullmatch(text):
         return f'"{text}" cannot come here: {ORDER_HINT}'
     if text.startswith("|"):
-        return ("a table row where no table can be: a table follows a step or an "
-                '"Examples:" line, with no blank line or other text in between')
+        return (
+            "a table row where no table can be: a table follows a step or an "
+            '"Examples:" line, with no blank line or other text in between'
+        )
     return f'"{text}" is neither a step nor a keyword line: {STEP_HINT}'
 
 

@@ -15,13 +15,22 @@ from pathlib import Path
 
 # mutmut 3.8's meaning of a mutant's exit code (mutmut/stats.py: status_by_exit_code).
 STATUS_BY_EXIT_CODE = {
-    1: "killed", 3: "killed", 37: "killed",  # 37: caught by the type check
+    1: "killed",
+    3: "killed",
+    37: "killed",  # 37: caught by the type check
     0: "survived",
-    5: "no tests", 33: "no tests",
+    5: "no tests",
+    33: "no tests",
     34: "skipped",
-    None: "not checked", 2: "not checked",
-    36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout",
-    -11: "killed", -9: "killed",  # the mutant crashed the test process
+    None: "not checked",
+    2: "not checked",
+    36: "timeout",
+    24: "timeout",
+    -24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    -11: "killed",
+    -9: "killed",  # the mutant crashed the test process
 }
 COLUMNS = ("killed", "survived", "timeout", "no tests", "suspicious", "not checked")
 
@@ -43,8 +52,9 @@ def score(counts: dict[str, int]) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min", type=float, default=80.0, help="the bar per module, in %%")
-    parser.add_argument("--results", type=Path, default=Path("mutants"),
-                        help="mutmut's work folder")
+    parser.add_argument(
+        "--results", type=Path, default=Path("mutants"), help="mutmut's work folder"
+    )
     args = parser.parse_args(argv)
 
     metas = sorted(args.results.rglob("*.py.meta"))

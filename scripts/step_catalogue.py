@@ -39,8 +39,14 @@ ANY_CLASSES = {"w": "word", "d": "number"}
 # Named groups of digits in a regular expression, as a product owner would say them.
 DIGIT_GROUPS = re.compile(r"\(\?P<(\w+)>\\d(\+?)\)")
 # parse's format types, as a product owner would say them.
-PARSE_TYPES = {"d": "a whole number", "n": "a number", "f": "a decimal number",
-               "g": "a number", "w": "one word", "l": "letters only"}
+PARSE_TYPES = {
+    "d": "a whole number",
+    "n": "a number",
+    "f": "a decimal number",
+    "g": "a number",
+    "w": "one word",
+    "l": "letters only",
+}
 
 HEADER = """\
 # Steps you can use in a feature file
@@ -81,13 +87,17 @@ class CatalogueEntry:
     @property
     def notes(self) -> list[str]:
         if isinstance(self.parser, parsers.re):
-            return [f"`{name}` is {'a whole number' if many else 'one digit'}"
-                    for name, many in DIGIT_GROUPS.findall(self.parser.name)]
+            return [
+                f"`{name}` is {'a whole number' if many else 'one digit'}"
+                for name, many in DIGIT_GROUPS.findall(self.parser.name)
+            ]
         if not isinstance(self.parser, parsers.parse):
             return []
-        return [f"`{name}` is {PARSE_TYPES.get(spec, f'of parse type `{spec}`')}"
-                for _, name, spec, _ in string.Formatter().parse(self.parser.name)
-                if name and spec]
+        return [
+            f"`{name}` is {PARSE_TYPES.get(spec, f'of parse type `{spec}`')}"
+            for _, name, spec, _ in string.Formatter().parse(self.parser.name)
+            if name and spec
+        ]
 
     def matches(self, kind: str, step_text: str) -> bool:
         """What pytest-bdd checks when it looks a feature file's step up."""
@@ -101,12 +111,15 @@ def readable_pattern(parser: parsers.StepParser) -> str:
         except Unreadable:
             return f"{parser.name} (regular expression)"
     if isinstance(parser, parsers.parse):
-        return "".join(literal + (f"<{name or '…'}>" if name is not None else "")
-                       for literal, name, _, _ in string.Formatter().parse(parser.name))
+        return "".join(
+            literal + (f"<{name or '…'}>" if name is not None else "")
+            for literal, name, _, _ in string.Formatter().parse(parser.name)
+        )
     return parser.name
 
 
 # --- regular expressions in words: named groups become <name>, alternatives (a / b) -------
+
 
 def readable_regex(pattern: str) -> str:
     branches, end = _branches(pattern, 0)
@@ -178,7 +191,7 @@ def _class_end(pattern: str, pos: int) -> int:
 def _group_name(pattern: str, pos: int) -> tuple[str | None, int]:
     if pattern.startswith("(?P<", pos):
         close = pattern.index(">", pos)
-        return pattern[pos + 4:close], close + 1
+        return pattern[pos + 4 : close], close + 1
     if pattern.startswith("(?:", pos):
         return None, pos + 3
     if pattern.startswith("(?", pos):
@@ -249,6 +262,7 @@ def _choice(alternatives: list[str], optional: bool) -> str:
 
 # --- the catalogue --------------------------------------------------------------------
 
+
 def step_modules() -> list[str]:
     """The step modules the root conftest registers: the ones every feature file sees."""
     plugins = runpy.run_path(str(ROOT / "conftest.py"))["pytest_plugins"]
@@ -265,16 +279,16 @@ def entries_of(module) -> list[CatalogueEntry]:
         if context.step_func.__module__ != module.__name__:
             continue  # imported from another step module: listed there
         doc = inspect.getdoc(context.step_func) or ""
-        entries.append(CatalogueEntry(domain, context.type, context.parser,
-                                      doc.splitlines()[0] if doc else ""))
+        entries.append(
+            CatalogueEntry(domain, context.type, context.parser, doc.splitlines()[0] if doc else "")
+        )
     return entries
 
 
 def catalogue() -> list[CatalogueEntry]:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    return [entry for name in step_modules()
-            for entry in entries_of(importlib.import_module(name))]
+    return [entry for name in step_modules() for entry in entries_of(importlib.import_module(name))]
 
 
 def render_markdown(entries: list[CatalogueEntry]) -> str:
@@ -296,8 +310,11 @@ def render_markdown(entries: list[CatalogueEntry]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    options.add_argument("--check", action="store_true",
-                         help="do not write; exit 1 with a diff if docs/steps.md is stale")
+    options.add_argument(
+        "--check",
+        action="store_true",
+        help="do not write; exit 1 with a diff if docs/steps.md is stale",
+    )
     wanted = render_markdown(catalogue())
     if not options.parse_args(argv).check:
         CATALOGUE.parent.mkdir(exist_ok=True)
@@ -307,11 +324,15 @@ def main(argv: list[str] | None = None) -> int:
     current = CATALOGUE.read_text(encoding="utf-8") if CATALOGUE.exists() else ""
     if current == wanted:
         return 0
-    sys.stdout.writelines(difflib.unified_diff(
-        current.splitlines(keepends=True), wanted.splitlines(keepends=True),
-        "docs/steps.md (committed)", "docs/steps.md (from tests/steps/)"))
-    print("\ndocs/steps.md is out of date: run `python scripts/step_catalogue.py`",
-          file=sys.stderr)
+    sys.stdout.writelines(
+        difflib.unified_diff(
+            current.splitlines(keepends=True),
+            wanted.splitlines(keepends=True),
+            "docs/steps.md (committed)",
+            "docs/steps.md (from tests/steps/)",
+        )
+    )
+    print("\ndocs/steps.md is out of date: run `python scripts/step_catalogue.py`", file=sys.stderr)
     return 1
 
 

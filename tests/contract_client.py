@@ -61,8 +61,9 @@ class Contract:
         where = f"{method} {path} -> {response.status_code}"
         documented = operation["responses"].get(str(response.status_code))
         if documented is None:
-            raise ContractViolation(f"{where}: status not documented "
-                                    f"(documented: {sorted(operation['responses'])})")
+            raise ContractViolation(
+                f"{where}: status not documented (documented: {sorted(operation['responses'])})"
+            )
         documented = self._resolve(documented)
         self._check_headers(where, documented, response)
         content = documented.get("content")
@@ -72,28 +73,29 @@ class Contract:
                 raise ContractViolation(f"{where}: documented without a body, sent one")
             return
         if response.mimetype not in content:
-            raise ContractViolation(f"{where}: content type {response.mimetype} not in "
-                                    f"{sorted(content)}")
+            raise ContractViolation(
+                f"{where}: content type {response.mimetype} not in {sorted(content)}"
+            )
         schema = content[response.mimetype].get("schema")
         if schema is not None:
             text = response.get_data(as_text=True)
-            self._validate(where, schema, json.loads(text) if "json" in response.mimetype
-                           else text)
+            self._validate(where, schema, json.loads(text) if "json" in response.mimetype else text)
 
     def _check_headers(self, where: str, documented: dict, response) -> None:
         """Every header the document says is always sent (``required``) is there."""
         for name, header in documented.get("headers", {}).items():
             if self._resolve(header).get("required") and name not in response.headers:
-                raise ContractViolation(f"{where}: header {name} is documented as always "
-                                        "sent, and is missing")
+                raise ContractViolation(
+                    f"{where}: header {name} is documented as always sent, and is missing"
+                )
 
     def _validate(self, where: str, schema: dict, instance) -> None:
-        validator = OAS30Validator(schema, registry=self._registry,
-                                   _resolver=self._resolver)
+        validator = OAS30Validator(schema, registry=self._registry, _resolver=self._resolver)
         errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
         if errors:
-            details = "; ".join(f"{'/'.join(map(str, e.path)) or '(body)'}: {e.message}"
-                                for e in errors[:5])
+            details = "; ".join(
+                f"{'/'.join(map(str, e.path)) or '(body)'}: {e.message}" for e in errors[:5]
+            )
             raise ContractViolation(f"{where}: body does not match the document: {details}")
 
 
@@ -129,9 +131,12 @@ class SessionSecrets:
         self._public: set[str] = set()
 
     def add(self, value) -> None:
-        if (isinstance(value, str) and len(value) >= self.MIN_LENGTH
-                and value not in self._secrets
-                and not any(value in public for public in self._public)):
+        if (
+            isinstance(value, str)
+            and len(value) >= self.MIN_LENGTH
+            and value not in self._secrets
+            and not any(value in public for public in self._public)
+        ):
             self._secrets[value] = tuple({value, json.dumps(value)[1:-1]})
 
     def declassify(self, value) -> None:
@@ -141,8 +146,9 @@ class SessionSecrets:
                 del self._secrets[secret]
 
     def found_in(self, text: str) -> list[str]:
-        return [secret for secret, forms in self._secrets.items()
-                if any(form in text for form in forms)]
+        return [
+            secret for secret, forms in self._secrets.items() if any(form in text for form in forms)
+        ]
 
 
 session_secrets = SessionSecrets()
@@ -168,9 +174,11 @@ def _note_request_fields(body) -> None:
     while pending:
         value, secret = pending.pop()
         if isinstance(value, dict):
-            pending.extend((item, secret or "password" in str(key).lower())
-                           for key, item in value.items()
-                           if isinstance(item, _MAY_HOLD_A_SECRET))
+            pending.extend(
+                (item, secret or "password" in str(key).lower())
+                for key, item in value.items()
+                if isinstance(item, _MAY_HOLD_A_SECRET)
+            )
         elif isinstance(value, list | tuple):
             walked = [item for item in value if isinstance(item, _MAY_HOLD_A_SECRET)]
             pending.extend(zip(walked, repeat(secret)))
@@ -202,8 +210,9 @@ def _scan_response(response, where: str) -> None:
     if not response.direct_passthrough:  # a file from disk cannot hold a test's secret
         leaks += session_secrets.found_in(response.get_data(as_text=True))
     if leaks:
-        raise SecretLeak(f"{where}: the response holds a secret the test sent: "
-                         f"{', '.join(map(masked, leaks))}")
+        raise SecretLeak(
+            f"{where}: the response holds a secret the test sent: {', '.join(map(masked, leaks))}"
+        )
     if response.status_code == 201 and response.is_json:
         body = response.get_json(silent=True)
         for field in _SHOWN_ONCE:
@@ -217,23 +226,32 @@ class SecretLogHandler(logging.Handler):
     test that caused it."""
 
     _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-        "message", "asctime", "taskName"}
+        "message",
+        "asctime",
+        "taskName",
+    }
 
     def __init__(self):
         super().__init__(logging.NOTSET)
         self.leaks: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        parts = [str(record.msg), *map(str, record.args or ())] if isinstance(
-            record.args, tuple) else [str(record.msg), str(record.args)]
-        parts += [f"{key}={value}" for key, value in vars(record).items()
-                  if key not in self._STANDARD]
+        parts = (
+            [str(record.msg), *map(str, record.args or ())]
+            if isinstance(record.args, tuple)
+            else [str(record.msg), str(record.args)]
+        )
+        parts += [
+            f"{key}={value}" for key, value in vars(record).items() if key not in self._STANDARD
+        ]
         if record.exc_info:
             parts.append(logging.Formatter().formatException(record.exc_info))
         leaks = session_secrets.found_in("\n".join(parts))
         if leaks:
-            self.leaks.append(f"log record of {record.name!r} ({record.getMessage()[:80]!r}) "
-                              f"holds {', '.join(map(masked, leaks))}")
+            self.leaks.append(
+                f"log record of {record.name!r} ({record.getMessage()[:80]!r}) "
+                f"holds {', '.join(map(masked, leaks))}"
+            )
 
     def take(self) -> list[str]:
         leaks, self.leaks = self.leaks, []
@@ -256,7 +274,8 @@ class ContractClient(FlaskClient):
             raise SecretLeak(f"{where}: {'; '.join(leaks)}")
         try:
             rule, _ = self.application.url_map.bind("localhost").match(
-                request.path, method=request.method, return_rule=True)
+                request.path, method=request.method, return_rule=True
+            )
         except HTTPException:
             return response  # unknown path or method: nothing documented to compare with
         contract_of(self.application).check(openapi_path(rule.rule), request.method, response)

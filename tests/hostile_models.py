@@ -17,8 +17,7 @@ DIABETES_ROW = [0.038, 0.050, 0.061, 0.021, -0.044, -0.034, -0.043, -0.002, 0.01
 IRIS_ROW = [5.1, 3.5, 1.4, 0.2]
 
 # kind → (a row it predicts, how to train it)
-TREE_KINDS = ("decision_tree", "random_forest", "hist_gradient_boosting", "kd_tree",
-              "ball_tree")
+TREE_KINDS = ("decision_tree", "random_forest", "hist_gradient_boosting", "kd_tree", "ball_tree")
 
 
 @cache
@@ -50,6 +49,7 @@ def genuine(kind: str) -> bytes:
 
 # -- decision trees (sklearn.tree._tree.Tree) and boosting predictors: named node fields --
 
+
 def _inner_after_root(nodes, is_inner) -> int:
     """An internal node other than the root (the root's descendants come after it)."""
     return int(np.flatnonzero(is_inner)[1])
@@ -59,18 +59,27 @@ SPLIT_EDITS: dict[str, Callable] = {
     # (nodes, fields) → None; fields names feature, left, right, threshold, inner mask
     "feature_out_of_range": lambda n, f: n[f["feature"]].__setitem__(0, 10**9),
     "child_out_of_range": lambda n, f: n[f["left"]].__setitem__(0, len(n) + 1000),
-    "self_loop": lambda n, f: (n[f["left"]].__setitem__(0, 0),
-                               n[f["right"]].__setitem__(0, 0)),
+    "self_loop": lambda n, f: (n[f["left"]].__setitem__(0, 0), n[f["right"]].__setitem__(0, 0)),
     "cycle": lambda n, f: n[f["left"]].__setitem__(_inner_after_root(n, f["inner"](n)), 0),
     "nan_threshold": lambda n, f: n[f["threshold"]].__setitem__(0, np.nan),
     # +inf is a genuine threshold ("missing values go right"); -inf never is
     "infinite_threshold": lambda n, f: n[f["threshold"]].__setitem__(0, -np.inf),
 }
 
-TREE_FIELDS = {"feature": "feature", "left": "left_child", "right": "right_child",
-               "threshold": "threshold", "inner": lambda n: n["left_child"] != -1}
-PREDICTOR_FIELDS = {"feature": "feature_idx", "left": "left", "right": "right",
-                    "threshold": "num_threshold", "inner": lambda n: n["is_leaf"] == 0}
+TREE_FIELDS = {
+    "feature": "feature",
+    "left": "left_child",
+    "right": "right_child",
+    "threshold": "threshold",
+    "inner": lambda n: n["left_child"] != -1,
+}
+PREDICTOR_FIELDS = {
+    "feature": "feature_idx",
+    "left": "left",
+    "right": "right",
+    "threshold": "num_threshold",
+    "inner": lambda n: n["is_leaf"] == 0,
+}
 
 
 def _edit_decision_tree(tree, corruption: str) -> None:
@@ -88,10 +97,12 @@ def _edit_predictor(predictor, corruption: str) -> None:
 
 # -- neighbours indexes (KDTree, BallTree): node i's children are 2i+1, 2i+2 -------------
 
+
 def _index_edit(position: int, edit: Callable) -> Callable:
     def apply(state: list) -> None:
         state[position] = state[position].copy()
         edit(state[position])
+
     return apply
 
 
@@ -103,9 +114,13 @@ INDEX_EDITS: dict[str, Callable] = {
     "nan_bound": _index_edit(3, lambda nb: nb.__setitem__((0, 0, 0), np.nan)),
 }
 
-CORRUPTIONS = {"decision_tree": tuple(SPLIT_EDITS), "random_forest": tuple(SPLIT_EDITS),
-               "hist_gradient_boosting": tuple(SPLIT_EDITS), "kd_tree": tuple(INDEX_EDITS),
-               "ball_tree": tuple(INDEX_EDITS)}
+CORRUPTIONS = {
+    "decision_tree": tuple(SPLIT_EDITS),
+    "random_forest": tuple(SPLIT_EDITS),
+    "hist_gradient_boosting": tuple(SPLIT_EDITS),
+    "kd_tree": tuple(INDEX_EDITS),
+    "ball_tree": tuple(INDEX_EDITS),
+}
 
 
 def crafted(kind: str, corruption: str) -> bytes:
@@ -163,7 +178,8 @@ def extra_boosting_column() -> bytes:
     from sklearn.ensemble import GradientBoostingRegressor
 
     model = GradientBoostingRegressor(n_estimators=5, random_state=0).fit(
-        *load_diabetes(return_X_y=True))
+        *load_diabetes(return_X_y=True)
+    )
     model.estimators_ = np.hstack([model.estimators_, model.estimators_])
     model.n_trees_per_iteration_ = 2
     return sio.dumps(model)
@@ -205,8 +221,11 @@ def many_classes(n_classes: int, outputs: int = 1) -> bytes:
 
     labels = np.repeat(np.arange(n_classes), 2)  # two rows a class: not a regression target
     targets = labels if outputs == 1 else np.column_stack([labels] * outputs)
-    return sio.dumps(KNeighborsClassifier(n_neighbors=1, algorithm="brute").fit(
-        labels.reshape(-1, 1).astype(float), targets))
+    return sio.dumps(
+        KNeighborsClassifier(n_neighbors=1, algorithm="brute").fit(
+            labels.reshape(-1, 1).astype(float), targets
+        )
+    )
 
 
 def mistyped_neighbours() -> bytes:

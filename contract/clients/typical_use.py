@@ -54,25 +54,33 @@ def expected(answer: Answer | Problem | None) -> Answer:
 
 def sign_in(base_url: str, username: str, password: str) -> AuthenticatedClient:
     """Signs in and answers a client that sends the access token with every request."""
-    tokens = expected(login.sync(client=Client(base_url=base_url),
-                                 body=LoginWithUsername(username=username, password=password)))
+    tokens = expected(
+        login.sync(
+            client=Client(base_url=base_url),
+            body=LoginWithUsername(username=username, password=password),
+        )
+    )
     return AuthenticatedClient(base_url=base_url, token=tokens.access_token)
 
 
 def upload_model(api: AuthenticatedClient, name: str, skops_file: Path) -> int:
     """Uploads a skops file as a new private model; answers its id."""
     with skops_file.open("rb") as stream:
-        form = UploadForm(file=File(payload=stream, file_name=skops_file.name),
-                          model_type=UploadFormModelType.SKLEARN, name=name,
-                          visibility=UploadFormVisibility.PRIVATE)
+        form = UploadForm(
+            file=File(payload=stream, file_name=skops_file.name),
+            model_type=UploadFormModelType.SKLEARN,
+            name=name,
+            visibility=UploadFormVisibility.PRIVATE,
+        )
         record = expected(upload_model_operation.sync(client=api, body=form))
     return record.id
 
 
 def predict(api: AuthenticatedClient, model_id: int, features: list[float]) -> tuple[int, object]:
     """One prediction from a model, by the model's id: (prediction id, predicted value)."""
-    result = expected(predict_with_model.sync(model_id, client=api,
-                                              body=ModelPredictRequest(features=features)))
+    result = expected(
+        predict_with_model.sync(model_id, client=api, body=ModelPredictRequest(features=features))
+    )
     return result.prediction_id, result.prediction
 
 
@@ -87,8 +95,9 @@ def all_models(api: AuthenticatedClient, per_page: int = 100) -> Iterator[ModelR
         page += 1
 
 
-def predict_or_explain(api: AuthenticatedClient, model_id: int,
-                       features: list[float]) -> tuple[int, object] | str:
+def predict_or_explain(
+    api: AuthenticatedClient, model_id: int, features: list[float]
+) -> tuple[int, object] | str:
     """A prediction, or what to tell the user when the API refuses it."""
     try:
         return predict(api, model_id, features)
@@ -97,28 +106,36 @@ def predict_or_explain(api: AuthenticatedClient, model_id: int,
         match problem.code:
             case "validation_error":
                 messages = problem.errors.additional_properties if problem.errors else {}
-                return "; ".join(f"{field}: {' '.join(texts)}"
-                                 for field, texts in messages.items())
+                return "; ".join(f"{field}: {' '.join(texts)}" for field, texts in messages.items())
             case "not_found":
                 return f"model {model_id} does not exist ({problem.status})"
             case _:
                 return problem.detail
 
 
-def typical_use(base_url: str, username: str, password: str, skops_file: Path,
-                features: list[float]) -> dict[str, object]:
+def typical_use(
+    base_url: str, username: str, password: str, skops_file: Path, features: list[float]
+) -> dict[str, object]:
     """The whole flow; the models are listed one per page, so that paging is exercised."""
     api = sign_in(base_url, username, password)
     model_id = upload_model(api, "typed-client-example", skops_file)
     prediction_id, value = predict(api, model_id, features)
-    return {"model_id": model_id, "prediction_id": prediction_id, "prediction": value,
-            "models": [record.name for record in all_models(api, per_page=1)],
-            "refused": predict_or_explain(api, model_id, [])}
+    return {
+        "model_id": model_id,
+        "prediction_id": prediction_id,
+        "prediction": value,
+        "models": [record.name for record in all_models(api, per_page=1)],
+        "refused": predict_or_explain(api, model_id, []),
+    }
 
 
 if __name__ == "__main__":
     # MLAPI_URL=... MLAPI_USERNAME=... MLAPI_PASSWORD=... python typical_use.py MODEL FEATURE...
-    outcome = typical_use(os.environ["MLAPI_URL"], os.environ["MLAPI_USERNAME"],
-                          os.environ["MLAPI_PASSWORD"], Path(sys.argv[1]),
-                          [float(value) for value in sys.argv[2:]])
+    outcome = typical_use(
+        os.environ["MLAPI_URL"],
+        os.environ["MLAPI_USERNAME"],
+        os.environ["MLAPI_PASSWORD"],
+        Path(sys.argv[1]),
+        [float(value) for value in sys.argv[2:]],
+    )
     print(json.dumps(outcome))

@@ -66,8 +66,13 @@ def timestamp(example: str = "2026-12-07T09:30:00.123456+00:00") -> AbstractMatc
 
 def problem(status: int, code: str, **extra: object) -> dict:
     """A problem+json body: the fixed ``status`` and ``code`` a client branches on."""
-    return {"status": status, "code": code, "title": match.str("Title"),
-            "detail": match.str("What went wrong."), **extra}
+    return {
+        "status": status,
+        "code": code,
+        "title": match.str("Title"),
+        "detail": match.str("What went wrong."),
+        **extra,
+    }
 
 
 def field_errors(*fields: str) -> dict:
@@ -77,5 +82,10 @@ def field_errors(*fields: str) -> dict:
 
 def page_of(item: dict, page: int = 1, per_page: int = 20) -> dict:
     """The envelope of every collection GET, holding at least one ``item``."""
-    return {"items": match.each_like(item), "page": page, "per_page": per_page,
-            "total": match.int(1), "pages": match.int(1)}
+    return {
+        "items": match.each_like(item),
+        "page": page,
+        "per_page": per_page,
+        "total": match.int(1),
+        "pages": match.int(1),
+    }

@@ -20,7 +20,8 @@ from . import service
 
 PROCESS_LIST_WARNING = (
     "Warning: --password shows in the process list (ps) and in the shell history of this "
-    "machine; leave it out to be asked, or pipe the password to --password-stdin.")
+    "machine; leave it out to be asked, or pipe the password to --password-stdin."
+)
 
 
 def rule_of(field: str):
@@ -56,26 +57,38 @@ def password_from_stdin() -> str:
 
 
 @click.command("create-admin")
-@click.option("--username", metavar="NAME",
-              help="3 to 32 letters, digits, '_', '.' or '-'. Asked for if left out.")
+@click.option(
+    "--username",
+    metavar="NAME",
+    help="3 to 32 letters, digits, '_', '.' or '-'. Asked for if left out.",
+)
 @click.option("--email", metavar="ADDRESS", help="Asked for if left out.")
-@click.option("--password", metavar="PASSWORD",
-              help="8 to 128 characters. Shows in the process list: prefer the prompt "
-                   "(hidden, asked twice) or --password-stdin.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of standard input (for scripts; "
-                   "needs --username and --email).")
+@click.option(
+    "--password",
+    metavar="PASSWORD",
+    help="8 to 128 characters. Shows in the process list: prefer the prompt "
+    "(hidden, asked twice) or --password-stdin.",
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (for scripts; "
+    "needs --username and --email).",
+)
 @with_appcontext
-def create_admin(username: str | None, email: str | None, password: str | None,
-                 password_stdin: bool) -> None:
+def create_admin(
+    username: str | None, email: str | None, password: str | None, password_stdin: bool
+) -> None:
     """Create an administrator account.
 
     Each value is checked as it is typed, under the rules of registration: a username or
     email that is taken (in any letter case) or does not fit is asked for again.
     """
     if password_stdin and (password is not None or username is None or email is None):
-        raise click.UsageError("--password-stdin reads the password from standard input: "
-                               "give --username and --email, and leave out --password.")
+        raise click.UsageError(
+            "--password-stdin reads the password from standard input: "
+            "give --username and --email, and leave out --password."
+        )
     if password is not None:
         click.echo(PROCESS_LIST_WARNING, err=True)
     username = given("username", username, "--username") if username is not None else None
@@ -87,8 +100,9 @@ def create_admin(username: str | None, email: str | None, password: str | None,
 
     username = username or click.prompt("Username", value_proc=rule_of("username"))
     email = email or click.prompt("Email", value_proc=rule_of("email"))
-    password = password or click.prompt("Password", hide_input=True, confirmation_prompt=True,
-                                        value_proc=rule_of("password"))
+    password = password or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True, value_proc=rule_of("password")
+    )
     try:
         user = accounts.register(username, email, password, role=ROLE_ADMIN)
     except Conflict as exc:  # registered by someone else since it was checked

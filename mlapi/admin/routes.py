@@ -22,8 +22,12 @@ from .schemas import (
     UserUpdate,
 )
 
-blp = ApiBlueprint("admin", __name__, url_prefix="/api/v1/admin",
-                   description="Manage users, read service statistics, choose the default model.")
+blp = ApiBlueprint(
+    "admin",
+    __name__,
+    url_prefix="/api/v1/admin",
+    description="Manage users, read service statistics, choose the default model.",
+)
 
 
 def admins_only(view):

@@ -27,10 +27,15 @@ class StrictBoolean(ma.fields.Boolean):
 class UserUpdate(ma.Schema):
     DOCUMENT_KEYWORDS = {"minProperties": 1}  # ``something_to_change``
 
-    is_active = StrictBoolean(metadata={"description": "false deactivates the account at "
-                                        "once: its tokens stop working on the next request."})
-    role = ma.fields.String(validate=validate.OneOf([ROLE_USER, ROLE_ADMIN]),
-                            metadata={"enum": [ROLE_USER, ROLE_ADMIN]})
+    is_active = StrictBoolean(
+        metadata={
+            "description": "false deactivates the account at "
+            "once: its tokens stop working on the next request."
+        }
+    )
+    role = ma.fields.String(
+        validate=validate.OneOf([ROLE_USER, ROLE_ADMIN]), metadata={"enum": [ROLE_USER, ROLE_ADMIN]}
+    )
 
     @ma.validates_schema
     def something_to_change(self, data, **_kwargs):
@@ -39,9 +44,12 @@ class UserUpdate(ma.Schema):
 
 
 class DefaultModelChoice(ma.Schema):
-    model_id = ma.fields.Integer(required=True, strict=True,
-                                 validate=validate.Range(min=1, max=MAX_ID),
-                                 metadata={"example": DEFAULT_MODEL_EXAMPLE["model_id"]})
+    model_id = ma.fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"example": DEFAULT_MODEL_EXAMPLE["model_id"]},
+    )
 
 
 class EndpointFiguresSchema(ResponseSchema):
@@ -55,7 +63,11 @@ class StatsSchema(ResponseSchema):
     users = ma.fields.Integer(metadata={"description": "Accounts (the system account aside)."})
     models = ma.fields.Integer(metadata={"description": "Live models (deleted ones aside)."})
     predictions = ma.fields.Integer(metadata={"description": "Predictions ever recorded."})
-    endpoints = ma.fields.List(ma.fields.Nested(EndpointFiguresSchema), metadata={
-        "description": "Per endpoint, since start: under gunicorn summed over every worker "
-                       "of the host (p95 estimated from the latency histogram), otherwise "
-                       "those of the answering process."})
+    endpoints = ma.fields.List(
+        ma.fields.Nested(EndpointFiguresSchema),
+        metadata={
+            "description": "Per endpoint, since start: under gunicorn summed over every worker "
+            "of the host (p95 estimated from the latency histogram), otherwise "
+            "those of the answering process."
+        },
+    )

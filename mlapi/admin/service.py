@@ -29,8 +29,9 @@ def find_user(user_id: int) -> User:
 
 def find_user_named(username: str) -> User | None:
     """A person's account by username in any letter case; None for the system account."""
-    return db.session.execute(select(User).where(
-        User.username_key == username.lower(), _PEOPLE)).scalar_one_or_none()
+    return db.session.execute(
+        select(User).where(User.username_key == username.lower(), _PEOPLE)
+    ).scalar_one_or_none()
 
 
 def update_user(user_id: int, changes: dict) -> User:
@@ -49,8 +50,9 @@ def update_user(user_id: int, changes: dict) -> User:
     for name, value in changes.items():
         setattr(user, name, value)
     db.session.flush()
-    remaining = db.session.execute(select(func.count()).select_from(User)
-                                   .where(*_active_admin())).scalar_one()
+    remaining = db.session.execute(
+        select(func.count()).select_from(User).where(*_active_admin())
+    ).scalar_one()
     if remaining == 0:
         db.session.rollback()
         raise LastActiveAdmin()
@@ -64,13 +66,16 @@ def _active_admin():
 
 def stats(endpoints: list[dict]) -> dict:
     def count(model, *where) -> int:
-        return db.session.execute(select(func.count()).select_from(model)
-                                  .where(*where)).scalar_one()
+        return db.session.execute(
+            select(func.count()).select_from(model).where(*where)
+        ).scalar_one()
 
-    return {"users": count(User, _PEOPLE),
-            "models": count(MLModel, MLModel.deleted_at.is_(None)),
-            "predictions": count(Prediction),
-            "endpoints": endpoints}
+    return {
+        "users": count(User, _PEOPLE),
+        "models": count(MLModel, MLModel.deleted_at.is_(None)),
+        "predictions": count(Prediction),
+        "endpoints": endpoints,
+    }
 
 
 def set_default_model(model_id: int) -> MLModel:
@@ -83,8 +88,7 @@ def set_default_model(model_id: int) -> MLModel:
         raise ModelNotPublic()
     if record.is_default:
         return record
-    db.session.execute(update(MLModel).where(MLModel.is_default.is_(True))
-                       .values(is_default=False))
+    db.session.execute(update(MLModel).where(MLModel.is_default.is_(True)).values(is_default=False))
     record.is_default = True
     try:
         db.session.commit()

@@ -72,8 +72,10 @@ def refuse_api_key() -> None:
     themselves) needs a signed-in session, so a leaked key cannot mint more keys or
     outlive its own deletion."""
     if g.get("api_key_id") is not None:
-        raise Forbidden("API keys cannot manage sessions or keys: sign in and send "
-                        "'Authorization: Bearer <access token>' instead.")
+        raise Forbidden(
+            "API keys cannot manage sessions or keys: sign in and send "
+            "'Authorization: Bearer <access token>' instead."
+        )
 
 
 def active_user(user_id: int) -> User | None:
@@ -96,8 +98,13 @@ def verify_key(raw_key: str) -> tuple[ApiKey, User]:
     if scheme != KEY_SCHEME or len(prefix_digits) != PREFIX_HEX_DIGITS or not secret:
         raise ApiKeyInvalid("The API key is malformed: it should read mlapi_<prefix>_<secret>.")
     prefix = f"{scheme}_{prefix_digits}"
-    key = access_cache().cached("keys", prefix, lambda: db.session.execute(
-        select(ApiKey).where(ApiKey.prefix == prefix)).scalar_one_or_none())
+    key = access_cache().cached(
+        "keys",
+        prefix,
+        lambda: db.session.execute(
+            select(ApiKey).where(ApiKey.prefix == prefix)
+        ).scalar_one_or_none(),
+    )
     if key is None or not hmac.compare_digest(key.secret_hash, digest(raw_key)):
         raise ApiKeyInvalid()
     now = utcnow()

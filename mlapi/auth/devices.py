@@ -54,15 +54,28 @@ def remember(user: User, device: KnownDevice | None) -> str:
         db.session.add(device)
     device.last_used_at = now
     db.session.flush()
-    newest = (select(KnownDevice.id).where(KnownDevice.user_id == user.id)
-              .order_by(KnownDevice.last_used_at.desc(), KnownDevice.id).limit(MAX_DEVICES))
-    db.session.execute(delete(KnownDevice).where(
-        KnownDevice.user_id == user.id,
-        or_(KnownDevice.last_used_at <= now - LIFETIME, KnownDevice.id.not_in(newest))))
+    newest = (
+        select(KnownDevice.id)
+        .where(KnownDevice.user_id == user.id)
+        .order_by(KnownDevice.last_used_at.desc(), KnownDevice.id)
+        .limit(MAX_DEVICES)
+    )
+    db.session.execute(
+        delete(KnownDevice).where(
+            KnownDevice.user_id == user.id,
+            or_(KnownDevice.last_used_at <= now - LIFETIME, KnownDevice.id.not_in(newest)),
+        )
+    )
     db.session.commit()
-    return dump_cookie(COOKIE, f"{device.id}.{_signature(user.id, device.id)}",
-                       max_age=LIFETIME, path=COOKIE_PATH, httponly=True, samesite="Strict",
-                       secure=current_app.config.get("ENV") != "development")
+    return dump_cookie(
+        COOKIE,
+        f"{device.id}.{_signature(user.id, device.id)}",
+        max_age=LIFETIME,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="Strict",
+        secure=current_app.config.get("ENV") != "development",
+    )
 
 
 def forget_all(user_id: int) -> None:

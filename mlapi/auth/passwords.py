@@ -10,8 +10,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 class Passwords:
     def __init__(self, time_cost: int, memory_cost: int, parallelism: int):
-        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost,
-                                      parallelism=parallelism)
+        self._hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
+        )
         self._dummy_hash = self._hasher.hash("mlapi-dummy-password-for-timing")
 
     def hash(self, password: str) -> str:
@@ -21,7 +22,8 @@ class Passwords:
         """True when ``password`` matches; hashes a dummy when there is no account."""
         try:
             return self._hasher.verify(password_hash or self._dummy_hash, password) and (
-                password_hash is not None)
+                password_hash is not None
+            )
         except (VerificationError, InvalidHashError):
             return False
 

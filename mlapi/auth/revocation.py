@@ -25,8 +25,7 @@ class DatabaseRevocationStore:
 
     def revoke(self, login_id: str, user_id: int, expires_at: datetime) -> None:
         if db.session.get(RevokedLogin, login_id) is None:
-            db.session.add(RevokedLogin(login_id=login_id, user_id=user_id,
-                                        expires_at=expires_at))
+            db.session.add(RevokedLogin(login_id=login_id, user_id=user_id, expires_at=expires_at))
 
     def is_revoked(self, login_id: str) -> bool:
         stmt = select(RevokedLogin.login_id).where(RevokedLogin.login_id == login_id)

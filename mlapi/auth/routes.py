@@ -18,14 +18,21 @@ from .schemas import (
     UserSchema,
 )
 
-DEVICE_COOKIE_HEADER = {"Set-Cookie": {
-    "description": "`mlapi_device=<device>; Path=/api/v1/auth; HttpOnly; SameSite=Strict` "
-                   "(Secure outside development), valid 30 days: makes this client a known "
-                   "device of the account for the per-account sign-in budget.",
-    "schema": {"type": "string"}}}
+DEVICE_COOKIE_HEADER = {
+    "Set-Cookie": {
+        "description": "`mlapi_device=<device>; Path=/api/v1/auth; HttpOnly; SameSite=Strict` "
+        "(Secure outside development), valid 30 days: makes this client a known "
+        "device of the account for the per-account sign-in budget.",
+        "schema": {"type": "string"},
+    }
+}
 
-blp = ApiBlueprint("accounts", __name__, url_prefix="/api/v1",
-                   description="Register, sign in, refresh and end sessions; read your profile.")
+blp = ApiBlueprint(
+    "accounts",
+    __name__,
+    url_prefix="/api/v1",
+    description="Register, sign in, refresh and end sessions; read your profile.",
+)
 
 
 @blp.route("/auth/register")
@@ -108,4 +115,3 @@ class Me(MethodView):
     def get(self):
         """Your own profile"""
         return current_caller
-

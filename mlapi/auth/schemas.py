@@ -12,8 +12,12 @@ MAX_EMAIL_LENGTH = 254
 # The request bodies Swagger UI fills in: sent in this order on a fresh instance, each one
 # works (tests/contract/test_examples.py).
 EXAMPLE_PASSWORD = "correct-horse-battery"  # noqa: S105  (published in the docs, not a secret)
-REGISTER_EXAMPLE = {"username": "alice", "email": "alice@example.com",
-                    "password": EXAMPLE_PASSWORD, "full_name": "Alice Liddell"}
+REGISTER_EXAMPLE = {
+    "username": "alice",
+    "email": "alice@example.com",
+    "password": EXAMPLE_PASSWORD,
+    "full_name": "Alice Liddell",
+}
 LOGIN_EXAMPLE = {"username": "alice", "password": EXAMPLE_PASSWORD}
 
 
@@ -37,43 +41,56 @@ class FullMatch(validate.Regexp):
 
 class RegisterRequest(ma.Schema):
     username = ma.fields.String(
-        required=True, validate=FullMatch(
-            USERNAME_PATTERN, error="Use 3 to 32 letters, digits, '_', '.' or '-'."),
-        metadata={"example": "alice"})
-    email = ma.fields.Email(required=True, validate=[validate.Length(max=MAX_EMAIL_LENGTH),
-                                                     email_fits_when_lower_cased],
-                            metadata={"example": "alice@example.com"})
-    password = ma.fields.String(required=True, load_only=True,
-                                validate=validate.Length(min=8, max=128),
-                                metadata={"example": EXAMPLE_PASSWORD})
-    full_name = ma.fields.String(allow_none=True, validate=validate.Length(max=100),
-                                 metadata={"example": "Alice Liddell"})
+        required=True,
+        validate=FullMatch(USERNAME_PATTERN, error="Use 3 to 32 letters, digits, '_', '.' or '-'."),
+        metadata={"example": "alice"},
+    )
+    email = ma.fields.Email(
+        required=True,
+        validate=[validate.Length(max=MAX_EMAIL_LENGTH), email_fits_when_lower_cased],
+        metadata={"example": "alice@example.com"},
+    )
+    password = ma.fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=8, max=128),
+        metadata={"example": EXAMPLE_PASSWORD},
+    )
+    full_name = ma.fields.String(
+        allow_none=True, validate=validate.Length(max=100), metadata={"example": "Alice Liddell"}
+    )
 
 
 def _identifier(*, required: bool = False, **metadata) -> ma.fields.String:
-    return ma.fields.String(required=required, validate=validate.Length(min=1, max=254),
-                            metadata=metadata)
+    return ma.fields.String(
+        required=required, validate=validate.Length(min=1, max=254), metadata=metadata
+    )
 
 
 def _login_password() -> ma.fields.String:
-    return ma.fields.String(required=True, load_only=True,
-                            validate=validate.Length(min=1, max=128),
-                            metadata={"example": EXAMPLE_PASSWORD})
+    return ma.fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=1, max=128),
+        metadata={"example": EXAMPLE_PASSWORD},
+    )
 
 
 class LoginWithUsername(ma.Schema):
     """The document's first form of ``LoginRequest``."""
 
-    username = _identifier(required=True, description="Username or email address.",
-                           example="alice")
+    username = _identifier(required=True, description="Username or email address.", example="alice")
     password = _login_password()
 
 
 class LoginWithEmail(ma.Schema):
     """The document's second form of ``LoginRequest``."""
 
-    email = _identifier(required=True, example="alice@example.com",
-                        description="The account's email address (its username works too).")
+    email = _identifier(
+        required=True,
+        example="alice@example.com",
+        description="The account's email address (its username works too).",
+    )
     password = _login_password()
 
 
@@ -106,10 +123,10 @@ class UserSchema(ResponseSchema):
 class AccessTokenSchema(ResponseSchema):
     access_token = ma.fields.String()
     token_type = ma.fields.String(metadata={"example": "bearer"})
-    expires_in = ma.fields.Integer(metadata={"description": "Seconds until the access "
-                                             "token expires.", "example": 900})
+    expires_in = ma.fields.Integer(
+        metadata={"description": "Seconds until the access token expires.", "example": 900}
+    )
 
 
 class TokenPairSchema(AccessTokenSchema):
     refresh_token = ma.fields.String()
-

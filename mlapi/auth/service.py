@@ -16,15 +16,23 @@ from .state import auth_state
 UNUSABLE_PASSWORD = "!"  # noqa: S105  (not an argon2 hash: never verifies)
 
 
-def register(username: str, email: str, password: str, full_name: str | None = None,
-             role: str = ROLE_USER) -> User:
+def register(
+    username: str, email: str, password: str, full_name: str | None = None, role: str = ROLE_USER
+) -> User:
     """Create an account; 409 naming the username or email taken in any letter case.
 
     Naming the field tells a caller nothing more than the 409 itself: with a fresh
     username, a 409 already says the email is taken."""
-    user = User(username=username, username_key=username.lower(), email=email,
-                email_key=email.lower(), password_hash=auth_state().passwords.hash(password),
-                full_name=full_name, role=role, is_active=True)
+    user = User(
+        username=username,
+        username_key=username.lower(),
+        email=email,
+        email_key=email.lower(),
+        password_hash=auth_state().passwords.hash(password),
+        full_name=full_name,
+        role=role,
+        is_active=True,
+    )
     if fields := taken(username=username, email=email):
         raise already_registered(fields)
     db.session.add(user)
@@ -39,8 +47,12 @@ def register(username: str, email: str, password: str, full_name: str | None = N
 def taken(*, username: str | None = None, email: str | None = None) -> list[str]:
     """Which of ``username`` and ``email`` an account has already, in any letter case."""
     checks = {"username": (User.username_key, username), "email": (User.email_key, email)}
-    return [name for name, (column, value) in checks.items() if value is not None
-            and db.session.execute(select(User.id).where(column == value.lower())).first()]
+    return [
+        name
+        for name, (column, value) in checks.items()
+        if value is not None
+        and db.session.execute(select(User.id).where(column == value.lower())).first()
+    ]
 
 
 def already_registered(fields: list[str]) -> Conflict:
@@ -53,8 +65,9 @@ def already_registered(fields: list[str]) -> Conflict:
 def find_account(identifier: str) -> User | None:
     """The account ``identifier`` (username or email, any case) names, or None."""
     key = identifier.lower()
-    return db.session.execute(select(User).where(
-        or_(User.username_key == key, User.email_key == key))).scalar_one_or_none()
+    return db.session.execute(
+        select(User).where(or_(User.username_key == key, User.email_key == key))
+    ).scalar_one_or_none()
 
 
 def check_password(user: User | None, password: str) -> User:
@@ -85,8 +98,11 @@ def refresh(user: User, refresh_claims: dict) -> dict:
     """A new access token of the refresh token's sign-in (and session generation, which
     the revocation check has just found current)."""
     return {
-        "access_token": tokens.access_token_for(user.id, tokens.login_id_of(
-            refresh_claims["jti"]), tokens.generation_of(refresh_claims) or 0),
+        "access_token": tokens.access_token_for(
+            user.id,
+            tokens.login_id_of(refresh_claims["jti"]),
+            tokens.generation_of(refresh_claims) or 0,
+        ),
         "token_type": "bearer",
         "expires_in": tokens.access_lifetime_seconds(),
     }
@@ -102,11 +118,18 @@ def sign_out(user: User, jti: str) -> None:
 def ensure_system_account() -> User:
     """The owner of built-in models: cannot sign in (no usable password, inactive)."""
     user = db.session.execute(
-        select(User).where(User.username_key == SYSTEM_USERNAME)).scalar_one_or_none()
+        select(User).where(User.username_key == SYSTEM_USERNAME)
+    ).scalar_one_or_none()
     if user is None:
-        user = User(username=SYSTEM_USERNAME, username_key=SYSTEM_USERNAME,
-                    email="system@mlapi.invalid", email_key="system@mlapi.invalid",
-                    password_hash=UNUSABLE_PASSWORD, role=ROLE_USER, is_active=False)
+        user = User(
+            username=SYSTEM_USERNAME,
+            username_key=SYSTEM_USERNAME,
+            email="system@mlapi.invalid",
+            email_key="system@mlapi.invalid",
+            password_hash=UNUSABLE_PASSWORD,
+            role=ROLE_USER,
+            is_active=False,
+        )
         db.session.add(user)
         db.session.flush()
     return user

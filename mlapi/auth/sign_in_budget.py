@@ -25,8 +25,10 @@ log = logging.getLogger("mlapi.limits")
 
 SETTING = "RATELIMIT_LOGIN_ACCOUNT"
 PRUNE_EVERY = 64  # attempts
-SLOW_DOWN = ("Too many failed sign-ins for this account. Retry after the number of seconds "
-             "in the Retry-After header.")
+SLOW_DOWN = (
+    "Too many failed sign-ins for this account. Retry after the number of seconds "
+    "in the Retry-After header."
+)
 
 
 class AccountBudgetSpent(ApiError):
@@ -48,11 +50,16 @@ def reserve(account: str) -> int:
     attempt = SignInFailure(account=account, at=now)
     db.session.add(attempt)
     db.session.flush()
-    newest_first = db.session.execute(
-        select(SignInFailure.at)
-        .where(SignInFailure.account == account, SignInFailure.id != attempt.id)
-        .order_by(SignInFailure.at.desc())
-        .limit(max(window.amount for window in windows))).scalars().all()
+    newest_first = (
+        db.session.execute(
+            select(SignInFailure.at)
+            .where(SignInFailure.account == account, SignInFailure.id != attempt.id)
+            .order_by(SignInFailure.at.desc())
+            .limit(max(window.amount for window in windows))
+        )
+        .scalars()
+        .all()
+    )
     spent = []
     for window in windows:
         length = timedelta(seconds=window.get_expiry())
@@ -68,8 +75,11 @@ def reserve(account: str) -> int:
     # This account's old rows at each attempt (indexed); every account's now and then, so
     # the names a guesser sprays once each do not stay forever.
     everyone = attempt.id % PRUNE_EVERY == 0
-    db.session.execute(delete(SignInFailure).where(
-        expired, *(() if everyone else (SignInFailure.account == account,))))
+    db.session.execute(
+        delete(SignInFailure).where(
+            expired, *(() if everyone else (SignInFailure.account == account,))
+        )
+    )
     db.session.commit()
     return attempt.id
 
@@ -94,9 +104,14 @@ def _serialise(account: str) -> None:
 
 def _refuse(wait: timedelta, window) -> None:
     seconds = max(1, math.ceil(wait.total_seconds()))
-    headers = {"Retry-After": str(seconds), "X-RateLimit-Limit": str(window.amount),
-               "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + seconds)}
+    headers = {
+        "Retry-After": str(seconds),
+        "X-RateLimit-Limit": str(window.amount),
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": str(int(time.time()) + seconds),
+    }
     g.rate_limit_headers = headers  # they replace the per-address budget's (mlapi.limits)
-    log.warning("failed sign-ins for one account exceed its budget (request_id=%s)",
-                g.get("request_id"))
+    log.warning(
+        "failed sign-ins for one account exceed its budget (request_id=%s)", g.get("request_id")
+    )
     raise AccountBudgetSpent(headers=headers)

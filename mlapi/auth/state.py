@@ -20,8 +20,9 @@ class AuthState:
 
 def init_auth(app: Flask) -> AuthState:
     jwt.init_app(app)
-    state = AuthState(passwords=Passwords(**app.config["PASSWORD_HASH"]),
-                      revocations=DatabaseRevocationStore())
+    state = AuthState(
+        passwords=Passwords(**app.config["PASSWORD_HASH"]), revocations=DatabaseRevocationStore()
+    )
     app.extensions[EXTENSION] = state
     return state
 

@@ -30,13 +30,20 @@ def login_id_of(jti: str | None) -> str:
 
 
 def access_token_for(user_id: int, login_id: str, generation: int) -> str:
-    return create_access_token(identity=str(user_id), additional_claims={
-        "jti": f"{login_id}.{secrets.token_hex(4)}", GENERATION_CLAIM: generation})
+    return create_access_token(
+        identity=str(user_id),
+        additional_claims={
+            "jti": f"{login_id}.{secrets.token_hex(4)}",
+            GENERATION_CLAIM: generation,
+        },
+    )
 
 
 def refresh_token_for(user_id: int, login_id: str, generation: int) -> str:
-    return create_refresh_token(identity=str(user_id), additional_claims={
-        "jti": f"{login_id}.{REFRESH_SUFFIX}", GENERATION_CLAIM: generation})
+    return create_refresh_token(
+        identity=str(user_id),
+        additional_claims={"jti": f"{login_id}.{REFRESH_SUFFIX}", GENERATION_CLAIM: generation},
+    )
 
 
 def generation_of(payload: dict) -> int | None:
@@ -56,8 +63,9 @@ def _is_revoked(_header, payload) -> bool:
     """Revoked by a logout, or issued before the user's last deactivation. While the user
     is inactive, ``active_user`` answers 401 ``account_inactive`` instead."""
     login_id = login_id_of(payload["jti"])
-    if access_cache().cached("revoked", login_id,
-                             lambda: auth_state().revocations.is_revoked(login_id)):
+    if access_cache().cached(
+        "revoked", login_id, lambda: auth_state().revocations.is_revoked(login_id)
+    ):
         return True
     user = _subject(payload)
     if user is None:
@@ -95,12 +103,18 @@ def _unknown_user(_header, _payload):
 
 @jwt.unauthorized_loader
 def _missing(_reason):
-    return problem(401, Unauthorized.code,
-                   "Credentials are required: send 'Authorization: Bearer <access token>' "
-                   "or 'X-API-Key: <key>'.")
+    return problem(
+        401,
+        Unauthorized.code,
+        "Credentials are required: send 'Authorization: Bearer <access token>' "
+        "or 'X-API-Key: <key>'.",
+    )
 
 
 @jwt.revoked_token_loader
 def _revoked(_header, _payload):
-    return problem(401, "token_revoked",
-                   "The token was revoked (by a logout or a deactivation); sign in again.")
+    return problem(
+        401,
+        "token_revoked",
+        "The token was revoked (by a logout or a deactivation); sign in again.",
+    )

@@ -61,8 +61,9 @@ class VerifiedTokenJWTManager(JWTManager):
         super().init_app(app, add_context_processor)
         app.extensions[VERIFIED_TOKENS] = LRUCache(CAPACITY)
 
-    def _decode_jwt_from_config(self, encoded_token: str, csrf_value=None,
-                                allow_expired: bool = False) -> dict:
+    def _decode_jwt_from_config(
+        self, encoded_token: str, csrf_value=None, allow_expired: bool = False
+    ) -> dict:
         if csrf_value is not None or allow_expired:
             claims = super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
             _require_claims(encoded_token)
@@ -89,9 +90,11 @@ class VerifiedTokenJWTManager(JWTManager):
         if entry is None:
             return None
         claims, header = dict(entry[0]), dict(entry[1])  # the request's own, as on the full path
-        if ((claims["type"] == "refresh") is not refresh
-                or self._token_in_blocklist_callback(header, claims)
-                or not self._token_verification_callback(header, claims)):
+        if (
+            (claims["type"] == "refresh") is not refresh
+            or self._token_in_blocklist_callback(header, claims)
+            or not self._token_verification_callback(header, claims)
+        ):
             return None
         user = self._user_lookup_callback(header, claims)
         if user is None:

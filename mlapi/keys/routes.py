@@ -9,9 +9,13 @@ from ..pagination import PageQuery, page_of
 from . import service
 from .schemas import API_KEY_EXAMPLE, ApiKeyRequest, ApiKeySchema, NewApiKeySchema
 
-blp = ApiBlueprint("keys", __name__, url_prefix="/api/v1",
-                   description="API keys for scripts and services: each acts as its owner, "
-                   "except for managing sessions and keys.")
+blp = ApiBlueprint(
+    "keys",
+    __name__,
+    url_prefix="/api/v1",
+    description="API keys for scripts and services: each acts as its owner, "
+    "except for managing sessions and keys.",
+)
 
 
 @blp.route("/auth/api-keys")

@@ -10,26 +10,39 @@ API_KEY_EXAMPLE = {"name": "nightly-scoring-job", "expires_in_days": 90}
 
 
 class ApiKeyRequest(ma.Schema):
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100),
-                            metadata={"example": "nightly-scoring-job"})
+    name = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"example": "nightly-scoring-job"},
+    )
     expires_in_days = ma.fields.Integer(
-        allow_none=True, validate=validate.Range(min=1, max=3650),
-        metadata={"description": "Days until the key stops working; none: never.",
-                  "example": 90})
+        allow_none=True,
+        validate=validate.Range(min=1, max=3650),
+        metadata={"description": "Days until the key stops working; none: never.", "example": 90},
+    )
 
 
 class ApiKeySchema(ResponseSchema):
     id = ma.fields.Integer(metadata={"example": 7})
     name = ma.fields.String(metadata={"example": "nightly-scoring-job"})
-    prefix = ma.fields.String(metadata={"description": "The key's public start, to tell "
-                                        "keys apart.", "example": "mlapi_3f9a0c1b2d4e"})
+    prefix = ma.fields.String(
+        metadata={
+            "description": "The key's public start, to tell keys apart.",
+            "example": "mlapi_3f9a0c1b2d4e",
+        }
+    )
     created_at = UTCDateTime()
     expires_at = UTCDateTime(allow_none=True)
-    last_used_at = UTCDateTime(allow_none=True, metadata={
-        "description": "When the key was last used (to the minute); none: never."})
+    last_used_at = UTCDateTime(
+        allow_none=True,
+        metadata={"description": "When the key was last used (to the minute); none: never."},
+    )
 
 
 class NewApiKeySchema(ApiKeySchema):
-    key = ma.fields.String(metadata={
-        "description": "The whole key, shown only in this response: send it as X-API-Key.",
-        "example": "mlapi_3f9a0c1b2d4e_Yx8s..."})
+    key = ma.fields.String(
+        metadata={
+            "description": "The whole key, shown only in this response: send it as X-API-Key.",
+            "example": "mlapi_3f9a0c1b2d4e_Yx8s...",
+        }
+    )

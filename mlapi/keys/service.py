@@ -33,9 +33,12 @@ def _new_key() -> tuple[str, str]:
 def live_key_count(owner_id: int) -> int:
     """Keys of the owner that still work: not deleted (deleted rows are gone) nor expired."""
     return db.session.execute(
-        select(func.count()).select_from(ApiKey).where(
+        select(func.count())
+        .select_from(ApiKey)
+        .where(
             ApiKey.owner_id == owner_id,
-            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > utcnow())),
+            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > utcnow()),
+        ),
     ).scalar_one()
 
 
@@ -47,9 +50,11 @@ def _check_key_cap(owner: User) -> None:
     cap = current_app.config["MAX_API_KEYS"]
     if live_key_count(owner.id) >= cap:
         db.session.rollback()
-        raise Conflict(f"You already hold {cap} live API keys, the most one account may. "
-                       "Delete one you no longer use, or wait for one to expire, to free "
-                       "a slot.")
+        raise Conflict(
+            f"You already hold {cap} live API keys, the most one account may. "
+            "Delete one you no longer use, or wait for one to expire, to free "
+            "a slot."
+        )
 
 
 def create_key(owner: User, name: str, expires_in_days: int | None = None) -> tuple[ApiKey, str]:
@@ -58,8 +63,13 @@ def create_key(owner: User, name: str, expires_in_days: int | None = None) -> tu
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     for attempt in range(1, CREATE_ATTEMPTS + 1):
         prefix, raw = _new_key()
-        key = ApiKey(owner_id=owner.id, name=name, prefix=prefix, secret_hash=digest(raw),
-                     expires_at=expires_at)
+        key = ApiKey(
+            owner_id=owner.id,
+            name=name,
+            prefix=prefix,
+            secret_hash=digest(raw),
+            expires_at=expires_at,
+        )
         db.session.add(key)
         try:
             db.session.commit()
@@ -72,8 +82,11 @@ def create_key(owner: User, name: str, expires_in_days: int | None = None) -> tu
 
 
 def list_keys(owner: User, *, page: int, per_page: int) -> Page:
-    stmt = (select(ApiKey).where(ApiKey.owner_id == owner.id)
-            .order_by(ApiKey.created_at.desc(), ApiKey.id.desc()))
+    stmt = (
+        select(ApiKey)
+        .where(ApiKey.owner_id == owner.id)
+        .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+    )
     return paginate(stmt, page, per_page)
 
 

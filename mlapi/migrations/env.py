@@ -12,9 +12,13 @@ target_metadata = db.metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=db.engine.url.render_as_string(hide_password=False),
-                      target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True, compare_type=True)
+    context.configure(
+        url=db.engine.url.render_as_string(hide_password=False),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -27,9 +31,13 @@ def _skip_empty_autogenerate(context_, _revision, directives) -> None:
 
 def run_migrations_online() -> None:
     with db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True, compare_type=True,
-                          process_revision_directives=_skip_empty_autogenerate)
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            compare_type=True,
+            process_revision_directives=_skip_empty_autogenerate,
+        )
         with context.begin_transaction():
             context.run_migrations()
 

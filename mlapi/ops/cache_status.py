@@ -23,8 +23,11 @@ def _client(url: str) -> redis.Redis:
     client = current_app.extensions.get(_CLIENT)
     if client is None:
         client = redis.Redis.from_url(
-            url, socket_timeout=PING_TIMEOUT_SECONDS,
-            socket_connect_timeout=PING_TIMEOUT_SECONDS, retry=Retry(NoBackoff(), 0))
+            url,
+            socket_timeout=PING_TIMEOUT_SECONDS,
+            socket_connect_timeout=PING_TIMEOUT_SECONDS,
+            retry=Retry(NoBackoff(), 0),
+        )
         current_app.extensions[_CLIENT] = client
     return client
 

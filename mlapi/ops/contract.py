@@ -41,9 +41,12 @@ class _Document:
         return node or {}
 
     def operations(self) -> dict[tuple[str, str], dict]:
-        return {(path, method): item[method]
-                for path, item in self.raw.get("paths", {}).items()
-                for method in _METHODS if method in item}
+        return {
+            (path, method): item[method]
+            for path, item in self.raw.get("paths", {}).items()
+            for method in _METHODS
+            if method in item
+        }
 
 
 def _wrapped(node: dict) -> dict | None:
@@ -69,18 +72,22 @@ def breaking_changes(old: dict, new: dict) -> list[str]:
         where = f"{method.upper()} {path}"
         new_op = new_ops.get((path, method))
         if new_op is None:
-            problems.append(f"{where}: removed" if path in new.get("paths", {})
-                            else f"{where}: path removed")
+            problems.append(
+                f"{where}: removed" if path in new.get("paths", {}) else f"{where}: path removed"
+            )
             continue
         if old_op.get("operationId") and new_op.get("operationId") != old_op["operationId"]:
-            problems.append(f"{where}: operationId changed from {old_op['operationId']!r} "
-                            f"to {new_op.get('operationId')!r}")
+            problems.append(
+                f"{where}: operationId changed from {old_op['operationId']!r} "
+                f"to {new_op.get('operationId')!r}"
+            )
         problems += _parameters(where, old_op, new_op)
         old_body = _json_schema(before, old_op.get("requestBody"))
         new_body = _json_schema(after, new_op.get("requestBody"))
         if new_body is not None:
-            problems += _compare(before, after, old_body or {}, new_body,
-                                 f"{where} request", request=True)
+            problems += _compare(
+                before, after, old_body or {}, new_body, f"{where} request", request=True
+            )
         for status, old_response in old_op.get("responses", {}).items():
             if not status.startswith("2"):
                 continue
@@ -90,9 +97,14 @@ def breaking_changes(old: dict, new: dict) -> list[str]:
                 problems.append(f"{where}: response {status} removed")
                 continue
             if old_schema is not None:
-                problems += _compare(before, after, old_schema,
-                                     _json_schema(after, new_response) or {},
-                                     f"{where} response {status}", request=False)
+                problems += _compare(
+                    before,
+                    after,
+                    old_schema,
+                    _json_schema(after, new_response) or {},
+                    f"{where} response {status}",
+                    request=False,
+                )
     return problems
 
 
@@ -106,13 +118,23 @@ def _json_schema(document: _Document, holder: dict | None) -> dict | None:
 
 def _parameters(where: str, old_op: dict, new_op: dict) -> list[str]:
     old_names = {(p["in"], p["name"]) for p in old_op.get("parameters", [])}
-    return [f"{where}: new required {p['in']} parameter '{p['name']}'"
-            for p in new_op.get("parameters", [])
-            if p.get("required") and (p["in"], p["name"]) not in old_names]
+    return [
+        f"{where}: new required {p['in']} parameter '{p['name']}'"
+        for p in new_op.get("parameters", [])
+        if p.get("required") and (p["in"], p["name"]) not in old_names
+    ]
 
 
-def _compare(before: _Document, after: _Document, old: dict, new: dict, where: str, *,
-             request: bool, depth: int = 0) -> list[str]:
+def _compare(
+    before: _Document,
+    after: _Document,
+    old: dict,
+    new: dict,
+    where: str,
+    *,
+    request: bool,
+    depth: int = 0,
+) -> list[str]:
     old, new = before.resolve(old), after.resolve(new)
     if depth > 20 or (not old and not request):
         return []
@@ -128,19 +150,36 @@ def _compare(before: _Document, after: _Document, old: dict, new: dict, where: s
         problems += [f"{where}: new required field '{name}'" for name in sorted(newly_required)]
     else:
         optional = set(old.get("required", [])) - set(new.get("required", []))
-        problems += [f"{where}: field '{name}' no longer always sent"
-                     for name in sorted(optional) if name in new.get("properties", {})]
+        problems += [
+            f"{where}: field '{name}' no longer always sent"
+            for name in sorted(optional)
+            if name in new.get("properties", {})
+        ]
     old_props, new_props = old.get("properties", {}), new.get("properties", {})
     for name, old_prop in old_props.items():
         if name not in new_props:
             if not request:
                 problems.append(f"{where}: field '{name}' removed")
             continue
-        problems += _compare(before, after, old_prop, new_props[name], f"{where}.{name}",
-                             request=request, depth=depth + 1)
+        problems += _compare(
+            before,
+            after,
+            old_prop,
+            new_props[name],
+            f"{where}.{name}",
+            request=request,
+            depth=depth + 1,
+        )
     if "items" in old and "items" in new:
-        problems += _compare(before, after, old["items"], new["items"], f"{where}[]",
-                             request=request, depth=depth + 1)
+        problems += _compare(
+            before,
+            after,
+            old["items"],
+            new["items"],
+            f"{where}[]",
+            request=request,
+            depth=depth + 1,
+        )
     return problems
 
 
@@ -157,8 +196,9 @@ def check_command(snapshot: Path) -> None:
     """Fail when the live document breaks the snapshot's clients."""
     problems = breaking_changes(json.loads(snapshot.read_text()), _live_document())
     if problems:
-        raise click.ClickException("breaking changes against the snapshot:\n  "
-                                   + "\n  ".join(problems))
+        raise click.ClickException(
+            "breaking changes against the snapshot:\n  " + "\n  ".join(problems)
+        )
     click.echo(f"no breaking changes against {snapshot}")
 
 

@@ -10,14 +10,25 @@ from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
 
 ACCESS = "mlapi.access"
-ACCESS_FIELDS = ("request_id", "user_id", "api_key_id", "method", "endpoint", "status",
-                 "duration_ms", "remote_addr")
+ACCESS_FIELDS = (
+    "request_id",
+    "user_id",
+    "api_key_id",
+    "method",
+    "endpoint",
+    "status",
+    "duration_ms",
+    "remote_addr",
+)
 ACCESS_MESSAGE = "%s %s %s %sms"  # method, route, status, duration
 FORMATS = ("json", "text")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # The standard attributes of every LogRecord; anything else came in through ``extra``.
 _RECORD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "asctime", "taskName"}
+    "message",
+    "asctime",
+    "taskName",
+}
 
 
 def access_message(fields) -> str:
@@ -35,10 +46,14 @@ class JsonFormatter(logging.Formatter):
     _second = (None, "")  # (second, its "YYYY-MM-DDTHH:MM:SS"): one datetime a second
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(
-                    timespec="milliseconds").replace("+00:00", "Z"),
-                "level": record.levelname, "logger": record.name,
-                "message": record.getMessage()}
+        line = {
+            "ts": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         line.update(_extra(record))
         if record.exc_info:
             line["exc_info"] = self.formatException(record.exc_info)
@@ -61,11 +76,17 @@ class JsonFormatter(logging.Formatter):
             second, micros = second + 1, micros - 1_000_000
         cached = self._second
         if cached[0] != second:
-            cached = self._second = (second, datetime.fromtimestamp(
-                int(second), UTC).isoformat()[:-6])
-        return _JSON_ACCESS % (cached[1], micros // 1000,
-                               _json(logging.getLevelName(logging.INFO)),
-                               _json(access_message(fields)), *map(_json, fields))
+            cached = self._second = (
+                second,
+                datetime.fromtimestamp(int(second), UTC).isoformat()[:-6],
+            )
+        return _JSON_ACCESS % (
+            cached[1],
+            micros // 1000,
+            _json(logging.getLevelName(logging.INFO)),
+            _json(access_message(fields)),
+            *map(_json, fields),
+        )
 
 
 class TextFormatter(logging.Formatter):
@@ -88,19 +109,27 @@ class TextFormatter(logging.Formatter):
         second = int(created)
         cached = self._second
         if cached[0] != second:
-            cached = self._second = (second, time.strftime(self.default_time_format,
-                                                           self.converter(created)))
+            cached = self._second = (
+                second,
+                time.strftime(self.default_time_format, self.converter(created)),
+            )
         msecs = int((created - second) * 1000) + 0.0  # LogRecord's
-        extra = " ".join(f"{key}={value}"
-                         for key, value in zip(ACCESS_FIELDS, fields, strict=True))
-        return (f"{self.default_msec_format % (cached[1], msecs)} "
-                f"{logging.getLevelName(logging.INFO)} {ACCESS}: "
-                f"{access_message(fields)} [{extra}]")
+        extra = " ".join(f"{key}={value}" for key, value in zip(ACCESS_FIELDS, fields, strict=True))
+        return (
+            f"{self.default_msec_format % (cached[1], msecs)} "
+            f"{logging.getLevelName(logging.INFO)} {ACCESS}: "
+            f"{access_message(fields)} [{extra}]"
+        )
 
 
 ACCESS_FORMATTERS = (JsonFormatter, TextFormatter)
-_JSON_ACCESS = ('{"ts": "%s.%03dZ", "level": %s, "logger": "' + ACCESS + '", "message": %s, '
-                + ", ".join(f'"{key}": %s' for key in ACCESS_FIELDS) + "}")
+_JSON_ACCESS = (
+    '{"ts": "%s.%03dZ", "level": %s, "logger": "'
+    + ACCESS
+    + '", "message": %s, '
+    + ", ".join(f'"{key}": %s' for key in ACCESS_FIELDS)
+    + "}"
+)
 
 
 def _json(value) -> str:
@@ -122,8 +151,11 @@ def _json(value) -> str:
 
 
 def _extra(record: logging.LogRecord):
-    return ((key, value) for key, value in vars(record).items()
-            if key not in _RECORD_ATTRIBUTES and not key.startswith("_"))
+    return (
+        (key, value)
+        for key, value in vars(record).items()
+        if key not in _RECORD_ATTRIBUTES and not key.startswith("_")
+    )
 
 
 def formatter_for(log_format: str) -> logging.Formatter:

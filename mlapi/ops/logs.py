@@ -33,8 +33,14 @@ from .log_format import (
 )
 from .seen import Seen
 
-__all__ = ["JsonFormatter", "TextFormatter", "configure_logging", "flush_logs",
-           "formatter_for", "log_request"]
+__all__ = [
+    "JsonFormatter",
+    "TextFormatter",
+    "configure_logging",
+    "flush_logs",
+    "formatter_for",
+    "log_request",
+]
 LOGGER = "mlapi"
 # How often the listener looks at its queue: how late a line may reach stderr.
 DRAIN_SECONDS = 0.05
@@ -46,9 +52,16 @@ def _access_record(item: tuple) -> logging.LogRecord:
     """The access line's record (``created``, then ``ACCESS_FIELDS``, as queued), for every
     handler, filter and formatter but the one ``_sole_handler`` looks for."""
     created, *fields = item
-    record = access_log.makeRecord(access_log.name, logging.INFO, "", 0, ACCESS_MESSAGE,
-                                   access_args(fields), None,
-                                   extra=dict(zip(ACCESS_FIELDS, fields, strict=True)))
+    record = access_log.makeRecord(
+        access_log.name,
+        logging.INFO,
+        "",
+        0,
+        ACCESS_MESSAGE,
+        access_args(fields),
+        None,
+        extra=dict(zip(ACCESS_FIELDS, fields, strict=True)),
+    )
     record.created, record.msecs = created, int((created - int(created)) * 1000) + 0.0
     return record
 
@@ -235,8 +248,11 @@ class DevServerRequestLines(logging.Filter):
     REQUEST_LINE = '"%s" %s %s'
 
     def filter(self, record: logging.LogRecord) -> bool:
-        request_line = (record.levelno == logging.INFO and isinstance(record.msg, str)
-                        and record.msg.endswith(self.REQUEST_LINE))
+        request_line = (
+            record.levelno == logging.INFO
+            and isinstance(record.msg, str)
+            and record.msg.endswith(self.REQUEST_LINE)
+        )
         return not (request_line and access_log.isEnabledFor(logging.INFO))
 
 
@@ -274,9 +290,13 @@ def _sole_handler() -> _StderrHandler | None:
     found, logger = None, access_log
     while logger is not None:
         for handler in logger.handlers:
-            if (found is not None or type(handler) is not _StderrHandler or handler.filters
-                    or handler.level > logging.INFO
-                    or type(handler.formatter) not in ACCESS_FORMATTERS):
+            if (
+                found is not None
+                or type(handler) is not _StderrHandler
+                or handler.filters
+                or handler.level > logging.INFO
+                or type(handler.formatter) not in ACCESS_FORMATTERS
+            ):
                 return None
             found = handler
         logger = logger.parent if logger.propagate else None
@@ -291,12 +311,17 @@ def log_request(seen: Seen) -> None:
     if not access_log.isEnabledFor(logging.INFO):
         return
     request_globals = g._get_current_object()  # one proxy lookup, not one per field
-    item = (time.time(),
-            request_globals.get("request_id"),  # what ``finish`` put in X-Request-ID
-            _caller_id(request_globals.get("caller")), request_globals.get("api_key_id"),
-            seen.method, seen.endpoint, seen.status,
-            round(seen.seconds * 1000, 3) if seen.seconds is not None else None,
-            request.remote_addr)
+    item = (
+        time.time(),
+        request_globals.get("request_id"),  # what ``finish`` put in X-Request-ID
+        _caller_id(request_globals.get("caller")),
+        request_globals.get("api_key_id"),
+        seen.method,
+        seen.endpoint,
+        seen.status,
+        round(seen.seconds * 1000, 3) if seen.seconds is not None else None,
+        request.remote_addr,
+    )
     handler = _sole_handler()
     if handler is None:
         access_log.handle(_access_record(item))

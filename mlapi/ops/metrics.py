@@ -39,15 +39,24 @@ class RequestSeries:
     """
 
     def __init__(self, registry: CollectorRegistry):
-        self.duration = Histogram("mlapi_http_request_duration_seconds",
-                                  "Flask HTTP request duration in seconds",
-                                  ("method", "endpoint", "status"), registry=registry)
-        self.total = Counter("mlapi_http_request_total", "Total number of HTTP requests",
-                             ("method", "status"), registry=registry)
+        self.duration = Histogram(
+            "mlapi_http_request_duration_seconds",
+            "Flask HTTP request duration in seconds",
+            ("method", "endpoint", "status"),
+            registry=registry,
+        )
+        self.total = Counter(
+            "mlapi_http_request_total",
+            "Total number of HTTP requests",
+            ("method", "status"),
+            registry=registry,
+        )
         self.exceptions = Counter(
             "mlapi_http_request_exceptions_total",
             "Total number of HTTP requests which resulted in an exception",
-            ("method", "status"), registry=registry)
+            ("method", "status"),
+            registry=registry,
+        )
         self._children: dict[tuple[str, str, int], tuple] = {}
 
     def observe(self, method: str, endpoint: str, status: int, seconds: float) -> None:
@@ -56,7 +65,8 @@ class RequestSeries:
         if children is None:
             children = self._children[key] = (
                 self.duration.labels(method, endpoint, status),
-                self.total.labels(method, status))
+                self.total.labels(method, status),
+            )
         children[0].observe(max(seconds, 0.0))
         children[1].inc()
 
@@ -65,13 +75,18 @@ def init_metrics(app: Flask) -> PrometheusMetrics:
     """The app's registry, its request series and the exporter that writes ``/metrics``."""
     token = app.config.get("METRICS_TOKEN")
     if app.config["ENV"] == "production" and token == PLACEHOLDER_TOKEN:
-        raise ConfigError("MLAPI_METRICS_TOKEN still holds the sample's placeholder: set a "
-                          "token of your own (or unset it to leave /metrics open)")
+        raise ConfigError(
+            "MLAPI_METRICS_TOKEN still holds the sample's placeholder: set a "
+            "token of your own (or unset it to leave /metrics open)"
+        )
     registry = CollectorRegistry()
     registry.register(REGISTRY)  # mlapi.counters' series, and process figures
     metrics = PrometheusMetrics(app, path=None, registry=registry, export_defaults=False)
-    metrics.info("mlapi_exporter_info", "Information about the Prometheus Flask exporter",
-                 version=metrics.version)
+    metrics.info(
+        "mlapi_exporter_info",
+        "Information about the Prometheus Flask exporter",
+        version=metrics.version,
+    )
     app.extensions[EXTENSION] = metrics
     app.extensions[SERIES] = RequestSeries(registry)
     return metrics
@@ -82,7 +97,8 @@ def observe_request(seen: Seen) -> None:
     if seen.seconds is None or not seen.traffic:
         return
     current_app._get_current_object().extensions[SERIES].observe(
-        seen.method, seen.endpoint or UNMATCHED, seen.status, seen.seconds)
+        seen.method, seen.endpoint or UNMATCHED, seen.status, seen.seconds
+    )
 
 
 def count_exception(error: BaseException | None) -> None:
@@ -98,10 +114,13 @@ def check_scraper() -> None:
     if not expected:
         return
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(),
-                                                               expected.encode()):
-        raise Unauthorized("/metrics needs the scraper's token (MLAPI_METRICS_TOKEN): send "
-                           "it as Authorization: Bearer <token>.")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        token.strip().encode(), expected.encode()
+    ):
+        raise Unauthorized(
+            "/metrics needs the scraper's token (MLAPI_METRICS_TOKEN): send "
+            "it as Authorization: Bearer <token>."
+        )
 
 
 def metrics_response() -> Response:
@@ -110,5 +129,6 @@ def metrics_response() -> Response:
     check_scraper()
     setattr(g, NOT_TRAFFIC, True)  # scrapes are not traffic: not counted or timed
     body, content_type = current_app.extensions[EXTENSION].generate_metrics(
-        request.headers.get("Accept"))
+        request.headers.get("Accept")
+    )
     return Response(body, status=200, content_type=content_type)

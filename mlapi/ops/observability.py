@@ -12,8 +12,11 @@ from .seen import Seen
 
 # The pipeline's observers of a finished request, in their order: each gets the one
 # ``Seen`` of the request (no observer reads the clock or names the route again).
-OBSERVERS = (("metrics", observe_request), ("endpoint stats", record_request),
-             ("access log", log_request))
+OBSERVERS = (
+    ("metrics", observe_request),
+    ("endpoint stats", record_request),
+    ("access log", log_request),
+)
 
 
 def init_observability(app: Flask) -> None:
@@ -32,8 +35,10 @@ def seen_of(response: Response) -> Seen:
     current = request._get_current_object()
     started = request_globals.get("request_started")
     rule = current.url_rule
-    return Seen(method=current.method,
-                endpoint=route_template(rule.rule) if rule is not None else None,
-                status=response.status_code,
-                seconds=time.perf_counter() - started if started is not None else None,
-                traffic=not request_globals.get(NOT_TRAFFIC))
+    return Seen(
+        method=current.method,
+        endpoint=route_template(rule.rule) if rule is not None else None,
+        status=response.status_code,
+        seconds=time.perf_counter() - started if started is not None else None,
+        traffic=not request_globals.get(NOT_TRAFFIC),
+    )

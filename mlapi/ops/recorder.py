@@ -62,9 +62,15 @@ class EndpointRecorder:
     def snapshot(self) -> list[dict]:
         """One row per endpoint, busiest first, then by path and method."""
         with self._lock:
-            rows = [{"method": method, "endpoint": endpoint, "count": figures.count,
-                     "p95_ms": round(figures.p95(), 3)}
-                    for (method, endpoint), figures in self._figures.items()]
+            rows = [
+                {
+                    "method": method,
+                    "endpoint": endpoint,
+                    "count": figures.count,
+                    "p95_ms": round(figures.p95(), 3),
+                }
+                for (method, endpoint), figures in self._figures.items()
+            ]
         return sorted(rows, key=lambda r: (-r["count"], r["endpoint"], r["method"]))
 
 
@@ -88,8 +94,7 @@ class MultiprocessEndpointRecorder:
         from prometheus_client.multiprocess import MultiProcessCollector
 
         counts: dict[tuple[str, str], float] = defaultdict(float)
-        buckets: dict[tuple[str, str], dict[float, float]] = defaultdict(
-            lambda: defaultdict(float))
+        buckets: dict[tuple[str, str], dict[float, float]] = defaultdict(lambda: defaultdict(float))
         collector = MultiProcessCollector(None, path=self.directory)
         for metric in collector.collect():
             if metric.name != HTTP_HISTOGRAM:
@@ -103,10 +108,16 @@ class MultiprocessEndpointRecorder:
                     counts[key] += sample.value
                 elif sample.name == f"{HTTP_HISTOGRAM}_bucket":
                     buckets[key][float(sample.labels["le"])] += sample.value
-        rows = [{"method": method, "endpoint": endpoint, "count": int(count),
-                 "p95_ms": round(histogram_quantile(0.95, buckets[method, endpoint]) * 1000,
-                                 3)}
-                for (method, endpoint), count in counts.items() if count]
+        rows = [
+            {
+                "method": method,
+                "endpoint": endpoint,
+                "count": int(count),
+                "p95_ms": round(histogram_quantile(0.95, buckets[method, endpoint]) * 1000, 3),
+            }
+            for (method, endpoint), count in counts.items()
+            if count
+        ]
         return sorted(rows, key=lambda r: (-r["count"], r["endpoint"], r["method"]))
 
 
@@ -140,8 +151,9 @@ def record_request(seen: Seen) -> None:
     process's recorder (nothing to do in multiprocess mode: the request histogram is the
     record)."""
     if seen.endpoint is not None and seen.seconds is not None:
-        recorder(current_app._get_current_object()).record(seen.method, seen.endpoint,
-                                                           seen.seconds * 1000)
+        recorder(current_app._get_current_object()).record(
+            seen.method, seen.endpoint, seen.seconds * 1000
+        )
 
 
 def recorder(app: Flask) -> EndpointRecorder | MultiprocessEndpointRecorder:
@@ -156,5 +168,7 @@ def register_endpoint_recorder(app: Flask) -> None:
     """
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     app.extensions["mlapi.endpoint_recorder"] = (
-        MultiprocessEndpointRecorder(directory) if directory and os.path.isdir(directory)
-        else EndpointRecorder())
+        MultiprocessEndpointRecorder(directory)
+        if directory and os.path.isdir(directory)
+        else EndpointRecorder()
+    )

@@ -40,10 +40,13 @@ class HealthSchema(ResponseSchema):
     cache = ma.fields.String(metadata={"enum": ["ok", "disabled", "unavailable"]})
     version = ma.fields.String()
     default_model = ma.fields.Nested(ModelRef, allow_none=True)
-    reason = ma.fields.String(metadata={
-        "description": "Why the service is degraded, and what an operator does about it "
-                       "(only when it is).",
-        "example": NO_SCHEMA})
+    reason = ma.fields.String(
+        metadata={
+            "description": "Why the service is degraded, and what an operator does about it "
+            "(only when it is).",
+            "example": NO_SCHEMA,
+        }
+    )
 
 
 class StatusSchema(ResponseSchema):
@@ -54,10 +57,14 @@ class StatusSchema(ResponseSchema):
 
 
 # Prometheus' text format (https://prometheus.io/docs/instrumenting/exposition_formats/).
-EXPOSITION = {"schema": {"type": "string"}, "example": (
-    "# HELP mlapi_predictions_total Predictions answered (one per sample), by model and "
-    "version.\n# TYPE mlapi_predictions_total counter\n"
-    'mlapi_predictions_total{model_id="1",model_version="1"} 42.0\n')}
+EXPOSITION = {
+    "schema": {"type": "string"},
+    "example": (
+        "# HELP mlapi_predictions_total Predictions answered (one per sample), by model and "
+        "version.\n# TYPE mlapi_predictions_total counter\n"
+        'mlapi_predictions_total{model_id="1",model_version="1"} 42.0\n'
+    ),
+}
 _PROBE = text("SELECT 1")
 DATABASE_REASONS = {"unavailable": UNREACHABLE, "no_schema": NO_SCHEMA}
 
@@ -83,8 +90,11 @@ def _database_state() -> str:
 class Health(MethodView):
     @blp.doc(operationId="getHealth")
     @blp.response(200, HealthSchema)
-    @blp.alt_response(503, schema=HealthSchema,
-                      description="The database cannot be reached, or has no schema yet.")
+    @blp.alt_response(
+        503,
+        schema=HealthSchema,
+        description="The database cannot be reached, or has no schema yet.",
+    )
     def get(self):
         """Service health, for people and dashboards"""
         database = _database_state()
@@ -95,8 +105,13 @@ class Health(MethodView):
             except (ApiError, SQLAlchemyError):  # none yet
                 db.session.rollback()
                 model = None
-        body = {"status": "ok" if database == "ok" else "degraded", "database": database,
-                "cache": cache_status(), "version": __version__, "default_model": model}
+        body = {
+            "status": "ok" if database == "ok" else "degraded",
+            "database": database,
+            "cache": cache_status(),
+            "version": __version__,
+            "default_model": model,
+        }
         if database != "ok":
             body["reason"] = DATABASE_REASONS[database]
             return body, 503
@@ -105,12 +120,17 @@ class Health(MethodView):
 
 @blp.route("/metrics")
 class Metrics(MethodView):
-    @blp.doc(responses={"200": {
-        "description": "Prometheus exposition (OpenMetrics when the Accept header asks for "
-                       "it). When the operator sets MLAPI_METRICS_TOKEN, only a request with "
-                       "`Authorization: Bearer <that token>` gets it (docs/observability.md); "
-                       "otherwise no credential is asked for.",
-        "content": {"text/plain": EXPOSITION, "application/openmetrics-text": EXPOSITION}}})
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "Prometheus exposition (OpenMetrics when the Accept header asks for "
+                "it). When the operator sets MLAPI_METRICS_TOKEN, only a request with "
+                "`Authorization: Bearer <that token>` gets it (docs/observability.md); "
+                "otherwise no credential is asked for.",
+                "content": {"text/plain": EXPOSITION, "application/openmetrics-text": EXPOSITION},
+            }
+        }
+    )
     @blp.doc(operationId="getMetrics")
     @blp.problems(401)
     def get(self):

@@ -21,7 +21,11 @@ def predict(estimator, matrix: np.ndarray) -> np.ndarray:
     LinearRegression."""
     if type(estimator) is LinearRegression:
         coef = getattr(estimator, "coef_", None)  # absent: not fitted, predict() says so
-        if (type(coef) is np.ndarray and coef.ndim == 1 and coef.dtype == np.float64
-                and matrix.shape[1:] == coef.shape):
+        if (
+            type(coef) is np.ndarray
+            and coef.ndim == 1
+            and coef.dtype == np.float64
+            and matrix.shape[1:] == coef.shape
+        ):
             return matrix @ coef + estimator.intercept_
     return estimator.predict(matrix)

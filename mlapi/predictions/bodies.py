@@ -155,8 +155,7 @@ def dump_prediction(prediction: dict) -> dict:
     return answer
 
 
-BATCH_FIELDS = ("predictions", "prediction_ids", "count", "model_id", "model_name",
-                "model_version")
+BATCH_FIELDS = ("predictions", "prediction_ids", "count", "model_id", "model_name", "model_version")
 
 
 def dump_batch(result: dict) -> dict:

@@ -57,13 +57,19 @@ def actual_value_for(record: MLModel, value):
             label = _matching_class(record.classes, value)
             if label is None:
                 allowed = ", ".join(map(str, record.classes))
-                raise ValidationFailed({"actual_value": [f"Must be one of the model's classes: "
-                                                         f"{allowed}."]})
+                raise ValidationFailed(
+                    {"actual_value": [f"Must be one of the model's classes: {allowed}."]}
+                )
             return label
         if _is_label(value):
             return value
-        raise ValidationFailed({"actual_value": ["Must be a class label (a finite number or "
-                                                 "a string of 1-100 characters)."]})
+        raise ValidationFailed(
+            {
+                "actual_value": [
+                    "Must be a class label (a finite number or a string of 1-100 characters)."
+                ]
+            }
+        )
     if _is_finite_number(value):
         return value
     raise ValidationFailed({"actual_value": ["Must be a finite number for a regression model."]})
@@ -81,12 +87,14 @@ def _announce(feedback: Feedback) -> None:
     db.session.flush()  # a concurrent first feedback fails here; ids and times are set
     data = FeedbackRecord().dump(feedback)
     data["model_id"] = feedback.prediction.model_id
-    feedback_given.send(current_app._get_current_object(),
-                        owner_id=feedback.prediction.owner_id, data=data)
+    feedback_given.send(
+        current_app._get_current_object(), owner_id=feedback.prediction.owner_id, data=data
+    )
 
 
-def give_feedback(caller, prediction_id: int, actual_value, score: int | None = None,
-                  comment: str | None = None) -> tuple[Feedback, bool]:
+def give_feedback(
+    caller, prediction_id: int, actual_value, score: int | None = None, comment: str | None = None
+) -> tuple[Feedback, bool]:
     """Record (or replace) the owner's feedback; returns (feedback, created)."""
     prediction = feedback_target(caller, prediction_id)
     record = db.session.get(MLModel, prediction.model_id)

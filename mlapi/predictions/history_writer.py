@@ -58,11 +58,13 @@ class HistoryWriter:
         connect_args = dict(options.pop("connect_args", {}))
         # Appended to any options the deployment sets; the last -c of a setting wins.
         connect_args["options"] = " ".join(
-            filter(None, [connect_args.get("options"), ASYNCHRONOUS_COMMIT]))
+            filter(None, [connect_args.get("options"), ASYNCHRONOUS_COMMIT])
+        )
         # The isolation level is the engine's, set once on each new connection: nothing is
         # set up per request, a checkout is the pool's only cost.
-        writer = cls(create_engine(url, connect_args=connect_args,
-                                   isolation_level="AUTOCOMMIT", **options))
+        writer = cls(
+            create_engine(url, connect_args=connect_args, isolation_level="AUTOCOMMIT", **options)
+        )
         with app.app_context():
             writer.share_outages_with(db.engine)
         return writer

@@ -14,8 +14,10 @@ from ..registry.models import TASK_CLASSIFICATION, MLModel
 from .models import Feedback, Prediction
 
 FEEDBACK_SCOPES = ("all", "own")
-ERROR_TOO_LARGE = ("mae is null: the error between a prediction and its feedback is too "
-                   "large for a floating-point number.")
+ERROR_TOO_LARGE = (
+    "mae is null: the error between a prediction and its feedback is too "
+    "large for a floating-point number."
+)
 
 
 def p95(values: list[float]) -> float | None:
@@ -43,19 +45,29 @@ def mean_absolute_error(pairs) -> tuple[float | None, str | None]:
 
 def model_metrics(record: MLModel, feedback_scope: str = "all") -> dict:
     count, mean_latency = db.session.execute(
-        select(func.count(Prediction.id), func.avg(Prediction.latency_ms))
-        .where(Prediction.model_id == record.id)).one()
+        select(func.count(Prediction.id), func.avg(Prediction.latency_ms)).where(
+            Prediction.model_id == record.id
+        )
+    ).one()
     latencies = db.session.scalars(
-        select(Prediction.latency_ms).where(Prediction.model_id == record.id)).all()
-    given = (select(Prediction.prediction, Feedback.actual_value)
-             .join(Feedback, Feedback.prediction_id == Prediction.id)
-             .where(Prediction.model_id == record.id))
+        select(Prediction.latency_ms).where(Prediction.model_id == record.id)
+    ).all()
+    given = (
+        select(Prediction.prediction, Feedback.actual_value)
+        .join(Feedback, Feedback.prediction_id == Prediction.id)
+        .where(Prediction.model_id == record.id)
+    )
     if feedback_scope == "own":  # feedback is given by the prediction's owner
         given = given.where(Prediction.owner_id == record.owner_id)
     pairs = db.session.execute(given).all()
-    metrics = {"model_id": record.id, "feedback_scope": feedback_scope,
-               "prediction_count": count, "feedback_count": len(pairs),
-               "mean_latency_ms": mean_latency, "p95_latency_ms": p95(latencies)}
+    metrics = {
+        "model_id": record.id,
+        "feedback_scope": feedback_scope,
+        "prediction_count": count,
+        "feedback_count": len(pairs),
+        "mean_latency_ms": mean_latency,
+        "p95_latency_ms": p95(latencies),
+    }
     if record.task == TASK_CLASSIFICATION:
         hits = sum(predicted == actual for predicted, actual in pairs)
         metrics["accuracy"] = hits / len(pairs) if pairs else None

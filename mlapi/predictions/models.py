@@ -30,8 +30,7 @@ class Prediction(db.Model):
     latency_ms: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    feedback: Mapped["Feedback | None"] = relationship(back_populates="prediction",
-                                                      uselist=False)
+    feedback: Mapped["Feedback | None"] = relationship(back_populates="prediction", uselist=False)
 
 
 class Feedback(db.Model):
@@ -41,7 +40,8 @@ class Feedback(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     prediction_id: Mapped[int] = mapped_column(
-        ForeignKey("predictions.id", ondelete="CASCADE"), unique=True)
+        ForeignKey("predictions.id", ondelete="CASCADE"), unique=True
+    )
     actual_value: Mapped[object] = mapped_column(JSON)
     score: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(String(1000))

@@ -31,9 +31,12 @@ from .schemas import (
     PredictRequest,
 )
 
-blp = ApiBlueprint("predictions", __name__, url_prefix="/api/v1",
-                   description="Ask a model for predictions, give feedback on them, and read "
-                               "your history.")
+blp = ApiBlueprint(
+    "predictions",
+    __name__,
+    url_prefix="/api/v1",
+    description="Ask a model for predictions, give feedback on them, and read your history.",
+)
 
 MODEL = f"/models/<int(min=1, max={MAX_ID}):model_id>"
 PREDICTION = f"/predictions/<int(min=1, max={MAX_ID}):prediction_id>"
@@ -54,8 +57,7 @@ class Predict(MethodView):
 class BatchPredict(MethodView):
     @blp.doc(operationId="batchPredict")
     @blp.authenticated(budget="predict")
-    @blp.json_body(BatchPredictRequest, bodies.load_batch_predict,
-                   example=BATCH_PREDICT_EXAMPLE)
+    @blp.json_body(BatchPredictRequest, bodies.load_batch_predict, example=BATCH_PREDICT_EXAMPLE)
     @blp.json_response(200, BatchResult, bodies.dump_batch)
     def post(self, body):
         """Predict 1 to 100 samples with the default model"""
@@ -67,8 +69,7 @@ class ModelPredict(MethodView):
     @blp.doc(operationId="predictWithModel")
     @blp.authenticated(budget="predict")
     @blp.path_object(lambda model_id: get_model(current_caller, model_id, "predict"))
-    @blp.json_body(ModelPredictRequest, bodies.load_model_predict,
-                   example=MODEL_PREDICT_EXAMPLE)
+    @blp.json_body(ModelPredictRequest, bodies.load_model_predict, example=MODEL_PREDICT_EXAMPLE)
     @blp.json_response(200, PredictionResult, bodies.dump_prediction)
     @blp.problems(403, 404)
     def post(self, body, model_id):
@@ -82,8 +83,11 @@ class ModelBatchPredict(MethodView):
     @blp.doc(operationId="batchPredictWithModel")
     @blp.authenticated(budget="predict")
     @blp.path_object(lambda model_id: get_model(current_caller, model_id, "predict"))
-    @blp.json_body(ModelBatchPredictRequest, bodies.load_model_batch_predict,
-                   example=MODEL_BATCH_PREDICT_EXAMPLE)
+    @blp.json_body(
+        ModelBatchPredictRequest,
+        bodies.load_model_batch_predict,
+        example=MODEL_BATCH_PREDICT_EXAMPLE,
+    )
     @blp.json_response(200, BatchResult, bodies.dump_batch)
     @blp.problems(403, 404)
     def post(self, body, model_id):
@@ -107,8 +111,9 @@ class ModelMetrics(MethodView):
         predictions: `feedback=own` computes the error figures from the owner's feedback
         only.
         """
-        return model_metrics(get_model(current_caller, model_id, "metrics"),
-                             feedback_scope=query["feedback"])
+        return model_metrics(
+            get_model(current_caller, model_id, "metrics"), feedback_scope=query["feedback"]
+        )
 
 
 @blp.route("/predictions")
@@ -137,12 +142,12 @@ class PredictionItem(MethodView):
 class PredictionFeedback(MethodView):
     @blp.doc(operationId="giveFeedback")
     @blp.authenticated(budget="default")
-    @blp.path_object(lambda prediction_id: feedback.feedback_target(current_caller,
-                                                                    prediction_id))
+    @blp.path_object(lambda prediction_id: feedback.feedback_target(current_caller, prediction_id))
     @blp.arguments(FeedbackRequest, example=FEEDBACK_EXAMPLE)
     @blp.response(201, FeedbackRecord, description="The first feedback on this prediction.")
-    @blp.alt_response(200, schema=FeedbackRecord,
-                      description="The feedback replaced the earlier one.")
+    @blp.alt_response(
+        200, schema=FeedbackRecord, description="The feedback replaced the earlier one."
+    )
     @blp.problems(403, 404)
     def post(self, body, prediction_id):
         """Tell how a prediction of yours turned out (only its owner can)"""

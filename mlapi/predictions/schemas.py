@@ -23,14 +23,19 @@ PREDICT_EXAMPLE = {"features": EXAMPLE_ROW}
 BATCH_PREDICT_EXAMPLE = {"samples": [EXAMPLE_ROW, EXAMPLE_ROW_2]}
 MODEL_PREDICT_EXAMPLE = {"features": EXAMPLE_NAMED_ROW}
 MODEL_BATCH_PREDICT_EXAMPLE = {"samples": [EXAMPLE_NAMED_ROW, EXAMPLE_ROW_2]}
-FEEDBACK_EXAMPLE = {"actual_value": 151.0, "score": 4,
-                    "comment": "Close to the progression measured a year later."}
+FEEDBACK_EXAMPLE = {
+    "actual_value": 151.0,
+    "score": 4,
+    "comment": "Close to the progression measured a year later.",
+}
 
 
 # What really happened, as feedback takes and keeps it (``feedback.actual_value_for``).
 ACTUAL_VALUE = {"oneOf": [{"type": "number"}, {"type": "string"}]}
-PREDICTION_DESCRIPTION = ("A number (regression) or one of the model's classes "
-                          "(classification); a list of them for a model of several outputs.")
+PREDICTION_DESCRIPTION = (
+    "A number (regression) or one of the model's classes "
+    "(classification); a list of them for a model of several outputs."
+)
 
 
 class JSONNumber(ma.fields.Float):
@@ -57,20 +62,31 @@ class BoundedList(ma.fields.List):
         if not isinstance(value, list):
             raise self.make_error("invalid")
         if not self.min_length <= len(value) <= self.max_length:
-            raise ma.ValidationError(f"Send between {self.min_length} and {self.max_length} "
-                                     f"{self.noun}; got {len(value)}.")
+            raise ma.ValidationError(
+                f"Send between {self.min_length} and {self.max_length} "
+                f"{self.noun}; got {len(value)}."
+            )
         return super()._deserialize(value, attr, data, **kwargs)
 
 
 def feature_list(**kwargs) -> BoundedList:
-    return BoundedList(JSONNumber(allow_nan=False), min_length=1, max_length=MAX_FEATURES,
-                       noun="features", **kwargs)
+    return BoundedList(
+        JSONNumber(allow_nan=False),
+        min_length=1,
+        max_length=MAX_FEATURES,
+        noun="features",
+        **kwargs,
+    )
 
 
 class PredictRequest(ma.Schema):
-    features = feature_list(required=True, metadata={
-        "description": "One value per model feature, in the model's feature order.",
-        "example": EXAMPLE_ROW})
+    features = feature_list(
+        required=True,
+        metadata={
+            "description": "One value per model feature, in the model's feature order.",
+            "example": EXAMPLE_ROW,
+        },
+    )
 
 
 class FeatureValues(ma.fields.Field):
@@ -79,53 +95,88 @@ class FeatureValues(ma.fields.Field):
     default_error_messages = {"invalid": "Send a list of numbers or an object of named numbers."}
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("metadata", {}).setdefault("oneOf", [
-            {"type": "array", "items": {"type": "number"}, "minItems": 1,
-             "maxItems": MAX_FEATURES},
-            {"type": "object", "additionalProperties": {"type": "number"},
-             "minProperties": 1, "maxProperties": MAX_FEATURES}])
+        kwargs.setdefault("metadata", {}).setdefault(
+            "oneOf",
+            [
+                {
+                    "type": "array",
+                    "items": {"type": "number"},
+                    "minItems": 1,
+                    "maxItems": MAX_FEATURES,
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": {"type": "number"},
+                    "minProperties": 1,
+                    "maxProperties": MAX_FEATURES,
+                },
+            ],
+        )
         super().__init__(**kwargs)
         self._listed = feature_list()
-        self._named = ma.fields.Dict(keys=ma.fields.String(validate=validate.Length(1, 200)),
-                                     values=JSONNumber(allow_nan=False))
+        self._named = ma.fields.Dict(
+            keys=ma.fields.String(validate=validate.Length(1, 200)),
+            values=JSONNumber(allow_nan=False),
+        )
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, dict):
             return self._listed.deserialize(value, attr, data, **kwargs)
         if not 1 <= len(value) <= MAX_FEATURES:
-            raise ma.ValidationError(f"Send between 1 and {MAX_FEATURES} features; "
-                                     f"got {len(value)}.")
+            raise ma.ValidationError(
+                f"Send between 1 and {MAX_FEATURES} features; got {len(value)}."
+            )
         return self._named.deserialize(value, attr, data, **kwargs)
 
 
 class ModelPredictRequest(ma.Schema):
-    features = FeatureValues(required=True, metadata={
-        "description": "One value per model feature: a list in the model's feature order, "
-                       "or an object keyed by the model's feature names.",
-        "example": EXAMPLE_NAMED_ROW})
+    features = FeatureValues(
+        required=True,
+        metadata={
+            "description": "One value per model feature: a list in the model's feature order, "
+            "or an object keyed by the model's feature names.",
+            "example": EXAMPLE_NAMED_ROW,
+        },
+    )
 
 
 class ModelBatchPredictRequest(ma.Schema):
-    samples = BoundedList(FeatureValues(), min_length=1, max_length=MAX_SAMPLES,
-                          noun="samples", required=True,
-                          metadata={"description": "1 to 100 samples, each a list or an object "
-                                                   "of named features.",
-                                    "example": MODEL_BATCH_PREDICT_EXAMPLE["samples"]})
+    samples = BoundedList(
+        FeatureValues(),
+        min_length=1,
+        max_length=MAX_SAMPLES,
+        noun="samples",
+        required=True,
+        metadata={
+            "description": "1 to 100 samples, each a list or an object of named features.",
+            "example": MODEL_BATCH_PREDICT_EXAMPLE["samples"],
+        },
+    )
 
 
 class BatchPredictRequest(ma.Schema):
-    samples = BoundedList(feature_list(), min_length=1, max_length=MAX_SAMPLES, noun="samples",
-                          required=True, metadata={"description": "1 to 100 rows of features.",
-                                                   "example": BATCH_PREDICT_EXAMPLE["samples"]})
+    samples = BoundedList(
+        feature_list(),
+        min_length=1,
+        max_length=MAX_SAMPLES,
+        noun="samples",
+        required=True,
+        metadata={
+            "description": "1 to 100 rows of features.",
+            "example": BATCH_PREDICT_EXAMPLE["samples"],
+        },
+    )
 
 
 class _Answer(ResponseSchema):
     SOMETIMES_ABSENT = ("probabilities",)
 
-    prediction = ma.fields.Raw(metadata={**LABELS_OR_LABEL,
-                                         "description": PREDICTION_DESCRIPTION})
-    probabilities = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(),
-                                   metadata={"description": "Classifiers only: class -> p."})
+    prediction = ma.fields.Raw(metadata={**LABELS_OR_LABEL, "description": PREDICTION_DESCRIPTION})
+    probabilities = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Float(),
+        metadata={"description": "Classifiers only: class -> p."},
+    )
     model_id = ma.fields.Integer()
     model_name = ma.fields.String()
     model_version = ma.fields.Integer()
@@ -144,8 +195,10 @@ class PredictionResult(_Answer):
 
 
 class BatchResult(ResponseSchema):
-    predictions = ma.fields.List(ma.fields.Raw(metadata=LABELS_OR_LABEL), metadata={
-        "description": f"One per sample, in order. {PREDICTION_DESCRIPTION}"})
+    predictions = ma.fields.List(
+        ma.fields.Raw(metadata=LABELS_OR_LABEL),
+        metadata={"description": f"One per sample, in order. {PREDICTION_DESCRIPTION}"},
+    )
     prediction_ids = ma.fields.List(ma.fields.Integer())
     count = ma.fields.Integer()
     model_id = ma.fields.Integer()
@@ -160,20 +213,33 @@ class PredictionRecord(_Answer):
 
 
 class HistoryQuery(PageQuery):
-    model_id = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_ID),
-                                 metadata={"description": "Only predictions of this model."})
+    model_id = ma.fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "Only predictions of this model."},
+    )
 
 
 class FeedbackRequest(ma.Schema):
-    actual_value = ma.fields.Raw(required=True, metadata={
-        **ACTUAL_VALUE, "example": 151.0,
-        "description": "What really happened: a number for a regression model, one of the "
-                       "model's classes for a classifier."})
-    score = ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=5),
-                              metadata={"description": "How useful the prediction was, 1-5.",
-                                        "example": FEEDBACK_EXAMPLE["score"]})
-    comment = ma.fields.String(validate=validate.Length(max=1000),
-                               metadata={"example": FEEDBACK_EXAMPLE["comment"]})
+    actual_value = ma.fields.Raw(
+        required=True,
+        metadata={
+            **ACTUAL_VALUE,
+            "example": 151.0,
+            "description": "What really happened: a number for a regression model, one of the "
+            "model's classes for a classifier.",
+        },
+    )
+    score = ma.fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=5),
+        metadata={
+            "description": "How useful the prediction was, 1-5.",
+            "example": FEEDBACK_EXAMPLE["score"],
+        },
+    )
+    comment = ma.fields.String(
+        validate=validate.Length(max=1000), metadata={"example": FEEDBACK_EXAMPLE["comment"]}
+    )
 
 
 class FeedbackRecord(ResponseSchema):
@@ -187,37 +253,61 @@ class FeedbackRecord(ResponseSchema):
 
 
 class PredictionDetail(PredictionRecord):
-    feedback = ma.fields.Nested(FeedbackRecord, allow_none=True, metadata={
-        "description": "The owner's feedback on this prediction; null while there is none."})
+    feedback = ma.fields.Nested(
+        FeedbackRecord,
+        allow_none=True,
+        metadata={
+            "description": "The owner's feedback on this prediction; null while there is none."
+        },
+    )
 
 
 class MetricsQuery(ma.Schema):
     feedback = ma.fields.String(
-        load_default="all", validate=validate.OneOf(FEEDBACK_SCOPES),
-        metadata={"description": "Whose feedback the error figures (`feedback_count`, `mae`, "
-                                 "`accuracy`) are computed from: `all` (anyone who predicted "
-                                 "with the model) or `own` (the model's owner only). Volume "
-                                 "and latency always count every prediction."})
+        load_default="all",
+        validate=validate.OneOf(FEEDBACK_SCOPES),
+        metadata={
+            "description": "Whose feedback the error figures (`feedback_count`, `mae`, "
+            "`accuracy`) are computed from: `all` (anyone who predicted "
+            "with the model) or `own` (the model's owner only). Volume "
+            "and latency always count every prediction."
+        },
+    )
 
 
 class MetricsResult(ResponseSchema):
     SOMETIMES_ABSENT = ("mae", "accuracy")  # one or the other, by the model's task
 
     model_id = ma.fields.Integer()
-    feedback_scope = ma.fields.String(metadata={
-        "enum": list(FEEDBACK_SCOPES),
-        "description": "Whose feedback the error figures come from (the `feedback` query "
-                       "parameter)."})
+    feedback_scope = ma.fields.String(
+        metadata={
+            "enum": list(FEEDBACK_SCOPES),
+            "description": "Whose feedback the error figures come from (the `feedback` query "
+            "parameter).",
+        }
+    )
     prediction_count = ma.fields.Integer()
     feedback_count = ma.fields.Integer()
     mean_latency_ms = ma.fields.Float(allow_none=True)
     p95_latency_ms = ma.fields.Float(allow_none=True)
-    mae = ma.fields.Float(allow_none=True, metadata={
-        "description": "Regression models only (absent for a classifier): mean absolute "
-                       "error against feedback; null while there is none, or when one error "
-                       "is too large for a float (`metrics_note` says so)."})
-    accuracy = ma.fields.Float(allow_none=True, metadata={
-        "description": "Classifiers only (absent for a regression model): share of feedback "
-                       "matching the prediction; null while there is none."})
-    metrics_note = ma.fields.String(allow_none=True, metadata={
-        "description": "Why a figure is null although there is feedback; null otherwise."})
+    mae = ma.fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "Regression models only (absent for a classifier): mean absolute "
+            "error against feedback; null while there is none, or when one error "
+            "is too large for a float (`metrics_note` says so)."
+        },
+    )
+    accuracy = ma.fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "Classifiers only (absent for a regression model): share of feedback "
+            "matching the prediction; null while there is none."
+        },
+    )
+    metrics_note = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Why a figure is null although there is feedback; null otherwise."
+        },
+    )

@@ -86,8 +86,9 @@ def _refuse_non_finite(values: list, probabilities: list[dict | None], field: st
         raise ValidationFailed(errors)
 
 
-def _answers(caller, record: MLModel, rows: list[list[float]],
-             field: str) -> list[tuple[Answer, bool]]:
+def _answers(
+    caller, record: MLModel, rows: list[list[float]], field: str
+) -> list[tuple[Answer, bool]]:
     """(answer, came from ``caller``'s cache) per row: the process LRU first, then the
     shared tier (Redis, when configured and the model is slow enough to be worth it); the
     model is called once, for the misses of both only."""
@@ -107,24 +108,32 @@ def _answers(caller, record: MLModel, rows: list[list[float]],
                 cache.put(keys[i], found[i])
         misses = [i for i in misses if found[i] is None]
     if misses:
-        for i, answer in zip(misses, _infer(record, [keyed[i] for i in misses], field),
-                             strict=True):
+        for i, answer in zip(
+            misses, _infer(record, [keyed[i] for i in misses], field), strict=True
+        ):
             cache.put(keys[i], answer)
             found[i] = answer
         if shared is not None:
             shared.put_many(record, caller.id, [(keyed[i], asdict(found[i])) for i in misses])
     missed = set(misses)
-    count_predictions(record.id, record.version, hits=len(rows) - len(missed),
-                      misses=len(missed))
+    count_predictions(record.id, record.version, hits=len(rows) - len(missed), misses=len(missed))
     return [(answer, i not in missed) for i, answer in enumerate(found)]
 
 
-def _history_row(caller, record: MLModel, row, answer: Answer, cached: bool,
-                 latency_ms: float) -> dict:
-    return {"owner_id": caller.id, "model_id": record.id, "model_name": record.name,
-            "model_version": record.version, "features": list(row),
-            "prediction": answer.value, "probabilities": answer.probabilities,
-            "cached": cached, "latency_ms": latency_ms}
+def _history_row(
+    caller, record: MLModel, row, answer: Answer, cached: bool, latency_ms: float
+) -> dict:
+    return {
+        "owner_id": caller.id,
+        "model_id": record.id,
+        "model_name": record.name,
+        "model_version": record.version,
+        "features": list(row),
+        "prediction": answer.value,
+        "probabilities": answer.probabilities,
+        "cached": cached,
+        "latency_ms": latency_ms,
+    }
 
 
 def predict(caller, record: MLModel, features: list[float] | dict) -> dict:
@@ -148,12 +157,19 @@ def predict_batch(caller, record: MLModel, samples: list[list[float] | dict]) ->
     samples = rows_for(record, samples, "samples")
     answers = _answers(caller, record, samples, "samples")
     latency_ms = (perf_counter() - started) * 1000 / len(samples)
-    rows = [_history_row(caller, record, row, answer, cached, latency_ms)
-            for row, (answer, cached) in zip(samples, answers, strict=True)]
+    rows = [
+        _history_row(caller, record, row, answer, cached, latency_ms)
+        for row, (answer, cached) in zip(samples, answers, strict=True)
+    ]
     ids = history_writer().insert_many(rows)
-    return {"predictions": [row["prediction"] for row in rows], "prediction_ids": ids,
-            "count": len(rows), "model_id": record.id, "model_name": record.name,
-            "model_version": record.version}
+    return {
+        "predictions": [row["prediction"] for row in rows],
+        "prediction_ids": ids,
+        "count": len(rows),
+        "model_id": record.id,
+        "model_name": record.name,
+        "model_version": record.version,
+    }
 
 
 def history(caller, page: int, per_page: int, model_id: int | None = None) -> Page:

@@ -59,8 +59,12 @@ class SharedPredictionCache:
         if not config.get("REDIS_URL"):
             return None
         prefix = config.get("CACHE_KEY_PREFIX") or config.get("RATELIMIT_KEY_PREFIX") or "mlapi"
-        return cls(config["REDIS_URL"], prefix, config["PREDICTION_CACHE_TTL_SECONDS"],
-                   config["SHARED_CACHE_MIN_MODEL_MS"])
+        return cls(
+            config["REDIS_URL"],
+            prefix,
+            config["PREDICTION_CACHE_TTL_SECONDS"],
+            config["SHARED_CACHE_MIN_MODEL_MS"],
+        )
 
     def worth_asking(self, model) -> bool:
         """Whether asking this tier can cost less than calling ``model``: its CPU time per
@@ -82,24 +86,26 @@ class SharedPredictionCache:
         """How long one call to Redis took from here, wall-clock (the time a request waits
         for it, load included), for ``worth_asking``."""
         seen = self.round_trip_ms
-        self.round_trip_ms = (milliseconds if seen == 0.0
-                              else seen + SMOOTHING * (milliseconds - seen))
+        self.round_trip_ms = (
+            milliseconds if seen == 0.0 else seen + SMOOTHING * (milliseconds - seen)
+        )
 
     def key(self, model, user_id: int, row: Sequence[float]) -> str | None:
         """``model`` has ``id``, ``version`` and ``sha256`` (a record)."""
         digest = features_digest(row)
         if digest is None:
             return None
-        return (f"{self.prefix}:prediction:{model.id}:{model.version}:"
-                f"{model.sha256[:16]}:u{user_id}:{digest}")
+        return (
+            f"{self.prefix}:prediction:{model.id}:{model.version}:"
+            f"{model.sha256[:16]}:u{user_id}:{digest}"
+        )
 
     @property
     def available(self) -> bool:
         """False during an outage, until the next retry is due."""
         return not self._down or monotonic() >= self._retry_at
 
-    def get_many(self, model, user_id: int,
-                 rows: Sequence[Sequence[float]]) -> list[dict | None]:
+    def get_many(self, model, user_id: int, rows: Sequence[Sequence[float]]) -> list[dict | None]:
         """The answer ``user_id`` was given (``{"value", "probabilities"}``) per row, None
         where missing."""
         keys = [self.key(model, user_id, row) for row in rows]
@@ -123,15 +129,15 @@ class SharedPredictionCache:
         count_shared_cache("miss", len(rows) - hits)
         return answers
 
-    def put_many(self, model, user_id: int,
-                 items: Sequence[tuple[Sequence[float], dict]]) -> None:
+    def put_many(self, model, user_id: int, items: Sequence[tuple[Sequence[float], dict]]) -> None:
         """Store ``user_id``'s ``(row, answer)`` pairs, each with the TTL; Redis errors are
         only logged. A non-finite number in an answer raises (``ValueError``): a bug, since
         such answers are refused first."""
         pairs = [(self.key(model, user_id, row), answer) for row, answer in items]
         try:
-            encoded = [(k, strict_json.dumps(a, separators=(",", ":")))
-                       for k, a in pairs if k is not None]
+            encoded = [
+                (k, strict_json.dumps(a, separators=(",", ":"))) for k, a in pairs if k is not None
+            ]
         except TypeError as exc:  # an answer JSON cannot hold (an odd label type)
             log.warning("prediction answer not cacheable in Redis: %s", exc)
             return
@@ -150,9 +156,12 @@ class SharedPredictionCache:
     def _redis(self) -> redis.Redis:
         if self._client is None:
             self._client = redis.Redis.from_url(
-                self.url, socket_timeout=SOCKET_TIMEOUT_SECONDS,
-                socket_connect_timeout=SOCKET_TIMEOUT_SECONDS, retry=Retry(NoBackoff(), 0),
-                health_check_interval=0)
+                self.url,
+                socket_timeout=SOCKET_TIMEOUT_SECONDS,
+                socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+                retry=Retry(NoBackoff(), 0),
+                health_check_interval=0,
+            )
         return self._client
 
     def _failed(self, exc: BaseException) -> None:
@@ -161,8 +170,12 @@ class SharedPredictionCache:
             self._down = True
             self._retry_at = monotonic() + RETRY_AFTER_SECONDS
         if first:
-            log.warning("shared prediction cache (Redis) unavailable: %s; answering without "
-                        "it, retrying every %.0f s", type(exc).__name__, RETRY_AFTER_SECONDS)
+            log.warning(
+                "shared prediction cache (Redis) unavailable: %s; answering without "
+                "it, retrying every %.0f s",
+                type(exc).__name__,
+                RETRY_AFTER_SECONDS,
+            )
 
     def _succeeded(self) -> None:
         if self._down:

@@ -23,8 +23,10 @@ class AnswerCaches:
 
 
 def init_predictions(app: Flask) -> AnswerCaches:
-    caches = AnswerCaches(answers=LRUCache(app.config["PREDICTION_CACHE_SIZE"]),
-                          shared=SharedPredictionCache.from_config(app.config))
+    caches = AnswerCaches(
+        answers=LRUCache(app.config["PREDICTION_CACHE_SIZE"]),
+        shared=SharedPredictionCache.from_config(app.config),
+    )
     app.extensions[EXTENSION] = caches
     init_history(app)
     model_retired.connect(_forget_retired_model, sender=app)

@@ -44,22 +44,31 @@ class DatabaseModelStore:
         for _attempt in range(3):
             if self._share_lock(digest):  # present: the bytes need not travel again
                 return digest
-            db.session.execute(_insert_ignoring_duplicates(
-                {"sha256": digest, "data": data, "size": len(data), "created_at": utcnow()}))
+            db.session.execute(
+                _insert_ignoring_duplicates(
+                    {"sha256": digest, "data": data, "size": len(data), "created_at": utcnow()}
+                )
+            )
         if self._share_lock(digest):
             return digest
         raise ArtifactUnavailable(f"artifact {digest[:12]} could not be stored")
 
     @staticmethod
     def _share_lock(digest: str) -> bool:
-        return db.session.execute(
-            select(ModelArtifact.sha256).where(ModelArtifact.sha256 == digest)
-            .with_for_update(read=True)).scalar_one_or_none() is not None
+        return (
+            db.session.execute(
+                select(ModelArtifact.sha256)
+                .where(ModelArtifact.sha256 == digest)
+                .with_for_update(read=True)
+            ).scalar_one_or_none()
+            is not None
+        )
 
     def get(self, sha256: str) -> bytes:
         # Only the bytes, not an ORM object: a 50 MB artifact does not stay in the session.
-        data = db.session.execute(select(ModelArtifact.data).where(
-            ModelArtifact.sha256 == check_digest(sha256))).scalar_one_or_none()
+        data = db.session.execute(
+            select(ModelArtifact.data).where(ModelArtifact.sha256 == check_digest(sha256))
+        ).scalar_one_or_none()
         if data is None:
             raise ArtifactUnavailable(f"artifact {sha256[:12]} is missing")
         if sha256_of(data) != sha256:
@@ -67,13 +76,15 @@ class DatabaseModelStore:
         return data
 
     def exists(self, sha256: str) -> bool:
-        return db.session.scalar(select(exists().where(
-            ModelArtifact.sha256 == check_digest(sha256))))
+        return db.session.scalar(
+            select(exists().where(ModelArtifact.sha256 == check_digest(sha256)))
+        )
 
     def delete(self, sha256: str) -> None:
         """Remove the artifact when the caller commits; one already gone is not an error."""
-        db.session.execute(delete(ModelArtifact).where(
-            ModelArtifact.sha256 == check_digest(sha256)))
+        db.session.execute(
+            delete(ModelArtifact).where(ModelArtifact.sha256 == check_digest(sha256))
+        )
 
     def lock(self):
         return nullcontext()  # row locks (``put``, ``hold``) do the work, on every host
@@ -88,8 +99,11 @@ class DatabaseModelStore:
         return []
 
     def hold(self, sha256: str) -> None:
-        db.session.execute(select(ModelArtifact.sha256).where(
-            ModelArtifact.sha256 == check_digest(sha256)).with_for_update())
+        db.session.execute(
+            select(ModelArtifact.sha256)
+            .where(ModelArtifact.sha256 == check_digest(sha256))
+            .with_for_update()
+        )
 
 
 def _insert_ignoring_duplicates(row: dict):

@@ -24,8 +24,10 @@ from .store import ModelStore, sha256_of
 log = logging.getLogger("mlapi.registry")
 
 DEFAULT_MODEL_NAME = "diabetes-linear"
-DEFAULT_MODEL_DESCRIPTION = ("Linear regression of disease progression one year after "
-                             "baseline, from scikit-learn's diabetes data set.")
+DEFAULT_MODEL_DESCRIPTION = (
+    "Linear regression of disease progression one year after "
+    "baseline, from scikit-learn's diabetes data set."
+)
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -56,8 +58,10 @@ def _canonical(archive: bytes) -> bytes:
                 renumber(item)
 
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(archive)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(archive)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         schema = json.loads(src.read("schema.json"))
         renumber(schema)
         files = {"schema.json": json.dumps(schema, indent=2).encode()}
@@ -73,7 +77,8 @@ def ensure_default_model(store: ModelStore) -> MLModel:
     """Create the default model, or restore its artifact; idempotent. Caller commits (a
     database store's artifact row is committed with the record)."""
     record = db.session.execute(
-        select(MLModel).where(MLModel.is_default.is_(True))).scalar_one_or_none()
+        select(MLModel).where(MLModel.is_default.is_(True))
+    ).scalar_one_or_none()
     if record is not None and store.exists(record.sha256):
         return record
     artifact, feature_names = build_default_artifact()
@@ -81,14 +86,26 @@ def ensure_default_model(store: ModelStore) -> MLModel:
         if sha256_of(artifact) == record.sha256:
             store.put(artifact)
         else:
-            log.error("default model artifact %s is missing and cannot be rebuilt "
-                      "byte-for-byte with this scikit-learn", record.sha256[:12])
+            log.error(
+                "default model artifact %s is missing and cannot be rebuilt "
+                "byte-for-byte with this scikit-learn",
+                record.sha256[:12],
+            )
         return record
     record = MLModel(
-        owner=ensure_system_account(), name=DEFAULT_MODEL_NAME, version=1,
-        model_type="sklearn", task=TASK_REGRESSION, n_features=len(feature_names),
-        feature_names=feature_names, classes=None, visibility=VISIBILITY_PUBLIC,
-        description=DEFAULT_MODEL_DESCRIPTION, sha256=store.put(artifact),
-        size_bytes=len(artifact), is_default=True)
+        owner=ensure_system_account(),
+        name=DEFAULT_MODEL_NAME,
+        version=1,
+        model_type="sklearn",
+        task=TASK_REGRESSION,
+        n_features=len(feature_names),
+        feature_names=feature_names,
+        classes=None,
+        visibility=VISIBILITY_PUBLIC,
+        description=DEFAULT_MODEL_DESCRIPTION,
+        sha256=store.put(artifact),
+        size_bytes=len(artifact),
+        is_default=True,
+    )
     db.session.add(record)
     return record

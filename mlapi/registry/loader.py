@@ -23,13 +23,15 @@ from .tree_checks import DamagedTree, check_estimator
 
 # scikit-learn's own compiled types that common estimators need beyond skops' built-in
 # trusted set: trees and tree ensembles, histogram gradient boosting, nearest neighbours.
-ALLOWED_EXTRA_TYPES: frozenset[str] = frozenset({
-    "sklearn.tree._tree.Tree",
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "sklearn.neighbors._kd_tree.KDTree",
-    "sklearn.neighbors._ball_tree.BallTree",
-    "sklearn.metrics._dist_metrics.EuclideanDistance64",
-})
+ALLOWED_EXTRA_TYPES: frozenset[str] = frozenset(
+    {
+        "sklearn.tree._tree.Tree",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.neighbors._kd_tree.KDTree",
+        "sklearn.neighbors._ball_tree.BallTree",
+        "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    }
+)
 
 ZIP_MAGIC = b"PK\x03\x04"
 SCHEMA = "schema.json"  # a skops archive's description of every object in it
@@ -40,6 +42,7 @@ PICKLE_PROTO = 0x80  # first byte of every pickle of protocol 2 or later (joblib
 @dataclass(frozen=True)
 class ModelLimits:
     """How big a model may be (``MLAPI_MAX_MODEL_NODES``, ``MLAPI_MAX_CLASSES``)."""
+
     max_nodes: int = 100_000  # JSON objects and arrays in a skops schema
     max_classes: int = 1_000
 
@@ -54,8 +57,10 @@ def untrusted_types(blob: bytes, allowed: Iterable[str] = ALLOWED_EXTRA_TYPES) -
 
 # joblib's compressed files: the pickle inside a zlib, gzip, bz2, xz or lzma stream.
 _COMPRESSED_PICKLES = {
-    b"\x78": zlib.decompressobj, b"\x1f\x8b": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
-    b"BZh": bz2.BZ2Decompressor, b"\xfd7zXZ\x00": lzma.LZMADecompressor,
+    b"\x78": zlib.decompressobj,
+    b"\x1f\x8b": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
+    b"BZh": bz2.BZ2Decompressor,
+    b"\xfd7zXZ\x00": lzma.LZMADecompressor,
     b"]\x00\x00": lzma.LZMADecompressor,
 }
 
@@ -81,8 +86,10 @@ def check_unpacked_size(blob: bytes, max_bytes: int) -> None:
     except (zipfile.BadZipFile, ValueError) as exc:
         raise ModelLoadError() from exc
     if unpacked > max_bytes:
-        raise PayloadTooLarge(f"The model archive unpacks to {unpacked} bytes; models may "
-                              f"be at most {max_bytes} bytes unpacked on this server.")
+        raise PayloadTooLarge(
+            f"The model archive unpacks to {unpacked} bytes; models may "
+            f"be at most {max_bytes} bytes unpacked on this server."
+        )
 
 
 def check_schema_nodes(blob: bytes, max_nodes: int) -> None:
@@ -100,15 +107,27 @@ def check_schema_nodes(blob: bytes, max_nodes: int) -> None:
                 if counted > max_nodes:
                     raise ModelLoadError(
                         f"The model file describes more than {max_nodes} objects; models "
-                        f"may have at most that many on this server.")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError,
-            zlib.error, lzma.LZMAError) as exc:
+                        f"may have at most that many on this server."
+                    )
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        OSError,
+        EOFError,
+        zlib.error,
+        lzma.LZMAError,
+    ) as exc:
         raise ModelLoadError() from exc
 
 
-def load_artifact(blob: bytes, *, allow_pickle: bool = False,
-                  max_unpacked_bytes: int | None = None,
-                  limits: ModelLimits = ModelLimits()):
+def load_artifact(
+    blob: bytes,
+    *,
+    allow_pickle: bool = False,
+    max_unpacked_bytes: int | None = None,
+    limits: ModelLimits = ModelLimits(),
+):
     """The estimator in ``blob``: skops safely, pickle only when allowed, else refused.
     ``max_unpacked_bytes``: refuse an archive that unpacks to more (uploads)."""
     if blob.startswith(ZIP_MAGIC):
@@ -119,12 +138,18 @@ def load_artifact(blob: bytes, *, allow_pickle: bool = False,
         if not allow_pickle:
             raise PickleRefused()
         return load_pickle(blob, limits=limits)
-    raise ModelLoadError("The file is neither a skops archive nor a pickle; export the "
-                         "model with skops (skops.io.dump).")
+    raise ModelLoadError(
+        "The file is neither a skops archive nor a pickle; export the "
+        "model with skops (skops.io.dump)."
+    )
 
 
-def load_skops(blob: bytes, allowed: Iterable[str] = ALLOWED_EXTRA_TYPES, *,
-               limits: ModelLimits = ModelLimits()):
+def load_skops(
+    blob: bytes,
+    allowed: Iterable[str] = ALLOWED_EXTRA_TYPES,
+    *,
+    limits: ModelLimits = ModelLimits(),
+):
     """Load a skops artifact; refuse big schemas, untrusted types, damaged trees and
     things that cannot predict."""
     allowed = frozenset(allowed)
@@ -132,8 +157,9 @@ def load_skops(blob: bytes, allowed: Iterable[str] = ALLOWED_EXTRA_TYPES, *,
     try:
         refused = untrusted_types(blob, allowed)
         if refused:
-            raise UntrustedModel("The model file contains types that are not allowed: "
-                                 + ", ".join(refused) + ".")
+            raise UntrustedModel(
+                "The model file contains types that are not allowed: " + ", ".join(refused) + "."
+            )
         trusted = sorted(set(sio.get_untrusted_types(data=blob)) & allowed)
         estimator = sio.loads(blob, trusted=trusted)
     except UntrustedModel:
@@ -163,8 +189,10 @@ def _predictor(estimator, limits: ModelLimits):
         raise ModelLoadError("The model's trees could not be checked.") from exc
     classes = getattr(estimator, "classes_", None)
     if classes is not None and _class_count(classes) > limits.max_classes:
-        raise ModelLoadError(f"The classifier has {_class_count(classes)} classes; models "
-                             f"may have at most {limits.max_classes} on this server.")
+        raise ModelLoadError(
+            f"The classifier has {_class_count(classes)} classes; models "
+            f"may have at most {limits.max_classes} on this server."
+        )
     return estimator
 
 

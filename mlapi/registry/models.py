@@ -31,8 +31,13 @@ class MLModel(db.Model):
     __table_args__ = (
         UniqueConstraint("owner_id", "name", "version", name="uq_ml_models_owner_name_version"),
         # At most one default model: a partial unique index on the flag.
-        Index("uq_ml_models_default", "is_default", unique=True,
-              sqlite_where=text("is_default"), postgresql_where=text("is_default")),
+        Index(
+            "uq_ml_models_default",
+            "is_default",
+            unique=True,
+            sqlite_where=text("is_default"),
+            postgresql_where=text("is_default"),
+        ),
     )
     policy_kind = "model"
 

@@ -12,8 +12,12 @@ from . import service
 from .schemas import MODEL_CHANGES_EXAMPLE, ModelChanges, ModelQuery, ModelRecord, UploadForm
 from .upload import read_file, upload_model
 
-blp = ApiBlueprint("models", __name__, url_prefix="/api/v1",
-                   description="Upload, version, share and delete scikit-learn models.")
+blp = ApiBlueprint(
+    "models",
+    __name__,
+    url_prefix="/api/v1",
+    description="Upload, version, share and delete scikit-learn models.",
+)
 
 
 @blp.route("/models")

@@ -23,23 +23,36 @@ LABELS_OR_LABEL = {"oneOf": [*CLASS_LABEL["oneOf"], {"type": "array", "items": C
 
 # Swagger UI fills the upload form's text fields with these (the file is yours to pick: a
 # model of ten features, like the built-in one, fits the feature names).
-UPLOAD_EXAMPLE = {"name": "diabetes-ridge", "model_type": "sklearn",
-                  "description": "Ridge regression of disease progression.",
-                  "feature_names": "age,sex,bmi,bp,s1,s2,s3,s4,s5,s6"}
-MODEL_CHANGES_EXAMPLE = {"description": "Ridge regression, alpha 0.5, on the diabetes data.",
-                         "visibility": VISIBILITY_PUBLIC}
+UPLOAD_EXAMPLE = {
+    "name": "diabetes-ridge",
+    "model_type": "sklearn",
+    "description": "Ridge regression of disease progression.",
+    "feature_names": "age,sex,bmi,bp,s1,s2,s3,s4,s5,s6",
+}
+MODEL_CHANGES_EXAMPLE = {
+    "description": "Ridge regression, alpha 0.5, on the diabetes data.",
+    "visibility": VISIBILITY_PUBLIC,
+}
 
 
 def _model_name(**kwargs) -> ma.fields.String:
-    return ma.fields.String(validate=FullMatch(
-        MODEL_NAME_PATTERN, error="Use 1 to 100 letters, digits, '_', '.' or '-'."),
-        metadata={"example": UPLOAD_EXAMPLE["name"]}, **kwargs)
+    return ma.fields.String(
+        validate=FullMatch(
+            MODEL_NAME_PATTERN, error="Use 1 to 100 letters, digits, '_', '.' or '-'."
+        ),
+        metadata={"example": UPLOAD_EXAMPLE["name"]},
+        **kwargs,
+    )
 
 
 def _visibility(**kwargs) -> ma.fields.String:
-    return ma.fields.String(validate=validate.OneOf(VISIBILITIES), metadata={
-        "description": "`private`: you (and admins) only; `public`: every signed-in user."},
-        **kwargs)
+    return ma.fields.String(
+        validate=validate.OneOf(VISIBILITIES),
+        metadata={
+            "description": "`private`: you (and admins) only; `public`: every signed-in user."
+        },
+        **kwargs,
+    )
 
 
 def _description(**kwargs) -> ma.fields.String:
@@ -63,26 +76,37 @@ class FeatureNames(ma.fields.String):
         names = [name.strip() for name in text.split(",")]
         if any(not name or len(name) > MAX_FEATURE_NAME for name in names):
             raise ma.ValidationError(
-                f"Separate names with commas; each 1 to {MAX_FEATURE_NAME} characters.")
+                f"Separate names with commas; each 1 to {MAX_FEATURE_NAME} characters."
+            )
         if len(set(names)) != len(names):
             raise ma.ValidationError("Each feature name may appear only once.")
         return names
 
 
 class UploadForm(ma.Schema):
-    file = ModelFile(required=True, metadata={
-        "description": "The model: a skops archive (pickle/joblib only where the operator "
-                       "allows it). The format is told from the content."})
+    file = ModelFile(
+        required=True,
+        metadata={
+            "description": "The model: a skops archive (pickle/joblib only where the operator "
+            "allows it). The format is told from the content."
+        },
+    )
     name = _model_name(required=True)
-    model_type = ma.fields.String(required=True, validate=validate.OneOf(
-        MODEL_TYPES, error="Must be one of: {choices}."),
-        metadata={"example": UPLOAD_EXAMPLE["model_type"]})
+    model_type = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(MODEL_TYPES, error="Must be one of: {choices}."),
+        metadata={"example": UPLOAD_EXAMPLE["model_type"]},
+    )
     description = _description(metadata={"example": UPLOAD_EXAMPLE["description"]})
     visibility = _visibility(load_default=VISIBILITY_PRIVATE)
-    feature_names = FeatureNames(validate=validate.Length(max=100_000), metadata={
-        "description": "Comma-separated, one per feature, in the model's input order. "
-                       "Left out: the names the model was trained with, if any.",
-        "example": UPLOAD_EXAMPLE["feature_names"]})
+    feature_names = FeatureNames(
+        validate=validate.Length(max=100_000),
+        metadata={
+            "description": "Comma-separated, one per feature, in the model's input order. "
+            "Left out: the names the model was trained with, if any.",
+            "example": UPLOAD_EXAMPLE["feature_names"],
+        },
+    )
 
 
 class ModelChanges(ma.Schema):
@@ -105,9 +129,13 @@ class ModelRecord(ResponseSchema):
     task = ma.fields.String(metadata={"enum": ["regression", "classification"]})
     n_features = ma.fields.Integer()
     feature_names = ma.fields.List(ma.fields.String(), allow_none=True)
-    classes = ma.fields.List(ma.fields.Raw(metadata=LABELS_OR_LABEL), metadata={
-        "description": "Classifiers only: the class labels the model predicts (for a model "
-                       "of several outputs, one list per output)."})
+    classes = ma.fields.List(
+        ma.fields.Raw(metadata=LABELS_OR_LABEL),
+        metadata={
+            "description": "Classifiers only: the class labels the model predicts (for a model "
+            "of several outputs, one list per output)."
+        },
+    )
     visibility = ma.fields.String(metadata={"enum": list(VISIBILITIES)})
     owner = ma.fields.Nested(Owner)
     description = ma.fields.String(allow_none=True)
@@ -123,7 +151,10 @@ class ModelRecord(ResponseSchema):
 
 
 class ModelQuery(PageQuery):
-    name = ma.fields.String(validate=validate.Length(min=1, max=100),
-                            metadata={"description": "Only models of exactly this name."})
-    owner = ma.fields.String(validate=validate.OneOf(["me"]),
-                             metadata={"description": "`me`: only your own models."})
+    name = ma.fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Only models of exactly this name."},
+    )
+    owner = ma.fields.String(
+        validate=validate.OneOf(["me"]), metadata={"description": "`me`: only your own models."}
+    )

@@ -47,8 +47,9 @@ def default_model_snapshot() -> MLModel:
 
 
 def _default_model_query() -> MLModel | None:
-    return db.session.execute(select(MLModel).where(
-        MLModel.is_default.is_(True), MLModel.deleted_at.is_(None))).scalar_one_or_none()
+    return db.session.execute(
+        select(MLModel).where(MLModel.is_default.is_(True), MLModel.deleted_at.is_(None))
+    ).scalar_one_or_none()
 
 
 def estimator_for(record: MLModel):
@@ -58,9 +59,11 @@ def estimator_for(record: MLModel):
     estimator = cache.get(key)
     if estimator is None:
         try:
-            estimator = load_artifact(model_store().get(record.sha256),
-                                      allow_pickle=current_app.config["ALLOW_PICKLE"],
-                                      limits=ModelLimits.of(current_app.config))
+            estimator = load_artifact(
+                model_store().get(record.sha256),
+                allow_pickle=current_app.config["ALLOW_PICKLE"],
+                limits=ModelLimits.of(current_app.config),
+            )
         except (ArtifactUnavailable, ApiError) as exc:  # missing, damaged, now refused
             log.error("model %s v%s unavailable: %s", record.name, record.version, exc)
             raise ModelUnavailable() from exc
@@ -68,14 +71,19 @@ def estimator_for(record: MLModel):
     return estimator
 
 
-def list_models(actor, *, page: int, per_page: int, name: str | None = None,
-                owner: str | None = None) -> Page:
+def list_models(
+    actor, *, page: int, per_page: int, name: str | None = None, owner: str | None = None
+) -> Page:
     """Live models the actor may see (admins: all), newest first."""
     stmt = select(MLModel).where(MLModel.deleted_at.is_(None))
     if not actor.is_admin:
-        stmt = stmt.where(or_(MLModel.owner_id == actor.id,
-                              MLModel.visibility == VISIBILITY_PUBLIC,
-                              MLModel.is_default.is_(True)))
+        stmt = stmt.where(
+            or_(
+                MLModel.owner_id == actor.id,
+                MLModel.visibility == VISIBILITY_PUBLIC,
+                MLModel.is_default.is_(True),
+            )
+        )
     if name is not None:
         stmt = stmt.where(MLModel.name == name)
     if owner == "me":
@@ -87,8 +95,10 @@ def list_models(actor, *, page: int, per_page: int, name: str | None = None,
 def update_model(actor, model_id: int, changes: dict) -> MLModel:
     record = get_model(actor, model_id, "update")
     if record.is_default and changes.get("visibility") == VISIBILITY_PRIVATE:
-        raise Conflict("The default model is every user's: it cannot be made private. "
-                       "An admin can make another public model the default first.")
+        raise Conflict(
+            "The default model is every user's: it cannot be made private. "
+            "An admin can make another public model the default first."
+        )
     for field, value in changes.items():
         setattr(record, field, value)
     db.session.commit()
@@ -99,8 +109,10 @@ def delete_model(actor, model_id: int) -> None:
     """Tombstone the record, then drop its artifact (unless shared) and cached answers."""
     record = get_model(actor, model_id, "delete")
     if record.is_default:
-        raise Conflict("The default model cannot be deleted. An admin can make another "
-                       "public model the default first.")
+        raise Conflict(
+            "The default model cannot be deleted. An admin can make another "
+            "public model the default first."
+        )
     record.deleted_at = utcnow()
     announce(model_deleted, record)
     store = model_store()
@@ -116,8 +128,9 @@ def delete_model(actor, model_id: int) -> None:
 
 def artifact_referenced(sha256: str) -> bool:
     """Whether a live record (of any owner) uses the artifact with this digest."""
-    return db.session.scalar(select(exists().where(
-        MLModel.sha256 == sha256, MLModel.deleted_at.is_(None))))
+    return db.session.scalar(
+        select(exists().where(MLModel.sha256 == sha256, MLModel.deleted_at.is_(None)))
+    )
 
 
 def discard_artifact_unless_referenced(sha256: str) -> None:
@@ -139,16 +152,18 @@ def recover_interrupted_uploads() -> None:
         for sha256 in store.interrupted():
             discard_artifact_unless_referenced(sha256)
             store.clear_pending(sha256)
-            log.warning("removed the artifact %s of an upload interrupted before its commit",
-                        sha256[:12])
+            log.warning(
+                "removed the artifact %s of an upload interrupted before its commit", sha256[:12]
+            )
 
 
 def announce(signal, record: MLModel) -> None:
     """Tell the layers above about a change of ``record``, in its transaction (before the
     commit): ``mlapi.registry.signals``."""
     db.session.flush()  # the id and defaults the commit will write
-    signal.send(current_app._get_current_object(), owner_id=record.owner_id,
-                data=ModelRecord().dump(record))
+    signal.send(
+        current_app._get_current_object(), owner_id=record.owner_id, data=ModelRecord().dump(record)
+    )
 
 
 def evict(model_id: int) -> None:

@@ -19,8 +19,10 @@ class RegistryState:
 
 
 def init_registry(app: Flask) -> RegistryState:
-    state = RegistryState(store=store_for(app.config["MODEL_STORE"]),
-                          loaded_models=LRUCache(app.config["MODEL_CACHE_SIZE"]))
+    state = RegistryState(
+        store=store_for(app.config["MODEL_STORE"]),
+        loaded_models=LRUCache(app.config["MODEL_CACHE_SIZE"]),
+    )
     app.extensions[EXTENSION] = state
     return state
 

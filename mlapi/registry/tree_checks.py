@@ -34,8 +34,10 @@ def _require(ok, what: str) -> None:
 
 def _children_after_parents(index, left, right, count: int, what: str) -> None:
     """Children in range and after their parent: every walk from the root ends."""
-    _require(np.all((left > index) & (left < count) & (right > index) & (right < count)),
-             f"{what}: a child index is out of range or not after its parent (a cycle)")
+    _require(
+        np.all((left > index) & (left < count) & (right > index) & (right < count)),
+        f"{what}: a child index is out of range or not after its parent (a cycle)",
+    )
 
 
 def _no_nan(what: str, *arrays) -> None:
@@ -46,8 +48,10 @@ def _thresholds(what: str, threshold, missing_go_left) -> None:
     """Finite, except +inf where missing values go right (``nan <= inf`` is false)."""
     _no_nan(what, threshold)
     allowed_inf = (threshold == np.inf) & (missing_go_left == 0)
-    _require(np.all(np.isfinite(threshold) | allowed_inf),
-             f"{what}: an infinite threshold that does not send missing values right")
+    _require(
+        np.all(np.isfinite(threshold) | allowed_inf),
+        f"{what}: an infinite threshold that does not send missing values right",
+    )
 
 
 def check_decision_tree(tree: Tree, n_features: int | None = None) -> None:
@@ -59,35 +63,47 @@ def check_decision_tree(tree: Tree, n_features: int | None = None) -> None:
     _require(1 <= count == int(tree.capacity), f"{what}: node count disagrees with its nodes")
     _require(tree.n_features >= 1, f"{what}: no features")
     if n_features is not None:
-        _require(tree.n_features == n_features,
-                 f"{what}: built for {tree.n_features} features, its estimator takes "
-                 f"{n_features}")
+        _require(
+            tree.n_features == n_features,
+            f"{what}: built for {tree.n_features} features, its estimator takes {n_features}",
+        )
     state = tree.__getstate__()
     nodes, values = state["nodes"], state["values"]
-    _require(nodes.shape == (count,)
-             and values.shape == (count, tree.n_outputs, tree.max_n_classes),
-             f"{what}: array lengths disagree")
+    _require(
+        nodes.shape == (count,) and values.shape == (count, tree.n_outputs, tree.max_n_classes),
+        f"{what}: array lengths disagree",
+    )
     left, right, feature = nodes["left_child"], nodes["right_child"], nodes["feature"]
     leaf = left == TREE_LEAF
-    _require(np.array_equal(leaf, right == TREE_LEAF) and np.all(feature[leaf] == TREE_UNDEFINED),
-             f"{what}: a leaf without the leaf sentinels (children -1, feature -2)")
+    _require(
+        np.array_equal(leaf, right == TREE_LEAF) and np.all(feature[leaf] == TREE_UNDEFINED),
+        f"{what}: a leaf without the leaf sentinels (children -1, feature -2)",
+    )
     inner = ~leaf
     _children_after_parents(np.flatnonzero(inner), left[inner], right[inner], count, what)
-    _require(np.all((feature[inner] >= 0) & (feature[inner] < tree.n_features)),
-             f"{what}: a feature index out of range")
+    _require(
+        np.all((feature[inner] >= 0) & (feature[inner] < tree.n_features)),
+        f"{what}: a feature index out of range",
+    )
     _thresholds(what, nodes["threshold"][inner], nodes["missing_go_to_left"][inner])
     _no_nan(what, nodes["threshold"], nodes["impurity"], nodes["weighted_n_node_samples"])
     _require(np.all(np.isfinite(values)), f"{what}: a value that is not finite")
 
 
-def check_predictor(predictor: TreePredictor, n_features: int | None = None,
-                    is_categorical=None) -> None:
+def check_predictor(
+    predictor: TreePredictor, n_features: int | None = None, is_categorical=None
+) -> None:
     """A histogram-gradient-boosting tree. ``n_features``: the width its estimator takes
     and ``is_categorical`` its bin mapper's flags, when known."""
     what = "gradient-boosting tree"
     nodes = predictor.nodes
-    _require(isinstance(nodes, np.ndarray) and nodes.dtype == PREDICTOR_RECORD_DTYPE
-             and nodes.ndim == 1 and len(nodes) >= 1, f"{what}: malformed nodes")
+    _require(
+        isinstance(nodes, np.ndarray)
+        and nodes.dtype == PREDICTOR_RECORD_DTYPE
+        and nodes.ndim == 1
+        and len(nodes) >= 1,
+        f"{what}: malformed nodes",
+    )
     count = len(nodes)
     inner = nodes["is_leaf"] == 0
     index = np.flatnonzero(inner).astype(np.int64)
@@ -96,59 +112,95 @@ def check_predictor(predictor: TreePredictor, n_features: int | None = None,
     _children_after_parents(index, left, right, count, what)
     feature = nodes["feature_idx"][inner]
     width = np.iinfo(np.intp).max if n_features is None else n_features
-    _require(np.all((feature >= 0) & (feature < width)),
-             f"{what}: a feature index out of range")
+    _require(np.all((feature >= 0) & (feature < width)), f"{what}: a feature index out of range")
     _thresholds(what, nodes["num_threshold"][inner], nodes["missing_go_to_left"][inner])
     _no_nan(what, nodes["num_threshold"], nodes["gain"])
     _require(np.all(np.isfinite(nodes["value"])), f"{what}: a value that is not finite")
     bitsets = (predictor.raw_left_cat_bitsets, predictor.binned_left_cat_bitsets)
-    _require(all(isinstance(b, np.ndarray) and b.ndim == 2 and b.shape[1] == BITSET_WORDS
-                 for b in bitsets) and bitsets[0].shape == bitsets[1].shape,
-             f"{what}: malformed category bitsets")
+    _require(
+        all(
+            isinstance(b, np.ndarray) and b.ndim == 2 and b.shape[1] == BITSET_WORDS
+            for b in bitsets
+        )
+        and bitsets[0].shape == bitsets[1].shape,
+        f"{what}: malformed category bitsets",
+    )
     categorical = inner & (nodes["is_categorical"] != 0)
-    _require(np.all(nodes["bitset_idx"][categorical] < len(bitsets[0])),
-             f"{what}: a category bitset index out of range")
+    _require(
+        np.all(nodes["bitset_idx"][categorical] < len(bitsets[0])),
+        f"{what}: a category bitset index out of range",
+    )
     if categorical.any() and n_features is not None:
         flags = np.asarray(is_categorical if is_categorical is not None else [])
         used = nodes["feature_idx"][categorical]
-        _require(flags.shape == (n_features,) and np.all(flags[used] != 0),
-                 f"{what}: a categorical split on a feature that is not categorical")
+        _require(
+            flags.shape == (n_features,) and np.all(flags[used] != 0),
+            f"{what}: a categorical split on a feature that is not categorical",
+        )
 
 
 def check_binary_tree(tree: KDTree | BallTree) -> None:
     """A neighbours index: node i's children are 2i+1 and 2i+2, its points
     ``idx_array[idx_start:idx_end]``."""
     what = type(tree).__name__
-    (data, idx_array, node_data, node_bounds, leaf_size, n_levels, n_nodes,
-     *_counters, _metric, sample_weight) = tree.__getstate__()
-    _require(data.ndim == 2 and data.shape[0] >= 1 and data.shape[1] >= 1,
-             f"{what}: no training data")
+    (
+        data,
+        idx_array,
+        node_data,
+        node_bounds,
+        leaf_size,
+        n_levels,
+        n_nodes,
+        *_counters,
+        _metric,
+        sample_weight,
+    ) = tree.__getstate__()
+    _require(
+        data.ndim == 2 and data.shape[0] >= 1 and data.shape[1] >= 1, f"{what}: no training data"
+    )
     n_samples, n_features = data.shape
-    _require(idx_array.shape == (n_samples,)
-             and np.array_equal(np.sort(idx_array), np.arange(n_samples)),
-             f"{what}: idx_array is not a permutation of the training rows")
+    _require(
+        idx_array.shape == (n_samples,)
+        and np.array_equal(np.sort(idx_array), np.arange(n_samples)),
+        f"{what}: idx_array is not a permutation of the training rows",
+    )
     _require(leaf_size >= 1, f"{what}: leaf_size below 1")
     levels = int(np.log2(max(1.0, (n_samples - 1) / leaf_size)) + 1)
-    _require(n_levels == levels and n_nodes == 2 ** levels - 1 and node_data.shape == (n_nodes,),
-             f"{what}: node count disagrees with leaf_size and the number of samples")
+    _require(
+        n_levels == levels and n_nodes == 2**levels - 1 and node_data.shape == (n_nodes,),
+        f"{what}: node count disagrees with leaf_size and the number of samples",
+    )
     bounds_rows = 2 if isinstance(tree, KDTree) else 1
-    _require(node_bounds.shape == (bounds_rows, n_nodes, n_features),
-             f"{what}: node_bounds has the wrong shape")
+    _require(
+        node_bounds.shape == (bounds_rows, n_nodes, n_features),
+        f"{what}: node_bounds has the wrong shape",
+    )
     start, end = node_data["idx_start"], node_data["idx_end"]
-    _require(np.all((start >= 0) & (start <= end) & (end <= n_samples))
-             and start[0] == 0 and end[0] == n_samples,
-             f"{what}: a node's point range is out of bounds")
+    _require(
+        np.all((start >= 0) & (start <= end) & (end <= n_samples))
+        and start[0] == 0
+        and end[0] == n_samples,
+        f"{what}: a node's point range is out of bounds",
+    )
     inner = np.flatnonzero(node_data["is_leaf"] == 0)
     _require(np.all(2 * inner + 2 < n_nodes), f"{what}: an inner node without children")
     lo, hi = 2 * inner + 1, 2 * inner + 2
-    _require(np.array_equal(start[lo], start[inner]) and np.array_equal(end[hi], end[inner])
-             and np.array_equal(end[lo], start[hi]),
-             f"{what}: children do not split their parent's points")
-    _require(all(np.all(np.isfinite(a)) for a in (data, node_bounds, node_data["radius"]))
-             and np.all(node_data["radius"] >= 0), f"{what}: a bound that is not finite")
-    _require(sample_weight is None or (sample_weight.shape == (n_samples,)
-                                       and np.all(np.isfinite(sample_weight))),
-             f"{what}: sample weights disagree with the data")
+    _require(
+        np.array_equal(start[lo], start[inner])
+        and np.array_equal(end[hi], end[inner])
+        and np.array_equal(end[lo], start[hi]),
+        f"{what}: children do not split their parent's points",
+    )
+    _require(
+        all(np.all(np.isfinite(a)) for a in (data, node_bounds, node_data["radius"]))
+        and np.all(node_data["radius"] >= 0),
+        f"{what}: a bound that is not finite",
+    )
+    _require(
+        sample_weight is None
+        or (sample_weight.shape == (n_samples,) and np.all(np.isfinite(sample_weight))),
+        f"{what}: sample weights disagree with the data",
+    )
 
 
 def _width(owner) -> int | None:
@@ -172,15 +224,21 @@ def _check_owner(owner) -> None:
     index = getattr(owner, "_tree", None)
     method = getattr(owner, "_fit_method", None)
     if method in ("kd_tree", "ball_tree"):  # neighbours models: query their index
-        _require(isinstance(index, KDTree if method == "kd_tree" else BallTree),
-                 "neighbours: no index of the kind its method queries")
+        _require(
+            isinstance(index, KDTree if method == "kd_tree" else BallTree),
+            "neighbours: no index of the kind its method queries",
+        )
     if isinstance(index, KDTree | BallTree):
         rows = index.__getstate__()[0].shape
-        _require(rows == (getattr(owner, "n_samples_fit_", None), width),
-                 "neighbours: the index disagrees with the training data")
+        _require(
+            rows == (getattr(owner, "n_samples_fit_", None), width),
+            "neighbours: the index disagrees with the training data",
+        )
         targets = getattr(owner, "_y", None)
-        _require(targets is None or len(targets) == rows[0],
-                 "neighbours: targets disagree with the training data")
+        _require(
+            targets is None or len(targets) == rows[0],
+            "neighbours: targets disagree with the training data",
+        )
     members = getattr(owner, "estimators_", None)
     if members is not None and width is not None:
         _check_members(owner, members, width)
@@ -191,15 +249,19 @@ def _check_members(owner, members, width: int) -> None:
     so a tree member must take exactly the ensemble's (or its feature subset's) width."""
     subsets = getattr(owner, "estimators_features_", None)
     members = _flat(members)
-    _require(subsets is None or len(subsets) == len(members),
-             "ensemble: feature subsets disagree with its members")
+    _require(
+        subsets is None or len(subsets) == len(members),
+        "ensemble: feature subsets disagree with its members",
+    )
     for position, member in enumerate(members):
         if not isinstance(getattr(member, "tree_", None), Tree):
             continue
         # an isolation forest gives its trees the whole row when they take all of it
         expected = width if subsets is None else len(subsets[position])
-        _require(_width(member) == expected <= width,
-                 "ensemble: a tree takes a different number of features than its ensemble")
+        _require(
+            _width(member) == expected <= width,
+            "ensemble: a tree takes a different number of features than its ensemble",
+        )
 
 
 def _dry_run(owner) -> None:
@@ -209,11 +271,15 @@ def _dry_run(owner) -> None:
     if isinstance(owner, BaseGradientBoosting):
         # tree k of each stage adds to column k of the initial predictions, unchecked
         members = owner.estimators_
-        _require(isinstance(members, np.ndarray) and members.ndim == 2 and width is not None,
-                 "gradient boosting: malformed stages")
+        _require(
+            isinstance(members, np.ndarray) and members.ndim == 2 and width is not None,
+            "gradient boosting: malformed stages",
+        )
         initial = owner._raw_predict_init(np.zeros((1, width), dtype=np.float32))
-        _require(initial.shape == (1, members.shape[1]),
-                 "gradient boosting: trees per stage disagree with its outputs")
+        _require(
+            initial.shape == (1, members.shape[1]),
+            "gradient boosting: trees per stage disagree with its outputs",
+        )
     if isinstance(owner, BaseHistGradientBoosting):
         owner._bin_mapper.make_known_categories_bitsets()  # raises on foreign categories
 

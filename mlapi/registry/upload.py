@@ -46,42 +46,79 @@ def describe(estimator, feature_names: list[str] | None) -> Description:
     """What the record says about the estimator: task, inputs, outputs."""
     n_features = getattr(estimator, "n_features_in_", None)
     if not isinstance(n_features, int | np.integer):
-        raise ValidationFailed({"file": [
-            "The estimator is not fitted (it has no n_features_in_); fit it before export."]},
-            detail="The model is not fitted.")
+        raise ValidationFailed(
+            {
+                "file": [
+                    "The estimator is not fitted (it has no n_features_in_); fit it before export."
+                ]
+            },
+            detail="The model is not fitted.",
+        )
     n_features = int(n_features)
     own_names = getattr(estimator, "feature_names_in_", None)
     own_names = None if own_names is None else [str(n) for n in own_names]
     if feature_names is not None:
         if len(feature_names) != n_features:
-            raise ValidationFailed({"feature_names": [
-                f"The model takes {n_features} features; {len(feature_names)} names given."]})
+            raise ValidationFailed(
+                {
+                    "feature_names": [
+                        f"The model takes {n_features} features; {len(feature_names)} names given."
+                    ]
+                }
+            )
         if own_names is not None and own_names != feature_names:
-            raise ValidationFailed({"feature_names": [
-                "The model was trained with the feature names "
-                + ", ".join(own_names) + "; leave this out or send the same."]})
+            raise ValidationFailed(
+                {
+                    "feature_names": [
+                        "The model was trained with the feature names "
+                        + ", ".join(own_names)
+                        + "; leave this out or send the same."
+                    ]
+                }
+            )
     classes = getattr(estimator, "classes_", None)
     # A multi-output classifier has one array of classes per output: none is recorded.
     single_output = isinstance(classes, np.ndarray) and classes.ndim == 1
     return Description(
         task=TASK_REGRESSION if classes is None else TASK_CLASSIFICATION,
-        n_features=n_features, feature_names=feature_names or own_names,
-        classes=classes.tolist() if single_output else None)
+        n_features=n_features,
+        feature_names=feature_names or own_names,
+        classes=classes.tolist() if single_output else None,
+    )
 
 
-def upload_model(owner, *, data: bytes, name: str, model_type: str, visibility: str,
-                 description: str | None = None,
-                 feature_names: list[str] | None = None) -> MLModel:
-    estimator = load_artifact(data, allow_pickle=current_app.config["ALLOW_PICKLE"],
-                              max_unpacked_bytes=current_app.config["MAX_MODEL_BYTES"],
-                              limits=ModelLimits.of(current_app.config))
+def upload_model(
+    owner,
+    *,
+    data: bytes,
+    name: str,
+    model_type: str,
+    visibility: str,
+    description: str | None = None,
+    feature_names: list[str] | None = None,
+) -> MLModel:
+    estimator = load_artifact(
+        data,
+        allow_pickle=current_app.config["ALLOW_PICKLE"],
+        max_unpacked_bytes=current_app.config["MAX_MODEL_BYTES"],
+        limits=ModelLimits.of(current_app.config),
+    )
     facts = describe(estimator, feature_names)
     store = model_store()
     sha256 = sha256_of(data)
-    fields = {"owner_id": owner.id, "name": name, "model_type": model_type,
-              "visibility": visibility, "description": description, "sha256": sha256,
-              "size_bytes": len(data), "task": facts.task, "n_features": facts.n_features,
-              "feature_names": facts.feature_names, "classes": facts.classes}
+    fields = {
+        "owner_id": owner.id,
+        "name": name,
+        "model_type": model_type,
+        "visibility": visibility,
+        "description": description,
+        "sha256": sha256,
+        "size_bytes": len(data),
+        "task": facts.task,
+        "n_features": facts.n_features,
+        "feature_names": facts.feature_names,
+        "classes": facts.classes,
+    }
     with store.lock():  # no delete of the same bytes between the write and the commit
         wrote = not store.transactional and not store.exists(sha256)
         if wrote:  # left behind if the worker dies before the end: the next start cleans up
@@ -111,8 +148,9 @@ def _insert_next_version(fields: dict, put_artifact) -> MLModel:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            log.info("version %s of %r taken concurrently; retrying", record.version,
-                     fields["name"])
+            log.info(
+                "version %s of %r taken concurrently; retrying", record.version, fields["name"]
+            )
             continue
         return record
     raise Conflict("Too many uploads of this model name at once; try again.")
@@ -120,6 +158,7 @@ def _insert_next_version(fields: dict, put_artifact) -> MLModel:
 
 def _next_version(owner_id: int, name: str) -> int:
     """One past the highest version ever used, tombstones included: never reused."""
-    highest = db.session.scalar(select(func.max(MLModel.version)).where(
-        MLModel.owner_id == owner_id, MLModel.name == name))
+    highest = db.session.scalar(
+        select(func.max(MLModel.version)).where(MLModel.owner_id == owner_id, MLModel.name == name)
+    )
     return (highest or 0) + 1

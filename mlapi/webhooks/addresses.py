@@ -15,8 +15,9 @@ from flask import current_app
 RESOLVER_KEY = "mlapi.webhooks.resolver"
 SCHEMES = {"http": 80, "https": 443}
 METADATA_HOSTS = {"metadata.google.internal", "metadata.goog", "metadata"}
-METADATA_ADDRESSES = {ipaddress.ip_address(a) for a in
-                      ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")}
+METADATA_ADDRESSES = {
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+}
 CGNAT = ipaddress.ip_network("100.64.0.0/10")
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -42,8 +43,10 @@ def static_resolver(table: dict[str, list[str]]) -> Resolver:
     def resolve(host, port, *_args, **_kwargs):
         if host not in table:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
-                 (a, port)) for a in table[host]]
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+            for a in table[host]
+        ]
 
     return resolve
 
@@ -73,8 +76,10 @@ def unsafe_reason(address: Address) -> str | None:
         (address.is_unspecified, "an unspecified address"),
         (address.is_link_local, "a link-local address"),
         (address.is_multicast, "a multicast address"),
-        (isinstance(address, ipaddress.IPv4Address) and address in CGNAT,
-         "a shared (carrier-grade NAT) address"),
+        (
+            isinstance(address, ipaddress.IPv4Address) and address in CGNAT,
+            "a shared (carrier-grade NAT) address",
+        ),
         (address.is_reserved, "a reserved address"),
         (address.is_private, "a private address"),
         (not address.is_global, "not a public address"),
@@ -120,11 +125,11 @@ def check_url(url: str, *, allow_private: bool, resolve: Resolver) -> None:
     for address in _addresses(host, port, resolve):
         reason = None if allow_private else unsafe_reason(address)
         if reason:
-            raise UnsafeUrl(f"{host} resolves to {address}, {reason}; hooks may only "
-                            "call public addresses.")
+            raise UnsafeUrl(
+                f"{host} resolves to {address}, {reason}; hooks may only call public addresses."
+            )
 
 
 def check_configured(url: str) -> None:
     """``check_url`` with the app's setting and resolver."""
-    check_url(url, allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE"],
-              resolve=resolver())
+    check_url(url, allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE"], resolve=resolver())

@@ -28,8 +28,9 @@ def new_secret() -> str:
 
 
 def _fernet(secret_key: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=HKDF_SALT,
-               info=HKDF_INFO).derive(secret_key.encode())
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=HKDF_SALT, info=HKDF_INFO).derive(
+        secret_key.encode()
+    )
     return Fernet(base64.urlsafe_b64encode(key))
 
 
@@ -41,5 +42,6 @@ def decrypt(token: str, secret_key: str) -> str:
     try:
         return _fernet(secret_key).decrypt(token.encode()).decode()
     except InvalidToken as exc:
-        raise SecretUnreadable("the hook's secret does not decrypt with the current "
-                               "MLAPI_SECRET_KEY") from exc
+        raise SecretUnreadable(
+            "the hook's secret does not decrypt with the current MLAPI_SECRET_KEY"
+        ) from exc

@@ -51,8 +51,9 @@ class Outgoing:
 
     @classmethod
     def of(cls, hook: Webhook, delivery: WebhookDelivery) -> "Outgoing":
-        return cls(hook.id, hook.url, hook.secret_encrypted, delivery.id, delivery.event,
-                   delivery.body)
+        return cls(
+            hook.id, hook.url, hook.secret_encrypted, delivery.id, delivery.event, delivery.body
+        )
 
 
 def claim_lease() -> timedelta:
@@ -62,15 +63,21 @@ def claim_lease() -> timedelta:
 
 def due(now: datetime):
     """The conditions of a delivery that may be claimed at ``now``."""
-    return (WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now,
-            or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now))
+    return (
+        WebhookDelivery.status == PENDING,
+        WebhookDelivery.next_attempt_at <= now,
+        or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now),
+    )
 
 
 def claim(delivery_id: int, now: datetime) -> bool:
     """Take the row for this sender, if it is still due and nobody else holds it."""
     result = db.session.execute(
-        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, *due(now))
-        .values(locked_until=now + claim_lease()).execution_options(synchronize_session=False))
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, *due(now))
+        .values(locked_until=now + claim_lease())
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return result.rowcount == 1
 
@@ -94,10 +101,16 @@ def _deliver(delivery: WebhookDelivery, now: datetime) -> str:
     result = _attempt(outgoing)
     duration_ms = round((time.perf_counter() - started) * 1000)
     delivery.attempts += 1
-    db.session.add(WebhookAttempt(delivery_id=delivery.id, attempt=delivery.attempts,
-                                  status_code=result.status_code, duration_ms=duration_ms,
-                                  error=result.error and result.error[:MAX_ERROR],
-                                  created_at=now))
+    db.session.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            attempt=delivery.attempts,
+            status_code=result.status_code,
+            duration_ms=duration_ms,
+            error=result.error and result.error[:MAX_ERROR],
+            created_at=now,
+        )
+    )
     delivery.locked_until = None
     if result.delivered:
         delivery.status, delivery.delivered_at, outcome = DELIVERED, now, "delivered"
@@ -124,12 +137,21 @@ def _attempt(outgoing: Outgoing) -> Result:
         log.error("webhook %s: %s", outgoing.webhook_id, exc)
         return Result(error=f"Not sent: {exc}.")
     body = outgoing.body.encode()
-    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-               "X-MLAPI-Event": outgoing.event, "X-MLAPI-Delivery": str(outgoing.delivery_id),
-               "X-MLAPI-Signature": signing.sign(secret, body)}
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-MLAPI-Event": outgoing.event,
+        "X-MLAPI-Delivery": str(outgoing.delivery_id),
+        "X-MLAPI-Signature": signing.sign(secret, body),
+    }
     try:
-        response = requests.post(outgoing.url, data=body, headers=headers, allow_redirects=False,
-                                 timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"])
+        response = requests.post(
+            outgoing.url,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
+            timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"],
+        )
     except requests.Timeout:
         return Result(error="Timed out waiting for the receiver.", retry=True)
     except requests.ConnectionError as exc:
@@ -138,5 +160,4 @@ def _attempt(outgoing: Outgoing) -> Result:
         return Result(error=f"Request failed: {type(exc).__name__}.")
     response.close()
     error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-    return Result(status_code=response.status_code, error=error,
-                  retry=response.status_code >= 500)
+    return Result(status_code=response.status_code, error=error, retry=response.status_code >= 500)

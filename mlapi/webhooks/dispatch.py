@@ -31,15 +31,27 @@ def due_round_robin(now: datetime) -> list[tuple[int, int]]:
     """``(delivery id, owner id)`` of due deliveries: each owner's oldest first, then each
     owner's second oldest, and so on up to ``PER_OWNER`` each, so one owner's backlog
     cannot fill a batch."""
-    rank = func.row_number().over(partition_by=Webhook.owner_id,
-                                  order_by=(WebhookDelivery.next_attempt_at, WebhookDelivery.id))
-    ranked = (select(WebhookDelivery.id, Webhook.owner_id, WebhookDelivery.next_attempt_at,
-                     rank.label("rank"))
-              .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-              .where(*due(now)).subquery())
+    rank = func.row_number().over(
+        partition_by=Webhook.owner_id,
+        order_by=(WebhookDelivery.next_attempt_at, WebhookDelivery.id),
+    )
+    ranked = (
+        select(
+            WebhookDelivery.id,
+            Webhook.owner_id,
+            WebhookDelivery.next_attempt_at,
+            rank.label("rank"),
+        )
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .where(*due(now))
+        .subquery()
+    )
     rows = db.session.execute(
-        select(ranked.c.id, ranked.c.owner_id).where(ranked.c.rank <= PER_OWNER)
-        .order_by(ranked.c.rank, ranked.c.next_attempt_at, ranked.c.id).limit(BATCH)).all()
+        select(ranked.c.id, ranked.c.owner_id)
+        .where(ranked.c.rank <= PER_OWNER)
+        .order_by(ranked.c.rank, ranked.c.next_attempt_at, ranked.c.id)
+        .limit(BATCH)
+    ).all()
     db.session.commit()  # ends the read: the next look sees what the senders have committed
     return [(delivery_id, owner_id) for delivery_id, owner_id in rows]
 
@@ -49,8 +61,9 @@ class Dispatcher:
 
     ``on_done`` (optional) is called after every send, from the sending thread."""
 
-    def __init__(self, app: Flask, *, size: int | None = None,
-                 on_done: Callable[[], None] | None = None):
+    def __init__(
+        self, app: Flask, *, size: int | None = None, on_done: Callable[[], None] | None = None
+    ):
         self.app, self.on_done = app, on_done
         self.size = size or app.config["WEBHOOK_CONCURRENCY"]
         self.pool = ThreadPoolExecutor(self.size, thread_name_prefix="mlapi-webhook-send")
@@ -70,8 +83,11 @@ class Dispatcher:
             with self.changed:
                 if len(self.in_flight) >= self.size:
                     break
-                if (delivery_id in self.in_flight or delivery_id in skip
-                        or self.per_owner[owner_id] >= PER_OWNER):
+                if (
+                    delivery_id in self.in_flight
+                    or delivery_id in skip
+                    or self.per_owner[owner_id] >= PER_OWNER
+                ):
                     continue
                 self.in_flight.add(delivery_id)
                 self.per_owner[owner_id] += 1

@@ -24,24 +24,43 @@ from ..registry.signals import model_created, model_deleted
 from ..timeutil import utcnow
 from .models import PENDING, Webhook, WebhookDelivery
 
-MODEL_CREATED, MODEL_DELETED, FEEDBACK_GIVEN = "model.created", "model.deleted", \
-    "prediction.feedback"
+MODEL_CREATED, MODEL_DELETED, FEEDBACK_GIVEN = (
+    "model.created",
+    "model.deleted",
+    "prediction.feedback",
+)
 
 
 def enqueue(session: Session, event: str, owner_id: int, data: dict) -> list[WebhookDelivery]:
     """Add a delivery of ``event`` to each of the owner's hooks that listens for it."""
-    hooks = session.execute(select(Webhook).join(User, Webhook.owner_id == User.id).where(
-        Webhook.owner_id == owner_id, User.is_active.is_(True))).scalars()
+    hooks = session.execute(
+        select(Webhook)
+        .join(User, Webhook.owner_id == User.id)
+        .where(Webhook.owner_id == owner_id, User.is_active.is_(True))
+    ).scalars()
     listening = [hook for hook in hooks if event in hook.events]
     if not listening:
         return []
     now = utcnow()
-    envelope = {"id": f"evt_{uuid.uuid4().hex}", "event": event,
-                "created_at": now.replace(tzinfo=UTC).isoformat(), "data": data}
+    envelope = {
+        "id": f"evt_{uuid.uuid4().hex}",
+        "event": event,
+        "created_at": now.replace(tzinfo=UTC).isoformat(),
+        "data": data,
+    }
     body = json.dumps(envelope, separators=(",", ":"), allow_nan=False)  # strict JSON
-    deliveries = [WebhookDelivery(webhook_id=hook.id, event=event, body=body, status=PENDING,
-                                  attempts=0, next_attempt_at=now, created_at=now)
-                  for hook in listening]
+    deliveries = [
+        WebhookDelivery(
+            webhook_id=hook.id,
+            event=event,
+            body=body,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for hook in listening
+    ]
     session.add_all(deliveries)
     return deliveries
 

@@ -21,8 +21,7 @@ class Webhook(db.Model):
     policy_kind = "webhook"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                          index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str | None] = mapped_column(String(100))
     url: Mapped[str] = mapped_column(String(2048))
     events: Mapped[list] = mapped_column(JSON)
@@ -43,8 +42,9 @@ class WebhookDelivery(db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"),
-                                            index=True)
+    webhook_id: Mapped[int] = mapped_column(
+        ForeignKey("webhooks.id", ondelete="CASCADE"), index=True
+    )
     event: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
@@ -62,7 +62,8 @@ class WebhookAttempt(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     delivery_id: Mapped[int] = mapped_column(
-        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
     attempt: Mapped[int] = mapped_column(Integer)
     status_code: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)

@@ -18,9 +18,13 @@ from .schemas import (
     WebhookSchema,
 )
 
-blp = ApiBlueprint("webhooks", __name__, url_prefix="/api/v1",
-                   description="Be told, by signed HTTP POSTs, when something of yours "
-                               "changes: an upload, a deletion, feedback.")
+blp = ApiBlueprint(
+    "webhooks",
+    __name__,
+    url_prefix="/api/v1",
+    description="Be told, by signed HTTP POSTs, when something of yours "
+    "changes: an upload, a deletion, feedback.",
+)
 HOOK = f"/webhooks/<int(min=1, max={MAX_ID}):webhook_id>"
 
 

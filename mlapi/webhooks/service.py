@@ -23,16 +23,20 @@ def _check_hook_cap(owner) -> None:
     two concurrent registrations cannot both pass the count."""
     db.session.execute(select(User.id).where(User.id == owner.id).with_for_update())
     cap = current_app.config["MAX_WEBHOOKS"]
-    held = db.session.execute(select(func.count()).select_from(Webhook)
-                              .where(Webhook.owner_id == owner.id)).scalar_one()
+    held = db.session.execute(
+        select(func.count()).select_from(Webhook).where(Webhook.owner_id == owner.id)
+    ).scalar_one()
     if held >= cap:
         db.session.rollback()
-        raise Conflict(f"You already have {cap} webhooks, the most one account may. "
-                       "Delete one you no longer use to free a slot.")
+        raise Conflict(
+            f"You already have {cap} webhooks, the most one account may. "
+            "Delete one you no longer use to free a slot."
+        )
 
 
-def create_webhook(owner, *, url: str, events: list[str],
-                   name: str | None = None) -> tuple[Webhook, str]:
+def create_webhook(
+    owner, *, url: str, events: list[str], name: str | None = None
+) -> tuple[Webhook, str]:
     """A new hook of ``owner``'s and its signing secret, shown to the caller once."""
     try:
         check_configured(url)
@@ -40,8 +44,13 @@ def create_webhook(owner, *, url: str, events: list[str],
         raise ValidationFailed({"url": [str(exc)]}) from exc
     _check_hook_cap(owner)  # after the address check: the lock is not held during DNS
     secret = crypto.new_secret()
-    hook = Webhook(owner_id=owner.id, name=name, url=url, events=list(dict.fromkeys(events)),
-                   secret_encrypted=crypto.encrypt(secret, current_app.config["SECRET_KEY"]))
+    hook = Webhook(
+        owner_id=owner.id,
+        name=name,
+        url=url,
+        events=list(dict.fromkeys(events)),
+        secret_encrypted=crypto.encrypt(secret, current_app.config["SECRET_KEY"]),
+    )
     db.session.add(hook)
     db.session.commit()
     return hook, secret
@@ -72,7 +81,10 @@ def delete_webhook(actor, webhook_id: int) -> None:
 def list_attempts(actor, webhook_id: int, *, page: int, per_page: int) -> Page:
     """Every attempt to deliver to the hook, newest first."""
     hook = get_webhook(actor, webhook_id)
-    stmt = (select(WebhookAttempt).join(WebhookDelivery)
-            .where(WebhookDelivery.webhook_id == hook.id)
-            .order_by(WebhookAttempt.created_at.desc(), WebhookAttempt.id.desc()))
+    stmt = (
+        select(WebhookAttempt)
+        .join(WebhookDelivery)
+        .where(WebhookDelivery.webhook_id == hook.id)
+        .order_by(WebhookAttempt.created_at.desc(), WebhookAttempt.id.desc())
+    )
     return paginate(stmt, page, per_page)

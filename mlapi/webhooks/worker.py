@@ -30,8 +30,12 @@ EXTENSION_KEY = "mlapi.webhooks.worker"
 class Worker:
     """``wait(seconds)`` is how the loop pauses between looks (tests pass their own)."""
 
-    def __init__(self, app: Flask, interval: float = POLL_SECONDS,
-                 wait: Callable[[float], object] | None = None):
+    def __init__(
+        self,
+        app: Flask,
+        interval: float = POLL_SECONDS,
+        wait: Callable[[float], object] | None = None,
+    ):
         self.app, self.interval = app, interval
         self.stopping = threading.Event()
         self.wake = threading.Event()  # set when a send ends: its slot is free again
@@ -63,9 +67,14 @@ class Worker:
     def _failed(self, problem: str, error: Exception | None = None) -> None:
         self.failures += 1
         if problem != self.problem:
-            log.error("webhook worker: %s; trying again in %g s, then less and less often "
-                      "(at most every %g s) until it works", problem, self.next_wait(),
-                      MAX_BACKOFF_SECONDS, exc_info=error)
+            log.error(
+                "webhook worker: %s; trying again in %g s, then less and less often "
+                "(at most every %g s) until it works",
+                problem,
+                self.next_wait(),
+                MAX_BACKOFF_SECONDS,
+                exc_info=error,
+            )
             self.problem = problem
 
     def next_wait(self) -> float:

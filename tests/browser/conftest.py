@@ -14,9 +14,16 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_PACKAGE = "chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @dataclass
@@ -40,8 +47,10 @@ def chromium() -> str:
     """The browser's path; skips the test without it (fails it under ``CI=true``)."""
     if os.access(CHROMIUM, os.X_OK):
         return CHROMIUM
-    reason = (f"{CHROMIUM} is not installed (Debian package {CHROMIUM_PACKAGE}: "
-              f"apt-get install -y {CHROMIUM_PACKAGE})")
+    reason = (
+        f"{CHROMIUM} is not installed (Debian package {CHROMIUM_PACKAGE}: "
+        f"apt-get install -y {CHROMIUM_PACKAGE})"
+    )
     if os.environ.get("CI") == "true":
         pytest.fail(reason)
     pytest.skip(reason)

@@ -35,8 +35,7 @@ def test_docs_requests_nothing_from_another_host(visit, client):
     assert any(url.endswith("/swagger-ui-bundle.js") for url in visit.requested)
 
 
-def test_docs_sends_an_authorised_request_with_a_pasted_token(visit, client, make_user,
-                                                             sign_in):
+def test_docs_sends_an_authorised_request_with_a_pasted_token(visit, client, make_user, sign_in):
     user = make_user()
     token = sign_in(user).access
     open_docs(visit, client)
@@ -53,8 +52,9 @@ def test_docs_sends_an_authorised_request_with_a_pasted_token(visit, client, mak
     bearer.get_by_role("button", name="Close", exact=True).click()
     expect(dialog).to_be_hidden()
 
-    operation = page.locator(".opblock-get", has=page.locator(
-        ".opblock-summary-path[data-path='/api/v1/users/me']"))
+    operation = page.locator(
+        ".opblock-get", has=page.locator(".opblock-summary-path[data-path='/api/v1/users/me']")
+    )
     operation.locator(".opblock-summary-control").click()
     operation.get_by_role("button", name="Try it out").click()
     operation.get_by_role("button", name="Execute").click()

@@ -53,8 +53,14 @@ def team_model_artifact() -> bytes:
         from sklearn.linear_model import LogisticRegression
 
         rows = np.random.default_rng(18)
-        x = np.column_stack([rows.uniform(20, 80, 400), rows.uniform(18, 40, 400),
-                             rows.uniform(60, 120, 400), rows.uniform(70, 200, 400)])
+        x = np.column_stack(
+            [
+                rows.uniform(20, 80, 400),
+                rows.uniform(18, 40, 400),
+                rows.uniform(60, 120, 400),
+                rows.uniform(70, 200, 400),
+            ]
+        )
         y = ((x[:, 3] > 125) | (x[:, 1] > 32)).astype(int)
         _artifact = sio.dumps(LogisticRegression(max_iter=2000).fit(x, y))
     return _artifact
@@ -72,15 +78,20 @@ class ProviderStates:
         self.app = app
         with app.app_context():
             # The counter is left out: it only ever moves on (``_reset``).
-            self.seed = SeedRows(db.engine.url.render_as_string(hide_password=False),
-                                 keep=("change_counters",))
+            self.seed = SeedRows(
+                db.engine.url.render_as_string(hide_password=False), keep=("change_counters",)
+            )
         self.dirty = True  # the first setup starts from the seed rows too
         self.values: dict = {}
         self.states: list[tuple[re.Pattern, Callable[..., dict]]] = [
-            (re.compile(pattern), handler) for pattern, handler in (
+            (re.compile(pattern), handler)
+            for pattern, handler in (
                 (r"(?P<user>\S+) has an account", self._account),
-                (r"(?P<owner>\S+) has a private model named (?P<model>\S+) that "
-                 r"(?P<user>\S+) cannot see", self._hidden_model),
+                (
+                    r"(?P<owner>\S+) has a private model named (?P<model>\S+) that "
+                    r"(?P<user>\S+) cannot see",
+                    self._hidden_model,
+                ),
                 (r"(?P<user>\S+) has a private model named (?P<model>\S+)", self._private),
                 (r"(?P<user>\S+) has a public model named (?P<model>\S+)", self._public),
                 (r"(?P<user>\S+) has made a prediction with (?P<model>\S+)", self._prediction),
@@ -88,7 +99,9 @@ class ProviderStates:
                 (r"(?P<user>\S+) has an API key named (?P<key>.+)", self._api_key),
                 (r"the default model is (?P<model>\S+) of (?P<user>\S+)", self._default),
                 (r"no model has the id (?P<model_id>\d+)", self._no_model),
-                (r"(?P<user>\S+) has a webhook for model events", self._webhook))]
+                (r"(?P<user>\S+) has a webhook for model events", self._webhook),
+            )
+        ]
 
     # -- the verifier's calls -------------------------------------------------------------
     def setup(self, name: str, params: dict | None) -> dict:
@@ -102,8 +115,9 @@ class ProviderStates:
                         self._reset()
                     self.values.update(handler(**found.groupdict()))
                 return dict(self.values)
-        raise LookupError(f"no provider state named {name!r} (the names are in "
-                          "tests/contract/pact_states.py)")
+        raise LookupError(
+            f"no provider state named {name!r} (the names are in tests/contract/pact_states.py)"
+        )
 
     def teardown(self) -> None:
         self.dirty = True
@@ -113,11 +127,19 @@ class ProviderStates:
         of the interaction's webhook state performing that action for real."""
         event = next((name for name in EVENTS if name in description), None)
         names = [state_name(state.get("name", ""), state.get("params")) for state in states]
-        hook_owner = next((found["user"] for name in names if (found := re.fullmatch(
-            r"(?P<user>\S+) has a webhook for model events", name))), None)
+        hook_owner = next(
+            (
+                found["user"]
+                for name in names
+                if (found := re.fullmatch(r"(?P<user>\S+) has a webhook for model events", name))
+            ),
+            None,
+        )
         if event is None or hook_owner is None:
-            raise LookupError(f"message {description!r}: the description must name one of "
-                              f"{', '.join(EVENTS)} and a state say who has the webhook")
+            raise LookupError(
+                f"message {description!r}: the description must name one of "
+                f"{', '.join(EVENTS)} and a state say who has the webhook"
+            )
         with self.app.app_context():
             user = self._user(hook_owner)
             model = f"{team_of(hook_owner)}-model"
@@ -148,17 +170,29 @@ class ProviderStates:
         values = self._private(user, model)
         caller = self._user(user)
         record = db.session.get(MLModel, values["model_id"])
-        existing = db.session.scalar(select(Prediction.id).where(
-            Prediction.owner_id == caller.id, Prediction.model_id == record.id))
+        existing = db.session.scalar(
+            select(Prediction.id).where(
+                Prediction.owner_id == caller.id, Prediction.model_id == record.id
+            )
+        )
         made = existing or predict(caller, record, dict(SAMPLE))["id"]
         return {**values, "prediction_id": made}
 
     def _feedback(self, user: str) -> dict:
         values = self._prediction(user, f"{team_of(user)}-model")
-        if db.session.scalar(select(Feedback.id).where(
-                Feedback.prediction_id == values["prediction_id"])) is None:
-            give_feedback(self._user(user), values["prediction_id"], 1, score=4,
-                          comment="confirmed at follow-up")
+        if (
+            db.session.scalar(
+                select(Feedback.id).where(Feedback.prediction_id == values["prediction_id"])
+            )
+            is None
+        ):
+            give_feedback(
+                self._user(user),
+                values["prediction_id"],
+                1,
+                score=4,
+                comment="confirmed at follow-up",
+            )
         return values
 
     def _api_key(self, user: str, key: str) -> dict:
@@ -177,8 +211,12 @@ class ProviderStates:
     def _webhook(self, user: str) -> dict:
         owner = self._user(user)
         if db.session.scalar(select(Webhook.id).where(Webhook.owner_id == owner.id)) is None:
-            create_webhook(owner, url=f"http://127.0.0.1:9/{team_of(user)}/events",
-                           events=list(EVENTS), name=f"{team_of(user)} events")
+            create_webhook(
+                owner,
+                url=f"http://127.0.0.1:9/{team_of(user)}/events",
+                events=list(EVENTS),
+                name=f"{team_of(user)} events",
+            )
         return self._account(user)
 
     # -- building blocks ----------------------------------------------------------------
@@ -188,12 +226,14 @@ class ProviderStates:
         self.seed.reset()
         with db.engine.begin() as connection:
             connection.exec_driver_sql(
-                "UPDATE change_counters SET value = value + 1 WHERE name = 'access'")
+                "UPDATE change_counters SET value = value + 1 WHERE name = 'access'"
+            )
         self.dirty, self.values = False, {}
 
     def _user(self, username: str) -> User:
         return accounts.find_account(username) or accounts.register(
-            username, f"{username}@example.com", PASSWORD, full_name=f"{username} (pact)")
+            username, f"{username}@example.com", PASSWORD, full_name=f"{username} (pact)"
+        )
 
     def _signed_in(self, user: User) -> dict:
         tokens = accounts.sign_in(user)
@@ -204,9 +244,12 @@ class ProviderStates:
         return {**self._signed_in(owner), "model_id": self._model(owner, model, visibility).id}
 
     def _model(self, owner: User, name: str, visibility: str) -> MLModel:
-        record = db.session.scalar(select(MLModel).where(
-            MLModel.owner_id == owner.id, MLModel.name == name, MLModel.deleted_at.is_(None))
-            .order_by(MLModel.version.desc()).limit(1))
+        record = db.session.scalar(
+            select(MLModel)
+            .where(MLModel.owner_id == owner.id, MLModel.name == name, MLModel.deleted_at.is_(None))
+            .order_by(MLModel.version.desc())
+            .limit(1)
+        )
         if record is None:
             return self._upload(owner, name, visibility)
         if record.visibility != visibility:
@@ -215,15 +258,24 @@ class ProviderStates:
         return record
 
     def _upload(self, owner: User, name: str, visibility: str) -> MLModel:
-        return upload_model(owner, data=team_model_artifact(), name=name, model_type="sklearn",
-                            visibility=visibility, feature_names=FEATURES,
-                            description=f"{name} for the pact verification")
+        return upload_model(
+            owner,
+            data=team_model_artifact(),
+            name=name,
+            model_type="sklearn",
+            visibility=visibility,
+            feature_names=FEATURES,
+            description=f"{name} for the pact verification",
+        )
 
     def _queued_body(self, user: User, event: str) -> bytes:
         body = db.session.scalar(
-            select(WebhookDelivery.body).join(Webhook, WebhookDelivery.webhook_id == Webhook.id)
+            select(WebhookDelivery.body)
+            .join(Webhook, WebhookDelivery.webhook_id == Webhook.id)
             .where(Webhook.owner_id == user.id, WebhookDelivery.event == event)
-            .order_by(WebhookDelivery.id.desc()).limit(1))
+            .order_by(WebhookDelivery.id.desc())
+            .limit(1)
+        )
         if body is None:
             raise LookupError(f"no {event} delivery queued for {user.username}'s webhook")
         return body.encode()

@@ -21,7 +21,8 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 # | `POST /api/v1/predict` | who | what it does | 200, 401, 422 |
 OPERATION_ROW = re.compile(
-    r"^\|\s*`(GET|POST|PUT|PATCH|DELETE) (/\S*)`\s*\|(.*)\|\s*$", re.MULTILINE)
+    r"^\|\s*`(GET|POST|PUT|PATCH|DELETE) (/\S*)`\s*\|(.*)\|\s*$", re.MULTILINE
+)
 # | 401 | `token_expired` | meaning |
 ERROR_ROW = re.compile(r"^\|\s*(\d{3})\s*\|\s*`([a-z_]+)`\s*\|", re.MULTILINE)
 STATUS = re.compile(r"\b[1-5]\d\d\b")
@@ -57,9 +58,12 @@ def error_codes_in_code() -> set[tuple[str, str]]:
         pending.extend(error.__subclasses__())
     for source in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "problem"
-                    and len(node.args) >= 2
-                    and all(isinstance(arg, ast.Constant) for arg in node.args[:2])):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "problem"
+                and len(node.args) >= 2
+                and all(isinstance(arg, ast.Constant) for arg in node.args[:2])
+            ):
                 pairs.add((str(node.args[0].value), node.args[1].value))
     return pairs
 
@@ -73,36 +77,40 @@ def api_doc() -> str:
 def openapi_operations(client) -> dict[tuple[str, str], set[str]]:
     response = client.get("/openapi.json")
     assert response.status_code == 200
-    return {(method, path): set(operation["responses"])
-            for path, item in response.get_json()["paths"].items()
-            for method, operation in item.items() if method in METHODS}
+    return {
+        (method, path): set(operation["responses"])
+        for path, item in response.get_json()["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    }
 
 
-def test_every_operation_in_docs_api_md_exists_in_the_openapi_document(
-        api_doc, openapi_operations):
+def test_every_operation_in_docs_api_md_exists_in_the_openapi_document(api_doc, openapi_operations):
     documented = documented_operations(api_doc)
     assert documented, "docs/api.md lists no `METHOD /path` rows"
     missing = sorted(f"{m.upper()} {p}" for m, p in set(documented) - set(openapi_operations))
     assert not missing, f"docs/api.md lists operations the API does not have: {missing}"
 
 
-def test_every_operation_of_the_openapi_document_is_in_docs_api_md(
-        api_doc, openapi_operations):
+def test_every_operation_of_the_openapi_document_is_in_docs_api_md(api_doc, openapi_operations):
     documented = documented_operations(api_doc)
     missing = sorted(f"{m.upper()} {p}" for m, p in set(openapi_operations) - set(documented))
     assert not missing, f"operations missing from docs/api.md: {missing}"
 
 
 def test_each_operation_in_docs_api_md_lists_the_statuses_the_document_gives_it(
-        api_doc, openapi_operations):
+    api_doc, openapi_operations
+):
     wrong = {}
     for (method, path), listed in documented_operations(api_doc).items():
         if (method, path) not in openapi_operations:
             continue  # reported by the test above
         expected = openapi_operations[(method, path)] - common_statuses(method, path)
         if listed != expected:
-            wrong[f"{method.upper()} {path}"] = {"docs/api.md": sorted(listed),
-                                                 "OpenAPI": sorted(expected)}
+            wrong[f"{method.upper()} {path}"] = {
+                "docs/api.md": sorted(listed),
+                "OpenAPI": sorted(expected),
+            }
     assert not wrong, f"statuses out of step: {wrong}"
 
 

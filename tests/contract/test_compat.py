@@ -17,31 +17,64 @@ BASE = {
             "get": {
                 "operationId": "listThings",
                 "parameters": [{"in": "query", "name": "page", "required": False}],
-                "responses": {"200": {"content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Thing"}}}}},
+                "responses": {
+                    "200": {
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}
+                        }
+                    }
+                },
             },
             "post": {
-                "requestBody": {"content": {"application/json": {"schema": {
-                    "type": "object", "required": ["name"],
-                    "properties": {"name": {"type": "string"},
-                                   "colour": {"type": "string",
-                                              "enum": ["red", "blue"]}}}}}},
-                "responses": {"201": {"content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/Thing"}}}}},
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["name"],
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "colour": {"type": "string", "enum": ["red", "blue"]},
+                                },
+                            }
+                        }
+                    }
+                },
+                "responses": {
+                    "201": {
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}
+                        }
+                    }
+                },
             },
         },
         "/other": {"get": {"responses": {"200": {"description": "ok"}}}},
     },
-    "components": {"schemas": {
-        "Thing": {"type": "object", "required": ["id", "state"], "properties": {
-            "id": {"type": "integer"},
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "state": {"type": "string", "enum": ["new", "done"]},
-            "parent": {"oneOf": [{"$ref": "#/components/schemas/Ref"},
-                                 {"type": "object", "nullable": True, "enum": [None]}]},
-        }},
-        "Ref": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}},
-    }},
+    "components": {
+        "schemas": {
+            "Thing": {
+                "type": "object",
+                "required": ["id", "state"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "state": {"type": "string", "enum": ["new", "done"]},
+                    "parent": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/Ref"},
+                            {"type": "object", "nullable": True, "enum": [None]},
+                        ]
+                    },
+                },
+            },
+            "Ref": {
+                "type": "object",
+                "required": ["id"],
+                "properties": {"id": {"type": "integer"}},
+            },
+        }
+    },
 }
 
 
@@ -69,26 +102,27 @@ BREAKING = {
     "response field removed": lambda d: _thing(d).pop("state"),
     "response field renamed": lambda d: _thing(d).update(identifier=_thing(d).pop("id")),
     "new required request field": lambda d: _post_body(d)["required"].append("colour"),
-    "new required request field that did not exist":
-        lambda d: (_post_body(d)["properties"].update(size={"type": "integer"}),
-                   _post_body(d)["required"].append("size")),
-    "request enum narrowed": lambda d: _post_body(d)["properties"]["colour"].update(
-        enum=["red"]),
+    "new required request field that did not exist": lambda d: (
+        _post_body(d)["properties"].update(size={"type": "integer"}),
+        _post_body(d)["required"].append("size"),
+    ),
+    "request enum narrowed": lambda d: _post_body(d)["properties"]["colour"].update(enum=["red"]),
     "response enum narrowed": lambda d: _thing(d)["state"].update(enum=["new"]),
     "response type changed": lambda d: _thing(d)["id"].update(type="string"),
-    "request type changed": lambda d: _post_body(d)["properties"]["name"].update(
-        type="integer"),
+    "request type changed": lambda d: _post_body(d)["properties"]["name"].update(type="integer"),
     "array item type changed": lambda d: _thing(d)["tags"]["items"].update(type="integer"),
-    "new required query parameter": lambda d: d["paths"]["/things"]["get"][
-        "parameters"].append({"in": "query", "name": "owner", "required": True}),
-    "success response removed": lambda d: d["paths"]["/things"]["post"]["responses"].pop(
-        "201"),
+    "new required query parameter": lambda d: d["paths"]["/things"]["get"]["parameters"].append(
+        {"in": "query", "name": "owner", "required": True}
+    ),
+    "success response removed": lambda d: d["paths"]["/things"]["post"]["responses"].pop("201"),
     "operationId changed": lambda d: _list_things(d).update(operationId="getThings"),
     "operationId removed": lambda d: _list_things(d).pop("operationId"),
-    "response field no longer always sent":
-        lambda d: d["components"]["schemas"]["Thing"]["required"].remove("state"),
-    "field of a nullable nested object removed":
-        lambda d: d["components"]["schemas"]["Ref"]["properties"].pop("id"),
+    "response field no longer always sent": lambda d: d["components"]["schemas"]["Thing"][
+        "required"
+    ].remove("state"),
+    "field of a nullable nested object removed": lambda d: d["components"]["schemas"]["Ref"][
+        "properties"
+    ].pop("id"),
 }
 
 ADDITIVE = {
@@ -97,17 +131,22 @@ ADDITIVE = {
     "new method": lambda d: d["paths"]["/other"].update(post={"responses": {}}),
     "new response field": lambda d: _thing(d).update(size={"type": "integer"}),
     "new optional request field": lambda d: _post_body(d)["properties"].update(
-        note={"type": "string"}),
+        note={"type": "string"}
+    ),
     "request field no longer required": lambda d: _post_body(d)["required"].clear(),
     "enum widened": lambda d: _post_body(d)["properties"]["colour"]["enum"].append("green"),
-    "new optional query parameter": lambda d: d["paths"]["/things"]["get"][
-        "parameters"].append({"in": "query", "name": "q", "required": False}),
+    "new optional query parameter": lambda d: d["paths"]["/things"]["get"]["parameters"].append(
+        {"in": "query", "name": "q", "required": False}
+    ),
     "new error response": lambda d: d["paths"]["/other"]["get"]["responses"].update(
-        {"404": {"description": "missing"}}),
-    "operationId given where there was none":
-        lambda d: d["paths"]["/other"]["get"].update(operationId="getOther"),
-    "response field now always sent":
-        lambda d: d["components"]["schemas"]["Thing"]["required"].append("tags"),
+        {"404": {"description": "missing"}}
+    ),
+    "operationId given where there was none": lambda d: d["paths"]["/other"]["get"].update(
+        operationId="getOther"
+    ),
+    "response field now always sent": lambda d: d["components"]["schemas"]["Thing"][
+        "required"
+    ].append("tags"),
 }
 
 
@@ -124,8 +163,10 @@ def test_additive_change_is_allowed(edit):
 def test_report_names_the_operation_and_the_field():
     problems = breaking_changes(BASE, changed(BREAKING["response field removed"]))
     # Thing is shared by two operations: each of them breaks.
-    assert problems == ["GET /things response 200: field 'state' removed",
-                        "POST /things response 201: field 'state' removed"]
+    assert problems == [
+        "GET /things response 200: field 'state' removed",
+        "POST /things response 201: field 'state' removed",
+    ]
 
 
 def test_live_document_keeps_every_promise_of_the_snapshot(app):

@@ -44,9 +44,12 @@ def test_docs_is_an_html_page(page):
 
 def test_docs_references_nothing_on_another_host(references):
     assert references, "the page references no files"
-    elsewhere = [url for _, _, url in references
-                 if urlsplit(url).netloc not in {"", "localhost"} or urlsplit(url).scheme
-                 not in {"", "http", "https"}]
+    elsewhere = [
+        url
+        for _, _, url in references
+        if urlsplit(url).netloc not in {"", "localhost"}
+        or urlsplit(url).scheme not in {"", "http", "https"}
+    ]
 
     assert elsewhere == []
 
@@ -81,9 +84,16 @@ def test_files_of_the_page_may_be_cached(client, references):
         assert not response.cache_control.no_store
 
 
-@pytest.mark.parametrize("name", [
-    "no-such-file.js", "index.html", "../__init__.py", f"../{swagger_ui_path.name}/swagger-ui.css",
-], ids=["missing", "bundle demo page", "python source", "path climbing out and back"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "no-such-file.js",
+        "index.html",
+        "../__init__.py",
+        f"../{swagger_ui_path.name}/swagger-ui.css",
+    ],
+    ids=["missing", "bundle demo page", "python source", "path climbing out and back"],
+)
 def test_other_paths_under_docs_assets_are_not_found(client, name):
     response = client.get(f"/docs/assets/{name}")
 

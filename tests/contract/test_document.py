@@ -34,10 +34,12 @@ def _operations(document):
 
 
 def _url_map_operations(app) -> set[tuple[str, str]]:
-    return {(method.lower(), openapi_path(rule.rule))
-            for rule in app.url_map.iter_rules()
-            if not rule.endpoint.startswith(NOT_API_ENDPOINTS)
-            for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return {
+        (method.lower(), openapi_path(rule.rule))
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.startswith(NOT_API_ENDPOINTS)
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
 
 
 def test_document_is_valid_openapi_3(document):
@@ -74,8 +76,12 @@ SESSION_ONLY_OPERATIONS = {
 
 def test_api_operations_take_a_token_or_a_key_except_sign_up_and_sign_in(document):
     schemes = document["components"]["securitySchemes"]
-    assert schemes["apiKeyAuth"] == {**schemes["apiKeyAuth"], "type": "apiKey",
-                                     "in": "header", "name": "X-API-Key"}
+    assert schemes["apiKeyAuth"] == {
+        **schemes["apiKeyAuth"],
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+    }
     for method, path, operation in _operations(document):
         if not path.startswith("/api/") or (method, path) in PUBLIC_OPERATIONS:
             continue
@@ -86,8 +92,10 @@ def test_api_operations_take_a_token_or_a_key_except_sign_up_and_sign_in(documen
             assert operation.get("security") == [{"bearerAuth": []}], (method, path)
             assert "403" in operation["responses"], (method, path)
         else:
-            assert operation.get("security") == [{"bearerAuth": []}, {"apiKeyAuth": []}], \
-                (method, path)
+            assert operation.get("security") == [{"bearerAuth": []}, {"apiKeyAuth": []}], (
+                method,
+                path,
+            )
         assert "401" in operation["responses"], (method, path)
 
 
@@ -146,10 +154,12 @@ def test_problem_schema_has_the_rfc_9457_fields_and_code(document):
 
 
 def test_path_ids_are_documented_as_positive_integers(document):
-    ids = [(path, parameter["schema"])
-           for path, item in document["paths"].items()
-           for parameter in item.get("parameters", [])
-           if parameter["in"] == "path" and parameter["name"].endswith("_id")]
+    ids = [
+        (path, parameter["schema"])
+        for path, item in document["paths"].items()
+        for parameter in item.get("parameters", [])
+        if parameter["in"] == "path" and parameter["name"].endswith("_id")
+    ]
     assert ids, "no path ids found: is the document still listing path parameters?"
     for path, schema in ids:
         assert (schema["type"], schema["minimum"]) == ("integer", 1), path

@@ -14,9 +14,14 @@ from referencing import Registry, Resource
 
 from mlapi.registry.default_model import build_default_artifact
 
-PUBLIC_OPERATIONS = {("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/register"),
-                     ("get", "/health"), ("get", "/livez"), ("get", "/readyz"),
-                     ("get", "/metrics")}
+PUBLIC_OPERATIONS = {
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/register"),
+    ("get", "/health"),
+    ("get", "/livez"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+}
 # The response fields that some answers leave out (every other one is in every answer).
 SOMETIMES_ABSENT = {
     "Health": {"reason"},  # only when degraded
@@ -62,8 +67,11 @@ def _schema_name(node: dict) -> str | None:
 
 def _referenced(node, found: set[str]) -> None:
     """Add to ``found`` every component schema ``node`` refers to."""
-    found.update(_schema_name(n) for n in _nodes(node)
-                 if n.get("$ref", "").startswith("#/components/schemas/"))
+    found.update(
+        _schema_name(n)
+        for n in _nodes(node)
+        if n.get("$ref", "").startswith("#/components/schemas/")
+    )
 
 
 def _response_schemas(document) -> set[str]:
@@ -88,8 +96,10 @@ def _validator(document, name: str, *, request: bool = False):
 
 
 def test_every_operation_has_a_unique_readable_operation_id(document):
-    ids = [(method, path, operation.get("operationId"))
-           for method, path, operation in _operations(document)]
+    ids = [
+        (method, path, operation.get("operationId"))
+        for method, path, operation in _operations(document)
+    ]
     assert all(operation_id for *_, operation_id in ids), ids
     assert len({operation_id for *_, operation_id in ids}) == len(ids)
     for method, path, operation_id in ids:
@@ -109,15 +119,16 @@ def test_response_fields_are_required_unless_some_answers_leave_them_out(documen
 
 def test_a_nested_object_that_may_be_null_is_typed_as_that_object_or_null(document):
     schemas = document["components"]["schemas"]
-    for schema, field, target in [("Health", "default_model", "ModelRef"),
-                                  ("PredictionDetail", "feedback", "FeedbackRecord")]:
+    for schema, field, target in [
+        ("Health", "default_model", "ModelRef"),
+        ("PredictionDetail", "feedback", "FeedbackRecord"),
+    ]:
         property_ = schemas[schema]["properties"][field]
         [reference, null] = property_["oneOf"]
         assert _schema_name(reference) == target
         assert null == {"type": "object", "nullable": True, "enum": [None]}
         validator = _validator(document, schema)
-        assert not any(e.path and e.path[0] == field
-                       for e in validator.iter_errors({field: None}))
+        assert not any(e.path and e.path[0] == field for e in validator.iter_errors({field: None}))
         assert any(e.path and e.path[0] == field for e in validator.iter_errors({field: {}}))
     assert {"type": "object", "nullable": True} not in list(_nodes(document))
 
@@ -145,11 +156,14 @@ def test_every_field_has_a_type(document):
                 assert not _untyped(property_["items"]), (name, field)
 
 
-@pytest.mark.parametrize(("schema", "field", "valid", "invalid"), [
-    ("PredictionResult", "prediction", [151.3, 2, "setosa", True, [1.5, 2.5]], [None, {}]),
-    ("FeedbackRequest", "actual_value", [151.0, 3, "setosa"], [None, True, [1]]),
-    ("FeedbackRecord", "actual_value", [151.0, "setosa"], [None, False]),
-])
+@pytest.mark.parametrize(
+    ("schema", "field", "valid", "invalid"),
+    [
+        ("PredictionResult", "prediction", [151.3, 2, "setosa", True, [1.5, 2.5]], [None, {}]),
+        ("FeedbackRequest", "actual_value", [151.0, 3, "setosa"], [None, True, [1]]),
+        ("FeedbackRecord", "actual_value", [151.0, "setosa"], [None, False]),
+    ],
+)
 def test_values_of_several_json_types_list_them(document, schema, field, valid, invalid):
     validator = _validator(document, schema, request=schema.endswith("Request"))
 
@@ -165,7 +179,7 @@ def test_security_is_stated_on_every_operation(document):
     assert schemes["refreshBearerAuth"]["scheme"] == "bearer"
     assert "refresh token" in schemes["refreshBearerAuth"]["description"]
     for method, path, operation in _operations(document):
-        assert ("security" in operation), (method, path)
+        assert "security" in operation, (method, path)
         assert (operation["security"] == []) == ((method, path) in PUBLIC_OPERATIONS)
     refresh = document["paths"]["/api/v1/auth/refresh"]["post"]
     assert refresh["security"] == [{"refreshBearerAuth": []}]
@@ -182,8 +196,9 @@ def test_response_headers_are_declared_where_the_server_sends_them(document):
         assert "X-Request-ID" in declared, where
         assert ("Retry-After" in declared) == (status == "429"), where
         assert ("WWW-Authenticate" in declared) == (status == "401"), where
-        limited = path.startswith("/api/") and not (status == "401" and operation_secured(
-            document, method, path))
+        limited = path.startswith("/api/") and not (
+            status == "401" and operation_secured(document, method, path)
+        )
         if status != "500":  # shared by every operation: not declared there
             assert ("X-RateLimit-Remaining" in declared) == limited, where
     for path in ("/api/v1/models", "/api/v1/webhooks"):
@@ -199,14 +214,17 @@ def test_metrics_are_documented_as_text(document):
     assert content["text/plain"]["schema"] == {"type": "string"}
 
 
-@pytest.mark.parametrize(("body", "accepted"), [
-    ({"username": "alice", "password": "pw"}, True),
-    ({"email": "alice@example.com", "password": "pw"}, True),
-    ({"username": "alice", "email": "alice@example.com", "password": "pw"}, False),
-    ({"password": "pw"}, False),
-    ({"username": "alice"}, False),
-    ({"email": "alice@example.com"}, False),
-])
+@pytest.mark.parametrize(
+    ("body", "accepted"),
+    [
+        ({"username": "alice", "password": "pw"}, True),
+        ({"email": "alice@example.com", "password": "pw"}, True),
+        ({"username": "alice", "email": "alice@example.com", "password": "pw"}, False),
+        ({"password": "pw"}, False),
+        ({"username": "alice"}, False),
+        ({"email": "alice@example.com"}, False),
+    ],
+)
 def test_login_takes_a_username_or_an_email_not_both(document, client, body, accepted):
     assert _validator(document, "LoginRequest", request=True).is_valid(body) == accepted
     if not accepted:
@@ -228,8 +246,9 @@ def test_patterns_match_whole_values(document):
 def test_named_feature_examples_fit_the_built_in_model(document):
     _, feature_names = build_default_artifact()
     for path in ("/api/v1/models/{model_id}/predict", "/api/v1/models/{model_id}/batch-predict"):
-        example = document["paths"][path]["post"]["requestBody"]["content"][
-            "application/json"]["example"]
+        example = document["paths"][path]["post"]["requestBody"]["content"]["application/json"][
+            "example"
+        ]
         samples = example.get("samples", [example.get("features")])
         named = [sample for sample in samples if isinstance(sample, dict)]
         assert named, path

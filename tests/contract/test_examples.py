@@ -38,11 +38,21 @@ NO_DNS: dict[str, list[str]] = {}
 def _body_operations() -> list[tuple[str, str]]:
     """(method, path) of every operation with a request body, from a fresh app's document."""
     with tempfile.TemporaryDirectory() as instance:
-        app = create_app({"ENV": "testing", "BOOTSTRAP": False,
-                          "SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": instance})
+        app = create_app(
+            {
+                "ENV": "testing",
+                "BOOTSTRAP": False,
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "INSTANCE_PATH": instance,
+            }
+        )
     paths = app.extensions["mlapi.api"].spec.to_dict()["paths"]
-    return [(method, path) for path, item in paths.items() for method, operation in item.items()
-            if method != "parameters" and "requestBody" in operation]
+    return [
+        (method, path)
+        for path, item in paths.items()
+        for method, operation in item.items()
+        if method != "parameters" and "requestBody" in operation
+    ]
 
 
 BODY_OPERATIONS = _body_operations()
@@ -62,12 +72,16 @@ class Newcomer:
 
     def send(self, method: str, path: str):
         operation = self.operation(method, path)
-        response = self.client.open(self._path(path), method=method.upper(),
-                                     headers=self._credentials(path, operation),
-                                     **self._body(operation))
+        response = self.client.open(
+            self._path(path),
+            method=method.upper(),
+            headers=self._credentials(path, operation),
+            **self._body(operation),
+        )
         assert 200 <= response.status_code < 300, (
             f"{method.upper()} {path} answered its own example with {response.status_code}: "
-            f"{response.get_json()}")
+            f"{response.get_json()}"
+        )
         self._remember((method, path), response.get_json())
         return response
 
@@ -87,10 +101,10 @@ class Newcomer:
         if media_type == "application/json":
             assert "example" in content, (
                 "no example for this body: Swagger UI would build one from every property "
-                "(give the view's @blp.arguments an example=)")
+                "(give the view's @blp.arguments an example=)"
+            )
             return {"json": content["example"]}
-        return {"data": self._form(self._resolve(content["schema"])),
-                "content_type": media_type}
+        return {"data": self._form(self._resolve(content["schema"])), "content_type": media_type}
 
     def _form(self, schema: dict) -> dict:
         """The form Swagger UI shows, its text fields as the document fills them, and a
@@ -122,10 +136,15 @@ class Newcomer:
 
 
 def _published_passwords(document: dict) -> list[str]:
-    return [value for item in document["paths"].values() for operation in item.values()
-            if isinstance(operation, dict)
-            for content in operation.get("requestBody", {}).get("content", {}).values()
-            for key, value in (content.get("example") or {}).items() if "password" in key]
+    return [
+        value
+        for item in document["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for content in operation.get("requestBody", {}).get("content", {}).values()
+        for key, value in (content.get("example") or {}).items()
+        if "password" in key
+    ]
 
 
 @pytest.fixture
@@ -142,11 +161,15 @@ def test_the_operations_users_stumbled_on_are_tried():
     assert {LOGIN, ("post", "/api/v1/batch-predict"), *FIRST_STEPS} <= set(BODY_OPERATIONS)
 
 
-@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS,
-                         ids=[f"{m.upper()} {p}" for m, p in BODY_OPERATIONS])
+@pytest.mark.parametrize(
+    ("method", "path"), BODY_OPERATIONS, ids=[f"{m.upper()} {p}" for m, p in BODY_OPERATIONS]
+)
 def test_the_documented_example_succeeds_on_a_fresh_instance(newcomer, method, path):
-    steps = FIRST_STEPS[:FIRST_STEPS.index((method, path))] if (
-        method, path) in FIRST_STEPS else FIRST_STEPS
+    steps = (
+        FIRST_STEPS[: FIRST_STEPS.index((method, path))]
+        if (method, path) in FIRST_STEPS
+        else FIRST_STEPS
+    )
     for step in steps:
         newcomer.send(*step)
 

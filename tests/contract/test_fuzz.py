@@ -45,8 +45,12 @@ if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
     set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "mlapi-hypothesis")
 
 EXAMPLES = int(os.environ.get("MLAPI_FUZZ_EXAMPLES", "25"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 REFRESH = ("POST", "/api/v1/auth/refresh")
 LOGOUT = ("POST", "/api/v1/auth/logout")
@@ -64,8 +68,14 @@ def _document_app():
     no longer has: every such test fails with an AttributeError before sending a request.)
     """
     with tempfile.TemporaryDirectory() as instance:
-        return create_app({"ENV": "testing", "BOOTSTRAP": False,
-                           "SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": instance})
+        return create_app(
+            {
+                "ENV": "testing",
+                "BOOTSTRAP": False,
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "INSTANCE_PATH": instance,
+            }
+        )
 
 
 schema = schemathesis.openapi.from_wsgi("/openapi.json", _document_app())
@@ -110,8 +120,13 @@ def _credentials(case, caller: Caller, sign_in) -> dict[str, str]:
 # One app (and database) per operation, shared by that operation's cases on purpose: the
 # cases of a fuzz run meet the state earlier cases left behind, as a real client would.
 # No deadline: an app's first prediction loads the model, slower than Hypothesis' 200 ms.
-@settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @schema.parametrize()
 def test_every_operation_answers_as_documented(case, app, caller, sign_in):
     case.call_and_validate(app=app, headers=_credentials(case, caller, sign_in), checks=CHECKS)

@@ -36,6 +36,8 @@ def test_every_consumer_pact_holds_against_the_running_service(provider, states)
     assert pacts, f"no pact files in {PACTS}: run the consumer tests (tox -e contract)"
     verification = verify_pacts(PACTS, provider, states)
     assert verification.passed, verification.report()
-    verified = {(found["consumer"], found["description"])
-                for found in verification.results["interactionResults"]}
+    verified = {
+        (found["consumer"], found["description"])
+        for found in verification.results["interactionResults"]
+    }
     assert verified == set(verification.given)  # every interaction of every file was replayed

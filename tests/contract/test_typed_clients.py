@@ -44,11 +44,20 @@ NODE_AT_LEAST = (20, 19)
 QUIET_REDOCLY = {"REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}
 
 
-def run(*command: str | Path, timeout: float = 300, env: dict | None = None,
-        ) -> subprocess.CompletedProcess:
-    return subprocess.run([str(part) for part in command], cwd=CLIENTS, capture_output=True,
-                          text=True, timeout=timeout, check=False,
-                          env={**os.environ, **(env or {})})
+def run(
+    *command: str | Path,
+    timeout: float = 300,
+    env: dict | None = None,
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=CLIENTS,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def output(result: subprocess.CompletedProcess) -> str:
@@ -77,9 +86,18 @@ def python_client(live_document, tmp_path) -> Path:
     """The directory holding the generated package ``mlapi_client``: the test's own, since
     two tests use it and xdist may run them at once."""
     out = tmp_path / "python"
-    generated = run(sys.executable, "-m", "openapi_python_client", "generate",
-                    "--path", live_document, "--config", "python_client.yaml",
-                    "--output-path", out)
+    generated = run(
+        sys.executable,
+        "-m",
+        "openapi_python_client",
+        "generate",
+        "--path",
+        live_document,
+        "--config",
+        "python_client.yaml",
+        "--output-path",
+        out,
+    )
     assert generated.returncode == 0, output(generated)
     # A warning means an operation or a schema the generator left out of the client.
     assert "warning" not in generated.stdout.lower(), output(generated)
@@ -87,20 +105,37 @@ def python_client(live_document, tmp_path) -> Path:
 
 
 def test_the_generated_python_client_types_the_typical_use_under_mypy_strict(python_client):
-    checked = run(sys.executable, "-m", "mypy", "--strict", "--cache-dir", BUILD / "mypy-cache",
-                  "typical_use.py", env={"MYPYPATH": str(python_client)})
+    checked = run(
+        sys.executable,
+        "-m",
+        "mypy",
+        "--strict",
+        "--cache-dir",
+        BUILD / "mypy-cache",
+        "typical_use.py",
+        env={"MYPYPATH": str(python_client)},
+    )
     assert checked.returncode == 0, output(checked)
     assert checked.stdout.startswith("Success: no issues found"), output(checked)
 
 
-def test_the_typical_use_works_against_a_running_server(python_client, server_url, user,
-                                                         tmp_path):
+def test_the_typical_use_works_against_a_running_server(python_client, server_url, user, tmp_path):
     skops_file = tmp_path / "ridge.skops"
     skops_file.write_bytes(model_file("regressor"))
     features = ["0.03", "0.05", "0.06", "0.02", "-0.04", "-0.03", "-0.04", "0.0", "0.02", "0.01"]
-    used = run(sys.executable, "typical_use.py", skops_file, *features, timeout=120,
-               env={"PYTHONPATH": str(python_client), "MLAPI_URL": server_url,
-                    "MLAPI_USERNAME": user.username, "MLAPI_PASSWORD": user.password})
+    used = run(
+        sys.executable,
+        "typical_use.py",
+        skops_file,
+        *features,
+        timeout=120,
+        env={
+            "PYTHONPATH": str(python_client),
+            "MLAPI_URL": server_url,
+            "MLAPI_USERNAME": user.username,
+            "MLAPI_PASSWORD": user.password,
+        },
+    )
     assert used.returncode == 0, output(used)
     outcome = json.loads(used.stdout)
     assert isinstance(outcome["prediction"], float)
@@ -128,8 +163,10 @@ def npm_packages() -> Path:
     file differs from the one installed last)."""
     missing = missing_node()
     if missing:
-        reason = (f"{missing}: the typed-client checks need Node.js >= 20.19 with npm "
-                  "(NodeSource's nodejs package; Debian 12's nodejs is 18)")
+        reason = (
+            f"{missing}: the typed-client checks need Node.js >= 20.19 with npm "
+            "(NodeSource's nodejs package; Debian 12's nodejs is 18)"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
@@ -145,26 +182,43 @@ def npm_packages() -> Path:
 
 
 def test_the_generated_typescript_types_the_typical_use_under_tsc_strict(
-        live_document, npm_packages):
+    live_document, npm_packages
+):
     out = fresh_build_dir("typescript")
     generated = run("node", "generate_types.mjs", live_document, out / "schema.d.ts")
     assert generated.returncode == 0, output(generated)
-    checked = run("node", npm_packages / "typescript" / "bin" / "tsc",
-                  "--noEmit", "--strict", "--pretty", "false", "-p", "tsconfig.json")
+    checked = run(
+        "node",
+        npm_packages / "typescript" / "bin" / "tsc",
+        "--noEmit",
+        "--strict",
+        "--pretty",
+        "false",
+        "-p",
+        "tsconfig.json",
+    )
     assert checked.returncode == 0, output(checked)
 
 
 def test_the_document_passes_redoclys_recommended_lint(live_document, npm_packages):
     document = fresh_build_dir("lint") / "openapi.json"
     shutil.copy(live_document, document)
-    linted = run("node", npm_packages / "@redocly" / "cli" / "bin" / "cli.js", "lint",
-                 document.relative_to(CLIENTS), "--config", "redocly.yaml",
-                 "--format", "stylish", env=QUIET_REDOCLY)
+    linted = run(
+        "node",
+        npm_packages / "@redocly" / "cli" / "bin" / "cli.js",
+        "lint",
+        document.relative_to(CLIENTS),
+        "--config",
+        "redocly.yaml",
+        "--format",
+        "stylish",
+        env=QUIET_REDOCLY,
+    )
     assert linted.returncode == 0, output(linted)
     # Every problem accepted in the ignore file is still there: a stale entry would let the
     # same problem back in unnoticed somewhere else.
     ignored = re.search(r"(\d+) problems? (?:are|is) explicitly ignored", linted.stderr)
     accepted = re.findall(r"^\s+- '#/", LINT_IGNORES.read_text(), flags=re.MULTILINE)
     assert (int(ignored[1]) if ignored else 0) == len(accepted), (
-        f"an entry of {LINT_IGNORES.name} matches no problem any more: remove it\n"
-        + output(linted))
+        f"an entry of {LINT_IGNORES.name} matches no problem any more: remove it\n" + output(linted)
+    )

@@ -93,14 +93,22 @@ def test_every_link_to_the_docs_names_an_existing_page_and_heading():
     assert broken_links(ROOT) == []
 
 
-@pytest.mark.parametrize(("heading", "anchor"), [
-    ("`GET /metrics`", "get-metrics"),
-    ("Address checks (SSRF)", "address-checks-ssrf"),
-    ("4. Metrics and admin stats over all workers", "4-metrics-and-admin-stats-over-all-workers"),
-    ("Password guessing: a budget per account, and known devices",
-     "password-guessing-a-budget-per-account-and-known-devices"),
-    ("nginx in front: required", "nginx-in-front-required"),
-])
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [
+        ("`GET /metrics`", "get-metrics"),
+        ("Address checks (SSRF)", "address-checks-ssrf"),
+        (
+            "4. Metrics and admin stats over all workers",
+            "4-metrics-and-admin-stats-over-all-workers",
+        ),
+        (
+            "Password guessing: a budget per account, and known devices",
+            "password-guessing-a-budget-per-account-and-known-devices",
+        ),
+        ("nginx in front: required", "nginx-in-front-required"),
+    ],
+)
 def test_a_heading_gets_githubs_anchor(heading, anchor):
     assert github_anchor(heading) == anchor
 
@@ -111,15 +119,20 @@ def test_a_link_to_a_missing_page_or_heading_is_reported(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "guide.md").write_text(
         "# Guide\n\n## Known section\n\n```\n# not a heading\n```\n"
-        "See [the section](#known-section), [gone](#gone) and [other](other.md).\n")
+        "See [the section](#known-section), [gone](#gone) and [other](other.md).\n"
+    )
     (tmp_path / "mlapi").mkdir()
     (tmp_path / "mlapi" / "module.py").write_text(
         '"""One line (DOCS/guide.md#known-section), DOCS/guide.md#not-a-heading,\n'
-        'DOCS/missing.md."""\n'.replace("DOCS/", "docs/"))
+        'DOCS/missing.md."""\n'.replace("DOCS/", "docs/")
+    )
 
-    assert broken_links(tmp_path) == [line.replace("DOCS/", "docs/") for line in [
-        "DOCS/guide.md:8: DOCS/guide.md has no heading #gone",
-        "DOCS/guide.md:8: DOCS/other.md does not exist",
-        "mlapi/module.py:1: DOCS/guide.md has no heading #not-a-heading",
-        "mlapi/module.py:2: DOCS/missing.md does not exist",
-    ]]
+    assert broken_links(tmp_path) == [
+        line.replace("DOCS/", "docs/")
+        for line in [
+            "DOCS/guide.md:8: DOCS/guide.md has no heading #gone",
+            "DOCS/guide.md:8: DOCS/other.md does not exist",
+            "mlapi/module.py:1: DOCS/guide.md has no heading #not-a-heading",
+            "mlapi/module.py:2: DOCS/missing.md does not exist",
+        ]
+    ]

@@ -30,10 +30,13 @@ Feature: A feature that asks for something nobody has built yet
 """
 
 # The typo of issue 15: a second scenario without its colon.
-TYPO = NEW_FEATURE + """
+TYPO = (
+    NEW_FEATURE
+    + """
   Scenario Alice renames a key
     Given Alice is signed in
 """
+)
 
 
 @pytest.fixture
@@ -63,7 +66,8 @@ def test_a_new_feature_file_is_collected_and_run(project):
 def test_one_feature_file_can_be_run_alone(project):
     (project.path / "features" / "new_rule.feature").write_text(NEW_FEATURE)
     (project.path / "features" / "other.feature").write_text(
-        NEW_FEATURE.replace("today", "yesterday"))
+        NEW_FEATURE.replace("today", "yesterday")
+    )
     result = _run(project, "features/other.feature", "-v")
     result.assert_outcomes(passed=1)
     assert "new_rule.feature" not in result.stdout.str()
@@ -73,8 +77,10 @@ def test_an_undefined_step_is_told_in_words_on_the_last_line(project):
     (project.path / "features" / "wish.feature").write_text(UNDEFINED_STEP)
     result = _run(project, "features")
     result.assert_outcomes(failed=1)
-    assert _last_line(result) == ("features/wish.feature:4: When Alice dances the tango with "
-                                  f"the default model: {UNDEFINED_HINT}")
+    assert _last_line(result) == (
+        "features/wish.feature:4: When Alice dances the tango with "
+        f"the default model: {UNDEFINED_HINT}"
+    )
     assert "StepDefinitionNotFoundError" not in result.stdout.str()
 
 
@@ -89,18 +95,17 @@ def project_with_settings(project):
 
 
 @pytest.mark.slow
-def test_a_run_of_feature_files_ends_with_the_report_then_a_typo_in_one_line(
-        project_with_settings):
+def test_a_run_of_feature_files_ends_with_the_report_then_a_typo_in_one_line(project_with_settings):
     """What a product owner sees: the file with a typo fails in one line, the other files
     still run, no coverage table; the last lines say where the report is, then the typo."""
     (project_with_settings.path / "features" / "typo.feature").write_text(TYPO)
     result = _run(project_with_settings, "features")
     result.assert_outcomes(failed=1, passed=1)
     assert [line for line in result.stdout.lines if line.strip()][-2:] == [
-        "The page to read: reports/features.html, made by `tox -e docs` (it runs every "
-        "scenario)",
+        "The page to read: reports/features.html, made by `tox -e docs` (it runs every scenario)",
         'features/typo.feature:7: "Scenario Alice renames a key" is not a Gherkin keyword '
-        'line: write "Scenario: Alice renames a key", with a colon']
+        'line: write "Scenario: Alice renames a key", with a colon',
+    ]
     output = result.stdout.str()
     assert "FAILED features/typo.feature::gherkin_check" in output
     assert not [line for line in result.stdout.lines if line.startswith("E ")]  # no traceback

@@ -40,10 +40,13 @@ def read_names(func) -> tuple[set[str], set[str]]:
     tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
     definition = next(node for node in tree.body if isinstance(node, ast.FunctionDef))
     arguments = definition.args
-    declared = {arg.arg for arg in [*arguments.posonlyargs, *arguments.args,
-                                    *arguments.kwonlyargs]}
-    read = {node.id for statement in definition.body for node in ast.walk(statement)
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    declared = {arg.arg for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+    read = {
+        node.id
+        for statement in definition.body
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
     return declared, read
 
 
@@ -63,8 +66,10 @@ def ignored_parameters(module) -> list[str]:
             else:
                 continue
             line = func.__code__.co_firstlineno
-            problems.append(f"{Path(module.__file__).name}:{line}: {func.__name__}: "
-                            f"{{{name}}} of {context.parser.name!r} {reason}")
+            problems.append(
+                f"{Path(module.__file__).name}:{line}: {func.__name__}: "
+                f"{{{name}}} of {context.parser.name!r} {reason}"
+            )
     return sorted(set(problems))
 
 
@@ -78,7 +83,7 @@ def test_every_step_module_is_checked():
     assert len(STEP_MODULES) >= 11
 
 
-SYNTHETIC = '''
+SYNTHETIC = """
 from pytest_bdd import given, parsers, then
 
 
@@ -95,7 +100,7 @@ def told(keys, count):
 @then(parsers.re(r"(?P<name>\\w+) holds (?P<what>keys|models)"))
 def holds(keys, name, what):
     assert keys[name]
-'''
+"""
 
 
 def test_a_step_that_ignores_what_it_parses_is_reported(tmp_path, monkeypatch):

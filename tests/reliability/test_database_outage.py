@@ -51,8 +51,11 @@ class Outage:
 
     @contextmanager
     def _server(self):
-        admin = sa.create_engine(self.url.set(database="postgres"),
-                                 isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        admin = sa.create_engine(
+            self.url.set(database="postgres"),
+            isolation_level="AUTOCOMMIT",
+            poolclass=sa.pool.NullPool,
+        )
         try:
             with admin.connect() as connection:
                 yield connection
@@ -72,10 +75,15 @@ class Outage:
             self._sqlite_files()[0].mkdir()  # opening it now fails, and creates nothing
             return
         with self._server() as server:
-            server.execute(sa.text(
-                f'ALTER DATABASE "{self.url.database}" WITH ALLOW_CONNECTIONS false'))
-            server.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                   "WHERE pid = ANY(:pids)"), {"pids": list(self.backends)})
+            server.execute(
+                sa.text(f'ALTER DATABASE "{self.url.database}" WITH ALLOW_CONNECTIONS false')
+            )
+            server.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY(:pids)"
+                ),
+                {"pids": list(self.backends)},
+            )
 
     def up(self) -> None:
         if self.url.get_backend_name() == "sqlite":
@@ -88,8 +96,9 @@ class Outage:
                     away.rename(path)
             return
         with self._server() as server:
-            server.execute(sa.text(
-                f'ALTER DATABASE "{self.url.database}" WITH ALLOW_CONNECTIONS true'))
+            server.execute(
+                sa.text(f'ALTER DATABASE "{self.url.database}" WITH ALLOW_CONNECTIONS true')
+            )
 
     def close(self) -> None:
         if self.url.get_backend_name() != "sqlite":
@@ -126,7 +135,8 @@ def assert_service_unavailable(response) -> None:
 
 
 def test_every_kind_of_request_is_service_unavailable_while_the_database_is_down(
-        client, user, auth_headers, upload_model, outage):
+    client, user, auth_headers, upload_model, outage
+):
     model = upload_model(auth_headers, "churn", kind="classifier")
     assert predict(client, auth_headers).status_code == 200  # warm: estimator and caches
     model_predict = f"/api/v1/models/{model['id']}/predict"
@@ -134,15 +144,16 @@ def test_every_kind_of_request_is_service_unavailable_while_the_database_is_down
     outage.down()
     answers = {
         "predict": predict(client, auth_headers),
-        "batch": client.post("/api/v1/batch-predict", json={"samples": [ROW]},
-                             headers=auth_headers),
-        "model predict": client.post(model_predict, json={"features": [5.1, 3.5, 1.4, 0.2]},
-                                     headers=auth_headers),
+        "batch": client.post(
+            "/api/v1/batch-predict", json={"samples": [ROW]}, headers=auth_headers
+        ),
+        "model predict": client.post(
+            model_predict, json={"features": [5.1, 3.5, 1.4, 0.2]}, headers=auth_headers
+        ),
         "history": client.get("/api/v1/predictions", headers=auth_headers),
         "models": client.get("/api/v1/models", headers=auth_headers),
         "me": client.get("/api/v1/users/me", headers=auth_headers),
-        "login": client.post(LOGIN, json={"username": user.username,
-                                          "password": user.password}),
+        "login": client.post(LOGIN, json={"username": user.username, "password": user.password}),
     }
 
     for name, response in answers.items():
@@ -150,8 +161,7 @@ def test_every_kind_of_request_is_service_unavailable_while_the_database_is_down
         assert_service_unavailable(response)
 
 
-def test_a_prediction_is_never_acknowledged_without_its_history_row(client, auth_headers,
-                                                                    outage):
+def test_a_prediction_is_never_acknowledged_without_its_history_row(client, auth_headers, outage):
     """The estimator and the answer are in memory, only the history insert needs the
     database: the answer must still be withheld."""
     assert predict(client, auth_headers).status_code == 200
@@ -182,7 +192,8 @@ def test_health_and_readiness_report_the_outage_and_liveness_does_not(client, ou
 
 
 def test_the_app_recovers_when_the_database_returns_without_a_restart(
-        client, user, auth_headers, outage):
+    client, user, auth_headers, outage
+):
     assert predict(client, auth_headers).status_code == 200
     before = history_total(client, auth_headers)
 
@@ -198,8 +209,12 @@ def test_the_app_recovers_when_the_database_returns_without_a_restart(
     assert client.get("/readyz").get_json() == {"status": "ready"}
     answered = predict(client, auth_headers, row(0.5))
     assert answered.status_code == 200, answered.get_json()
-    assert client.get(f"/api/v1/predictions/{answered.get_json()['prediction_id']}",
-                      headers=auth_headers).status_code == 200
+    assert (
+        client.get(
+            f"/api/v1/predictions/{answered.get_json()['prediction_id']}", headers=auth_headers
+        ).status_code
+        == 200
+    )
     assert history_total(client, auth_headers) == before + 1  # none of the refused ones
     signed_in = client.post(LOGIN, json={"username": user.username, "password": user.password})
     assert signed_in.status_code == 200
@@ -219,8 +234,14 @@ def test_a_database_with_no_free_connection_is_service_unavailable(configured_ap
     """Every connection of the pool busy (slow queries, stuck transactions): after the
     pool's timeout the caller gets 503, not 500, and once connections are free again the
     next request is served."""
-    app = configured_app(SQLALCHEMY_ENGINE_OPTIONS={
-        "hide_parameters": True, "pool_size": 2, "max_overflow": 0, "pool_timeout": 0.2})
+    app = configured_app(
+        SQLALCHEMY_ENGINE_OPTIONS={
+            "hide_parameters": True,
+            "pool_size": 2,
+            "max_overflow": 0,
+            "pool_timeout": 0.2,
+        }
+    )
     client, headers = app.test_client(), request.getfixturevalue("auth_headers")
     with app.app_context():
         busy = [db.engine.connect() for _ in range(2)]

@@ -36,19 +36,31 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("framing")
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("MLAPI_")}
-    env.update({"PYTHONPATH": str(ROOT), "MLAPI_BIND": f"127.0.0.1:{port}",
-                "MLAPI_WORKERS": "1", "MLAPI_SECRET_KEY": secrets.token_urlsafe(48),
-                "MLAPI_DATABASE_URL": f"sqlite:///{folder / 'mlapi.db'}",
-                "MLAPI_MODEL_STORE": str(folder / "models"), "MLAPI_AUTO_MIGRATE": "true",
-                "MLAPI_INSTANCE_PATH": str(folder / "instance"),
-                "MLAPI_RATELIMIT_ENABLED": "false", "MLAPI_WEBHOOK_WORKER": "false",
-                "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics")})
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "MLAPI_BIND": f"127.0.0.1:{port}",
+            "MLAPI_WORKERS": "1",
+            "MLAPI_SECRET_KEY": secrets.token_urlsafe(48),
+            "MLAPI_DATABASE_URL": f"sqlite:///{folder / 'mlapi.db'}",
+            "MLAPI_MODEL_STORE": str(folder / "models"),
+            "MLAPI_AUTO_MIGRATE": "true",
+            "MLAPI_INSTANCE_PATH": str(folder / "instance"),
+            "MLAPI_RATELIMIT_ENABLED": "false",
+            "MLAPI_WEBHOOK_WORKER": "false",
+            "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
+        }
+    )
     log_path = folder / "gunicorn.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-             "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL)
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -86,12 +98,14 @@ def raw_exchange(port: int, request: bytes, *, stop_sending: bool = False) -> by
     return answer
 
 
-def chunked_post(path: str, chunks: bytes, content_type: str = "application/json",
-                 token: str | None = None) -> bytes:
+def chunked_post(
+    path: str, chunks: bytes, content_type: str = "application/json", token: str | None = None
+) -> bytes:
     authorization = f"Authorization: Bearer {token}\r\n" if token else ""
-    return (f"POST {path} HTTP/1.1\r\nHost: mlapi\r\nContent-Type: {content_type}\r\n"
-            f"{authorization}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-            ).encode() + chunks
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: mlapi\r\nContent-Type: {content_type}\r\n"
+        f"{authorization}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    ).encode() + chunks
 
 
 def chunked_login(chunks: bytes) -> bytes:
@@ -103,8 +117,9 @@ def token(server) -> str:
     """An access token of a user registered on the server."""
     url, _ = server
     account = {"username": "framing", "password": "correct-horse-battery"}
-    registered = requests.post(f"{url}/api/v1/auth/register", timeout=30,
-                               json={**account, "email": "framing@example.com"})
+    registered = requests.post(
+        f"{url}/api/v1/auth/register", timeout=30, json={**account, "email": "framing@example.com"}
+    )
     assert registered.status_code == 201, registered.text
     signed_in = requests.post(f"{url}{LOGIN}", json=account, timeout=30)
     return signed_in.json()["access_token"]
@@ -115,11 +130,15 @@ def status_of(answer: bytes) -> int:
     return int(answer.split(b" ", 2)[1])
 
 
-@pytest.mark.parametrize(("chunks", "stop_sending"), [
-    (b"5\r\n" + BODY + b"\r\n0\r\n\r\n", False),
-    (b"%x\r\n" % (len(BODY) + 100) + BODY, True),
-    (b"%x\r\n" % len(BODY) + BODY + b"\r\n", True),
-], ids=["chunk-longer-than-declared", "chunk-cut-short", "no-last-chunk"])
+@pytest.mark.parametrize(
+    ("chunks", "stop_sending"),
+    [
+        (b"5\r\n" + BODY + b"\r\n0\r\n\r\n", False),
+        (b"%x\r\n" % (len(BODY) + 100) + BODY, True),
+        (b"%x\r\n" % len(BODY) + BODY + b"\r\n", True),
+    ],
+    ids=["chunk-longer-than-declared", "chunk-cut-short", "no-last-chunk"],
+)
 def test_broken_chunked_framing_is_400_and_the_worker_lives_on(server, chunks, stop_sending):
     url, port = server
 
@@ -139,13 +158,21 @@ def test_well_framed_chunked_body_is_read_as_usual(server):
 
 def test_broken_chunked_framing_of_an_upload_is_400_and_the_worker_lives_on(server, token):
     url, port = server
-    form = (b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\nchurn\r\n'
-            b'--b\r\nContent-Disposition: form-data; name="file"; filename="m.skops"\r\n'
-            b"\r\nPK\x03\x04" + b"x" * 200 + b"\r\n--b--\r\n")
+    form = (
+        b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\nchurn\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="m.skops"\r\n'
+        b"\r\nPK\x03\x04" + b"x" * 200 + b"\r\n--b--\r\n"
+    )
 
-    answer = raw_exchange(port, chunked_post("/api/v1/models", b"10\r\n" + form + b"\r\n0\r\n"
-                                             b"\r\n", "multipart/form-data; boundary=b",
-                                             token))
+    answer = raw_exchange(
+        port,
+        chunked_post(
+            "/api/v1/models",
+            b"10\r\n" + form + b"\r\n0\r\n\r\n",
+            "multipart/form-data; boundary=b",
+            token,
+        ),
+    )
 
     assert status_of(answer) == 400, answer.decode(errors="replace")
     assert requests.get(f"{url}/livez", timeout=10).status_code == 200

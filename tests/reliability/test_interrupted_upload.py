@@ -50,14 +50,21 @@ def store_contents(app) -> dict:
     with app.app_context():
         records = db.session.scalar(select(func.count()).where(MLModel.name == NAME))
         if app.config["MODEL_STORE"] == "db":
-            artifacts = {sha: sha256_of(data) for sha, data in
-                         db.session.execute(select(ModelArtifact.sha256, ModelArtifact.data))}
+            artifacts = {
+                sha: sha256_of(data)
+                for sha, data in db.session.execute(
+                    select(ModelArtifact.sha256, ModelArtifact.data)
+                )
+            }
             files = []
         else:
             root = Path(app.config["MODEL_STORE"])
             artifacts = {path.name: sha256_of(path.read_bytes()) for path in artifacts_in(root)}
-            files = sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                           if p.is_file() and p.name != ".registry.lock")
+            files = sorted(
+                str(p.relative_to(root))
+                for p in root.rglob("*")
+                if p.is_file() and p.name != ".registry.lock"
+            )
     return {"records": records, "artifacts": artifacts, "files": files}
 
 
@@ -71,8 +78,11 @@ def assert_nothing_left_and_retry_is_version_1(app, before: dict, client, header
     retried = post_form(client, headers, **form_for(KIND, name=NAME))
     assert retried.status_code == 201, retried.get_json()
     assert retried.get_json()["version"] == 1
-    answered = client.post(f"/api/v1/models/{retried.get_json()['id']}/predict",
-                           json={"features": [5.1, 3.5, 1.4, 0.2]}, headers=headers)
+    answered = client.post(
+        f"/api/v1/models/{retried.get_json()['id']}/predict",
+        json={"features": [5.1, 3.5, 1.4, 0.2]},
+        headers=headers,
+    )
     assert answered.status_code == 200, answered.get_json()
 
 
@@ -103,10 +113,14 @@ def before_model_commit(monkeypatch, request, interrupt) -> None:
     request.addfinalizer(lambda: event.remove(Session, "after_flush", note_inserts))
 
 
-@pytest.mark.parametrize("exception", [SystemExit(1), ConnectionResetError("server closed")],
-                         ids=["worker-stopped", "commit-failed"])
-def test_an_interrupted_upload_leaves_nothing_and_can_be_retried(store_app, request,
-                                                                 monkeypatch, exception):
+@pytest.mark.parametrize(
+    "exception",
+    [SystemExit(1), ConnectionResetError("server closed")],
+    ids=["worker-stopped", "commit-failed"],
+)
+def test_an_interrupted_upload_leaves_nothing_and_can_be_retried(
+    store_app, request, monkeypatch, exception
+):
     client, headers = store_app.test_client(), request.getfixturevalue("auth_headers")
     before = store_contents(store_app)
 
@@ -156,8 +170,7 @@ def restarted_worker(config: dict, client_class):
     return app
 
 
-def test_a_worker_killed_mid_upload_leaves_nothing_once_restarted(store_app, request,
-                                                                  tmp_path):
+def test_a_worker_killed_mid_upload_leaves_nothing_once_restarted(store_app, request, tmp_path):
     """The replacement worker gunicorn starts (a new app on the same database and store)
     finds neither the record nor an artifact nobody references, and the upload can be
     made again."""
@@ -168,15 +181,23 @@ def test_a_worker_killed_mid_upload_leaves_nothing_once_restarted(store_app, req
     config = request.getfixturevalue("app_config")  # the settings store_app was built with
 
     worker = subprocess.run(
-        [sys.executable, "-c", KILLED_WORKER,
-         json.dumps([config, tokens.access, NAME, str(upload)])],
-        cwd=Path(__file__).resolve().parents[2], capture_output=True, timeout=120)
+        [
+            sys.executable,
+            "-c",
+            KILLED_WORKER,
+            json.dumps([config, tokens.access, NAME, str(upload)]),
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        timeout=120,
+    )
     assert worker.returncode == -signal.SIGKILL, worker.stderr.decode()[-2000:]
 
     restarted = restarted_worker(config, store_app.test_client_class)
     try:
-        assert_nothing_left_and_retry_is_version_1(restarted, before,
-                                                   restarted.test_client(), tokens.headers)
+        assert_nothing_left_and_retry_is_version_1(
+            restarted, before, restarted.test_client(), tokens.headers
+        )
     finally:
         with restarted.app_context():
             db.session.remove()
@@ -184,7 +205,8 @@ def test_a_worker_killed_mid_upload_leaves_nothing_once_restarted(store_app, req
 
 
 def test_the_database_lost_between_write_and_commit_leaves_nothing_once_restarted(
-        store_app, request, monkeypatch):
+    store_app, request, monkeypatch
+):
     """The commit fails because the database went away, and so does the clean-up's
     question (does a record use these bytes?): the caller gets 503, and the artifact the
     upload wrote must not stay behind for good. On PostgreSQL the commit fails for real
@@ -209,11 +231,11 @@ def test_the_database_lost_between_write_and_commit_leaves_nothing_once_restarte
         monkeypatch.undo()
     assert_problem(response, 503, "service_unavailable")
 
-    restarted = restarted_worker(request.getfixturevalue("app_config"),
-                                 store_app.test_client_class)
+    restarted = restarted_worker(request.getfixturevalue("app_config"), store_app.test_client_class)
     try:
-        assert_nothing_left_and_retry_is_version_1(restarted, before,
-                                                   restarted.test_client(), headers)
+        assert_nothing_left_and_retry_is_version_1(
+            restarted, before, restarted.test_client(), headers
+        )
     finally:
         with restarted.app_context():
             db.session.remove()

@@ -57,20 +57,20 @@ def restore_artifact(app, data: bytes) -> None:
 
 def assert_no_internals(response, *secrets: str) -> None:
     text = response.get_data(as_text=True)
-    for secret in ("Traceback", "File \"", *secrets):
+    for secret in ("Traceback", 'File "', *secrets):
         assert secret not in text, text
 
 
-def test_a_missing_artifact_is_model_unavailable_and_comes_back_with_it(
-        store_app, request, caplog):
+def test_a_missing_artifact_is_model_unavailable_and_comes_back_with_it(store_app, request, caplog):
     client, headers = store_app.test_client(), request.getfixturevalue("auth_headers")
     model = request.getfixturevalue("upload_model")(headers, "iris", kind="classifier")
     remove_artifact(store_app, model["sha256"])
 
     with caplog.at_level(logging.ERROR, logger="mlapi"):
         single = client.post(model_url(model), json={"features": IRIS_ROW}, headers=headers)
-        batch = client.post(model_url(model, "batch-predict"),
-                            json={"samples": [IRIS_ROW]}, headers=headers)
+        batch = client.post(
+            model_url(model, "batch-predict"), json={"samples": [IRIS_ROW]}, headers=headers
+        )
 
     for response in (single, batch):
         body = assert_problem(response, 503, "model_unavailable")
@@ -87,8 +87,7 @@ def test_a_missing_artifact_is_model_unavailable_and_comes_back_with_it(
     assert answered.get_json()["prediction"] == 0
 
 
-def test_a_missing_default_artifact_in_the_database_store_is_reported(configured_app,
-                                                                      request):
+def test_a_missing_default_artifact_in_the_database_store_is_reported(configured_app, request):
     """With ``MLAPI_MODEL_STORE=db`` every host reads the same row: losing it is an outage
     of the default model that predictions and readiness both report."""
     app = configured_app(MODEL_STORE="db")
@@ -98,8 +97,9 @@ def test_a_missing_default_artifact_in_the_database_store_is_reported(configured
         sha256 = db.session.get(MLModel, default["id"]).sha256
     remove_artifact(app, sha256)
 
-    assert_problem(client.post(PREDICT, json={"features": ROW}, headers=headers),
-                   503, "model_unavailable")
+    assert_problem(
+        client.post(PREDICT, json={"features": ROW}, headers=headers), 503, "model_unavailable"
+    )
     ready = client.get("/readyz")
     assert ready.status_code == 503
     assert ready.get_json()["status"] == "not_ready"
@@ -116,19 +116,22 @@ def broken_regressor() -> bytes:
 
 
 def upload_bytes(client, headers, name: str, data: bytes) -> dict:
-    response = post_form(client, headers, name=name, model_type="sklearn",
-                         file=(io.BytesIO(data), f"{name}.skops"))
+    response = post_form(
+        client, headers, name=name, model_type="sklearn", file=(io.BytesIO(data), f"{name}.skops")
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
 
 def error_records_of(caplog, request_id: str) -> list[logging.LogRecord]:
-    return [r for r in caplog.records
-            if r.levelno == logging.ERROR and request_id in r.getMessage()]
+    return [
+        r for r in caplog.records if r.levelno == logging.ERROR and request_id in r.getMessage()
+    ]
 
 
 def test_a_model_whose_predict_raises_is_a_logged_500_and_others_keep_answering(
-        store_app, request, caplog):
+    store_app, request, caplog
+):
     client, headers = store_app.test_client(), request.getfixturevalue("auth_headers")
     broken = upload_bytes(client, headers, "broken", broken_regressor())
 
@@ -148,16 +151,17 @@ def test_a_model_whose_predict_raises_is_a_logged_500_and_others_keep_answering(
     assert history.get_json()["total"] == 0
 
 
-def test_a_model_that_failed_answers_again_once_fixed(configured_app, request, monkeypatch,
-                                                      caplog):
+def test_a_model_that_failed_answers_again_once_fixed(configured_app, request, monkeypatch, caplog):
     """A transient failure inside the estimator (out of memory, a library bug): the failed
     call is not cached as an answer, and the next call after the fix computes afresh."""
     app = configured_app(PROPAGATE_EXCEPTIONS=False)
     client, auth_headers = app.test_client(), request.getfixturevalue("auth_headers")
     model = request.getfixturevalue("upload_model")(auth_headers, "iris", kind="classifier")
     url = model_url(model)
-    assert client.post(url, json={"features": [5.0, 3.0, 1.5, 0.2]},
-                       headers=auth_headers).status_code == 200
+    assert (
+        client.post(url, json={"features": [5.0, 3.0, 1.5, 0.2]}, headers=auth_headers).status_code
+        == 200
+    )
     with app.app_context():
         estimator = loaded_models().get((model["id"], model["sha256"]))
     assert estimator is not None  # warm: the next call uses this very object

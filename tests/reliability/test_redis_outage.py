@@ -47,8 +47,9 @@ def test_the_prediction_budget_holds_per_process_while_redis_is_down(configured_
     answers = [
         predict(client, headers),
         client.post("/api/v1/batch-predict", json={"samples": [ROW, ROW]}, headers=headers),
-        client.post(f"/api/v1/models/{default_id}/predict", json={"features": ROW},
-                    headers=headers),
+        client.post(
+            f"/api/v1/models/{default_id}/predict", json={"features": ROW}, headers=headers
+        ),
         predict(client, headers),
     ]
 
@@ -60,8 +61,9 @@ def test_the_prediction_budget_holds_per_process_while_redis_is_down(configured_
     assert history.get_json()["total"] == 4  # every answered sample was recorded
 
 
-def test_failed_sign_ins_are_limited_per_account_and_the_owner_still_gets_in(configured_app,
-                                                                            request):
+def test_failed_sign_ins_are_limited_per_account_and_the_owner_still_gets_in(
+    configured_app, request
+):
     """The per-account budget is counted in the database: Redis being down changes nothing.
     The owner's client signed in before (a known device); the guessers' clients did not."""
     app = configured_app(REDIS_URL=DOWN_REDIS_URL, RATELIMIT_LOGIN_ACCOUNT="2/minute")
@@ -72,8 +74,7 @@ def test_failed_sign_ins_are_limited_per_account_and_the_owner_still_gets_in(con
 
     assert [r.status_code for r in guesses] == [401, 401, 429]
     assert_problem(guesses[-1], 429, "rate_limited")
-    assert_problem(sign_in(app.test_client(), user.username, user.password), 429,
-                   "rate_limited")
+    assert_problem(sign_in(app.test_client(), user.username, user.password), 429, "rate_limited")
     assert sign_in(client, user.username, user.password).status_code == 200
 
 
@@ -89,9 +90,20 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--bind", "127.0.0.1",
-             "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 5
         while True:
@@ -120,10 +132,12 @@ def own_redis():
 
 
 @needs_redis
-def test_redis_dying_mid_run_fails_no_request_and_limits_still_apply(configured_app,
-                                                                     request, own_redis):
-    app = configured_app(REDIS_URL=own_redis.url, RATELIMIT_DEFAULT="4/minute",
-                         RATELIMIT_LOGIN="1000/minute")
+def test_redis_dying_mid_run_fails_no_request_and_limits_still_apply(
+    configured_app, request, own_redis
+):
+    app = configured_app(
+        REDIS_URL=own_redis.url, RATELIMIT_DEFAULT="4/minute", RATELIMIT_LOGIN="1000/minute"
+    )
     client, user = request.getfixturevalue("client"), request.getfixturevalue("user")
     headers = request.getfixturevalue("auth_headers")
     me = "/api/v1/users/me"

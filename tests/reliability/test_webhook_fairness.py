@@ -120,8 +120,9 @@ def test_a_dead_receiver_does_not_hold_up_another_users_delivery(
 
     sending, outcomes = in_background(deliver)
     try:
-        assert healthy.called.wait(GUARD_SECONDS), \
+        assert healthy.called.wait(GUARD_SECONDS), (
             "Bob's delivery waited behind Alice's dead receivers"
+        )
         assert dead.wait_started(2)
         assert dead.started == 2  # Alice's twenty hold two slots, no more, until released
     finally:
@@ -149,8 +150,9 @@ def test_the_worker_sends_a_delivery_queued_while_another_users_hang(
         assert dead.wait_started(1)
         queue_for(bob, create_hook, upload_model, HOOK_URL, hooks=1)  # after Alice's hang
 
-        assert healthy.called.wait(GUARD_SECONDS), \
+        assert healthy.called.wait(GUARD_SECONDS), (
             "the worker waited for Alice's dead receivers before sending Bob's delivery"
+        )
         assert dead.started <= 2
     finally:
         dead.released.set()
@@ -159,8 +161,10 @@ def test_the_worker_sends_a_delivery_queued_while_another_users_hang(
 
 def test_the_pool_is_bounded(configured_app, request):
     configured_app(WEBHOOK_CONCURRENCY=3)
-    people, create, upload, dead, send_due = (request.getfixturevalue(name) for name in (
-        "people", "create_hook", "upload_model", "dead", "deliver"))
+    people, create, upload, dead, send_due = (
+        request.getfixturevalue(name)
+        for name in ("people", "create_hook", "upload_model", "dead", "deliver")
+    )
     for _ in range(3):  # three users with two hanging deliveries each: six for three slots
         queue_for(people(), create, upload, DEAD_URL, hooks=2)
 

@@ -45,8 +45,9 @@ def worker_records(caplog) -> list[logging.LogRecord]:
 
 @pytest.fixture
 def unmigrated(configured_app, tmp_path):
-    return configured_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fresh.db'}",
-                          AUTO_MIGRATE=False)
+    return configured_app(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fresh.db'}", AUTO_MIGRATE=False
+    )
 
 
 def flask_db_upgrade(app) -> None:
@@ -73,7 +74,8 @@ def test_no_schema_is_logged_once_with_back_off_then_sending_resumes(unmigrated,
 
 def test_a_database_that_cannot_be_reached_is_logged_once(configured_app, tmp_path, caplog):
     app = configured_app(
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'no-such-folder' / 'mlapi.db'}")
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'no-such-folder' / 'mlapi.db'}"
+    )
 
     with caplog.at_level(logging.INFO, logger="mlapi.webhooks"):
         waits = Loop(app, LOOKS).run()

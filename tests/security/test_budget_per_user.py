@@ -24,14 +24,17 @@ def test_two_api_keys_of_one_user_share_one_prediction_budget(configured_app, re
     session = request.getfixturevalue("sign_in")(user).headers
     first, second = _keys(client, session, 2)
 
-    answers = [client.post(PREDICT, json={"features": ROW}, headers=key)
-               for key in (first, second, first)]
+    answers = [
+        client.post(PREDICT, json={"features": ROW}, headers=key) for key in (first, second, first)
+    ]
     assert [a.status_code for a in answers] == [200, 200, 200]
 
-    assert_problem(client.post(PREDICT, json={"features": ROW}, headers=second), 429,
-                   "rate_limited")
-    assert_problem(client.post(PREDICT, json={"features": ROW}, headers=session), 429,
-                   "rate_limited")
+    assert_problem(
+        client.post(PREDICT, json={"features": ROW}, headers=second), 429, "rate_limited"
+    )
+    assert_problem(
+        client.post(PREDICT, json={"features": ROW}, headers=session), 429, "rate_limited"
+    )
 
 
 def test_api_keys_do_not_multiply_the_default_budget(configured_app, request):
@@ -53,6 +56,5 @@ def test_another_users_budget_is_untouched(configured_app, request):
     (key,) = _keys(client, alice, 1)
 
     assert client.post(PREDICT, json={"features": ROW}, headers=key).status_code == 200
-    assert_problem(client.post(PREDICT, json={"features": ROW}, headers=alice), 429,
-                   "rate_limited")
+    assert_problem(client.post(PREDICT, json={"features": ROW}, headers=alice), 429, "rate_limited")
     assert client.post(PREDICT, json={"features": ROW}, headers=bob).status_code == 200

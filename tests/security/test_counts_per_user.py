@@ -65,8 +65,9 @@ def test_an_expired_key_does_not_count(app, client, auth_headers):
 
 def test_a_key_that_has_not_expired_yet_counts(client, auth_headers):
     for number in range(20):
-        response = client.post(KEYS, json={"name": f"job-{number}", "expires_in_days": 1},
-                               headers=auth_headers)
+        response = client.post(
+            KEYS, json={"name": f"job-{number}", "expires_in_days": 1}, headers=auth_headers
+        )
         assert response.status_code == 201
 
     assert_problem(create_key(client, auth_headers), 409, "conflict")
@@ -91,8 +92,9 @@ def test_the_key_cap_is_a_setting(configured_app, request):
 def test_the_11th_webhook_is_refused(client, auth_headers, create_hook):  # noqa: F811
     hooks = [create_hook(auth_headers, name=f"hook-{n}") for n in range(10)]
 
-    refused = client.post(HOOKS, json={"url": HOOK_URL, "events": ["model.created"]},
-                          headers=auth_headers)
+    refused = client.post(
+        HOOKS, json={"url": HOOK_URL, "events": ["model.created"]}, headers=auth_headers
+    )
 
     body = assert_problem(refused, 409, "conflict")
     assert "10" in body["detail"]

@@ -25,8 +25,9 @@ def bob(client, user, tokens):
 
 
 def set_active(client, admin_headers, user_id: int, active: bool) -> None:
-    response = client.patch(f"/api/v1/admin/users/{user_id}", json={"is_active": active},
-                            headers=admin_headers)
+    response = client.patch(
+        f"/api/v1/admin/users/{user_id}", json={"is_active": active}, headers=admin_headers
+    )
     assert response.status_code == 200, response.get_json()
 
 
@@ -36,12 +37,10 @@ def test_while_inactive_every_credential_is_refused(client, admin_headers, user,
 
     for headers in (tokens.headers, key):
         assert_problem(client.get(ME, headers=headers), 401, "account_inactive")
-    assert_problem(client.post(REFRESH, headers=bearer(tokens.refresh)), 401,
-                   "account_inactive")
+    assert_problem(client.post(REFRESH, headers=bearer(tokens.refresh)), 401, "account_inactive")
 
 
-def test_reactivation_does_not_bring_back_tokens_issued_before(client, admin_headers, user,
-                                                               bob):
+def test_reactivation_does_not_bring_back_tokens_issued_before(client, admin_headers, user, bob):
     tokens, key = bob
     set_active(client, admin_headers, user.id, False)
     set_active(client, admin_headers, user.id, True)
@@ -56,12 +55,12 @@ def test_reactivation_does_not_bring_back_tokens_issued_before(client, admin_hea
     assert client.get(ME, headers=new_headers).status_code == 200
     refreshed = client.post(REFRESH, headers=bearer(fresh.get_json()["refresh_token"]))
     assert refreshed.status_code == 200, refreshed.get_json()
-    assert client.get(ME, headers=bearer(refreshed.get_json()["access_token"])).status_code \
-        == 200
+    assert client.get(ME, headers=bearer(refreshed.get_json()["access_token"])).status_code == 200
 
 
 def test_a_token_issued_in_the_same_second_as_the_deactivation_is_revoked(
-        client, admin_headers, user, bob):
+    client, admin_headers, user, bob
+):
     """Revocation is by session generation, not by time: no same-second window."""
     set_active(client, admin_headers, user.id, False)
     set_active(client, admin_headers, user.id, True)
@@ -69,8 +68,9 @@ def test_a_token_issued_in_the_same_second_as_the_deactivation_is_revoked(
     set_active(client, admin_headers, user.id, False)
     set_active(client, admin_headers, user.id, True)
 
-    assert_problem(client.get(ME, headers=bearer(first.get_json()["access_token"])), 401,
-                   "token_revoked")
+    assert_problem(
+        client.get(ME, headers=bearer(first.get_json()["access_token"])), 401, "token_revoked"
+    )
 
 
 def test_other_users_keep_their_sign_ins(client, admin_headers, user, make_user, sign_in):

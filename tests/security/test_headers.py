@@ -11,8 +11,11 @@ import pytest
 from tests.support.settings import TEST_PASSWORD
 from tests.unit.helpers import ROW
 
-SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-                    "Referrer-Policy": "no-referrer"}
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 DATA_MIMETYPES = {"application/json", "application/problem+json", "text/plain"}
 BANNER_WORDS = ("werkzeug", "python", "gunicorn", "flask")
 
@@ -21,9 +24,13 @@ BANNER_WORDS = ("werkzeug", "python", "gunicorn", "flask")
 RESPONSES = {
     "200 json": ("get", "/api/v1/users/me", True, None, 200),
     "200 prediction": ("post", "/api/v1/predict", True, {"features": ROW}, 200),
-    "201 created": ("post", "/api/v1/auth/register",
-                    False, {"username": "newcomer", "email": "new@example.com",
-                            "password": TEST_PASSWORD}, 201),
+    "201 created": (
+        "post",
+        "/api/v1/auth/register",
+        False,
+        {"username": "newcomer", "email": "new@example.com", "password": TEST_PASSWORD},
+        201,
+    ),
     "204 no content": ("post", "/api/v1/auth/logout", True, None, 204),
     "400 malformed": ("post", "/api/v1/auth/login", False, "{not json", 400),
     "401 problem": ("get", "/api/v1/users/me", False, None, 401),

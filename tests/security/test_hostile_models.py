@@ -59,7 +59,8 @@ def assert_refused_as_unloadable(response, *words: str) -> dict:
 
 @pytest.mark.parametrize(("kind", "corruption"), CASES, ids=[f"{k}-{c}" for k, c in CASES])
 def test_a_tree_with_damaged_arrays_is_refused_and_leaves_nothing(
-        client, auth_headers, private_model_store, kind, corruption):
+    client, auth_headers, private_model_store, kind, corruption
+):
     stored = artifacts_in(private_model_store)
 
     response = upload_bytes(client, auth_headers, crafted(kind, corruption))
@@ -70,38 +71,41 @@ def test_a_tree_with_damaged_arrays_is_refused_and_leaves_nothing(
 
 
 @pytest.mark.parametrize("kind", TREE_KINDS)
-def test_genuine_tree_models_of_every_allowed_type_upload_and_predict(client, auth_headers,
-                                                                      kind):
+def test_genuine_tree_models_of_every_allowed_type_upload_and_predict(client, auth_headers, kind):
     created = upload_bytes(client, auth_headers, genuine(kind), name=kind)
     assert created.status_code == 201, created.get_json()
 
-    answer = client.post(f"/api/v1/models/{created.get_json()['id']}/predict",
-                         json={"features": row_for(kind)}, headers=auth_headers)
+    answer = client.post(
+        f"/api/v1/models/{created.get_json()['id']}/predict",
+        json={"features": row_for(kind)},
+        headers=auth_headers,
+    )
 
     assert answer.status_code == 200, answer.get_json()
     assert np.isfinite(answer.get_json()["prediction"])
 
 
-def test_a_forest_tree_grown_on_more_features_than_the_forest_is_refused(client,
-                                                                         auth_headers):
+def test_a_forest_tree_grown_on_more_features_than_the_forest_is_refused(client, auth_headers):
     """A forest checks its input's width, then lets each tree read it unchecked."""
     response = upload_bytes(client, auth_headers, wider_forest_member())
 
     assert_refused_as_unloadable(response, "features")
 
 
-@pytest.mark.parametrize(("with_bitsets", "words"), [
-    (False, "bitset index out of range"), (True, "not categorical")])
-def test_a_categorical_split_on_a_numeric_feature_is_refused(client, auth_headers,
-                                                             with_bitsets, words):
-    response = upload_bytes(client, auth_headers,
-                            categorical_split_on_numeric_feature(with_bitsets))
+@pytest.mark.parametrize(
+    ("with_bitsets", "words"), [(False, "bitset index out of range"), (True, "not categorical")]
+)
+def test_a_categorical_split_on_a_numeric_feature_is_refused(
+    client, auth_headers, with_bitsets, words
+):
+    response = upload_bytes(
+        client, auth_headers, categorical_split_on_numeric_feature(with_bitsets)
+    )
 
     assert_refused_as_unloadable(response, words)
 
 
-def test_gradient_boosting_with_more_trees_per_stage_than_outputs_is_refused(client,
-                                                                           auth_headers):
+def test_gradient_boosting_with_more_trees_per_stage_than_outputs_is_refused(client, auth_headers):
     """Its trees write their answers into columns of an array the model sizes itself."""
     response = upload_bytes(client, auth_headers, extra_boosting_column())
 
@@ -109,20 +113,25 @@ def test_gradient_boosting_with_more_trees_per_stage_than_outputs_is_refused(cli
 
 
 @pytest.mark.parametrize("kind", ["decision_tree", "hist_gradient_boosting"])
-def test_an_infinite_threshold_that_sends_missing_values_right_is_genuine(client, auth_headers,
-                                                                         kind):
+def test_an_infinite_threshold_that_sends_missing_values_right_is_genuine(
+    client, auth_headers, kind
+):
     created = upload_bytes(client, auth_headers, missing_values_go_right(kind))
     assert created.status_code == 201, created.get_json()
 
-    answer = client.post(f"/api/v1/models/{created.get_json()['id']}/predict",
-                         json={"features": [1.0]}, headers=auth_headers)
+    answer = client.post(
+        f"/api/v1/models/{created.get_json()['id']}/predict",
+        json={"features": [1.0]},
+        headers=auth_headers,
+    )
 
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["prediction"] < 5.0  # trained: present 0, missing 10
 
 
 def test_a_crafted_tree_that_reaches_the_store_is_refused_at_load_and_nothing_else_breaks(
-        configured_app, request):
+    configured_app, request
+):
     """A file the upload never saw (restored from a backup taken before the checks, put
     there by hand): every load checks it again, and the model is unavailable rather than
     answering from a tree that reads NaN thresholds."""
@@ -132,26 +141,25 @@ def test_a_crafted_tree_that_reaches_the_store_is_refused_at_load_and_nothing_el
     damaged = crafted("decision_tree", "nan_threshold")
     with app.app_context():
         digest = model_store().put(damaged)
-        db.session.execute(update(MLModel).where(MLModel.id == model["id"])
-                           .values(sha256=digest))
+        db.session.execute(update(MLModel).where(MLModel.id == model["id"]).values(sha256=digest))
         db.session.commit()
 
-    answer = client.post(f"/api/v1/models/{model['id']}/predict",
-                         json={"features": DIABETES_ROW}, headers=headers)
+    answer = client.post(
+        f"/api/v1/models/{model['id']}/predict", json={"features": DIABETES_ROW}, headers=headers
+    )
 
     assert_refused(answer, 503, "model_unavailable")
-    default = client.post("/api/v1/predict", json={"features": DIABETES_ROW},
-                          headers=headers)
+    default = client.post("/api/v1/predict", json={"features": DIABETES_ROW}, headers=headers)
     assert default.status_code == 200, default.get_json()
 
 
 def test_a_model_file_of_more_nodes_than_the_cap_is_refused_before_it_is_loaded(
-        client, auth_headers, monkeypatch):
+    client, auth_headers, monkeypatch
+):
     """A working linear model padded with 100,000 empty lists: 360 KB deflated, seconds
     of a worker to build; refused having built nothing."""
     built = []
-    monkeypatch.setattr(loader.sio, "get_untrusted_types",
-                        lambda **kw: built.append(kw) or [])
+    monkeypatch.setattr(loader.sio, "get_untrusted_types", lambda **kw: built.append(kw) or [])
     monkeypatch.setattr(loader.sio, "loads", lambda *a, **kw: built.append(kw))
 
     response = upload_bytes(client, auth_headers, padded_linear_model(100_000))

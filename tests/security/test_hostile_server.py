@@ -40,14 +40,33 @@ class Server:
         instance.mkdir()
         self.url = f"http://127.0.0.1:{free_port()}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("MLAPI_")}
-        env.update(MLAPI_ENV="development", MLAPI_INSTANCE_PATH=str(instance),
-                   MLAPI_SECRET_KEY=secrets.token_hex(32), MLAPI_LOG_LEVEL="WARNING",
-                   PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+        env.update(
+            MLAPI_ENV="development",
+            MLAPI_INSTANCE_PATH=str(instance),
+            MLAPI_SECRET_KEY=secrets.token_hex(32),
+            MLAPI_LOG_LEVEL="WARNING",
+            PYTHONPATH=str(ROOT),
+            OMP_NUM_THREADS="1",
+        )
         self.log = (instance / "server.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--no-reload",
-             "--no-debugger", "--port", self.url.rsplit(":", 1)[1]],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "wsgi",
+                "run",
+                "--no-reload",
+                "--no-debugger",
+                "--port",
+                self.url.rsplit(":", 1)[1],
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
 
     def wait_until_up(self, seconds: float = 120) -> None:
         deadline = time.monotonic() + seconds
@@ -76,16 +95,25 @@ class Server:
 
     def sign_in(self) -> dict:
         user = {"username": "mallory", "email": "mallory@example.com", "password": PASSWORD}
-        assert requests.post(f"{self.url}/api/v1/auth/register", json=user,
-                             timeout=10).status_code == 201
-        tokens = requests.post(f"{self.url}/api/v1/auth/login", timeout=10, json={
-            "username": "mallory", "password": PASSWORD}).json()
+        assert (
+            requests.post(f"{self.url}/api/v1/auth/register", json=user, timeout=10).status_code
+            == 201
+        )
+        tokens = requests.post(
+            f"{self.url}/api/v1/auth/login",
+            timeout=10,
+            json={"username": "mallory", "password": PASSWORD},
+        ).json()
         return {"Authorization": f"Bearer {tokens['access_token']}"}
 
     def upload(self, headers: dict, content: bytes) -> requests.Response:
-        return requests.post(f"{self.url}/api/v1/models", headers=headers, timeout=30,
-                             data={"name": "tree", "model_type": "sklearn"},
-                             files={"file": ("tree.skops", content)})
+        return requests.post(
+            f"{self.url}/api/v1/models",
+            headers=headers,
+            timeout=30,
+            data={"name": "tree", "model_type": "sklearn"},
+            files={"file": ("tree.skops", content)},
+        )
 
     def plant(self, model_id: int, content: bytes) -> None:
         """What a restored backup or a hand-copied file does: the record now names bytes
@@ -97,8 +125,7 @@ class Server:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
         with sqlite3.connect(self.instance / "mlapi.db") as database:
-            database.execute("UPDATE ml_models SET sha256 = ? WHERE id = ?",
-                             (digest, model_id))
+            database.execute("UPDATE ml_models SET sha256 = ? WHERE id = ?", (digest, model_id))
 
 
 @pytest.fixture
@@ -118,9 +145,12 @@ def test_the_old_crash_files_are_refused_and_the_server_keeps_answering(server, 
     assert planted.status_code == 201, planted.text
     server.plant(planted.json()["id"], old_crash_file(corruption))
 
-    answer = requests.post(f"{server.url}/api/v1/models/{planted.json()['id']}/predict",
-                           json={"features": DIABETES_ROW}, headers=headers,
-                           timeout=ANSWER_WITHIN)
+    answer = requests.post(
+        f"{server.url}/api/v1/models/{planted.json()['id']}/predict",
+        json={"features": DIABETES_ROW},
+        headers=headers,
+        timeout=ANSWER_WITHIN,
+    )
     uploaded = server.upload(headers, old_crash_file(corruption))
 
     assert answer.status_code == 503, answer.text

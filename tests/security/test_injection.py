@@ -24,22 +24,52 @@ from tests.unit.helpers import ROW
 from tests.unit.webhooks.conftest import HOOK_URL, create_hook, dns  # noqa: F401
 
 PAYLOADS = [
-    "' OR '1'='1", "' OR 1=1 --", '"; DROP TABLE users; --', "'; DROP TABLE ml_models; --",
-    "1; SELECT pg_sleep(5)", "1' UNION SELECT username, password_hash FROM users --",
-    "%", "_", "%_%", "\\", "\\'", "'", '"', "`", "\u2019 OR \u20181\u2019=\u20181",
-    "\uff07 OR \uff071\uff07=\uff071", "admin'--", "$ne", '{"$gt": ""}', "\x00' OR 1=1",
+    "' OR '1'='1",
+    "' OR 1=1 --",
+    '"; DROP TABLE users; --',
+    "'; DROP TABLE ml_models; --",
+    "1; SELECT pg_sleep(5)",
+    "1' UNION SELECT username, password_hash FROM users --",
+    "%",
+    "_",
+    "%_%",
+    "\\",
+    "\\'",
+    "'",
+    '"',
+    "`",
+    "\u2019 OR \u20181\u2019=\u20181",
+    "\uff07 OR \uff071\uff07=\uff071",
+    "admin'--",
+    "$ne",
+    '{"$gt": ""}',
+    "\x00' OR 1=1",
 ]
 # Text that only an error from the database or the interpreter would put in an answer.
-LEAK_MARKERS = ["sqlite3", "sqlalchemy", "psycopg", "OperationalError", "ProgrammingError",
-                "IntegrityError", "syntax error", "unrecognized token", "Traceback",
-                "password_hash", 'File "/', TEST_PASSWORD]
+LEAK_MARKERS = [
+    "sqlite3",
+    "sqlalchemy",
+    "psycopg",
+    "OperationalError",
+    "ProgrammingError",
+    "IntegrityError",
+    "syntax error",
+    "unrecognized token",
+    "Traceback",
+    "password_hash",
+    'File "/',
+    TEST_PASSWORD,
+]
 WATCHED_TABLES = {"users": "id", "ml_models": "owner_id", "predictions": "owner_id"}
 # Which table a successful call adds rows to, and the ids its answer announces them by.
-CREATES = {("POST", "/api/v1/auth/register"): "users", ("POST", "/api/v1/models"): "ml_models",
-           ("POST", "/api/v1/predict"): "predictions",
-           ("POST", "/api/v1/batch-predict"): "predictions",
-           ("POST", "/api/v1/models/{model_id}/predict"): "predictions",
-           ("POST", "/api/v1/models/{model_id}/batch-predict"): "predictions"}
+CREATES = {
+    ("POST", "/api/v1/auth/register"): "users",
+    ("POST", "/api/v1/models"): "ml_models",
+    ("POST", "/api/v1/predict"): "predictions",
+    ("POST", "/api/v1/batch-predict"): "predictions",
+    ("POST", "/api/v1/models/{model_id}/predict"): "predictions",
+    ("POST", "/api/v1/models/{model_id}/batch-predict"): "predictions",
+}
 SKIPPED_PATHS = {"/metrics", "/health", "/livez", "/readyz"}  # no input at all
 SAMPLE = {"string": "text", "integer": 1, "number": 1.0, "boolean": True}
 
@@ -71,17 +101,26 @@ def operations(spec: dict) -> list[Operation]:
         for method, op in methods.items():
             if method == "parameters" or path in SKIPPED_PATHS:
                 continue
-            operation = Operation(method.upper(), path, query={
-                p["name"]: p.get("schema", {}) for p in op.get("parameters", [])
-                if p["in"] == "query"})
+            operation = Operation(
+                method.upper(),
+                path,
+                query={
+                    p["name"]: p.get("schema", {})
+                    for p in op.get("parameters", [])
+                    if p["in"] == "query"
+                },
+            )
             for media_type, content in op.get("requestBody", {}).get("content", {}).items():
                 # A body of alternatives (login: username or email): the fields of all of
                 # them, the required ones of the first.
                 body = _resolve(spec, content.get("schema", {}))
                 forms = [_resolve(spec, form) for form in body.get("oneOf", [])]
                 operation.media_type = media_type
-                operation.properties = {name: schema for form in forms or [body]
-                                        for name, schema in form.get("properties", {}).items()}
+                operation.properties = {
+                    name: schema
+                    for form in forms or [body]
+                    for name, schema in form.get("properties", {}).items()
+                }
                 operation.required = (forms or [body])[0].get("required", [])
             found.append(operation)
     return found
@@ -98,13 +137,14 @@ def concrete(path: str, ids: dict | None = None) -> str:
     for parameter, object_id in (ids or {}).items():
         path = path.replace(f"{{{parameter}}}", str(object_id))
     while "{" in path:
-        path = path[:path.index("{")] + "1" + path[path.index("}") + 1:]
+        path = path[: path.index("{")] + "1" + path[path.index("}") + 1 :]
     return path
 
 
 def spec_of_a_fresh_app() -> dict:
-    app = create_app({"ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                      "AUTO_MIGRATE": False})
+    app = create_app(
+        {"ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://", "AUTO_MIGRATE": False}
+    )
     return app.extensions["mlapi.api"].spec.to_dict()
 
 
@@ -135,6 +175,7 @@ def app_config(app_config):
 class World:
     """One signed-in user with one object of each kind, and a canary whose rows must
     survive every request unchanged."""
+
     client: object
     headers: dict
     admin_headers: dict
@@ -154,10 +195,13 @@ def world(client, make_user, sign_in, upload_model, create_hook, admin_headers):
     headers = sign_in(user).headers
     prediction = client.post("/api/v1/predict", json={"features": ROW}, headers=headers)
     key = client.post("/api/v1/auth/api-keys", json={"name": "job"}, headers=headers)
-    ids = {"model_id": upload_model(headers, "mine")["id"],
-           "prediction_id": prediction.get_json()["prediction_id"],
-           "key_id": key.get_json()["id"], "webhook_id": create_hook(headers)["id"],
-           "user_id": user.id}
+    ids = {
+        "model_id": upload_model(headers, "mine")["id"],
+        "prediction_id": prediction.get_json()["prediction_id"],
+        "key_id": key.get_json()["id"],
+        "webhook_id": create_hook(headers)["id"],
+        "user_id": user.id,
+    }
     return World(client, headers, admin_headers, ids, user, canary)
 
 
@@ -165,13 +209,21 @@ def valid_body(world: World, op: Operation) -> dict:
     """The required fields of the body, valid, so the payload is the only fault."""
     n = next(world.names)
     known = {
-        ("POST", "/api/v1/auth/register"): {"username": f"new{n}", "password": TEST_PASSWORD,
-                                            "email": f"new{n}@example.com"},
-        ("POST", "/api/v1/auth/login"): {"username": world.user.username,
-                                         "password": TEST_PASSWORD},
+        ("POST", "/api/v1/auth/register"): {
+            "username": f"new{n}",
+            "password": TEST_PASSWORD,
+            "email": f"new{n}@example.com",
+        },
+        ("POST", "/api/v1/auth/login"): {
+            "username": world.user.username,
+            "password": TEST_PASSWORD,
+        },
         ("POST", "/api/v1/webhooks"): {"url": HOOK_URL, "events": ["model.created"]},
-        ("POST", "/api/v1/models"): {"name": "mine", "model_type": "sklearn",
-                                     "file": (io.BytesIO(model_file("regressor")), "m.skops")},
+        ("POST", "/api/v1/models"): {
+            "name": "mine",
+            "model_type": "sklearn",
+            "file": (io.BytesIO(model_file("regressor")), "m.skops"),
+        },
         ("PUT", "/api/v1/admin/default-model"): {"model_id": 1},
         ("PATCH", "/api/v1/admin/users/{user_id}"): {"role": "user"},
         ("PATCH", "/api/v1/models/{model_id}"): {"visibility": "private"},
@@ -201,37 +253,48 @@ def send(world: World, op: Operation, where: str, name: str, payload: str):
         is_list = op.properties[name].get("type") == "array"
         body[name] = [payload] if is_list else payload
     if op.media_type == "multipart/form-data":
-        return world.client.post(path, data=body, headers=headers, query_string=query,
-                                 content_type="multipart/form-data")
-    return world.client.open(path, method=op.method, json=body, headers=headers,
-                             query_string=query)
+        return world.client.post(
+            path, data=body, headers=headers, query_string=query, content_type="multipart/form-data"
+        )
+    return world.client.open(path, method=op.method, json=body, headers=headers, query_string=query)
 
 
 def snapshot(app) -> dict[str, dict[int, dict]]:
     with app.app_context():
         queries = {table: sa.text(f"SELECT * FROM {table}") for table in WATCHED_TABLES}  # noqa: S608
-        return {table: {row.id: dict(row._mapping) for row in db.session.execute(query)}
-                for table, query in queries.items()}
+        return {
+            table: {row.id: dict(row._mapping) for row in db.session.execute(query)}
+            for table, query in queries.items()
+        }
 
 
 def assert_harmless(response, world: World, op: Operation, payload: str) -> None:
     text = response.get_data(as_text=True)
     assert response.status_code < 500, f"{op.id} {payload!r}: {text}"
     text = text.replace(json.dumps(payload)[1:-1], "")  # an echo of the payload is no leak
-    for marker in [*LEAK_MARKERS, world.canary.email, "canary-secret-model",
-                   "canary description", "Canary Private"]:
+    for marker in [
+        *LEAK_MARKERS,
+        world.canary.email,
+        "canary-secret-model",
+        "canary description",
+        "Canary Private",
+    ]:
         assert marker not in text, f"{op.id} {payload!r} leaked {marker!r}: {text}"
 
 
 def test_the_generated_targets_cover_every_kind_of_input():
     """A broken generator would leave the tests below with nothing to attack."""
     ids = {f"{op.id} {where}:{name}" for op in OPERATIONS for where, name in inputs(op)}
-    for expected in ["POST /api/v1/auth/login body:username", "POST /api/v1/models body:name",
-                     "GET /api/v1/models query:name", "PATCH /api/v1/models/{model_id} "
-                     "body:description", "POST /api/v1/webhooks body:events",
-                     "POST /api/v1/predictions/{prediction_id}/feedback body:comment",
-                     "GET /api/v1/predictions query:model_id",
-                     "POST /api/v1/predict key:<field name>"]:
+    for expected in [
+        "POST /api/v1/auth/login body:username",
+        "POST /api/v1/models body:name",
+        "GET /api/v1/models query:name",
+        "PATCH /api/v1/models/{model_id} body:description",
+        "POST /api/v1/webhooks body:events",
+        "POST /api/v1/predictions/{prediction_id}/feedback body:comment",
+        "GET /api/v1/predictions query:model_id",
+        "POST /api/v1/predict key:<field name>",
+    ]:
         assert expected in ids, sorted(ids)
 
 
@@ -254,8 +317,10 @@ def test_payloads_do_no_harm(app, world, op):
         assert_harmless(response, world, op, payload)
         if response.status_code in {200, 201} and (op.method, op.path) in CREATES:
             body = response.get_json()
-            announced |= {(CREATES[(op.method, op.path)], i) for i in body.get(
-                "prediction_ids", [body.get("prediction_id", body.get("id"))])}
+            announced |= {
+                (CREATES[(op.method, op.path)], i)
+                for i in body.get("prediction_ids", [body.get("prediction_id", body.get("id"))])
+            }
     after = snapshot(app)
     for table, owner_column in WATCHED_TABLES.items():
         assert before[table].keys() <= after[table].keys(), f"rows of {table} vanished"
@@ -263,8 +328,9 @@ def test_payloads_do_no_harm(app, world, op):
         for row_id, row in before[table].items():
             if row[owner_column] != world.user.id:
                 assert after[table][row_id] == row, f"{table} row {row_id} changed"
-    canary_login = world.client.post("/api/v1/auth/login", json={
-        "username": world.canary.username, "password": TEST_PASSWORD})
+    canary_login = world.client.post(
+        "/api/v1/auth/login", json={"username": world.canary.username, "password": TEST_PASSWORD}
+    )
     assert canary_login.status_code == 200
 
 

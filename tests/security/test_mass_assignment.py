@@ -52,8 +52,7 @@ class World:
 
     @cached_property
     def prediction_id(self) -> int:
-        response = self.client.post("/api/v1/predict", json={"features": ROW},
-                                    headers=self.headers)
+        response = self.client.post("/api/v1/predict", json={"features": ROW}, headers=self.headers)
         return response.get_json()["prediction_id"]
 
 
@@ -64,9 +63,15 @@ def _get(world, path, headers=None):
 
 
 def _register(world, extra):
-    return world.client.post("/api/v1/auth/register", json={
-        "username": "mallory", "email": "mallory@example.com",
-        "password": "mallory-password-1", **extra})
+    return world.client.post(
+        "/api/v1/auth/register",
+        json={
+            "username": "mallory",
+            "email": "mallory@example.com",
+            "password": "mallory-password-1",
+            **extra,
+        },
+    )
 
 
 def _no_mallory(world):
@@ -75,59 +80,108 @@ def _no_mallory(world):
 
 
 def _upload(world, extra):
-    form = {"name": "planted", "model_type": "sklearn",
-            "file": (io.BytesIO(model_file("regressor")), "planted.skops"),
-            **{key: str(value) for key, value in extra.items()}}
-    return world.client.post("/api/v1/models", data=form, headers=world.headers,
-                             content_type="multipart/form-data")
+    form = {
+        "name": "planted",
+        "model_type": "sklearn",
+        "file": (io.BytesIO(model_file("regressor")), "planted.skops"),
+        **{key: str(value) for key, value in extra.items()},
+    }
+    return world.client.post(
+        "/api/v1/models", data=form, headers=world.headers, content_type="multipart/form-data"
+    )
 
 
 TARGETS = {
-    "register": (Target(_register, _no_mallory),
-                 [("role", "admin"), ("is_active", False), *ID_AND_TIME]),
+    "register": (
+        Target(_register, _no_mallory),
+        [("role", "admin"), ("is_active", False), *ID_AND_TIME],
+    ),
     "upload model": (
         Target(_upload, lambda w: _get(w, "/api/v1/models?name=planted")["total"]),
-        [("version", 7), ("sha256", "0" * 64), ("is_active", "true"), ("owner_id", 1),
-         ("task", "classification"), ("size_bytes", 1), *ID_AND_TIME]),
+        [
+            ("version", 7),
+            ("sha256", "0" * 64),
+            ("is_active", "true"),
+            ("owner_id", 1),
+            ("task", "classification"),
+            ("size_bytes", 1),
+            *ID_AND_TIME,
+        ],
+    ),
     "update model": (
-        Target(lambda w, extra: w.client.patch(f"/api/v1/models/{w.model_id}",
-                                               json={"description": "new", **extra},
-                                               headers=w.headers),
-               lambda w: _get(w, f"/api/v1/models/{w.model_id}")),
-        [("version", 7), ("sha256", "0" * 64), ("name", "renamed"), *OWNERSHIP,
-         *ID_AND_TIME]),
+        Target(
+            lambda w, extra: w.client.patch(
+                f"/api/v1/models/{w.model_id}",
+                json={"description": "new", **extra},
+                headers=w.headers,
+            ),
+            lambda w: _get(w, f"/api/v1/models/{w.model_id}"),
+        ),
+        [("version", 7), ("sha256", "0" * 64), ("name", "renamed"), *OWNERSHIP, *ID_AND_TIME],
+    ),
     "create api key": (
-        Target(lambda w, extra: w.client.post("/api/v1/auth/api-keys",
-                                              json={"name": "job", **extra}, headers=w.headers),
-               lambda w: _get(w, "/api/v1/auth/api-keys")["items"]),
-        [("key", "mlapi_chosen_by_the_client"), ("prefix", "mlapi_ab"), *OWNERSHIP,
-         *ID_AND_TIME]),
+        Target(
+            lambda w, extra: w.client.post(
+                "/api/v1/auth/api-keys", json={"name": "job", **extra}, headers=w.headers
+            ),
+            lambda w: _get(w, "/api/v1/auth/api-keys")["items"],
+        ),
+        [("key", "mlapi_chosen_by_the_client"), ("prefix", "mlapi_ab"), *OWNERSHIP, *ID_AND_TIME],
+    ),
     "create webhook": (
-        Target(lambda w, extra: w.client.post("/api/v1/webhooks", json={
-            "url": HOOK_URL, "events": ["model.created"], **extra}, headers=w.headers),
-               lambda w: _get(w, "/api/v1/webhooks")["items"]),
-        [("secret", "chosen-by-the-client"), *OWNERSHIP, *ID_AND_TIME]),
+        Target(
+            lambda w, extra: w.client.post(
+                "/api/v1/webhooks",
+                json={"url": HOOK_URL, "events": ["model.created"], **extra},
+                headers=w.headers,
+            ),
+            lambda w: _get(w, "/api/v1/webhooks")["items"],
+        ),
+        [("secret", "chosen-by-the-client"), *OWNERSHIP, *ID_AND_TIME],
+    ),
     "admin edits a user": (
-        Target(lambda w, extra: w.client.patch(f"/api/v1/admin/users/{w.user.id}", json={
-            "role": "user", **extra}, headers=w.admin_headers),
-               lambda w: _get(w, "/api/v1/users/me")),
-        [("username", "renamed"), ("email", "new@example.com"),
-         ("password", "a-new-password-1"), *ID_AND_TIME]),
+        Target(
+            lambda w, extra: w.client.patch(
+                f"/api/v1/admin/users/{w.user.id}",
+                json={"role": "user", **extra},
+                headers=w.admin_headers,
+            ),
+            lambda w: _get(w, "/api/v1/users/me"),
+        ),
+        [
+            ("username", "renamed"),
+            ("email", "new@example.com"),
+            ("password", "a-new-password-1"),
+            *ID_AND_TIME,
+        ],
+    ),
     "predict": (
-        Target(lambda w, extra: w.client.post("/api/v1/predict", json={
-            "features": ROW, **extra}, headers=w.headers),
-               lambda w: _get(w, "/api/v1/predictions")["total"]),
-        [("model_id", 999), ("cached", True), ("prediction", 1.0), *OWNERSHIP]),
+        Target(
+            lambda w, extra: w.client.post(
+                "/api/v1/predict", json={"features": ROW, **extra}, headers=w.headers
+            ),
+            lambda w: _get(w, "/api/v1/predictions")["total"],
+        ),
+        [("model_id", 999), ("cached", True), ("prediction", 1.0), *OWNERSHIP],
+    ),
     "feedback": (
-        Target(lambda w, extra: w.client.post(
-            f"/api/v1/predictions/{w.prediction_id}/feedback",
-            json={"actual_value": 1.0, **extra}, headers=w.headers),
-               lambda w: _get(w, f"/api/v1/predictions/{w.prediction_id}").get("feedback")),
-        [("prediction_id", 999), *OWNERSHIP, *ID_AND_TIME]),
+        Target(
+            lambda w, extra: w.client.post(
+                f"/api/v1/predictions/{w.prediction_id}/feedback",
+                json={"actual_value": 1.0, **extra},
+                headers=w.headers,
+            ),
+            lambda w: _get(w, f"/api/v1/predictions/{w.prediction_id}").get("feedback"),
+        ),
+        [("prediction_id", 999), *OWNERSHIP, *ID_AND_TIME],
+    ),
 }
 
-CASES = [pytest.param(target, field, value, id=f"{name}: {field}")
-         for name, (target, fields) in TARGETS.items() for field, value in fields]
+CASES = [
+    pytest.param(target, field, value, id=f"{name}: {field}")
+    for name, (target, fields) in TARGETS.items()
+    for field, value in fields
+]
 
 
 @pytest.fixture
@@ -148,8 +202,7 @@ def test_a_server_owned_field_is_refused_and_nothing_changes(world, target, fiel
     assert target.state(world) == before
 
 
-@pytest.mark.parametrize("target", [target for target, _ in TARGETS.values()],
-                         ids=TARGETS.keys())
+@pytest.mark.parametrize("target", [target for target, _ in TARGETS.values()], ids=TARGETS.keys())
 def test_the_valid_body_alone_is_accepted(world, target):
     """Control: without the extra field each request succeeds, so the 422s above are due
     to the server-owned field and not to a broken base body."""

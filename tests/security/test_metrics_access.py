@@ -28,13 +28,16 @@ def test_without_the_token_metrics_are_refused(guarded):
     assert "MLAPI_METRICS_TOKEN" in body["detail"]
 
 
-@pytest.mark.parametrize("authorization", [
-    f"Bearer {TOKEN}x",
-    f"Bearer {TOKEN[:-1]}",
-    "Bearer ",
-    f"Basic {TOKEN}",
-    TOKEN,
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        f"Bearer {TOKEN}x",
+        f"Bearer {TOKEN[:-1]}",
+        "Bearer ",
+        f"Basic {TOKEN}",
+        TOKEN,
+    ],
+)
 def test_a_wrong_token_is_refused(guarded, authorization):
     response = guarded.get("/metrics", headers={"Authorization": authorization})
     assert_problem(response, 401, "unauthorized")
@@ -86,7 +89,10 @@ def test_the_sample_production_environment_guards_metrics_and_the_forwarded_addr
 
 
 def test_production_refuses_the_samples_placeholder_token(app_config):
-    app_config.update(ENV="production", SECRET_KEY="a-production-secret-of-32-bytes-or-more",
-                      METRICS_TOKEN=sample_environment()["MLAPI_METRICS_TOKEN"])
+    app_config.update(
+        ENV="production",
+        SECRET_KEY="a-production-secret-of-32-bytes-or-more",
+        METRICS_TOKEN=sample_environment()["MLAPI_METRICS_TOKEN"],
+    )
     with pytest.raises(ConfigError, match="MLAPI_METRICS_TOKEN"):
         create_app(app_config)

@@ -36,26 +36,27 @@ def strict(response) -> dict:
 
 
 def predict_and_tell(client, who, model_id, features, actual) -> dict:
-    asked = client.post(f"/api/v1/models/{model_id}/predict", json={"features": features},
-                        headers=who.headers)
+    asked = client.post(
+        f"/api/v1/models/{model_id}/predict", json={"features": features}, headers=who.headers
+    )
     assert asked.status_code == 200, asked.get_json()
-    told = client.post(f"/api/v1/predictions/{asked.get_json()['prediction_id']}/feedback",
-                       json={"actual_value": actual}, headers=who.headers)
+    told = client.post(
+        f"/api/v1/predictions/{asked.get_json()['prediction_id']}/feedback",
+        json={"actual_value": actual},
+        headers=who.headers,
+    )
     assert told.status_code == 201, told.get_json()
     return asked.get_json()
 
 
 def metrics(client, who, model_id, **query):
-    return client.get(f"/api/v1/models/{model_id}/metrics", query_string=query,
-                      headers=who.headers)
+    return client.get(f"/api/v1/models/{model_id}/metrics", query_string=query, headers=who.headers)
 
 
-def test_the_owner_sees_the_error_of_their_own_feedback_only(client, alice, bob,
-                                                             stored_model):
+def test_the_owner_sees_the_error_of_their_own_feedback_only(client, alice, bob, stored_model):
     model_id = stored_model(alice, "sales", visibility="public")
     data = load_diabetes()
-    mine = predict_and_tell(client, alice, model_id, data.data[0].tolist(),
-                            float(data.target[0]))
+    mine = predict_and_tell(client, alice, model_id, data.data[0].tolist(), float(data.target[0]))
     predict_and_tell(client, bob, model_id, data.data[1].tolist(), 1e300)  # poison
 
     own = strict(metrics(client, alice, model_id, feedback="own"))
@@ -70,8 +71,7 @@ def test_the_owner_sees_the_error_of_their_own_feedback_only(client, alice, bob,
     assert own["mean_latency_ms"] == everyone["mean_latency_ms"]
 
 
-def test_the_owner_sees_the_accuracy_of_their_own_feedback_only(client, alice, bob,
-                                                                stored_model):
+def test_the_owner_sees_the_accuracy_of_their_own_feedback_only(client, alice, bob, stored_model):
     model_id = stored_model(alice, "iris", kind="classifier", visibility="public")
     predict_and_tell(client, alice, model_id, IRIS_ROW, 0)  # right
     predict_and_tell(client, bob, model_id, IRIS_ROW, 2)  # wrong on purpose
@@ -87,14 +87,12 @@ def test_the_owner_sees_the_accuracy_of_their_own_feedback_only(client, alice, b
 def test_an_unknown_feedback_scope_is_refused(client, alice, stored_model, scope):
     model_id = stored_model(alice, "sales")
 
-    body = assert_problem(metrics(client, alice, model_id, feedback=scope), 422,
-                          "validation_error")
+    body = assert_problem(metrics(client, alice, model_id, feedback=scope), 422, "validation_error")
 
     assert list(body["errors"]) == ["feedback"]
 
 
-def test_a_model_you_may_not_see_is_refused_whatever_the_scope(client, alice, bob,
-                                                               stored_model):
+def test_a_model_you_may_not_see_is_refused_whatever_the_scope(client, alice, bob, stored_model):
     model_id = stored_model(alice, "sales")  # private
 
     plain = metrics(client, bob, model_id)
@@ -116,8 +114,9 @@ def test_large_errors_do_not_overflow_the_mean(client, alice, bob, stored_model)
     assert body["metrics_note"] is None
 
 
-def test_an_error_too_large_for_a_float_makes_the_mae_null_saying_why(client, alice, bob,
-                                                                     stored_model):
+def test_an_error_too_large_for_a_float_makes_the_mae_null_saying_why(
+    client, alice, bob, stored_model
+):
     model_id = stored_model(alice, "sales", visibility="public")
     predict_and_tell(client, alice, model_id, huge_prediction(0.1), 0.0)
     predict_and_tell(client, bob, model_id, huge_prediction(1.0), -1e308)  # |error| = 2e308

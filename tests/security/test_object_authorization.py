@@ -68,8 +68,7 @@ def _prediction(world):
 
 
 def _api_key(world):
-    response = world.client.post("/api/v1/auth/api-keys", json={"name": "job"},
-                                 headers=world.alice)
+    response = world.client.post("/api/v1/auth/api-keys", json={"name": "job"}, headers=world.alice)
     return world.alice, response.get_json()["id"]
 
 
@@ -93,17 +92,29 @@ FACTORIES: dict[str, Kind] = {
 def _id_rules():
     """(rule, method, parameter) for every rule with an integer id, from a fresh app's map."""
     with tempfile.TemporaryDirectory() as scratch:  # nothing written into the checkout
-        app = create_app({"ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                          "AUTO_MIGRATE": False, "INSTANCE_PATH": scratch,
-                          "MODEL_STORE": f"{scratch}/models"})
+        app = create_app(
+            {
+                "ENV": "testing",
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "AUTO_MIGRATE": False,
+                "INSTANCE_PATH": scratch,
+                "MODEL_STORE": f"{scratch}/models",
+            }
+        )
     cases = []
     for rule in app.url_map.iter_rules():
-        ids = [name for name, converter in rule._converters.items()
-               if isinstance(converter, IntegerConverter) or name.endswith("id")]
+        ids = [
+            name
+            for name, converter in rule._converters.items()
+            if isinstance(converter, IntegerConverter) or name.endswith("id")
+        ]
         for parameter in ids:
-            cases += [pytest.param(rule.rule, rule.endpoint, method, parameter,
-                                   id=f"{method} {rule.rule}")
-                      for method in sorted(rule.methods - SKIPPED_METHODS)]
+            cases += [
+                pytest.param(
+                    rule.rule, rule.endpoint, method, parameter, id=f"{method} {rule.rule}"
+                )
+                for method in sorted(rule.methods - SKIPPED_METHODS)
+            ]
     return cases
 
 
@@ -112,28 +123,39 @@ ID_RULES = _id_rules()
 
 @pytest.fixture
 def world(client, make_user, sign_in, upload_model, create_hook, admin_headers):  # noqa: F811
-    return World(client, sign_in(make_user()).headers, sign_in(make_user()).headers,
-                 admin_headers, make_user, upload_model, create_hook)
+    return World(
+        client,
+        sign_in(make_user()).headers,
+        sign_in(make_user()).headers,
+        admin_headers,
+        make_user,
+        upload_model,
+        create_hook,
+    )
 
 
 def _kind(parameter: str) -> Kind:
     assert parameter in FACTORIES, (
         f"No factory for URL parameter {parameter!r}: add one to FACTORIES in {__file__} "
-        "so object-level authorization of its endpoints is tested.")
+        "so object-level authorization of its endpoints is tested."
+    )
     return FACTORIES[parameter]
 
 
-def _call(client, rule: str, endpoint: str, method: str, parameter: str, object_id: int,
-          headers: dict):
+def _call(
+    client, rule: str, endpoint: str, method: str, parameter: str, object_id: int, headers: dict
+):
     assert rule.count("<") == 1, (
         f"{rule} has several parameters: give this file a factory that makes the nested "
-        "objects and build the path from all of them")
+        "objects and build the path from all of them"
+    )
     path = rule.split("<")[0] + str(object_id) + rule.split(">", 1)[1]
     body = BODIES.get((endpoint, method), {}) if method in {"POST", "PUT", "PATCH"} else None
     response = client.open(path, method=method, json=body, headers=headers)
     assert response.status_code != 422, (
         f"{method} {rule} refused the body {body!r} (422) before any access check: add a "
-        f"valid body for ({endpoint!r}, {method!r}) to BODIES")
+        f"valid body for ({endpoint!r}, {method!r}) to BODIES"
+    )
     return response
 
 
@@ -141,8 +163,9 @@ def _delete(world, app, kind: Kind, parameter: str, owner: dict, object_id: int)
     """Through the API when a DELETE route exists for this id, else the row itself."""
     for rule in app.url_map.iter_rules():
         if "DELETE" in rule.methods and set(rule.arguments) == {parameter}:
-            response = _call(world.client, rule.rule, rule.endpoint, "DELETE", parameter,
-                             object_id, owner)
+            response = _call(
+                world.client, rule.rule, rule.endpoint, "DELETE", parameter, object_id, owner
+            )
             assert response.status_code == 204
             return
     assert kind.row is not None, f"{parameter}: no DELETE route; give its Kind a row class"
@@ -181,8 +204,7 @@ def test_another_users_object_is_refused(world, rule, endpoint, method, paramete
 
 
 @pytest.mark.parametrize(("rule", "endpoint", "method", "parameter"), ID_RULES)
-def test_a_deleted_object_is_gone_even_for_its_owner(app, world, rule, endpoint, method,
-                                                     parameter):
+def test_a_deleted_object_is_gone_even_for_its_owner(app, world, rule, endpoint, method, parameter):
     """Once deleted, an object answers 404 to everyone, its former owner included."""
     kind = _kind(parameter)
     owner, object_id = kind.make(world)
@@ -198,8 +220,11 @@ def test_a_refused_delete_leaves_the_object_in_place(app, world, parameter):
     """A refusal is not a refusal *after* the deed: the owner still has the object."""
     kind = _kind(parameter)
     owner, object_id = kind.make(world)
-    rules = [rule for rule in app.url_map.iter_rules()
-             if "DELETE" in rule.methods and set(rule.arguments) == {parameter}]
+    rules = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if "DELETE" in rule.methods and set(rule.arguments) == {parameter}
+    ]
     (rule,) = rules
 
     _call(world.client, rule.rule, rule.endpoint, "DELETE", parameter, object_id, world.bob)

@@ -33,8 +33,9 @@ def guarded(configured_app, request):
     per-address budget out of the way); returns (app, the account "bob")."""
 
     def build(budget: int = 10, **settings):
-        app = configured_app(RATELIMIT_LOGIN="1000/minute",
-                             RATELIMIT_LOGIN_ACCOUNT=f"{budget}/minute", **settings)
+        app = configured_app(
+            RATELIMIT_LOGIN="1000/minute", RATELIMIT_LOGIN_ACCOUNT=f"{budget}/minute", **settings
+        )
         bob = request.getfixturevalue("make_user")("bob", email="bob@example.com")
         return app, bob
 
@@ -42,8 +43,11 @@ def guarded(configured_app, request):
 
 
 def sign_in(client, identifier: str, password: str, address: str = "198.51.100.1"):
-    return client.post(LOGIN, json={"username": identifier, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        LOGIN,
+        json={"username": identifier, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def guesser(app):
@@ -80,11 +84,14 @@ def test_refused_attempts_do_not_count(guarded):
     assert int(refused.headers["Retry-After"]) <= 60
 
 
-@pytest.mark.parametrize("identifiers", [
-    ("bob", "bob@example.com"),
-    ("bob@example.com", "BOB"),
-    ("bob", "Bob", "BOB@Example.COM"),
-])
+@pytest.mark.parametrize(
+    "identifiers",
+    [
+        ("bob", "bob@example.com"),
+        ("bob@example.com", "BOB"),
+        ("bob", "Bob", "BOB@Example.COM"),
+    ],
+)
 def test_the_username_in_any_case_and_the_email_share_one_budget(guarded, identifiers):
     app, _ = guarded(budget=len(identifiers) - 1)
     for identifier in identifiers[:-1]:
@@ -147,8 +154,14 @@ def test_a_forged_or_borrowed_cookie_is_not_a_known_device(guarded, request):
     device_id = alices_cookie.split(".")[0]
     assert sign_in(guesser(app), "bob", WRONG).status_code == 401
 
-    for value in (alices_cookie, f"{device_id}.{'0' * 64}", "garbage", "é.ü", "a\x00.b",
-                  f"{'x' * 3000}.{'0' * 64}"):
+    for value in (
+        alices_cookie,
+        f"{device_id}.{'0' * 64}",
+        "garbage",
+        "é.ü",
+        "a\x00.b",
+        f"{'x' * 3000}.{'0' * 64}",
+    ):
         attacker = guesser(app)
         attacker.set_cookie(COOKIE, value, path="/api/v1/auth")
         assert_problem(sign_in(attacker, "bob", TEST_PASSWORD), 429, "rate_limited")
@@ -164,8 +177,9 @@ def test_a_client_without_cookies_does_not_pile_up_devices(guarded, monkeypatch)
         assert sign_in(guesser(app), "bob", TEST_PASSWORD).status_code == 200
 
     with app.app_context():
-        kept = db.session.execute(select(func.count()).select_from(KnownDevice)
-                                  .where(KnownDevice.user_id == bob.id)).scalar_one()
+        kept = db.session.execute(
+            select(func.count()).select_from(KnownDevice).where(KnownDevice.user_id == bob.id)
+        ).scalar_one()
     assert kept == 3
     assert sign_in(browser, "bob", TEST_PASSWORD).headers["Set-Cookie"]  # still signs in
 
@@ -177,8 +191,11 @@ def test_deactivation_forgets_the_accounts_known_devices(guarded, request):
     browser = app.test_client()
     assert sign_in(browser, "bob", TEST_PASSWORD).status_code == 200
     for active in (False, True):
-        guesser(app).patch(f"/api/v1/admin/users/{bob.id}", json={"is_active": active},
-                           headers={"Authorization": f"Bearer {admin_token['access_token']}"})
+        guesser(app).patch(
+            f"/api/v1/admin/users/{bob.id}",
+            json={"is_active": active},
+            headers={"Authorization": f"Bearer {admin_token['access_token']}"},
+        )
     assert sign_in(guesser(app), "bob", WRONG).status_code == 401
 
     assert_problem(sign_in(browser, "bob", TEST_PASSWORD), 429, "rate_limited")
@@ -190,10 +207,13 @@ def _worker(settings: dict):
     return app
 
 
-@pytest.mark.parametrize("redis", [
-    pytest.param(REDIS_URL, marks=needs_redis, id="redis"),
-    pytest.param(DOWN_REDIS_URL, id="redis-down"),
-])
+@pytest.mark.parametrize(
+    "redis",
+    [
+        pytest.param(REDIS_URL, marks=needs_redis, id="redis"),
+        pytest.param(DOWN_REDIS_URL, id="redis-down"),
+    ],
+)
 def test_the_budget_holds_across_workers_with_redis_configured(guarded, app_config, redis):
     guarded(budget=2)
     settings = {**app_config, "REDIS_URL": redis}
@@ -203,8 +223,7 @@ def test_the_budget_holds_across_workers_with_redis_configured(guarded, app_conf
     assert sign_in(guesser(second), "BOB", WRONG).status_code == 401
 
     assert_problem(sign_in(guesser(first), "bob", TEST_PASSWORD), 429, "rate_limited")
-    assert_problem(sign_in(guesser(second), "bob@example.com", TEST_PASSWORD), 429,
-                   "rate_limited")
+    assert_problem(sign_in(guesser(second), "bob@example.com", TEST_PASSWORD), 429, "rate_limited")
 
 
 def test_concurrent_guesses_cannot_all_pass_one_check(guarded):

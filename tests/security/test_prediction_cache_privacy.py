@@ -7,7 +7,6 @@ cache is now partitioned by user: shared by all of one user's sessions and API k
 process cache and in the shared Redis tier alike.
 """
 
-
 import pytest
 
 from mlapi import create_app
@@ -76,8 +75,9 @@ def test_on_a_public_model_too(client, alice, bob, upload_model):
 def two_workers(configured_app, app_config, redis_prefix, tmp_path):
     """Two processes of one deployment sharing Redis, each with its own cold process cache,
     and the shared tier asked about every model."""
-    first = configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=redis_prefix,
-                           SHARED_CACHE_MIN_MODEL_MS=0)
+    first = configured_app(
+        REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=redis_prefix, SHARED_CACHE_MIN_MODEL_MS=0
+    )
     second = create_app({**app_config, "INSTANCE_PATH": str(tmp_path / "worker-b")})
     second.test_client_class = ContractClient
     yield first.test_client(), second.test_client()

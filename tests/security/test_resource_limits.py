@@ -96,15 +96,21 @@ def measured(send):
 
 
 @pytest.mark.parametrize("op", [pytest.param(op, id=op.id) for op in JSON_OPERATIONS])
-def test_json_nested_100000_levels_is_malformed_on_every_operation(client, auth_headers,
-                                                                   admin_headers, op):
+def test_json_nested_100000_levels_is_malformed_on_every_operation(
+    client, auth_headers, admin_headers, op
+):
     """Deep nesting must not reach a recursive parser or validator (RecursionError: 500).
     Sent by a caller allowed on the operation: a role's 403 comes before the body."""
     body = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
     headers = admin_headers if op.path.startswith("/api/v1/admin/") else auth_headers
 
-    response = client.open(concrete(op.path), method=op.method, data=body,
-                           content_type="application/json", headers=headers)
+    response = client.open(
+        concrete(op.path),
+        method=op.method,
+        data=body,
+        content_type="application/json",
+        headers=headers,
+    )
 
     assert_problem(response, 400, "malformed_json")
 
@@ -116,8 +122,12 @@ def test_a_million_features_is_refused_before_a_byte_is_read(client, auth_header
     body = ('{"features": [' + ",".join(["0"] * 1_000_000) + "]}").encode()
     stream = CountingReader(body)
 
-    response = client.post(path, input_stream=stream, content_type="application/json",
-                           headers={**auth_headers, "Content-Length": str(len(body))})
+    response = client.post(
+        path,
+        input_stream=stream,
+        content_type="application/json",
+        headers={**auth_headers, "Content-Length": str(len(body))},
+    )
 
     assert_problem(response, 413, "payload_too_large")
     assert stream.read_so_far == 0
@@ -127,8 +137,9 @@ def test_the_longest_array_that_fits_is_refused_by_its_length(client, auth_heade
     """Just under 1 MB of zeros: the length is judged before any of 500 000 items is."""
     body = '{"features": [' + ",".join(["0"] * 500_000) + "]}"
 
-    response = client.post("/api/v1/predict", data=body, content_type="application/json",
-                           headers=auth_headers)
+    response = client.post(
+        "/api/v1/predict", data=body, content_type="application/json", headers=auth_headers
+    )
 
     errors = assert_problem(response, 422, "validation_error")["errors"]
     assert list(errors) == ["features"]
@@ -136,17 +147,24 @@ def test_the_longest_array_that_fits_is_refused_by_its_length(client, auth_heade
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["declared", "chunked"])
-def test_a_100_mb_json_body_is_refused_having_read_at_most_the_limit(client, auth_headers,
-                                                                    chunked):
+def test_a_100_mb_json_body_is_refused_having_read_at_most_the_limit(client, auth_headers, chunked):
     """Declared: refused from Content-Length without reading. Chunked (no length): the
     app stops reading at the 1 MB limit. Either way memory stays far below 100 MB."""
     flood = Flood(HUNDRED_MB)
-    extra = ({"environ_overrides": {"wsgi.input_terminated": True},
-              "headers": {**auth_headers, "Transfer-Encoding": "chunked"}} if chunked else
-             {"headers": auth_headers})
+    extra = (
+        {
+            "environ_overrides": {"wsgi.input_terminated": True},
+            "headers": {**auth_headers, "Transfer-Encoding": "chunked"},
+        }
+        if chunked
+        else {"headers": auth_headers}
+    )
 
-    response, peak = measured(lambda: client.post(
-        "/api/v1/predict", input_stream=flood, content_type="application/json", **extra))
+    response, peak = measured(
+        lambda: client.post(
+            "/api/v1/predict", input_stream=flood, content_type="application/json", **extra
+        )
+    )
 
     assert_problem(response, 413, "payload_too_large")
     assert flood.read_so_far <= (MB + 1 if chunked else 0)
@@ -154,12 +172,19 @@ def test_a_100_mb_json_body_is_refused_having_read_at_most_the_limit(client, aut
 
 
 def test_a_100_mb_upload_is_refused_before_it_is_read(client, auth_headers):
-    flood = Flood(HUNDRED_MB, head=b"--b\r\nContent-Disposition: form-data; name=\"file\"; "
-                                   b"filename=\"m.skops\"\r\n\r\n")
+    flood = Flood(
+        HUNDRED_MB,
+        head=b'--b\r\nContent-Disposition: form-data; name="file"; filename="m.skops"\r\n\r\n',
+    )
 
-    response, peak = measured(lambda: client.post(
-        "/api/v1/models", input_stream=flood, content_type="multipart/form-data; boundary=b",
-        headers=auth_headers))
+    response, peak = measured(
+        lambda: client.post(
+            "/api/v1/models",
+            input_stream=flood,
+            content_type="multipart/form-data; boundary=b",
+            headers=auth_headers,
+        )
+    )
 
     assert_problem(response, 413, "payload_too_large")
     assert flood.read_so_far == 0
@@ -167,8 +192,10 @@ def test_a_100_mb_upload_is_refused_before_it_is_read(client, auth_headers):
 
 
 def test_every_batch_operation_is_found():
-    assert {op.id for op in BATCHES} == {"POST /api/v1/batch-predict",
-                                         "POST /api/v1/models/{model_id}/batch-predict"}
+    assert {op.id for op in BATCHES} == {
+        "POST /api/v1/batch-predict",
+        "POST /api/v1/models/{model_id}/batch-predict",
+    }
 
 
 @pytest.mark.parametrize("op", [pytest.param(op, id=op.id) for op in BATCHES])
@@ -197,8 +224,13 @@ def test_every_collection_bounds_its_page_size(world: World, op):  # noqa: F811
     def get(**query):
         return world.client.get(path, query_string=query, headers=headers)
 
-    for query in [{"per_page": largest + 1}, {"per_page": 0}, {"per_page": 10**9},
-                  {"page": 0}, {"page": -1}]:
+    for query in [
+        {"per_page": largest + 1},
+        {"per_page": 0},
+        {"per_page": 10**9},
+        {"page": 0},
+        {"page": -1},
+    ]:
         field = next(iter(query))
         assert field in assert_problem(get(**query), 422, "validation_error")["errors"]
     biggest = get(per_page=largest)

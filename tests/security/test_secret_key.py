@@ -36,8 +36,14 @@ PROFILES = {"unset": None, "development": "development", "testing": "testing"}
 @pytest.fixture
 def bare_environment(monkeypatch):
     """No ``MLAPI_*`` setting that would choose the profile, key, database or store."""
-    for variable in ("MLAPI_ENV", "MLAPI_SECRET_KEY", "MLAPI_DATABASE_URL",
-                     "MLAPI_MODEL_STORE", "MLAPI_REDIS_URL", "MLAPI_INSTANCE_PATH"):
+    for variable in (
+        "MLAPI_ENV",
+        "MLAPI_SECRET_KEY",
+        "MLAPI_DATABASE_URL",
+        "MLAPI_MODEL_STORE",
+        "MLAPI_REDIS_URL",
+        "MLAPI_INSTANCE_PATH",
+    ):
         monkeypatch.delenv(variable, raising=False)
     return monkeypatch
 
@@ -45,10 +51,12 @@ def bare_environment(monkeypatch):
 def fresh_start(instance: Path) -> dict:
     """What ``flask run`` on a fresh checkout has: SQLite and models in the instance folder
     (named here only so that the test does not use the repository's)."""
-    return {"INSTANCE_PATH": str(instance),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'mlapi.db'}",
-            "MODEL_STORE": str(instance / "models"),
-            "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    return {
+        "INSTANCE_PATH": str(instance),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'mlapi.db'}",
+        "MODEL_STORE": str(instance / "models"),
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+    }
 
 
 def started(config: dict):
@@ -70,16 +78,27 @@ def make_admin(app) -> tuple[int, str]:
     """An administrator's id and username."""
     username = f"admin{uuid.uuid4().hex[:8]}"
     with app.app_context():
-        return accounts.register(username, f"{username}@example.com", TEST_PASSWORD, None,
-                                 role="admin").id, username
+        return accounts.register(
+            username, f"{username}@example.com", TEST_PASSWORD, None, role="admin"
+        ).id, username
 
 
 def forged_access_token(user_id: int, key: str) -> str:
     """Every claim the server requires, signed HS256 with ``key``."""
     now = int(time.time())
-    return jwt.encode({"sub": str(user_id), "type": "access", "jti": f"{uuid.uuid4().hex}.a",
-                       "fresh": False, "iat": now, "nbf": now, "exp": now + 600},
-                      key, algorithm="HS256")
+    return jwt.encode(
+        {
+            "sub": str(user_id),
+            "type": "access",
+            "jti": f"{uuid.uuid4().hex}.a",
+            "fresh": False,
+            "iat": now,
+            "nbf": now,
+            "exp": now + 600,
+        },
+        key,
+        algorithm="HS256",
+    )
 
 
 def test_a_token_signed_with_the_published_key_is_refused(development_app):
@@ -87,8 +106,7 @@ def test_a_token_signed_with_the_published_key_is_refused(development_app):
     admin_id, _ = make_admin(development_app)
     client = development_app.test_client()
 
-    response = client.get(ADMIN_USERS, headers=bearer(forged_access_token(admin_id,
-                                                                          PUBLISHED_KEY)))
+    response = client.get(ADMIN_USERS, headers=bearer(forged_access_token(admin_id, PUBLISHED_KEY)))
 
     assert_problem(response, 401, "token_invalid")
 
@@ -101,15 +119,18 @@ def test_the_generated_key_signs_and_is_kept_readable_by_the_owner_only(developm
     key = key_file.read_text()
     client = development_app.test_client()
 
-    assert client.get(ADMIN_USERS, headers=bearer(forged_access_token(admin_id, key))
-                      ).status_code == 200
+    assert (
+        client.get(ADMIN_USERS, headers=bearer(forged_access_token(admin_id, key))).status_code
+        == 200
+    )
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     assert len(key.encode()) >= 32
 
 
 @pytest.mark.parametrize("profile", PROFILES.values(), ids=PROFILES.keys())
-def test_every_app_on_one_instance_folder_signs_with_the_same_key(bare_environment, tmp_path,
-                                                                  profile):
+def test_every_app_on_one_instance_folder_signs_with_the_same_key(
+    bare_environment, tmp_path, profile
+):
     """Two workers of one host: a token one issued is accepted by the other."""
     if profile:
         bare_environment.setenv("MLAPI_ENV", profile)
@@ -117,12 +138,14 @@ def test_every_app_on_one_instance_folder_signs_with_the_same_key(bare_environme
     first = started({**config, "AUTO_MIGRATE": True})
     second = started(config)
     _, username = make_admin(first)
-    login = first.test_client().post("/api/v1/auth/login", json={
-        "username": username, "password": TEST_PASSWORD})
+    login = first.test_client().post(
+        "/api/v1/auth/login", json={"username": username, "password": TEST_PASSWORD}
+    )
     assert login.status_code == 200
 
-    response = second.test_client().get(ADMIN_USERS,
-                                        headers=bearer(login.get_json()["access_token"]))
+    response = second.test_client().get(
+        ADMIN_USERS, headers=bearer(login.get_json()["access_token"])
+    )
 
     assert response.status_code == 200
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
@@ -140,7 +163,8 @@ SHARED_BY_HOSTS = {
 @pytest.mark.parametrize("profile", PROFILES.values(), ids=PROFILES.keys())
 @pytest.mark.parametrize("variables", SHARED_BY_HOSTS.values(), ids=SHARED_BY_HOSTS.keys())
 def test_an_instance_several_hosts_share_refuses_to_start_without_a_key(
-        bare_environment, tmp_path, profile, variables):
+    bare_environment, tmp_path, profile, variables
+):
     """Each host would generate a key of its own: a token from one would fail on another.
     Refused before anything is reached (the database host does not exist)."""
     if profile:

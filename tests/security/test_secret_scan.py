@@ -49,8 +49,9 @@ def test_a_password_in_a_log_line_fails_the_test(echo_client):
 
 
 def test_a_key_shown_once_must_not_be_shown_again(echo_client, auth_headers):
-    created = echo_client.post("/api/v1/auth/api-keys", json={"name": "job"},
-                               headers=auth_headers).get_json()
+    created = echo_client.post(
+        "/api/v1/auth/api-keys", json={"name": "job"}, headers=auth_headers
+    ).get_json()
 
     with pytest.raises(SecretLeak):
         echo_client.get("/test-only/key", headers={"X-API-Key": created["key"]})
@@ -66,8 +67,10 @@ def test_a_value_also_sent_as_an_ordinary_field_may_be_echoed(echo_client):
 
 def test_a_password_deep_in_a_batch_is_still_a_secret(echo_client):
     with pytest.raises(SecretLeak, match="response holds a secret"):
-        echo_client.post("/test-only/echo", json={"samples": [[0, 1], [{
-            "accounts": [{"password": PASSWORD + "-3"}]}]]})
+        echo_client.post(
+            "/test-only/echo",
+            json={"samples": [[0, 1], [{"accounts": [{"password": PASSWORD + "-3"}]}]]},
+        )
 
 
 def test_a_body_of_a_million_numbers_is_scanned_without_looking_at_each(monkeypatch):
@@ -77,8 +80,14 @@ def test_a_body_of_a_million_numbers_is_scanned_without_looking_at_each(monkeypa
     monkeypatch.setattr(contract_client.session_secrets, "declassify", looked_at.append)
     monkeypatch.setattr(contract_client.session_secrets, "add", looked_at.append)
 
-    contract_client._note_request_fields({
-        "features": [0.5] * 1_000_000, "flags": [True, None], "count": 3,
-        "name": "batch-of-zeros", "password": PASSWORD + "-4"})
+    contract_client._note_request_fields(
+        {
+            "features": [0.5] * 1_000_000,
+            "flags": [True, None],
+            "count": 3,
+            "name": "batch-of-zeros",
+            "password": PASSWORD + "-4",
+        }
+    )
 
     assert sorted(looked_at) == ["batch-of-zeros", PASSWORD + "-4"]

@@ -53,10 +53,19 @@ def test_a_non_finite_number_in_an_answer_is_an_error_not_invalid_json(app, monk
 def test_a_non_finite_number_never_enters_the_history(app, user):
     with app.app_context():
         model = default_model()
-        db.session.add(Prediction(owner_id=user.id, model_id=model.id, model_name=model.name,
-                                  model_version=model.version, features=ROW,
-                                  prediction=1.0, probabilities={"a": NAN}, cached=False,
-                                  latency_ms=1.0))
+        db.session.add(
+            Prediction(
+                owner_id=user.id,
+                model_id=model.id,
+                model_name=model.name,
+                model_version=model.version,
+                features=ROW,
+                prediction=1.0,
+                probabilities={"a": NAN},
+                cached=False,
+                latency_ms=1.0,
+            )
+        )
         with pytest.raises((ValueError, sa.exc.StatementError)) as refused:
             db.session.commit()
         db.session.rollback()
@@ -66,19 +75,27 @@ def test_a_non_finite_number_never_enters_the_history(app, user):
         assert db.session.scalar(sa.select(sa.func.count(Prediction.id))) == 0
 
 
-def test_a_non_finite_number_never_enters_a_webhook_payload(app, client, auth_headers, user,
-                                                            dns):
-    hook = client.post("/api/v1/webhooks", json={"url": "https://hooks.example.com/x",
-                                                 "events": ["model.created"]},
-                       headers=auth_headers)
+def test_a_non_finite_number_never_enters_a_webhook_payload(app, client, auth_headers, user, dns):
+    hook = client.post(
+        "/api/v1/webhooks",
+        json={"url": "https://hooks.example.com/x", "events": ["model.created"]},
+        headers=auth_headers,
+    )
     assert hook.status_code == 201, hook.get_json()
     with app.app_context(), pytest.raises(ValueError, match=NOT_JSON):
         webhook_events.enqueue(db.session, "model.created", user.id, {"score": NAN})
 
 
 def test_a_log_line_stays_json_whatever_it_carries():
-    record = logging.makeLogRecord({"name": "mlapi.test", "levelname": "INFO",
-                                    "msg": "odd", "latency_ms": NAN, "ratio": math.inf})
+    record = logging.makeLogRecord(
+        {
+            "name": "mlapi.test",
+            "levelname": "INFO",
+            "msg": "odd",
+            "latency_ms": NAN,
+            "ratio": math.inf,
+        }
+    )
 
     line = json.loads(JsonFormatter().format(record), parse_constant=refuse_constant)
 
@@ -87,20 +104,21 @@ def test_a_log_line_stays_json_whatever_it_carries():
 
 @needs_redis
 def test_a_shared_cache_entry_holding_nan_is_never_served(configured_app, redis_prefix, request):
-    app = configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=redis_prefix,
-                         SHARED_CACHE_MIN_MODEL_MS=0)
+    app = configured_app(
+        REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=redis_prefix, SHARED_CACHE_MIN_MODEL_MS=0
+    )
     user, headers = request.getfixturevalue("user"), request.getfixturevalue("auth_headers")
     with app.app_context():
         shared, model = answer_caches().shared, default_model()
         with pytest.raises(ValueError, match=NOT_JSON):  # never written now...
             shared.put_many(model, user.id, [(ROW, {"value": NAN, "probabilities": None})])
         # ...but an entry written before the encoding was strict is treated as missing
-        redis.Redis.from_url(REDIS_URL).set(shared.key(model, user.id, ROW),
-                                            '{"value":NaN,"probabilities":null}')
+        redis.Redis.from_url(REDIS_URL).set(
+            shared.key(model, user.id, ROW), '{"value":NaN,"probabilities":null}'
+        )
         assert answer_caches().answers.get(cache_key(model, user.id, tuple(ROW))) is None
 
-    response = app.test_client().post("/api/v1/predict", json={"features": ROW},
-                                      headers=headers)
+    response = app.test_client().post("/api/v1/predict", json={"features": ROW}, headers=headers)
 
     body = json.loads(response.get_data(as_text=True), parse_constant=refuse_constant)
     assert (response.status_code, body["cached"]) == (200, False)

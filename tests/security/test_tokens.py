@@ -25,10 +25,11 @@ from tests.unit.helpers import ROW, assert_problem
 
 _ATTACKER_RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 ATTACKER_PRIVATE_PEM = _ATTACKER_RSA.private_bytes(
-    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-    serialization.NoEncryption())
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+)
 ATTACKER_PUBLIC_PEM = _ATTACKER_RSA.public_key().public_bytes(
-    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+)
 
 
 def hmac_signed(header: dict, claims: dict, key: bytes, digest=hashlib.sha256) -> str:
@@ -45,21 +46,27 @@ def without(claims: dict, name: str) -> dict:
 
 # name -> build(claims of a genuine access token, the server's secret) -> forged token
 FORGERIES = {
-    "rs256 signed with an attacker's private key":
-        lambda c, s: jwt.encode(c, ATTACKER_PRIVATE_PEM, algorithm="RS256"),
-    "header says rs256, hmac-signed with the server secret":
-        lambda c, s: hmac_signed({"alg": "RS256", "typ": "JWT"}, c, s),
-    "hs256 keyed with an rsa public key (rs/hs confusion)":
-        lambda c, s: hmac_signed({"alg": "HS256", "typ": "JWT"}, c, ATTACKER_PUBLIC_PEM),
-    "hs512 with the server secret (algorithm not allowed)":
-        lambda c, s: hmac_signed({"alg": "HS512", "typ": "JWT"}, c, s, hashlib.sha512),
-    "alg None (capitalised), unsigned":
-        lambda c, s: f"{b64({'alg': 'None', 'typ': 'JWT'})}.{b64(c)}.",
-    "not yet valid (nbf an hour ahead)":
-        lambda c, s: jwt.encode({**c, "nbf": int(time.time()) + 3600}, s, algorithm="HS256"),
-    "expired and signed with another key reads as invalid, not expired":
-        lambda c, s: jwt.encode({**c, "exp": int(time.time()) - 60}, b"x" * 32,
-                                algorithm="HS256"),
+    "rs256 signed with an attacker's private key": lambda c, s: jwt.encode(
+        c, ATTACKER_PRIVATE_PEM, algorithm="RS256"
+    ),
+    "header says rs256, hmac-signed with the server secret": lambda c, s: hmac_signed(
+        {"alg": "RS256", "typ": "JWT"}, c, s
+    ),
+    "hs256 keyed with an rsa public key (rs/hs confusion)": lambda c, s: hmac_signed(
+        {"alg": "HS256", "typ": "JWT"}, c, ATTACKER_PUBLIC_PEM
+    ),
+    "hs512 with the server secret (algorithm not allowed)": lambda c, s: hmac_signed(
+        {"alg": "HS512", "typ": "JWT"}, c, s, hashlib.sha512
+    ),
+    "alg None (capitalised), unsigned": lambda c, s: (
+        f"{b64({'alg': 'None', 'typ': 'JWT'})}.{b64(c)}."
+    ),
+    "not yet valid (nbf an hour ahead)": lambda c, s: jwt.encode(
+        {**c, "nbf": int(time.time()) + 3600}, s, algorithm="HS256"
+    ),
+    "expired and signed with another key reads as invalid, not expired": lambda c, s: jwt.encode(
+        {**c, "exp": int(time.time()) - 60}, b"x" * 32, algorithm="HS256"
+    ),
     "missing sub": lambda c, s: jwt.encode(without(c, "sub"), s, algorithm="HS256"),
     "missing jti": lambda c, s: jwt.encode(without(c, "jti"), s, algorithm="HS256"),
     "missing exp": lambda c, s: jwt.encode(without(c, "exp"), s, algorithm="HS256"),
@@ -70,8 +77,11 @@ FORGERIES = {
 }
 
 # Protected endpoints of different kinds: a read, a computation, account management.
-ENDPOINTS = [("get", ME, None), ("post", "/api/v1/predict", {"features": ROW}),
-             ("get", "/api/v1/auth/api-keys", None)]
+ENDPOINTS = [
+    ("get", ME, None),
+    ("post", "/api/v1/predict", {"features": ROW}),
+    ("get", "/api/v1/auth/api-keys", None),
+]
 
 
 def secret_of(app) -> bytes:
@@ -80,8 +90,9 @@ def secret_of(app) -> bytes:
 
 @pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES.keys())
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS, ids=lambda v: str(v)[:24])
-def test_a_forged_access_token_is_refused_as_invalid(app, client, tokens, forge, method,
-                                                     path, body):
+def test_a_forged_access_token_is_refused_as_invalid(
+    app, client, tokens, forge, method, path, body
+):
     """A token the server did not issue as is, or that lacks what the server relies on,
     never authenticates anyone."""
     forged = forge(claims_of(tokens.access), secret_of(app))
@@ -112,8 +123,11 @@ def test_an_expired_refresh_token_says_it_expired(app, client, user):
     """A refresh token past its 30 days gets ``token_expired`` (sign in again), not a new
     access token."""
     with app.app_context():
-        token = create_refresh_token(identity=str(user.id), expires_delta=timedelta(seconds=-1),
-                                     additional_claims={"jti": "expired-login.refresh"})
+        token = create_refresh_token(
+            identity=str(user.id),
+            expires_delta=timedelta(seconds=-1),
+            additional_claims={"jti": "expired-login.refresh"},
+        )
 
     body = assert_problem(client.post(REFRESH, headers=bearer(token)), 401, "token_expired")
     assert "expired" in body["detail"]
@@ -133,7 +147,10 @@ def test_a_revoked_token_resigned_with_a_new_expiry_stays_revoked(app, client, t
     """Revocation follows the login (``jti``), not the token string: a holder of the secret
     extending a logged-out token gains nothing."""
     client.post(LOGOUT, headers=tokens.headers)
-    extended = jwt.encode({**claims_of(tokens.access), "exp": int(time.time()) + 3600},
-                          secret_of(app), algorithm="HS256")
+    extended = jwt.encode(
+        {**claims_of(tokens.access), "exp": int(time.time()) + 3600},
+        secret_of(app),
+        algorithm="HS256",
+    )
 
     assert_problem(client.get(ME, headers=bearer(extended)), 401, "token_revoked")

@@ -19,10 +19,22 @@ from tests.support.model_files import model_file
 from tests.unit.helpers import artifacts_in
 from tests.unit.registry.test_upload import form_for, post_form
 
-TRAVERSALS = ["../../etc/passwd", "..%2f..%2fevil", "%2e%2e%2fevil", "..\\..\\evil",
-              "/etc/passwd", "/tmp/evil",  # noqa: S108 "C:\\evil", "\\\\server\\share\\evil",
-              "evil\x00.skops", "\uff0e\uff0e\uff0fevil", "\u2024\u2024/evil", "~/.ssh/evil",
-              "....//....//evil", "models/../../evil", "..\u2215evil", "evil/"]
+TRAVERSALS = [
+    "../../etc/passwd",
+    "..%2f..%2fevil",
+    "%2e%2e%2fevil",
+    "..\\..\\evil",
+    "/etc/passwd",
+    "/tmp/evil",  # noqa: S108 "C:\\evil", "\\\\server\\share\\evil",
+    "evil\x00.skops",
+    "\uff0e\uff0e\uff0fevil",
+    "\u2024\u2024/evil",
+    "~/.ssh/evil",
+    "....//....//evil",
+    "models/../../evil",
+    "..\u2215evil",
+    "evil/",
+]
 # Names of allowed characters that merely look like paths: accepted, and harmless.
 DOTTED_NAMES = ["..", ".", "...", "..-..", ".hidden", "..evil"]
 
@@ -95,8 +107,9 @@ def test_dotted_names_are_names_not_paths(client, auth_headers, upload_model, di
     assert [item["name"] for item in listed.get_json()["items"]] == [".."]
 
 
-@pytest.mark.parametrize("filename", [*TRAVERSALS, "../../evil.skops", "C:\\x",
-                                      "/etc/passwd\x00.skops"])
+@pytest.mark.parametrize(
+    "filename", [*TRAVERSALS, "../../evil.skops", "C:\\x", "/etc/passwd\x00.skops"]
+)
 def test_the_upload_file_name_is_ignored(client, auth_headers, disk, filename):
     """The file name is the client's business: the artifact is stored under its digest,
     and nothing is written where the name points."""
@@ -120,8 +133,15 @@ def test_traversal_in_the_name_filter_finds_nothing(client, auth_headers, name):
     assert response.get_json()["items"] == []
 
 
-@pytest.mark.parametrize("path", ["../../etc/passwd", "..%2f..%2fetc%2fpasswd",
-                                  "%2e%2e/%2e%2e/etc/passwd", "..\\..\\etc\\passwd"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../../etc/passwd",
+        "..%2f..%2fetc%2fpasswd",
+        "%2e%2e/%2e%2e/etc/passwd",
+        "..\\..\\etc\\passwd",
+    ],
+)
 def test_traversal_in_a_model_path_is_not_found(client, auth_headers, path):
     response = client.get(f"/api/v1/models/{path}", headers=auth_headers)
 

@@ -56,8 +56,9 @@ def model_count(client, headers) -> int:
 
 
 @pytest.mark.parametrize("compress", COMPRESSIONS, ids=str)
-def test_joblib_files_are_refused_as_pickles_and_leave_nothing(client, auth_headers,
-                                                               private_model_store, compress):
+def test_joblib_files_are_refused_as_pickles_and_leave_nothing(
+    client, auth_headers, private_model_store, compress
+):
     """joblib compresses the pickle it writes; compressed or not, loading it runs code."""
     stored = artifacts_in(private_model_store)
 
@@ -68,8 +69,7 @@ def test_joblib_files_are_refused_as_pickles_and_leave_nothing(client, auth_head
     assert model_count(client, auth_headers) == 0
 
 
-def test_a_compressed_joblib_file_loads_when_the_operator_allows_pickles(configured_app,
-                                                                         request):
+def test_a_compressed_joblib_file_loads_when_the_operator_allows_pickles(configured_app, request):
     configured_app(ALLOW_PICKLE=True)
     client, headers = request.getfixturevalue("client"), request.getfixturevalue("auth_headers")
 
@@ -80,7 +80,8 @@ def test_a_compressed_joblib_file_loads_when_the_operator_allows_pickles(configu
 
 
 def test_a_skops_file_of_an_unvetted_class_is_refused_and_leaves_nothing(
-        client, auth_headers, private_model_store):
+    client, auth_headers, private_model_store
+):
     stored = artifacts_in(private_model_store)
 
     response = upload_bytes(client, auth_headers, sio.dumps(HomeMadeModel()))
@@ -102,14 +103,18 @@ def _tamper_file(app, sha256: str) -> None:
 
 def _tamper_row(app, sha256: str) -> None:
     with app.app_context():
-        db.session.execute(update(ModelArtifact).where(ModelArtifact.sha256 == sha256)
-                           .values(data=model_file("classifier")))
+        db.session.execute(
+            update(ModelArtifact)
+            .where(ModelArtifact.sha256 == sha256)
+            .values(data=model_file("classifier"))
+        )
         db.session.commit()
 
 
 @pytest.mark.parametrize(("store", "tamper"), [("files", _tamper_file), ("db", _tamper_row)])
-def test_a_tampered_artifact_is_refused_and_reported(configured_app, request, caplog,
-                                                     store, tamper):
+def test_a_tampered_artifact_is_refused_and_reported(
+    configured_app, request, caplog, store, tamper
+):
     """Someone with write access to the store changes the bytes after the upload: the
     server refuses to load them (they no longer match the recorded sha256) rather than
     serve a model nobody uploaded, and tells the operator which artifact failed."""
@@ -119,13 +124,15 @@ def test_a_tampered_artifact_is_refused_and_reported(configured_app, request, ca
     tamper(app, record["sha256"])
 
     with caplog.at_level(logging.ERROR, logger="mlapi.registry"):
-        response = client.post(f"/api/v1/models/{record['id']}/predict",
-                               json={"features": ROW}, headers=headers)
+        response = client.post(
+            f"/api/v1/models/{record['id']}/predict", json={"features": ROW}, headers=headers
+        )
 
     body = assert_refused(response, 503, "model_unavailable")
     assert record["sha256"] not in str(body)
-    assert any(record["sha256"][:12] in message and "checksum" in message
-               for message in caplog.messages), caplog.messages
+    assert any(
+        record["sha256"][:12] in message and "checksum" in message for message in caplog.messages
+    ), caplog.messages
 
 
 @cache
@@ -133,8 +140,10 @@ def zip_bomb(unpacked: int) -> bytes:
     """A real skops archive of a fitted model whose schema.json is padded with
     whitespace (still valid JSON) to ``unpacked`` bytes, deflated to a few kilobytes."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(model_file("regressor"))) as source, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb:
+    with (
+        zipfile.ZipFile(io.BytesIO(model_file("regressor"))) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb,
+    ):
         for entry in source.infolist():
             content = source.read(entry)
             if entry.filename == "schema.json":
@@ -147,8 +156,7 @@ def zip_bomb(unpacked: int) -> bytes:
     return out.getvalue()
 
 
-def test_a_zip_bomb_is_refused_before_it_is_inflated(configured_app, request,
-                                                     private_model_store):
+def test_a_zip_bomb_is_refused_before_it_is_inflated(configured_app, request, private_model_store):
     """64 MiB of model packed into a few kilobytes, on a server taking 1 MB models: 413,
     and the request allocates a small fraction of what inflating it would."""
     configured_app(MAX_MODEL_BYTES=1_000_000)
@@ -174,25 +182,30 @@ def _body_operations():
 
 
 WRONG_TYPES = {
-    "application/json": [("text/plain", b'{"name": "x"}'), ("application/xml", b"<x/>"),
-                          ("application/x-www-form-urlencoded", b"name=x"),
-                          ("multipart/form-data; boundary=b", b"--b--\r\n")],
-    "multipart/form-data": [("application/json", b'{"name": "x"}'),
-                            ("application/octet-stream", model_file("regressor")),
-                            ("application/zip", model_file("regressor")),
-                            ("text/plain", b"name=x")],
+    "application/json": [
+        ("text/plain", b'{"name": "x"}'),
+        ("application/xml", b"<x/>"),
+        ("application/x-www-form-urlencoded", b"name=x"),
+        ("multipart/form-data; boundary=b", b"--b--\r\n"),
+    ],
+    "multipart/form-data": [
+        ("application/json", b'{"name": "x"}'),
+        ("application/octet-stream", model_file("regressor")),
+        ("application/zip", model_file("regressor")),
+        ("text/plain", b"name=x"),
+    ],
 }
 
 
 @pytest.mark.parametrize("op", _body_operations())
-def test_every_body_in_another_media_type_is_refused(client, auth_headers, admin_headers,
-                                                     op):
+def test_every_body_in_another_media_type_is_refused(client, auth_headers, admin_headers, op):
     """Each operation's body in a media type its OpenAPI entry does not list: 415 (to a
     caller allowed on the operation: a role's 403 comes before the body's faults)."""
     path = concrete(op.path)
     headers = admin_headers if op.path.startswith("/api/v1/admin/") else auth_headers
     for content_type, data in WRONG_TYPES[op.media_type]:
-        response = client.open(path, method=op.method, data=data, content_type=content_type,
-                               headers=headers)
+        response = client.open(
+            path, method=op.method, data=data, content_type=content_type, headers=headers
+        )
 
         assert_refused(response, 415, "unsupported_media_type")

@@ -15,20 +15,32 @@ from tests.support.model_files import model_file
 from tests.unit.helpers import ROW
 from tests.unit.webhooks.conftest import HOOK_URL, create_hook, dns  # noqa: F401
 
-XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>',
-       "</script><svg/onload=alert(1)>", "'';!--\"<XSS>=&{()}",
-       "&lt;script&gt;alert(1)&lt;/script&gt;"]
+XSS = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "</script><svg/onload=alert(1)>",
+    "'';!--\"<XSS>=&{()}",
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+]
 JSON_TYPES = {"application/json", "application/problem+json"}
 
 
 def _full_name(api, text):
-    api.post("/api/v1/auth/register", json={
-        "username": "mallory", "email": "mallory@example.com",
-        "password": "s3cret-password", "full_name": text})
-    tokens = api.post("/api/v1/auth/login", json={
-        "username": "mallory", "password": "s3cret-password"}).get_json()
-    return api.get("/api/v1/users/me", headers={
-        "Authorization": f"Bearer {tokens['access_token']}"}), lambda body: body["full_name"]
+    api.post(
+        "/api/v1/auth/register",
+        json={
+            "username": "mallory",
+            "email": "mallory@example.com",
+            "password": "s3cret-password",
+            "full_name": text,
+        },
+    )
+    tokens = api.post(
+        "/api/v1/auth/login", json={"username": "mallory", "password": "s3cret-password"}
+    ).get_json()
+    return api.get(
+        "/api/v1/users/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    ), lambda body: body["full_name"]
 
 
 def _uploaded_description(api, text):
@@ -45,8 +57,7 @@ def _patched_description(api, text):
 def _feature_name(api, text):
     names = ",".join(f"{text}{i}" for i in range(4))
     record = api.upload(kind="classifier", feature_names=names)
-    return (api.get(f"/api/v1/models/{record['id']}"),
-            lambda body: body["feature_names"][0][:-1])
+    return (api.get(f"/api/v1/models/{record['id']}"), lambda body: body["feature_names"][0][:-1])
 
 
 def _feedback_comment(api, text):
@@ -68,13 +79,19 @@ def _webhook_name(api, text):
 
 def _webhook_url(api, text):
     hook = api.create_hook(api.headers, f"{HOOK_URL}?q={text}")
-    return api.get(f"/api/v1/webhooks/{hook['id']}"), lambda body: body["url"][len(HOOK_URL) + 3:]
+    return api.get(f"/api/v1/webhooks/{hook['id']}"), lambda body: body["url"][len(HOOK_URL) + 3 :]
 
 
-FIELDS = {"full_name": _full_name, "model description": _uploaded_description,
-          "changed model description": _patched_description, "feature name": _feature_name,
-          "feedback comment": _feedback_comment, "api key name": _api_key_name,
-          "webhook name": _webhook_name, "webhook url": _webhook_url}
+FIELDS = {
+    "full_name": _full_name,
+    "model description": _uploaded_description,
+    "changed model description": _patched_description,
+    "feature name": _feature_name,
+    "feedback comment": _feedback_comment,
+    "api key name": _api_key_name,
+    "webhook name": _webhook_name,
+    "webhook url": _webhook_url,
+}
 
 
 class Api:
@@ -101,10 +118,13 @@ class Api:
         return self._send("PATCH", path, **kwargs)
 
     def upload(self, kind="regressor", **fields):
-        form = {"name": "xss", "model_type": "sklearn",
-                "file": (io.BytesIO(model_file(kind)), "m.skops"), **fields}
-        return self.post("/api/v1/models", data=form,
-                         content_type="multipart/form-data").get_json()
+        form = {
+            "name": "xss",
+            "model_type": "sklearn",
+            "file": (io.BytesIO(model_file(kind)), "m.skops"),
+            **fields,
+        }
+        return self.post("/api/v1/models", data=form, content_type="multipart/form-data").get_json()
 
 
 def assert_not_html(response) -> None:
@@ -121,8 +141,13 @@ def api(client, auth_headers, create_hook):  # noqa: F811
 
 def test_every_stored_free_text_field_is_covered():
     """The free-text fields docs/api.md names, plus the ones the schemas have since grown."""
-    assert {"full_name", "model description", "feedback comment", "api key name",
-            "webhook name"} <= FIELDS.keys()
+    assert {
+        "full_name",
+        "model description",
+        "feedback comment",
+        "api key name",
+        "webhook name",
+    } <= FIELDS.keys()
 
 
 @pytest.mark.parametrize("text", XSS)

@@ -35,8 +35,10 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
-DATABASE_SERVER = (os.environ.get("MLAPI_TEST_DATABASE_URL")
-                   or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+DATABASE_SERVER = (
+    os.environ.get("MLAPI_TEST_DATABASE_URL")
+    or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("MLAPI_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 WORKERS = 2
 DEFAULT_BUDGET = 6  # MLAPI_RATELIMIT_DEFAULT per minute: small enough to exhaust in a test
@@ -73,11 +75,16 @@ class Host:
 
     def start(self) -> None:
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        command = ([str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"])
+        command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [*command, "-c", str(GUNICORN_CONF), "wsgi:app"], cwd=self.directory,
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                [*command, "-c", str(GUNICORN_CONF), "wsgi:app"],
+                cwd=self.directory,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
 
     def terminate(self) -> None:
         """SIGTERM to the master (graceful: workers finish, then on_exit cleans up)."""
@@ -96,8 +103,9 @@ class Host:
             process.kill()
             process.wait(timeout=STOP_TIMEOUT)
 
-    def request(self, method: str, path: str, *, timeout: float = 30,
-                **kwargs) -> requests.Response:
+    def request(
+        self, method: str, path: str, *, timeout: float = 30, **kwargs
+    ) -> requests.Response:
         return requests.request(method, self.url + path, timeout=timeout, **kwargs)
 
     def get(self, path: str, **kwargs) -> requests.Response:
@@ -120,8 +128,11 @@ def host_environment(**settings: str) -> dict:
     """This process's environment without any ``MLAPI_*`` or Prometheus setting of its own
     (tox passes ``MLAPI_*`` through), plus ``settings``; ``wsgi.py`` importable from any
     working directory."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("MLAPI_") and key != "PROMETHEUS_MULTIPROC_DIR"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MLAPI_") and key != "PROMETHEUS_MULTIPROC_DIR"
+    }
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.update(settings)
     return env
@@ -204,8 +215,12 @@ def hosts(tmp_path_factory, database_url, key_prefix, metrics_dir):
         directory = tmp_path_factory.mktemp(f"host-{name.lower()}")
         port = free_port()
         extra = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)} if name == "A" else {}
-        env = host_environment(**shared, **extra, MLAPI_BIND=f"127.0.0.1:{port}",
-                               MLAPI_INSTANCE_PATH=str(directory / "instance"))
+        env = host_environment(
+            **shared,
+            **extra,
+            MLAPI_BIND=f"127.0.0.1:{port}",
+            MLAPI_INSTANCE_PATH=str(directory / "instance"),
+        )
         started.append(Host(name, f"http://127.0.0.1:{port}", directory, env))
     try:
         for host in started:  # both masters, then four workers, in well under a second
@@ -229,8 +244,10 @@ def wait_until_ready(hosts: list[Host], workers: int = WORKERS) -> None:
     while waiting and time.monotonic() < deadline:
         for host in list(waiting):
             if host.process.poll() is not None:
-                pytest.fail(f"host {host.name} exited with {host.process.returncode} "
-                            f"during start:\n{host.log()}")
+                pytest.fail(
+                    f"host {host.name} exited with {host.process.returncode} "
+                    f"during start:\n{host.log()}"
+                )
             try:
                 response = host.get("/readyz", timeout=5)
                 last[host.name] = f"{response.status_code} {response.text.strip()}"
@@ -240,8 +257,9 @@ def wait_until_ready(hosts: list[Host], workers: int = WORKERS) -> None:
                 last[host.name] = type(exc).__name__
         time.sleep(0.25)
     if waiting:
-        logs = "\n".join(f"--- host {h.name} (last /readyz: {last.get(h.name)}) ---\n{h.log()}"
-                         for h in waiting)
+        logs = "\n".join(
+            f"--- host {h.name} (last /readyz: {last.get(h.name)}) ---\n{h.log()}" for h in waiting
+        )
         pytest.fail(f"not ready within {START_TIMEOUT:.0f} s:\n{logs}")
 
 
@@ -261,6 +279,5 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if report.failed:
         for host in item.funcargs.get("hosts") or []:
-            report.sections.append((f"gunicorn host {host.name} ({host.log_path})",
-                                    host.log()))
+            report.sections.append((f"gunicorn host {host.name} ({host.log_path})", host.log()))
     return report

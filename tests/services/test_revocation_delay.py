@@ -45,8 +45,7 @@ def refused_after(change: Callable[[], None], ask: Callable[[], int], refusal: i
 
 
 def predict(host: Host, headers: dict) -> Callable[[], int]:
-    return lambda: host.post("/api/v1/predict", headers=headers,
-                             json={"features": ROW}).status_code
+    return lambda: host.post("/api/v1/predict", headers=headers, json={"features": ROW}).status_code
 
 
 def get(host: Host, path: str, headers: dict) -> Callable[[], int]:
@@ -69,58 +68,81 @@ def admins(hosts) -> list[Client]:
     return made
 
 
-def test_changes_on_one_host_are_refused_on_the_other_within_100_ms(host_a, host_b, admins,
-                                                                      database):
-    delays: dict[str, list[float]] = {"logout": [], "deactivation": [], "key deletion": [],
-                                      "role change": []}
+def test_changes_on_one_host_are_refused_on_the_other_within_100_ms(
+    host_a, host_b, admins, database
+):
+    delays: dict[str, list[float]] = {
+        "logout": [],
+        "deactivation": [],
+        "key deletion": [],
+        "role change": [],
+    }
     spare = iter(admins * 4)  # 4 admins x 4 calls: under the per-minute budget of each
 
     def admin_patch(user_id: int, body: dict) -> None:
         admin = next(spare)
-        changed = host_a.request("PATCH", f"/api/v1/admin/users/{user_id}", json=body,
-                                 headers=admin.auth)
+        changed = host_a.request(
+            "PATCH", f"/api/v1/admin/users/{user_id}", json=body, headers=admin.auth
+        )
         assert changed.status_code == 200, changed.text
 
     for _ in range(ROUNDS):
         user = new_client("out").register_and_login(host_a)
         assert predict(host_b, user.auth)() == 200
-        delays["logout"].append(refused_after(
-            lambda u=user: host_a.post("/api/v1/auth/logout", headers=u.auth),
-            predict(host_b, user.auth), 401))
+        delays["logout"].append(
+            refused_after(
+                lambda u=user: host_a.post("/api/v1/auth/logout", headers=u.auth),
+                predict(host_b, user.auth),
+                401,
+            )
+        )
 
         user = new_client("off").register_and_login(host_a)
         user_id = host_a.get(ME, headers=user.auth).json()["id"]
         assert predict(host_b, user.auth)() == 200
-        delays["deactivation"].append(refused_after(
-            lambda i=user_id: admin_patch(i, {"is_active": False}),
-            predict(host_b, user.auth), 401))
+        delays["deactivation"].append(
+            refused_after(
+                lambda i=user_id: admin_patch(i, {"is_active": False}),
+                predict(host_b, user.auth),
+                401,
+            )
+        )
 
         user = new_client("key").register_and_login(host_a)
-        created = host_a.post("/api/v1/auth/api-keys", headers=user.auth,
-                              json={"name": "job"}).json()
+        created = host_a.post(
+            "/api/v1/auth/api-keys", headers=user.auth, json={"name": "job"}
+        ).json()
         key = {"X-API-Key": created["key"], **user.forwarded}
         assert predict(host_b, key)() == 200
-        delays["key deletion"].append(refused_after(
-            lambda u=user, k=created: host_a.delete(f"/api/v1/auth/api-keys/{k['id']}",
-                                                    headers=u.auth),
-            predict(host_b, key), 401))
+        delays["key deletion"].append(
+            refused_after(
+                lambda u=user, k=created: host_a.delete(
+                    f"/api/v1/auth/api-keys/{k['id']}", headers=u.auth
+                ),
+                predict(host_b, key),
+                401,
+            )
+        )
 
         user = new_client("role").register_and_login(host_a)
         user_id = host_a.get(ME, headers=user.auth).json()["id"]
         admin_patch(user_id, {"role": "admin"})
         listing = get(host_b, "/api/v1/admin/users", user.auth)
         assert listing() == 200
-        delays["role change"].append(refused_after(
-            lambda i=user_id: admin_patch(i, {"role": "user"}), listing, 403))
+        delays["role change"].append(
+            refused_after(lambda i=user_id: admin_patch(i, {"role": "user"}), listing, 403)
+        )
 
     every = [delay for kind in delays.values() for delay in kind]
     for kind, measured in delays.items():
         print(f"{kind}: {', '.join(f'{d * 1000:.1f}' for d in measured)} ms")
-    print(f"{len(every)} changes: median {sorted(every)[len(every) // 2] * 1000:.1f} ms, "
-          f"p99 {p99(every) * 1000:.1f} ms, max {max(every) * 1000:.1f} ms")
+    print(
+        f"{len(every)} changes: median {sorted(every)[len(every) // 2] * 1000:.1f} ms, "
+        f"p99 {p99(every) * 1000:.1f} ms, max {max(every) * 1000:.1f} ms"
+    )
     with database.connect() as connection:
         listeners = connection.exec_driver_sql(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE application_name = 'mlapi-access-listener'").scalar_one()
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mlapi-access-listener'"
+        ).scalar_one()
     assert listeners >= 1  # the hosts' workers keep their caches by notification
     assert p99(every) <= BOUND_SECONDS

@@ -38,8 +38,10 @@ def nginx_binary() -> str:
     found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
     if found:
         return found
-    reason = f"nginx is not installed (Debian package {NGINX_PACKAGE}: apt-get install " \
-             f"-y {NGINX_PACKAGE})"
+    reason = (
+        f"nginx is not installed (Debian package {NGINX_PACKAGE}: apt-get install "
+        f"-y {NGINX_PACKAGE})"
+    )
     if os.environ.get("CI") == "true":
         pytest.fail(reason)
     pytest.skip(reason)
@@ -49,10 +51,15 @@ def nginx_binary() -> str:
 def gunicorn_host(tmp_path_factory):
     directory = tmp_path_factory.mktemp("slow-clients-gunicorn")
     port = free_port()
-    env = host_environment(MLAPI_ENV="production", MLAPI_SECRET_KEY=secrets.token_urlsafe(48),
-                           MLAPI_AUTO_MIGRATE="true", MLAPI_WORKERS="2",
-                           MLAPI_BIND=f"127.0.0.1:{port}", MLAPI_TRUSTED_PROXIES="1",
-                           MLAPI_INSTANCE_PATH=str(directory / "instance"))
+    env = host_environment(
+        MLAPI_ENV="production",
+        MLAPI_SECRET_KEY=secrets.token_urlsafe(48),
+        MLAPI_AUTO_MIGRATE="true",
+        MLAPI_WORKERS="2",
+        MLAPI_BIND=f"127.0.0.1:{port}",
+        MLAPI_TRUSTED_PROXIES="1",
+        MLAPI_INSTANCE_PATH=str(directory / "instance"),
+    )
     host = Host("gunicorn", f"http://127.0.0.1:{port}", directory, env)
     try:
         host.start()
@@ -66,13 +73,17 @@ def nginx_configuration(directory: Path, listen_port: int, upstream_port: int) -
     """A whole nginx.conf around the committed site file, whose two addresses are the only
     change: its own pid, logs and temporary files in ``directory``, in the foreground."""
     site = NGINX_SITE.read_text()
-    for committed, local in (("listen 80;", f"listen 127.0.0.1:{listen_port};"),
-                             ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")):
+    for committed, local in (
+        ("listen 80;", f"listen 127.0.0.1:{listen_port};"),
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};"),
+    ):
         assert site.count(committed) == 1, f"{NGINX_SITE} no longer says {committed!r}"
         site = site.replace(committed, local)
     (directory / "mlapi.conf").write_text(site)
-    temporary = "\n".join(f"    {kind}_temp_path {directory / kind};"
-                          for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temporary = "\n".join(
+        f"    {kind}_temp_path {directory / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     # As root, nginx's workers would otherwise become `nobody`, who cannot enter the
     # test's temporary folder.
     user = "user root;" if os.geteuid() == 0 else ""
@@ -100,13 +111,20 @@ def nginx_proxy(tmp_path_factory, gunicorn_host):
     port = free_port()
     upstream = int(gunicorn_host.url.rsplit(":", 1)[1])
     config = nginx_configuration(directory, port, upstream)
-    checked = subprocess.run([binary, "-t", "-p", str(directory), "-e", "stderr", "-c",
-                              str(config)], capture_output=True, text=True, check=False)
+    checked = subprocess.run(
+        [binary, "-t", "-p", str(directory), "-e", "stderr", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert checked.returncode == 0, checked.stderr
     with (directory / "nginx.out").open("ab") as output:
-        process = subprocess.Popen([binary, "-p", str(directory), "-e", "stderr", "-c",
-                                    str(config)], stdout=output, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [binary, "-p", str(directory), "-e", "stderr", "-c", str(config)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     proxy = Host("nginx", f"http://127.0.0.1:{port}", directory, {}, process)
     try:
         wait_until_ready([proxy], workers=0)
@@ -127,9 +145,13 @@ class SlowBody:
     def __init__(self, url: str):
         host, port = url.removeprefix("http://").rsplit(":", 1)
         self.socket = socket.create_connection((host, int(port)), timeout=GUARD_SECONDS)
-        self.socket.sendall((f"POST /api/v1/auth/login HTTP/1.1\r\nHost: {host}\r\n"
-                             "Content-Type: application/json\r\n"
-                             f"Content-Length: {BODY_BYTES}\r\n\r\n").encode())
+        self.socket.sendall(
+            (
+                f"POST /api/v1/auth/login HTTP/1.1\r\nHost: {host}\r\n"
+                "Content-Type: application/json\r\n"
+                f"Content-Length: {BODY_BYTES}\r\n\r\n"
+            ).encode()
+        )
         self.sent = 0
         self.error: OSError | None = None
         self.closing = threading.Event()
@@ -158,8 +180,9 @@ class SlowBody:
         """Returns once ``count`` more bytes of the body went out, still trickling."""
         with self.progress:
             target = self.sent + count
-            self.progress.wait_for(lambda: self.sent >= target or self.error is not None,
-                                   GUARD_SECONDS)
+            self.progress.wait_for(
+                lambda: self.sent >= target or self.error is not None, GUARD_SECONDS
+            )
         assert self.sent >= target, self.error
         assert self.still_sending, self.error
 
@@ -176,8 +199,9 @@ class PendingGet:
     def __init__(self, url: str, path: str):
         host, port = url.removeprefix("http://").rsplit(":", 1)
         self.socket = socket.create_connection((host, int(port)), timeout=GUARD_SECONDS)
-        self.socket.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n"
-                            "Connection: close\r\n\r\n".encode())
+        self.socket.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+        )
 
     def answered(self) -> bool:
         readable, _, _ = select.select([self.socket], [], [], 0)
@@ -217,7 +241,8 @@ def idle_gunicorn(gunicorn_host):
 
 
 def test_livez_answers_through_nginx_while_two_clients_trickle_their_bodies(
-        idle_gunicorn, nginx_proxy, slow_bodies):
+    idle_gunicorn, nginx_proxy, slow_bodies
+):
     trickling = slow_bodies(nginx_proxy.url)
 
     for client in trickling:

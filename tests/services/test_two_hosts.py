@@ -39,15 +39,21 @@ class Client:
         return {"Authorization": f"Bearer {self.token}", **self.forwarded}
 
     def register_and_login(self, host: Host) -> "Client":
-        body = {"username": self.username, "email": f"{self.username}@example.com",
-                "password": PASSWORD}
+        body = {
+            "username": self.username,
+            "email": f"{self.username}@example.com",
+            "password": PASSWORD,
+        }
         created = host.post("/api/v1/auth/register", json=body, headers=self.forwarded)
         assert created.status_code == 201, created.text
         return self.login(host)
 
     def login(self, host: Host) -> "Client":
-        signed_in = host.post("/api/v1/auth/login", headers=self.forwarded,
-                              json={"username": self.username, "password": PASSWORD})
+        signed_in = host.post(
+            "/api/v1/auth/login",
+            headers=self.forwarded,
+            json={"username": self.username, "password": PASSWORD},
+        )
         assert signed_in.status_code == 200, signed_in.text
         self.token = signed_in.json()["access_token"]
         return self
@@ -75,6 +81,7 @@ def test_first_start_on_both_hosts_at_once_creates_everything_once(hosts, databa
         assert "Exception in worker process" not in log, f"a worker of {host.name} failed"
         assert host.workers_ready() == WORKERS
     with database.connect() as connection:
+
         def scalar(sql: str):
             return connection.execute(sa.text(sql)).scalar_one()
 
@@ -91,17 +98,21 @@ def test_a_model_uploaded_on_one_host_answers_on_the_other(host_a, host_b, user)
     user.register_and_login(host_a)
     archive, expected = ridge_archive()
 
-    uploaded = host_a.post("/api/v1/models", headers=user.auth,
-                           data={"name": "ridge", "model_type": "sklearn"},
-                           files={"file": ("ridge.skops", io.BytesIO(archive))})
+    uploaded = host_a.post(
+        "/api/v1/models",
+        headers=user.auth,
+        data={"name": "ridge", "model_type": "sklearn"},
+        files={"file": ("ridge.skops", io.BytesIO(archive))},
+    )
     assert uploaded.status_code == 201, uploaded.text
     model = uploaded.json()
 
     seen = host_b.get(f"/api/v1/models/{model['id']}", headers=user.auth)
     assert seen.status_code == 200, seen.text
     assert seen.json()["sha256"] == model["sha256"]
-    answered = host_b.post(f"/api/v1/models/{model['id']}/predict", headers=user.auth,
-                           json={"features": ROW})
+    answered = host_b.post(
+        f"/api/v1/models/{model['id']}/predict", headers=user.auth, json={"features": ROW}
+    )
     assert answered.status_code == 200, answered.text
     assert answered.json()["model_id"] == model["id"]
     assert answered.json()["prediction"] == pytest.approx(expected)
@@ -130,7 +141,7 @@ def test_a_rate_limit_counts_the_requests_of_both_hosts(host_a, host_b, user):
         remaining.append(int(allowed.headers["X-RateLimit-Remaining"]))
     assert remaining == list(range(DEFAULT_BUDGET - 1, -1, -1))
 
-    for host in alternating[DEFAULT_BUDGET:DEFAULT_BUDGET + 2]:  # one more on each host
+    for host in alternating[DEFAULT_BUDGET : DEFAULT_BUDGET + 2]:  # one more on each host
         limited = host.get("/api/v1/users/me", headers=user.auth)
         assert limited.status_code == 429, (host.name, limited.text)
         assert limited.json()["code"] == "rate_limited"
@@ -157,22 +168,27 @@ def test_a_key_revoked_on_one_host_stops_working_on_the_other(host_a, host_b, us
 def test_a_spent_sign_in_budget_holds_on_every_host_and_worker(host_a, host_b, user):
     """Issue 14, item 2: the failures are counted in the database, not per process."""
     user.register_and_login(host_a)
-    guesses = [host.post("/api/v1/auth/login", json={"username": user.username.upper(),
-                                                      "password": f"wrong-{n}"},
-                         headers={"X-Forwarded-For": f"203.0.113.{n + 1}"})
-               for n, host in enumerate([host_a, host_b] * 5)]
+    guesses = [
+        host.post(
+            "/api/v1/auth/login",
+            json={"username": user.username.upper(), "password": f"wrong-{n}"},
+            headers={"X-Forwarded-For": f"203.0.113.{n + 1}"},
+        )
+        for n, host in enumerate([host_a, host_b] * 5)
+    ]
     assert [g.status_code for g in guesses] == [401] * 10
 
     for host in (host_a, host_b):  # the right password too, from a new device
-        refused = host.post("/api/v1/auth/login", headers=user.forwarded,
-                            json={"username": f"{user.username}@example.com",
-                                  "password": PASSWORD})
+        refused = host.post(
+            "/api/v1/auth/login",
+            headers=user.forwarded,
+            json={"username": f"{user.username}@example.com", "password": PASSWORD},
+        )
         assert refused.status_code == 429, (host.name, refused.text)
         assert int(refused.headers["Retry-After"]) > 0
 
 
-def test_a_reactivation_on_one_host_leaves_old_tokens_revoked_on_the_other(host_a, host_b,
-                                                                          user):
+def test_a_reactivation_on_one_host_leaves_old_tokens_revoked_on_the_other(host_a, host_b, user):
     """Issue 14, item 11: deactivation revokes every sign-in, on every host at once."""
     admin = Client(f"admin{uuid.uuid4().hex[:8]}")
     create_admin(host_a, admin.username)
@@ -185,8 +201,12 @@ def test_a_reactivation_on_one_host_leaves_old_tokens_revoked_on_the_other(host_
     assert profile.status_code == 200, profile.text
 
     for host, active in ((host_a, False), (host_b, True)):
-        changed = host.request("PATCH", f"/api/v1/admin/users/{profile.json()['id']}",
-                               headers=admin.auth, json={"is_active": active})
+        changed = host.request(
+            "PATCH",
+            f"/api/v1/admin/users/{profile.json()['id']}",
+            headers=admin.auth,
+            json={"is_active": active},
+        )
         assert changed.status_code == 200, changed.text
 
     for host in (host_a, host_b):
@@ -203,27 +223,48 @@ def livez_per_worker(directory: Path) -> dict[str, float]:
     for path in directory.glob("histogram_*.db"):
         for metric in MultiProcessCollector.merge([str(path)]):
             for sample in metric.samples:
-                if (sample.name == "mlapi_http_request_duration_seconds_count"
-                        and sample.labels.get("endpoint") == "/livez"):
+                if (
+                    sample.name == "mlapi_http_request_duration_seconds_count"
+                    and sample.labels.get("endpoint") == "/livez"
+                ):
                     counts[path.stem] = counts.get(path.stem, 0) + sample.value
     return counts
 
 
 def scraped_livez(host: Host) -> float:
     text = host.get("/metrics").text
-    return sum(sample.value for family in text_string_to_metric_families(text)
-               for sample in family.samples
-               if sample.name == "mlapi_http_request_duration_seconds_count"
-               and sample.labels.get("endpoint") == "/livez")
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "mlapi_http_request_duration_seconds_count"
+        and sample.labels.get("endpoint") == "/livez"
+    )
 
 
 def create_admin(host: Host, username: str) -> None:
     """``flask create-admin`` on the host, as an operator would."""
     done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "create-admin", "--username",
-         username, "--email", f"{username}@example.com", "--password-stdin"],
-        input=f"{PASSWORD}\n", cwd=host.directory, env=host.env, capture_output=True,
-        text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "create-admin",
+            "--username",
+            username,
+            "--email",
+            f"{username}@example.com",
+            "--password-stdin",
+        ],
+        input=f"{PASSWORD}\n",
+        cwd=host.directory,
+        env=host.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -253,6 +294,9 @@ def test_metrics_and_admin_stats_cover_every_worker_of_a_host(host_a, metrics_di
     admin.login(host_a)
     stats = host_a.get("/api/v1/admin/stats", headers=admin.auth)
     assert stats.status_code == 200, stats.text
-    livez = next(row for row in stats.json()["endpoints"]
-                 if (row["method"], row["endpoint"]) == ("GET", "/livez"))
+    livez = next(
+        row
+        for row in stats.json()["endpoints"]
+        if (row["method"], row["endpoint"]) == ("GET", "/livez")
+    )
     assert livez["count"] == before + sent

@@ -21,8 +21,12 @@ ACTIONS = {
     "read the service figures": ("GET", STATS, None),
     "choose the default model": ("PUT", DEFAULT_MODEL, {"model_id": 1}),
 }
-CHANGES = {"demote": {"role": "user"}, "deactivate": {"is_active": False},
-           "reactivate": {"is_active": True}, "promote": {"role": "admin"}}
+CHANGES = {
+    "demote": {"role": "user"},
+    "deactivate": {"is_active": False},
+    "reactivate": {"is_active": True},
+    "promote": {"role": "admin"},
+}
 
 
 @pytest.fixture
@@ -39,14 +43,16 @@ def has_script(conversation, name):
 
 
 def _change(conversation, admin, name, change):
-    return conversation.call("PATCH", f"{USERS}/{conversation.person(name).id}",
-                             as_person=admin, json=CHANGES[change])
+    return conversation.call(
+        "PATCH", f"{USERS}/{conversation.person(name).id}", as_person=admin, json=CHANGES[change]
+    )
 
 
 @given(parsers.parse("{name} is an administrator"))
 def administrator(conversation, make_user, name):
-    conversation.people[name] = make_user(name.lower(), role="admin",
-                                          email=f"{name.lower()}@example.com")
+    conversation.people[name] = make_user(
+        name.lower(), role="admin", email=f"{name.lower()}@example.com"
+    )
 
 
 @given(parsers.parse("{first} and {second} have accounts"))
@@ -57,14 +63,18 @@ def have_accounts(conversation, first, second):
 
 @given(parsers.parse('{owner} has shared a model "{model}" with everyone'))
 def shared_model(conversation, upload_model, models, owner, model):
-    models[model] = {"owner": owner, "id": upload_model(conversation.session(owner).headers,
-                                                        model, visibility="public")["id"]}
+    models[model] = {
+        "owner": owner,
+        "id": upload_model(conversation.session(owner).headers, model, visibility="public")["id"],
+    }
 
 
 @given(parsers.re(r'(?P<owner>\w+) has kept a model "(?P<model>[^"]+)" to (?:her|him|them)self'))
 def private_model(conversation, upload_model, models, owner, model):
-    models[model] = {"owner": owner, "id": upload_model(conversation.session(owner).headers,
-                                                        model, visibility="private")["id"]}
+    models[model] = {
+        "owner": owner,
+        "id": upload_model(conversation.session(owner).headers, model, visibility="private")["id"],
+    }
 
 
 @given(parsers.parse("{admin} has deactivated {name}'s account"))
@@ -77,8 +87,10 @@ def list_accounts(conversation, admin):
     return conversation.call("GET", USERS, as_person=admin)
 
 
-@when(parsers.re(r"(?P<admin>\w+) (?P<change>deactivates|reactivates) (?P<name>\w+)'s account"),
-      target_fixture="answer")
+@when(
+    parsers.re(r"(?P<admin>\w+) (?P<change>deactivates|reactivates) (?P<name>\w+)'s account"),
+    target_fixture="answer",
+)
 def change_account(conversation, admin, change, name):
     return _change(conversation, admin, name, change.removesuffix("s"))
 
@@ -88,14 +100,17 @@ def promote(conversation, admin, name):
     return _change(conversation, admin, name, "promote")
 
 
-@when(parsers.re(rf"(?P<name>\w+) tries to (?P<change>demote|deactivate) {PRONOUN} own account"),
-      target_fixture="answer")
+@when(
+    parsers.re(rf"(?P<name>\w+) tries to (?P<change>demote|deactivate) {PRONOUN} own account"),
+    target_fixture="answer",
+)
 def step_down(conversation, name, change):
     return _change(conversation, name, name, change)
 
 
-@when(parsers.re(rf"(?P<name>\w+) tries to (?P<action>{'|'.join(ACTIONS)})"),
-      target_fixture="answer")
+@when(
+    parsers.re(rf"(?P<name>\w+) tries to (?P<action>{'|'.join(ACTIONS)})"), target_fixture="answer"
+)
 def try_admin_action(conversation, name, action):
     method, path, body = ACTIONS[action]
     return conversation.call(method, path, as_person=name, json=body)
@@ -108,8 +123,9 @@ def read_figures(conversation, admin):
 
 @when(parsers.parse('{admin} makes "{model}" the default model'), target_fixture="answer")
 def choose_default(conversation, models, admin, model):
-    return conversation.call("PUT", DEFAULT_MODEL, as_person=admin,
-                             json={"model_id": models[model]["id"]})
+    return conversation.call(
+        "PUT", DEFAULT_MODEL, as_person=admin, json={"model_id": models[model]["id"]}
+    )
 
 
 @then(parsers.parse("{admin} sees the accounts of {names} in that order"))
@@ -139,8 +155,9 @@ def can_sign_in_again(conversation, name):
 
 @then(parsers.parse("{name}'s script works again"))
 def script_works_again(conversation, name):
-    response = conversation.call("GET", PROFILE,
-                                 headers={"X-API-Key": conversation.keys[(name, "script")]["key"]})
+    response = conversation.call(
+        "GET", PROFILE, headers={"X-API-Key": conversation.keys[(name, "script")]["key"]}
+    )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["username"] == conversation.person(name).username
 
@@ -177,15 +194,15 @@ def told_admins_only(conversation, answer, name):
     answer_to(conversation, answer, name)
 
 
-@then(parsers.parse("{admin} sees {count:d} prediction and {requests:d} request for a "
-                    "prediction"))
+@then(parsers.parse("{admin} sees {count:d} prediction and {requests:d} request for a prediction"))
 def sees_figures(conversation, answer, admin, count, requests):
     stats = answer.get_json()
     assert answer.status_code == 200, stats
     answer_to(conversation, answer, admin)
     assert stats["predictions"] == count
-    predict = [row for row in stats["endpoints"]
-               if (row["method"], row["endpoint"]) == ("POST", PREDICT)]
+    predict = [
+        row for row in stats["endpoints"] if (row["method"], row["endpoint"]) == ("POST", PREDICT)
+    ]
     assert [row["count"] for row in predict] == [requests]
 
 

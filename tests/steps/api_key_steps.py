@@ -53,13 +53,18 @@ def days_passed(app, conversation, days, name):
         db.session.commit()
 
 
-@when(parsers.re(r"the script asks the default model about a patient with "
-                 r"(?:(?P<holder>\w+)'s key|the key \"(?P<name>[^\"]+)\")"),
-      target_fixture="answer")
+@when(
+    parsers.re(
+        r"the script asks the default model about a patient with "
+        r"(?:(?P<holder>\w+)'s key|the key \"(?P<name>[^\"]+)\")"
+    ),
+    target_fixture="answer",
+)
 def script_predicts(conversation, holder, name):
     key = conversation.key_of(holder) if holder else conversation.key_named(name)
-    return conversation.call("POST", PREDICT, headers=_with_key(key["key"]),
-                             json={"features": patient()})
+    return conversation.call(
+        "POST", PREDICT, headers=_with_key(key["key"]), json={"features": patient()}
+    )
 
 
 @given(parsers.parse("{owner} holds as many API keys as one person may"))
@@ -86,20 +91,32 @@ def delete_own_key(conversation, owner, name):
     assert response.status_code == 204, response.get_json()
 
 
-@when(parsers.re(r"(?P<someone>\w+) (?:tries to delete|revokes) (?P<owner>\w+)'s key "
-                 r"\"(?P<name>[^\"]+)\""), target_fixture="answer")
+@when(
+    parsers.re(
+        r"(?P<someone>\w+) (?:tries to delete|revokes) (?P<owner>\w+)'s key "
+        r"\"(?P<name>[^\"]+)\""
+    ),
+    target_fixture="answer",
+)
 def delete_someone_elses_key(conversation, someone, owner, name):
     key = conversation.keys[(owner, name)]
     return conversation.call("DELETE", f"{KEYS}/{key['id']}", as_person=someone)
 
 
-@when(parsers.parse('the script asks {owner}\'s model "{model}" for a prediction '
-                    "with {holder}'s key"), target_fixture="answer")
+@when(
+    parsers.parse(
+        "the script asks {owner}'s model \"{model}\" for a prediction with {holder}'s key"
+    ),
+    target_fixture="answer",
+)
 def script_uses_model(conversation, models, owner, model, holder):
     assert models[model]["owner"] == owner, f'"{model}" is {models[model]["owner"]}\'s model'
-    return conversation.call("POST", f"/api/v1/models/{models[model]['id']}/predict",
-                             headers=_with_key(conversation.key_of(holder)["key"]),
-                             json={"features": patient()})
+    return conversation.call(
+        "POST",
+        f"/api/v1/models/{models[model]['id']}/predict",
+        headers=_with_key(conversation.key_of(holder)["key"]),
+        json={"features": patient()},
+    )
 
 
 ACCOUNT_ACTIONS = {
@@ -111,19 +128,22 @@ ACCOUNT_ACTIONS = {
 }
 
 
-@when(parsers.parse("the script tries to {action} with {owner}'s key"),
-      target_fixture="answer")
+@when(parsers.parse("the script tries to {action} with {owner}'s key"), target_fixture="answer")
 def script_manages(conversation, action, owner):
     key = conversation.key_of(owner)
     method, path, body = ACCOUNT_ACTIONS[action](key["id"])
     return conversation.call(method, path, headers=_with_key(key["key"]), json=body)
 
 
-@when(parsers.parse("the script sends {owner}'s key together with {holder}'s token"),
-      target_fixture="answer")
+@when(
+    parsers.parse("the script sends {owner}'s key together with {holder}'s token"),
+    target_fixture="answer",
+)
 def script_sends_both(conversation, owner, holder):
-    headers = {**_with_key(conversation.key_of(owner)["key"]),
-               **conversation.session(holder).headers}
+    headers = {
+        **_with_key(conversation.key_of(owner)["key"]),
+        **conversation.session(holder).headers,
+    }
     return conversation.call("GET", "/api/v1/users/me", headers=headers)
 
 
@@ -169,8 +189,10 @@ def used_just_now(conversation, answer, name):
     listed, created = _listed(conversation, answer, name)
     assert created["last_used_at"] is None
     assert listed["last_used_at"] is not None
-    created_at, used = (datetime.fromisoformat(listed[moment]).replace(tzinfo=None)
-                        for moment in ("created_at", "last_used_at"))
+    created_at, used = (
+        datetime.fromisoformat(listed[moment]).replace(tzinfo=None)
+        for moment in ("created_at", "last_used_at")
+    )
     assert created_at <= used <= utcnow()
 
 
@@ -226,8 +248,9 @@ def no_such_key(conversation, answer, someone):
 
 @then(parsers.parse('{owner}\'s key "{name}" still works'))
 def key_still_works(conversation, owner, name):
-    response = conversation.call("GET", "/api/v1/users/me",
-                                 headers=_with_key(conversation.keys[(owner, name)]["key"]))
+    response = conversation.call(
+        "GET", "/api/v1/users/me", headers=_with_key(conversation.keys[(owner, name)]["key"])
+    )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["username"] == conversation.person(owner).username
 

@@ -54,8 +54,9 @@ def deactivated(app, conversation, name):
 @given(parsers.parse("{name} is signed in with a session that has expired"))
 def expired_session(app, conversation, name):
     with app.app_context():
-        token = create_access_token(str(conversation.person(name).id),
-                                    expires_delta=timedelta(seconds=-1))
+        token = create_access_token(
+            str(conversation.person(name).id), expires_delta=timedelta(seconds=-1)
+        )
     conversation.sessions[(name, "default")] = Tokens(token, refresh="")
 
 
@@ -64,8 +65,9 @@ def tampered(conversation, name):
     tokens = conversation.session(name)
     header, payload, signature = tokens.access.split(".")
     flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
-    conversation.sessions[(name, "default")] = Tokens(f"{header}.{payload}.{flipped}",
-                                                       tokens.refresh)
+    conversation.sessions[(name, "default")] = Tokens(
+        f"{header}.{payload}.{flipped}", tokens.refresh
+    )
 
 
 @given(parsers.re(rf"(?P<name>\w+) is signed in on {PRONOUN} laptop and on {PRONOUN} phone"))
@@ -74,32 +76,42 @@ def two_devices(conversation, name):
     conversation.session(name, "phone")
 
 
-@when(parsers.parse('{name} registers with the email "{email}" and the password "{password}"'),
-      target_fixture="answer")
+@when(
+    parsers.parse('{name} registers with the email "{email}" and the password "{password}"'),
+    target_fixture="answer",
+)
 def register(conversation, name, email, password):
-    response = conversation.call("POST", REGISTER, by=name,
-                                 json=_registration(name.lower(), email, password))
+    response = conversation.call(
+        "POST", REGISTER, by=name, json=_registration(name.lower(), email, password)
+    )
     if response.status_code == 201:
-        conversation.people[name] = TestUser(response.get_json()["id"], name.lower(), email,
-                                             password)
+        conversation.people[name] = TestUser(
+            response.get_json()["id"], name.lower(), email, password
+        )
     return response
 
 
-@when(parsers.parse('someone registers as "{username}" with a fresh email address'),
-      target_fixture="answer")
+@when(
+    parsers.parse('someone registers as "{username}" with a fresh email address'),
+    target_fixture="answer",
+)
 def register_fresh_email(conversation, username):
     return conversation.call("POST", REGISTER, json=_registration(username, "fresh@example.com"))
 
 
-@when(parsers.parse("someone registers as \"{username}\" with {name}'s email address "
-                    "in capitals"), target_fixture="answer")
+@when(
+    parsers.parse('someone registers as "{username}" with {name}\'s email address in capitals'),
+    target_fixture="answer",
+)
 def register_taken_email(conversation, username, name):
     email = conversation.person(name).email.upper()
     return conversation.call("POST", REGISTER, json=_registration(username, email))
 
 
-@when(parsers.re(r"someone registers with (?P<detail>\w+) set to (?P<value>.+)"),
-      target_fixture="answer")
+@when(
+    parsers.re(r"someone registers with (?P<detail>\w+) set to (?P<value>.+)"),
+    target_fixture="answer",
+)
 def register_with(conversation, detail, value):
     body = _registration("carol", "carol@example.com")
     body.pop(detail)
@@ -108,22 +120,30 @@ def register_with(conversation, detail, value):
     return conversation.call("POST", REGISTER, json=body)
 
 
-@when(parsers.re(rf'(?P<name>\w+) signs in with {PRONOUN} (?P<identifier>username|email '
-                 r'address) and the password "(?P<password>[^"]+)"'),
-      target_fixture="answer")
+@when(
+    parsers.re(
+        rf"(?P<name>\w+) signs in with {PRONOUN} (?P<identifier>username|email "
+        r'address) and the password "(?P<password>[^"]+)"'
+    ),
+    target_fixture="answer",
+)
 def sign_in_as(conversation, sign_ins, name, identifier, password):
     person = conversation.person(name)
     key = "username" if identifier == "username" else "email"
-    sign_ins[name] = conversation.call("POST", LOGIN, by=name,
-                                       json={key: getattr(person, key), "password": password})
+    sign_ins[name] = conversation.call(
+        "POST", LOGIN, by=name, json={key: getattr(person, key), "password": password}
+    )
     return sign_ins[name]
 
 
-@when(parsers.parse('someone signs in as "{username}" with the password "{password}"'),
-      target_fixture="answer")
+@when(
+    parsers.parse('someone signs in as "{username}" with the password "{password}"'),
+    target_fixture="answer",
+)
 def sign_in_unknown(conversation, sign_ins, username, password):
-    sign_ins[username] = conversation.call("POST", LOGIN,
-                                           json={"username": username, "password": password})
+    sign_ins[username] = conversation.call(
+        "POST", LOGIN, json={"username": username, "password": password}
+    )
     return sign_ins[username]
 
 
@@ -150,7 +170,7 @@ def account_created(answer, name):
     assert isinstance(answer.get_json()["id"], int)
 
 
-@then(parsers.parse("{name}'s profile shows the email \"{email}\" and the role \"{role}\""))
+@then(parsers.parse('{name}\'s profile shows the email "{email}" and the role "{role}"'))
 def profile_shows(conversation, name, email, role):
     profile = conversation.call("GET", PROFILE, as_person=name).get_json()
     assert (profile["email"], profile["role"], profile["is_active"]) == (email, role, True)
@@ -181,8 +201,9 @@ def receives_tokens(conversation, answer, name):
 @then("both sign-ins are refused with the same answer")
 def refused_alike(sign_ins):
     assert len(sign_ins) == 2, list(sign_ins)
-    first, second = (assert_refused(response, 401, "invalid_credentials")
-                     for response in sign_ins.values())
+    first, second = (
+        assert_refused(response, 401, "invalid_credentials") for response in sign_ins.values()
+    )
     assert first == second
 
 
@@ -193,7 +214,7 @@ def login_refused_inactive(answer):
 
 @then("she sees her username and email address")
 def sees_profile(conversation, answer):
-    """"She" is whoever looked at her profile."""
+    """ "She" is whoever looked at her profile."""
     profile = answer.get_json()
     assert answer.status_code == 200, profile
     person = conversation.people[conversation.asker(answer)]
@@ -208,8 +229,12 @@ def no_password(conversation, answer):
     assert "$argon2" not in text
 
 
-@then(parsers.re(r"(?:she|he|they) (?:is|are) refused because (?:her|his|their) "
-                 r"(?P<reason>.+)"))
+@then(
+    parsers.re(
+        r"(?:she|he|they) (?:is|are) refused because (?:her|his|their) "
+        r"(?P<reason>.+)"
+    )
+)
 def refused_because(answer, reason):
     expected = {
         "session has expired": "token_expired",

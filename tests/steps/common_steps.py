@@ -34,8 +34,9 @@ class Conversation:
 
     def person(self, name: str, password: str = TEST_PASSWORD) -> TestUser:
         if name not in self.people:
-            self.people[name] = self.make_user(name.lower(), password=password,
-                                               email=f"{name.lower()}@example.com")
+            self.people[name] = self.make_user(
+                name.lower(), password=password, email=f"{name.lower()}@example.com"
+            )
         return self.people[name]
 
     def session(self, name: str, device: str = "default") -> Tokens:
@@ -43,9 +44,17 @@ class Conversation:
             self.sessions[(name, device)] = self.sign_in(self.person(name))
         return self.sessions[(name, device)]
 
-    def call(self, method: str, path: str, *, as_person: str | None = None,
-             device: str = "default", token: str | None = None, by: str | None = None,
-             **kwargs):
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        as_person: str | None = None,
+        device: str = "default",
+        token: str | None = None,
+        by: str | None = None,
+        **kwargs,
+    ):
         """A request: signed in as ``as_person``, or with the credentials given; ``by`` names
         the person it is made for when it carries none of theirs (registering, signing in)."""
         headers = kwargs.pop("headers", {})
@@ -78,8 +87,9 @@ class Conversation:
         secret = headers.get("X-API-Key")
         sessions = ((name, tokens.access) for (name, _device), tokens in self.sessions.items())
         keys = ((holder, key["key"]) for (holder, _name), key in self.keys.items())
-        return next((name for name, credential in [*sessions, *keys]
-                     if credential in (token, secret)), None)
+        return next(
+            (name for name, credential in [*sessions, *keys] if credential in (token, secret)), None
+        )
 
 
 @pytest.fixture
@@ -91,8 +101,11 @@ def conversation(client, make_user, sign_in) -> Conversation:
 def answer():
     """What the scenario's When step was told. That step provides it (``target_fixture``):
     this fixture answers only when none did, which is a mistake in the steps."""
-    pytest.fail("no When step of this scenario hands over the answer this Then step checks "
-                "(target_fixture='answer')", pytrace=False)
+    pytest.fail(
+        "no When step of this scenario hands over the answer this Then step checks "
+        "(target_fixture='answer')",
+        pytrace=False,
+    )
 
 
 def answer_to(conversation, response, name: str):
@@ -115,8 +128,9 @@ def assert_refused(response, status: int, code: str) -> dict:
 
 def assert_refused_pointing_at(response, field_name: str) -> dict:
     body = assert_refused(response, 422, "validation_error")
-    assert any(key == field_name or key.startswith(f"{field_name}.")
-               for key in body["errors"]), body["errors"]
+    assert any(key == field_name or key.startswith(f"{field_name}.") for key in body["errors"]), (
+        body["errors"]
+    )
     return body
 
 

@@ -14,8 +14,11 @@ from tests.model_records import IRIS_FEATURES, add_model
 from tests.steps.common_steps import answer_to, assert_refused
 
 _IRIS = load_iris()
-KINDS = {"flower classifier": "classifier", "churn classifier": "classifier",
-         "sales forecasting model": "regressor"}
+KINDS = {
+    "flower classifier": "classifier",
+    "churn classifier": "classifier",
+    "sales forecasting model": "regressor",
+}
 
 
 def flower(number: int = 0) -> list[float]:
@@ -50,15 +53,24 @@ def _asked(answers, response):
     return response
 
 
-@given(parsers.re(r'(?P<name>\w+) keeps a (?P<visibility>private |public |)'
-                  r'(?P<kind>flower classifier|churn classifier|sales forecasting model) '
-                  r'"(?P<model>[\w.-]+)"(?P<with_names> that knows its measurement names)?'))
+@given(
+    parsers.re(
+        r"(?P<name>\w+) keeps a (?P<visibility>private |public |)"
+        r"(?P<kind>flower classifier|churn classifier|sales forecasting model) "
+        r'"(?P<model>[\w.-]+)"(?P<with_names> that knows its measurement names)?'
+    )
+)
 def keeps_model(app, conversation, team_models, name, visibility, kind, model, with_names):
     owner = conversation.person(name)
     conversation.session(name)
     model_id = add_model(
-        app, owner.id, model, kind=KINDS[kind], visibility=visibility.strip() or "private",
-        feature_names=IRIS_FEATURES if with_names else None)
+        app,
+        owner.id,
+        model,
+        kind=KINDS[kind],
+        visibility=visibility.strip() or "private",
+        feature_names=IRIS_FEATURES if with_names else None,
+    )
     team_models[model] = TeamModel(model_id, name, KINDS[kind])
 
 
@@ -70,37 +82,62 @@ def has_deleted(conversation, team_models, name, model):
 
 @when(parsers.parse('{name} asks "{model}" about a flower'), target_fixture="answer")
 def ask_flower(conversation, team_models, answers, name, model):
-    return _asked(answers, conversation.call("POST", model_path(team_models, model),
-                                             as_person=name, json={"features": flower()}))
+    return _asked(
+        answers,
+        conversation.call(
+            "POST", model_path(team_models, model), as_person=name, json={"features": flower()}
+        ),
+    )
 
 
-@when(parsers.parse('{name} asks "{model}" about a flower, naming its measurements in '
-                    'reverse order'), target_fixture="answer")
+@when(
+    parsers.parse('{name} asks "{model}" about a flower, naming its measurements in reverse order'),
+    target_fixture="answer",
+)
 def ask_by_name(conversation, team_models, answers, name, model):
     reverse = dict(reversed(named(flower()).items()))
-    return _asked(answers, conversation.call("POST", model_path(team_models, model),
-                                             as_person=name, json={"features": reverse}))
+    return _asked(
+        answers,
+        conversation.call(
+            "POST", model_path(team_models, model), as_person=name, json={"features": reverse}
+        ),
+    )
 
 
-@when(parsers.re(r'(?P<name>\w+) asks "(?P<model>[\w.-]+)" about a flower with '
-                 r'(?:an extra measurement "(?P<extra>\w+)"|the measurement "(?P<left_out>\w+)" '
-                 r'left out)'), target_fixture="answer")
+@when(
+    parsers.re(
+        r'(?P<name>\w+) asks "(?P<model>[\w.-]+)" about a flower with '
+        r'(?:an extra measurement "(?P<extra>\w+)"|the measurement "(?P<left_out>\w+)" '
+        r"left out)"
+    ),
+    target_fixture="answer",
+)
 def ask_with_wrong_names(conversation, team_models, name, model, extra, left_out):
     features = named(flower())
     if extra:
         features[extra] = 1.0
     features.pop(left_out or "", None)
-    return conversation.call("POST", model_path(team_models, model), as_person=name,
-                      json={"features": features})
+    return conversation.call(
+        "POST", model_path(team_models, model), as_person=name, json={"features": features}
+    )
 
 
-@when(parsers.parse('{name} asks "{model}" about {count:d} flowers at once, naming the '
-                    'measurements of the second'), target_fixture="answer")
+@when(
+    parsers.parse(
+        '{name} asks "{model}" about {count:d} flowers at once, naming the '
+        "measurements of the second"
+    ),
+    target_fixture="answer",
+)
 def ask_batch(conversation, team_models, name, model, count):
     samples = [flower(50 * n) for n in range(count)]
     samples[1] = named(samples[1])
-    return conversation.call("POST", model_path(team_models, model, "batch-predict"),
-                             as_person=name, json={"samples": samples})
+    return conversation.call(
+        "POST",
+        model_path(team_models, model, "batch-predict"),
+        as_person=name,
+        json={"samples": samples},
+    )
 
 
 @then(parsers.parse("{name} is told the flower is of class {label:d}"))
@@ -117,8 +154,11 @@ def history_in_order(conversation, answer, name):
     assert record.get_json()["features"] == flower()
 
 
-@then(parsers.parse("the answer gives a probability for each of the {count:d} classes, "
-                    "adding up to {total:d}"))
+@then(
+    parsers.parse(
+        "the answer gives a probability for each of the {count:d} classes, adding up to {total:d}"
+    )
+)
 def probabilities(answer, count, total):
     body = answer.get_json()
     assert answer.status_code == 200, body

@@ -15,9 +15,14 @@ from tests.support.model_files import model_file
 
 MODELS = "/api/v1/models"
 KINDS = {"sales forecasting model": "regressor", "flower classifier": "classifier"}
-NAMES = {"nothing at all": "", "just a space": " ", '"sales forecast"': "sales forecast",
-         '"forecast" and a line break': "forecast\n", '"!@#$"': "!@#$",
-         "a name of 101 characters": "f" * 101}
+NAMES = {
+    "nothing at all": "",
+    "just a space": " ",
+    '"sales forecast"': "sales forecast",
+    '"forecast" and a line break': "forecast\n",
+    '"!@#$"': "!@#$",
+    "a name of 101 characters": "f" * 101,
+}
 FEATURES = [0.01] * 10  # one case for a sales forecasting model (10 measurements)
 
 
@@ -27,10 +32,14 @@ def registry_models() -> dict[str, dict]:
 
 
 def upload(conversation, name, model, *, kind="regressor", model_type="sklearn"):
-    form = {"name": model, "model_type": model_type,
-            "file": (io.BytesIO(model_file(kind)), "model.skops")}
-    return conversation.call("POST", MODELS, as_person=name, data=form,
-                             content_type="multipart/form-data")
+    form = {
+        "name": model,
+        "model_type": model_type,
+        "file": (io.BytesIO(model_file(kind)), "model.skops"),
+    }
+    return conversation.call(
+        "POST", MODELS, as_person=name, data=form, content_type="multipart/form-data"
+    )
 
 
 def uploaded(conversation, registry_models, name, model, **kwargs) -> dict:
@@ -56,21 +65,35 @@ def has_uploaded(conversation, registry_models, name, model):
 
 @given(parsers.parse('{name} has had a prediction from "{model}"'))
 def has_predicted(conversation, registry_models, name, model):
-    response = conversation.call("POST", path_of(registry_models, model) + "/predict",
-                                 as_person=name, json={"features": FEATURES})
+    response = conversation.call(
+        "POST",
+        path_of(registry_models, model) + "/predict",
+        as_person=name,
+        json={"features": FEATURES},
+    )
     assert response.status_code == 200, response.get_json()
 
 
-@given(parsers.re(r"(?P<owner>\w+)'s model \"(?P<model>[^\"]+)\" is "
-                  r"(?P<visibility>private|public)"))
+@given(
+    parsers.re(
+        r"(?P<owner>\w+)'s model \"(?P<model>[^\"]+)\" is "
+        r"(?P<visibility>private|public)"
+    )
+)
 def model_is(conversation, registry_models, owner, model, visibility):
-    response = conversation.call("PATCH", path_of(registry_models, model), as_person=owner,
-                                 json={"visibility": visibility})
+    response = conversation.call(
+        "PATCH", path_of(registry_models, model), as_person=owner, json={"visibility": visibility}
+    )
     assert response.get_json()["visibility"] == visibility
 
 
-@when(parsers.re(r'(?P<name>\w+) uploads a (?P<kind>sales forecasting model|flower classifier)'
-                 r' named (?P<model>.+)'), target_fixture="answer")
+@when(
+    parsers.re(
+        r"(?P<name>\w+) uploads a (?P<kind>sales forecasting model|flower classifier)"
+        r" named (?P<model>.+)"
+    ),
+    target_fixture="answer",
+)
 def uploads_named(conversation, registry_models, name, kind, model):
     model = NAMES.get(model, model.strip('"'))
     response = upload(conversation, name, model, kind=KINDS[kind])
@@ -79,20 +102,26 @@ def uploads_named(conversation, registry_models, name, kind, model):
     return response
 
 
-@when(parsers.parse('{name} uploads a sales forecasting model of type "{model_type}"'),
-      target_fixture="answer")
+@when(
+    parsers.parse('{name} uploads a sales forecasting model of type "{model_type}"'),
+    target_fixture="answer",
+)
 def uploads_typed(conversation, name, model_type):
     return upload(conversation, name, "forecast", model_type=model_type)
 
 
-@when(parsers.parse("{name} uploads a sales forecasting model saved with pickle"),
-      target_fixture="answer")
+@when(
+    parsers.parse("{name} uploads a sales forecasting model saved with pickle"),
+    target_fixture="answer",
+)
 def uploads_pickle(conversation, name):
     return upload(conversation, name, "forecast", kind="pickle")
 
 
-@when(parsers.parse("{name} uploads a model that would run system commands when loaded"),
-      target_fixture="answer")
+@when(
+    parsers.parse("{name} uploads a model that would run system commands when loaded"),
+    target_fixture="answer",
+)
 def uploads_untrusted(conversation, name):
     return upload(conversation, name, "innocent", kind="untrusted")
 
@@ -120,8 +149,11 @@ def deletes_default(conversation, name):
 def in_registry(conversation, answer, name, model, version):
     body = answer.get_json()
     assert answer.status_code == 201, body
-    assert (body["name"], body["version"], body["owner"]["username"]) == \
-        (model, version, name.lower())
+    assert (body["name"], body["version"], body["owner"]["username"]) == (
+        model,
+        version,
+        name.lower(),
+    )
     found = conversation.call("GET", answer.headers["Location"], as_person=name)
     assert found.get_json()["id"] == body["id"]
 
@@ -131,8 +163,9 @@ def only_owner_sees(conversation, registry_models, name, model):
     """Everyone else the scenario names is refused it."""
     assert_owned(registry_models, name, model)
     assert registry_models[model]["visibility"] == "private"
-    assert conversation.call("GET", path_of(registry_models, model),
-                             as_person=name).status_code == 200
+    assert (
+        conversation.call("GET", path_of(registry_models, model), as_person=name).status_code == 200
+    )
     others = [person for person in conversation.people if person != name]
     assert others, "the scenario names nobody else to check with"
     for other in others:
@@ -140,15 +173,17 @@ def only_owner_sees(conversation, registry_models, name, model):
         assert_refused(seen, 403, "forbidden")
 
 
-@then(parsers.parse("{name}'s list of models shows versions {newer:d} and {older:d} of "
-                    '"{model}", newest first'))
+@then(
+    parsers.parse(
+        '{name}\'s list of models shows versions {newer:d} and {older:d} of "{model}", newest first'
+    )
+)
 def listed_versions(conversation, name, newer, older, model):
     listed = conversation.call("GET", f"{MODELS}?name={model}&owner=me", as_person=name)
     assert [item["version"] for item in listed.get_json()["items"]] == [newer, older]
 
 
-@then(parsers.parse('{name}\'s model "{model}" is recorded as a classifier of {count:d} '
-                    "classes"))
+@then(parsers.parse('{name}\'s model "{model}" is recorded as a classifier of {count:d} classes'))
 def recorded_classifier(answer, name, model, count):
     body = answer.get_json()
     assert (body["name"], body["task"]) == (model, "classification"), body
@@ -162,8 +197,7 @@ def refused_type(answer, model_type):
     assert model_type in body["errors"]["model_type"][0]
 
 
-@then(parsers.parse("the upload is refused as unsafe, advising {name} to export it with "
-                    "skops"))
+@then(parsers.parse("the upload is refused as unsafe, advising {name} to export it with skops"))
 def refused_pickle(conversation, answer, name):
     body = assert_refused(answer_to(conversation, answer, name), 422, "pickle_refused")
     assert "skops" in body["detail"]
@@ -207,8 +241,9 @@ def next_version(conversation, registry_models, name, model, version):
 @then("the default model is kept, since every team relies on it")
 def default_kept(conversation, answer):
     assert_refused(answer, 409, "conflict")
-    listed = conversation.call("GET", f"{MODELS}?name=diabetes-linear",
-                               as_person=conversation.asker(answer))
+    listed = conversation.call(
+        "GET", f"{MODELS}?name=diabetes-linear", as_person=conversation.asker(answer)
+    )
     assert listed.get_json()["total"] == 1
 
 
@@ -227,15 +262,21 @@ OUTCOMES = {  # outcome -> (status, code); success statuses by action
 SUCCESS = {"GET": 200, "PATCH": 200, "DELETE": 204, "POST": 200}  # by the attempt's method
 
 
-@when(parsers.re(r"(?P<actor>\w+|someone not signed in) tries to "
-                 r"(?P<action>view|update|delete|predict) (?P<owner>\w+)'s model "
-                 r"\"(?P<model>[^\"]+)\""), target_fixture="answer")
+@when(
+    parsers.re(
+        r"(?P<actor>\w+|someone not signed in) tries to "
+        r"(?P<action>view|update|delete|predict) (?P<owner>\w+)'s model "
+        r"\"(?P<model>[^\"]+)\""
+    ),
+    target_fixture="answer",
+)
 def tries_to(conversation, registry_models, actor, action, owner, model):
     assert_owned(registry_models, owner, model)
     method, suffix, body = ACTIONS[action]
     person = None if actor == "someone not signed in" else actor
-    return conversation.call(method, path_of(registry_models, model) + suffix,
-                             as_person=person, json=body)
+    return conversation.call(
+        method, path_of(registry_models, model) + suffix, as_person=person, json=body
+    )
 
 
 @then(parsers.parse("the attempt is {outcome}"))

@@ -92,65 +92,81 @@ def has_asked_many(conversation, asked, name, count):
         assert _ask(conversation, asked, name, patient(number)).status_code == 200
 
 
-@when(parsers.parse("{name} asks the default model about a patient with {count:d} "
-                    "measurements"), target_fixture="answer")
+@when(
+    parsers.parse("{name} asks the default model about a patient with {count:d} measurements"),
+    target_fixture="answer",
+)
 def ask_with_count(conversation, asked, answers, name, count):
     response = _ask(conversation, asked, name, patient(measurements=count))
     answers.append(response)
     return response
 
 
-@when(parsers.parse("{name} asks the default model about the same patient again"),
-      target_fixture="answer")
+@when(
+    parsers.parse("{name} asks the default model about the same patient again"),
+    target_fixture="answer",
+)
 def ask_again(conversation, asked, answers, name):
     response = _ask(conversation, asked, name, latest_question(asked, name).features)
     answers.append(response)
     return response
 
 
-@when(parsers.parse("{name} asks the default model about a patient whose measurements are "
-                    "{kind}"), target_fixture="answer")
+@when(
+    parsers.parse("{name} asks the default model about a patient whose measurements are {kind}"),
+    target_fixture="answer",
+)
 def ask_badly(conversation, name, kind):
     # Encoded as a lax client would (NaN, Infinity): the test client's JSON is as strict
     # as the app's (mlapi/strict_json.py) and refuses to send them.
-    return conversation.call("POST", PREDICT, as_person=name,
-                             data=json.dumps({"features": BAD_MEASUREMENTS[kind]}),
-                             content_type="application/json")
+    return conversation.call(
+        "POST",
+        PREDICT,
+        as_person=name,
+        data=json.dumps({"features": BAD_MEASUREMENTS[kind]}),
+        content_type="application/json",
+    )
 
 
-@when(parsers.parse("{name} asks the default model about a patient without giving any "
-                    "measurements"), target_fixture="answer")
+@when(
+    parsers.parse("{name} asks the default model about a patient without giving any measurements"),
+    target_fixture="answer",
+)
 def ask_without_measurements(conversation, name):
     return conversation.call("POST", PREDICT, as_person=name, json={})
 
 
-@when(parsers.parse("{name} asks the default model about {count:d} patients at once"),
-      target_fixture="answer")
+@when(
+    parsers.parse("{name} asks the default model about {count:d} patients at once"),
+    target_fixture="answer",
+)
 def ask_batch(conversation, name, count):
     samples = [patient(number % 400) for number in range(count)]
     return conversation.call("POST", BATCH, as_person=name, json={"samples": samples})
 
 
-@when("someone who is not signed in asks the default model about a patient",
-      target_fixture="answer")
+@when(
+    "someone who is not signed in asks the default model about a patient", target_fixture="answer"
+)
 def ask_anonymously(conversation):
     return conversation.call("POST", PREDICT, json={"features": patient()})
 
 
-@when(parsers.re(r"(?P<name>\w+) looks at (?:her|his) prediction history"),
-      target_fixture="answer")
+@when(parsers.re(r"(?P<name>\w+) looks at (?:her|his) prediction history"), target_fixture="answer")
 def look_at_history(conversation, name):
     return conversation.call("GET", HISTORY, as_person=name)
 
 
 @when(parsers.parse("{reader} tries to read {owner}'s prediction"), target_fixture="answer")
 def read_others(conversation, asked, reader, owner):
-    return conversation.call("GET", f"{HISTORY}/{latest_question(asked, owner).prediction_id}",
-                             as_person=reader)
+    return conversation.call(
+        "GET", f"{HISTORY}/{latest_question(asked, owner).prediction_id}", as_person=reader
+    )
 
 
-@when(parsers.parse("{name} tries to read a prediction that does not exist"),
-      target_fixture="answer")
+@when(
+    parsers.parse("{name} tries to read a prediction that does not exist"), target_fixture="answer"
+)
 def read_missing(conversation, name):
     return conversation.call("GET", f"{HISTORY}/987654", as_person=name)
 

@@ -53,8 +53,9 @@ def addresses():
 
 
 def _budget(app_config, request, setting: str, count: int) -> None:
-    assert "app" not in request.fixturenames, \
+    assert "app" not in request.fixturenames, (
         "budgets must be set before the service is used: put this step first"
+    )
     app_config[setting] = f"{count}/minute"
 
 
@@ -68,8 +69,7 @@ def predictions_budget(app_config, request, count):
     _budget(app_config, request, "RATELIMIT_PREDICT", count)
 
 
-@given(parsers.parse("the service allows {count:d} sign-in attempts a minute from one "
-                     "address"))
+@given(parsers.parse("the service allows {count:d} sign-in attempts a minute from one address"))
 def sign_in_budget(app_config, request, count):
     _budget(app_config, request, "RATELIMIT_LOGIN", count)
 
@@ -83,12 +83,15 @@ LAPTOP_ADDRESS = "192.0.2.10"
 GUESSER = "the guesser"
 
 
-def _sign_in(conversation, identifier: str, password: str, address: str, *, client=None,
-             **headers):
+def _sign_in(conversation, identifier: str, password: str, address: str, *, client=None, **headers):
     """A sign-in from ``client`` (default: a new one, with no cookies) at ``address``."""
     client = client or conversation.client.application.test_client()
-    return client.post(LOGIN, json={"username": identifier, "password": password},
-                       headers=headers, environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        LOGIN,
+        json={"username": identifier, "password": password},
+        headers=headers,
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def _laptop(conversation, laptops, name):
@@ -114,28 +117,45 @@ def _guess(conversation, attempts, addresses, identifier: str, password: str):
 @given(parsers.parse("someone has guessed {name}'s password wrong once"))
 @when(parsers.parse("someone guesses {name}'s password wrong once more"), target_fixture="answer")
 def guess_once(conversation, attempts, addresses, name):
-    return _guess(conversation, attempts, addresses, conversation.person(name).username,
-                  WRONG_PASSWORD)
+    return _guess(
+        conversation, attempts, addresses, conversation.person(name).username, WRONG_PASSWORD
+    )
 
 
-@when(parsers.re(r"someone guesses (?P<name>\w+)'s password wrong (?P<count>\d+) times with "
-                 r"(?:her|his|their) email address"), target_fixture="answer")
+@when(
+    parsers.re(
+        r"someone guesses (?P<name>\w+)'s password wrong (?P<count>\d+) times with "
+        r"(?:her|his|their) email address"
+    ),
+    target_fixture="answer",
+)
 def guess_by_email(conversation, attempts, addresses, name, count):
-    return [_guess(conversation, attempts, addresses, conversation.person(name).email,
-                   WRONG_PASSWORD) for _ in range(int(count))]
+    return [
+        _guess(conversation, attempts, addresses, conversation.person(name).email, WRONG_PASSWORD)
+        for _ in range(int(count))
+    ]
 
 
-@when(parsers.parse("someone tries {name}'s real password from another address"),
-      target_fixture="answer")
+@when(
+    parsers.parse("someone tries {name}'s real password from another address"),
+    target_fixture="answer",
+)
 def guess_right(conversation, attempts, addresses, name):
     person = conversation.person(name)
     return _guess(conversation, attempts, addresses, person.username, person.password)
 
 
-@given(parsers.parse("someone has guessed {name}'s password wrong {count:d} times from "
-                     "different addresses"))
-@when(parsers.parse("someone guesses {name}'s password wrong {count:d} times from "
-                    "different addresses"), target_fixture="answer")
+@given(
+    parsers.parse(
+        "someone has guessed {name}'s password wrong {count:d} times from different addresses"
+    )
+)
+@when(
+    parsers.parse(
+        "someone guesses {name}'s password wrong {count:d} times from different addresses"
+    ),
+    target_fixture="answer",
+)
 def guess_many(conversation, attempts, addresses, name, count):
     return [guess_once(conversation, attempts, addresses, name) for _ in range(count)]
 
@@ -145,87 +165,147 @@ def _signs_in(own_sign_ins, name, response):
     return response
 
 
-@when(parsers.parse("{name} signs in correctly {count:d} times from different addresses"),
-      target_fixture="answer")
+@when(
+    parsers.parse("{name} signs in correctly {count:d} times from different addresses"),
+    target_fixture="answer",
+)
 def sign_in_correctly(conversation, own_sign_ins, addresses, name, count):
     person = conversation.person(name)
-    return [_signs_in(own_sign_ins, name, _sign_in(conversation, person.username, person.password,
-                                               next(addresses)))
-            for _ in range(count)]
+    return [
+        _signs_in(
+            own_sign_ins,
+            name,
+            _sign_in(conversation, person.username, person.password, next(addresses)),
+        )
+        for _ in range(count)
+    ]
 
 
 @given(parsers.re(r"(?P<name>\w+) has signed in from (?:her|his|their) laptop before"))
 def signed_in_from_laptop(conversation, laptops, name):
     person = conversation.person(name)
-    response = _sign_in(conversation, person.username, person.password, LAPTOP_ADDRESS,
-                        client=_laptop(conversation, laptops, name))
+    response = _sign_in(
+        conversation,
+        person.username,
+        person.password,
+        LAPTOP_ADDRESS,
+        client=_laptop(conversation, laptops, name),
+    )
     assert response.status_code == 200, response.get_json()
 
 
-@when(parsers.re(r"(?P<name>\w+) signs in correctly (?P<count>\d+) times from "
-                 r"(?:her|his|their) laptop"), target_fixture="answer")
+@when(
+    parsers.re(
+        r"(?P<name>\w+) signs in correctly (?P<count>\d+) times from "
+        r"(?:her|his|their) laptop"
+    ),
+    target_fixture="answer",
+)
 def sign_in_from_laptop(conversation, own_sign_ins, laptops, name, count):
     person = conversation.person(name)
     laptop = _laptop(conversation, laptops, name)
-    return [_signs_in(own_sign_ins, name, _sign_in(conversation, person.username, person.password,
-                                               LAPTOP_ADDRESS, client=laptop))
-            for _ in range(int(count))]
+    return [
+        _signs_in(
+            own_sign_ins,
+            name,
+            _sign_in(conversation, person.username, person.password, LAPTOP_ADDRESS, client=laptop),
+        )
+        for _ in range(int(count))
+    ]
 
 
-@when(parsers.parse("someone tries to sign in as {count:d} different people from one address"),
-      target_fixture="answer")
+@when(
+    parsers.parse("someone tries to sign in as {count:d} different people from one address"),
+    target_fixture="answer",
+)
 def sign_in_as_many(conversation, count):
-    return [_sign_in(conversation, f"person-{n}", WRONG_PASSWORD, "203.0.113.5",
-                     client=conversation.client) for n in range(count)]
+    return [
+        _sign_in(
+            conversation, f"person-{n}", WRONG_PASSWORD, "203.0.113.5", client=conversation.client
+        )
+        for n in range(count)
+    ]
 
 
-@when(parsers.parse("someone tries to sign in {count:d} times from one address, claiming a "
-                    "different address each time"), target_fixture="answer")
+@when(
+    parsers.parse(
+        "someone tries to sign in {count:d} times from one address, claiming a "
+        "different address each time"
+    ),
+    target_fixture="answer",
+)
 def sign_in_spoofing(conversation, count):
-    return [_sign_in(conversation, "someone", WRONG_PASSWORD, "203.0.113.5",
-                     client=conversation.client, **{"X-Forwarded-For": f"192.0.2.{n + 1}"})
-            for n in range(count)]
+    return [
+        _sign_in(
+            conversation,
+            "someone",
+            WRONG_PASSWORD,
+            "203.0.113.5",
+            client=conversation.client,
+            **{"X-Forwarded-For": f"192.0.2.{n + 1}"},
+        )
+        for n in range(count)
+    ]
 
 
 def _repeat(conversation, attempts, name, activity, count) -> list:
     """``name`` does ``activity`` ``count`` times, signed in: the answers, also kept as theirs."""
     method, path, body = ACTIVITIES[activity]
-    answers = [conversation.call(method, path, json=body, as_person=name)
-               for _ in range(int(count))]
+    answers = [
+        conversation.call(method, path, json=body, as_person=name) for _ in range(int(count))
+    ]
     attempts.setdefault(name, []).extend(answers)
     return answers
 
 
-@when(parsers.re(r"(?P<name>\w+) asks for (?:her|his|their) profile (?P<count>\d+) times "
-                 r"within a minute"), target_fixture="answer")
+@when(
+    parsers.re(
+        r"(?P<name>\w+) asks for (?:her|his|their) profile (?P<count>\d+) times "
+        r"within a minute"
+    ),
+    target_fixture="answer",
+)
 def repeat_profile(conversation, attempts, name, count):
     return _repeat(conversation, attempts, name, "profile", count)
 
 
-@when(parsers.parse("{name} asks the default model about a patient {count:d} times within "
-                    "a minute"), target_fixture="answer")
+@when(
+    parsers.parse("{name} asks the default model about a patient {count:d} times within a minute"),
+    target_fixture="answer",
+)
 def repeat_prediction(conversation, attempts, name, count):
     return _repeat(conversation, attempts, name, "prediction", count)
 
 
-@when(parsers.parse("{name} asks the default model about 2 patients at once {count:d} times "
-                    "within a minute"), target_fixture="answer")
+@when(
+    parsers.parse(
+        "{name} asks the default model about 2 patients at once {count:d} times within a minute"
+    ),
+    target_fixture="answer",
+)
 def repeat_batch(conversation, attempts, name, count):
     return _repeat(conversation, attempts, name, "batch", count)
 
 
-@when(parsers.parse('the script with the key "{key_name}" asks for {name}\'s profile once'),
-      target_fixture="answer")
+@when(
+    parsers.parse('the script with the key "{key_name}" asks for {name}\'s profile once'),
+    target_fixture="answer",
+)
 def script_asks(conversation, key_name, name):
-    return conversation.call("GET", PROFILE,
-                             headers={"X-API-Key": conversation.keys[(name, key_name)]["key"]})
+    return conversation.call(
+        "GET", PROFILE, headers={"X-API-Key": conversation.keys[(name, key_name)]["key"]}
+    )
 
 
-@when(parsers.parse("someone without valid credentials asks for a profile {count:d} times"),
-      target_fixture="answer")
+@when(
+    parsers.parse("someone without valid credentials asks for a profile {count:d} times"),
+    target_fixture="answer",
+)
 def anonymous_repeats(conversation, count):
-    return [conversation.call("GET", PROFILE, token=None if n % 2 else "not-a-real-token")
-            for n in range(count)]
+    return [
+        conversation.call("GET", PROFILE, token=None if n % 2 else "not-a-real-token")
+        for n in range(count)
+    ]
 
 
 def _assert_slowed_down(response) -> None:
@@ -251,8 +331,7 @@ def asked_to_slow_down(request, attempts, who):
 @then(parsers.parse("the first {allowed:d} are answered and the rest are asked to slow down"))
 def first_answered_rest_slowed(answer, allowed):
     answered, refused = answer[:allowed], answer[allowed:]
-    assert [r.status_code for r in answered] == [200] * allowed, \
-        [r.get_json() for r in answered]
+    assert [r.status_code for r in answered] == [200] * allowed, [r.get_json() for r in answered]
     assert refused, "the scenario made no request beyond the budget"
     for response in refused:
         _assert_slowed_down(response)
@@ -261,8 +340,9 @@ def first_answered_rest_slowed(answer, allowed):
 @then(parsers.parse("every one of {name}'s sign-ins succeeds"))
 def all_sign_ins_succeed(own_sign_ins, name):
     assert own_sign_ins.get(name), f"{name} did not sign in in this scenario"
-    assert [r.status_code for r in own_sign_ins[name]] == [200] * len(own_sign_ins[name]), \
-        [r.get_json() for r in own_sign_ins[name]]
+    assert [r.status_code for r in own_sign_ins[name]] == [200] * len(own_sign_ins[name]), [
+        r.get_json() for r in own_sign_ins[name]
+    ]
 
 
 @then("every guess before the last was turned down as a wrong password")
@@ -273,8 +353,12 @@ def guesses_turned_down(attempts):
         assert_refused(response, 401, "invalid_credentials")
 
 
-@then(parsers.re(r"(?P<name>\w+) still gets an answer(?: to (?:her|his|their) own "
-                 r"requests)?"))
+@then(
+    parsers.re(
+        r"(?P<name>\w+) still gets an answer(?: to (?:her|his|their) own "
+        r"requests)?"
+    )
+)
 def still_answered(conversation, name):
     response = conversation.call("GET", PROFILE, as_person=name)
     assert response.status_code == 200, response.get_json()
@@ -282,8 +366,11 @@ def still_answered(conversation, name):
 
 @then(parsers.parse('the script with the key "{key_name}" is also asked to slow down'))
 def key_slowed_down(conversation, key_name):
-    _assert_slowed_down(conversation.call(
-        "GET", PROFILE, headers={"X-API-Key": conversation.key_named(key_name)["key"]}))
+    _assert_slowed_down(
+        conversation.call(
+            "GET", PROFILE, headers={"X-API-Key": conversation.key_named(key_name)["key"]}
+        )
+    )
 
 
 @then(parsers.parse("{name} is asked to slow down as well"))

@@ -54,8 +54,7 @@ def _forge(token: str, forgery: str) -> str:
     claims = _claims(token)
     if forgery == "changing whose token it is":
         other_account = str(int(claims["sub"]) + 1)
-        return f"{header}.{_b64(json.dumps({**claims, 'sub': other_account}).encode())}" \
-               f".{signature}"
+        return f"{header}.{_b64(json.dumps({**claims, 'sub': other_account}).encode())}.{signature}"
     if forgery == "signing it with a key of their own":
         return jwt.encode(claims, "a-key-of-their-own-that-is-long-enough!", algorithm="HS256")
     if forgery == "removing its signature":
@@ -65,8 +64,10 @@ def _forge(token: str, forgery: str) -> str:
     raise ValueError(forgery)
 
 
-FORGERIES = ("changing whose token it is|signing it with a key of their own|"
-             "removing its signature|declaring that it needs no signature")
+FORGERIES = (
+    "changing whose token it is|signing it with a key of their own|"
+    "removing its signature|declaring that it needs no signature"
+)
 
 
 @given(parsers.re(rf"someone has forged (?P<name>\w+)'s token by (?P<forgery>{FORGERIES})"))
@@ -76,8 +77,10 @@ def forge_token(conversation, forged, name, forgery):
     assert forged[name] != token
 
 
-@when(parsers.parse("someone uses the forged token to look at {name}'s profile"),
-      target_fixture="answer")
+@when(
+    parsers.parse("someone uses the forged token to look at {name}'s profile"),
+    target_fixture="answer",
+)
 def use_forged_token(conversation, forged, name):
     return conversation.call("GET", PROFILE, token=forged[name])
 
@@ -90,17 +93,24 @@ def forged_token_refused(answer):
 
 # --- another team's private things ---
 
+
 @given(parsers.parse("{owner} keeps a private model, a prediction and an API key"))
 def keeps_private_things(conversation, registry_models, private_things, owner):
     model = uploaded(conversation, registry_models, owner, "churn")
-    changed = conversation.call("PATCH", path_of(registry_models, "churn"), as_person=owner,
-                                json={"description": ORIGINAL_DESCRIPTION})
+    changed = conversation.call(
+        "PATCH",
+        path_of(registry_models, "churn"),
+        as_person=owner,
+        json={"description": ORIGINAL_DESCRIPTION},
+    )
     assert changed.get_json()["visibility"] == "private"
-    predicted = conversation.call("POST", PREDICT, as_person=owner,
-                                  json={"features": patient()})
+    predicted = conversation.call("POST", PREDICT, as_person=owner, json={"features": patient()})
     assert predicted.status_code == 200, predicted.get_json()
-    private_things[owner] = {"model": model, "prediction": predicted.get_json()["prediction_id"],
-                             "key": _create(conversation, owner, "nightly-job")}
+    private_things[owner] = {
+        "model": model,
+        "prediction": predicted.get_json()["prediction_id"],
+        "key": _create(conversation, owner, "nightly-job"),
+    }
 
 
 def _attempt(things: dict, action: str, thing: str) -> tuple[str, str, dict | None]:
@@ -117,16 +127,25 @@ def _attempt(things: dict, action: str, thing: str) -> tuple[str, str, dict | No
     }[(action, thing)]
 
 
-@when(parsers.re(r"(?P<name>\w+) tries to (?P<action>view|change|delete|predict with|read|"
-                 r"report on) (?P<owner>\w+)'s private "
-                 r"(?P<thing>model|prediction|API key)"), target_fixture="answer")
+@when(
+    parsers.re(
+        r"(?P<name>\w+) tries to (?P<action>view|change|delete|predict with|read|"
+        r"report on) (?P<owner>\w+)'s private "
+        r"(?P<thing>model|prediction|API key)"
+    ),
+    target_fixture="answer",
+)
 def tries_private_thing(conversation, private_things, name, action, owner, thing):
     method, path, body = _attempt(private_things[owner], action, thing)
     return conversation.call(method, path, as_person=name, json=body)
 
 
-@then(parsers.re(r"(?P<name>\w+) is turned away (?P<how>because it is not his|"
-                 r"as if there were no such key)"))
+@then(
+    parsers.re(
+        r"(?P<name>\w+) is turned away (?P<how>because it is not his|"
+        r"as if there were no such key)"
+    )
+)
 def turned_away(conversation, answer, name, how):
     answer_to(conversation, answer, name)
     if how == "because it is not his":
@@ -136,16 +155,23 @@ def turned_away(conversation, answer, name, how):
         assert "nightly-job" not in json.dumps(body)
 
 
-@then(parsers.re(r"(?P<owner>\w+)'s private (?P<thing>model|prediction|API key) "
-                 r"is untouched"))
+@then(
+    parsers.re(
+        r"(?P<owner>\w+)'s private (?P<thing>model|prediction|API key) "
+        r"is untouched"
+    )
+)
 def untouched(conversation, private_things, owner, thing):
     things = private_things[owner]
     if thing == "API key":
         response = conversation.call("GET", PROFILE, headers={"X-API-Key": things["key"]["key"]})
         assert response.get_json()["username"] == owner.lower(), response.get_json()
         return
-    path = (f"{MODELS}/{things['model']['id']}" if thing == "model"
-            else f"{HISTORY}/{things['prediction']}")
+    path = (
+        f"{MODELS}/{things['model']['id']}"
+        if thing == "model"
+        else f"{HISTORY}/{things['prediction']}"
+    )
     response = conversation.call("GET", path, as_person=owner)
     body = response.get_json()
     assert response.status_code == 200, body
@@ -156,6 +182,7 @@ def untouched(conversation, private_things, owner, thing):
 
 
 # --- model files ---
+
 
 @given(parsers.parse('someone has altered the stored file of "{model}"'))
 def alter_artifact(app, registry_models, model):
@@ -168,8 +195,12 @@ def alter_artifact(app, registry_models, model):
 
 @when(parsers.parse('{name} asks "{model}" for a sales forecast'), target_fixture="answer")
 def ask_for_forecast(conversation, registry_models, name, model):
-    return conversation.call("POST", path_of(registry_models, model) + "/predict",
-                             as_person=name, json={"features": patient()})
+    return conversation.call(
+        "POST",
+        path_of(registry_models, model) + "/predict",
+        as_person=name,
+        json={"features": patient()},
+    )
 
 
 @then(parsers.parse("{name} is told the model cannot be used right now"))
@@ -182,19 +213,27 @@ def model_unavailable(app, conversation, answer, name):
 @then(parsers.parse('the operators are told the file of "{model}" fails its check'))
 def tampering_logged(caplog, registry_models, model):
     record = registry_models[model]
-    assert any(record["sha256"][:12] in message and "checksum" in message
-               for message in caplog.messages), caplog.messages
+    assert any(
+        record["sha256"][:12] in message and "checksum" in message for message in caplog.messages
+    ), caplog.messages
 
 
 # --- request size ---
 
-@when(parsers.parse("{name} sends {megabytes:d} megabytes of numbers to the default model"),
-      target_fixture="answer")
+
+@when(
+    parsers.parse("{name} sends {megabytes:d} megabytes of numbers to the default model"),
+    target_fixture="answer",
+)
 def send_oversized(conversation, name, megabytes):
     numbers = ",".join(["0.0123456789"] * (megabytes * 1024 * 1024 // 12 + 1))
-    return conversation.call("POST", PREDICT, as_person=name,
-                             data=f'{{"features": [{numbers}]}}',
-                             content_type="application/json")
+    return conversation.call(
+        "POST",
+        PREDICT,
+        as_person=name,
+        data=f'{{"features": [{numbers}]}}',
+        content_type="application/json",
+    )
 
 
 @then("the request is refused as too large")
@@ -210,26 +249,41 @@ def history_empty(conversation, name):
 
 # --- hostile text ---
 
+
 @when(parsers.re(rf"(?P<name>\w+) saves (?P<text>.+) as (?P<what>{HOSTILE_FIELDS})"))
 def save_hostile_text(conversation, registry_models, hostile, name, text, what):
     hostile[what] = text
     if what == "her full name":
         username = name.lower()
-        response = conversation.call("POST", REGISTER, by=name, json={
-            "username": username, "email": f"{username}@example.com",
-            "password": TEST_PASSWORD, "full_name": text})
+        response = conversation.call(
+            "POST",
+            REGISTER,
+            by=name,
+            json={
+                "username": username,
+                "email": f"{username}@example.com",
+                "password": TEST_PASSWORD,
+                "full_name": text,
+            },
+        )
         assert response.status_code == 201, response.get_json()
-        conversation.people[name] = TestUser(response.get_json()["id"], username,
-                                             f"{username}@example.com", TEST_PASSWORD)
+        conversation.people[name] = TestUser(
+            response.get_json()["id"], username, f"{username}@example.com", TEST_PASSWORD
+        )
         return
     uploaded(conversation, registry_models, name, "notes")
-    response = conversation.call("PATCH", path_of(registry_models, "notes"), as_person=name,
-                                 json={"description": text})
+    response = conversation.call(
+        "PATCH", path_of(registry_models, "notes"), as_person=name, json={"description": text}
+    )
     assert response.status_code == 200, response.get_json()
 
 
-@then(parsers.re(rf"(?P<name>\w+) gets (?P<what>{HOSTILE_FIELDS}) back exactly as written, "
-                 r"as plain data"))
+@then(
+    parsers.re(
+        rf"(?P<name>\w+) gets (?P<what>{HOSTILE_FIELDS}) back exactly as written, "
+        r"as plain data"
+    )
+)
 def hostile_text_as_data(conversation, registry_models, hostile, name, what):
     if what == "her full name":
         response, field_name = conversation.call("GET", PROFILE, as_person=name), "full_name"
@@ -243,6 +297,7 @@ def hostile_text_as_data(conversation, registry_models, hostile, name, what):
 
 
 # --- secrets ---
+
 
 def _keys(value) -> set[str]:
     if isinstance(value, dict):

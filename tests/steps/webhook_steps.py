@@ -23,12 +23,17 @@ from tests.steps.common_steps import answer_to, assert_refused, assert_refused_p
 from tests.steps.prediction_steps import latest_question
 
 PUBLIC_IP = "93.184.215.14"
-EVENTS = {"new models": "model.created", "removed models": "model.deleted",
-          "reports on predictions": "prediction.feedback"}
-PLACES = {"her own computer": "http://localhost:8000/hook",
-          "an address of the office network": "http://10.20.30.40/hook",
-          "the cloud provider's metadata service": "http://169.254.169.254/latest/meta-data/",
-          "an address that does not exist": "https://nowhere.example.com/hook"}
+EVENTS = {
+    "new models": "model.created",
+    "removed models": "model.deleted",
+    "reports on predictions": "prediction.feedback",
+}
+PLACES = {
+    "her own computer": "http://localhost:8000/hook",
+    "an address of the office network": "http://10.20.30.40/hook",
+    "the cloud provider's metadata service": "http://169.254.169.254/latest/meta-data/",
+    "an address that does not exist": "https://nowhere.example.com/hook",
+}
 SEND_ROUNDS = (0, 2, 6, 14)  # seconds from now: past the 1 s and 2 s waits between tries
 
 
@@ -60,8 +65,11 @@ class Listeners:
     def delivered_to(self, name: str) -> list:
         """The messages the team's service accepted."""
         self.send()
-        return [call.request for call in self.receivers.calls
-                if call.request.url == team_url(name) and call.response.ok]
+        return [
+            call.request
+            for call in self.receivers.calls
+            if call.request.url == team_url(name) and call.response.ok
+        ]
 
     def told(self, name: str, event: str) -> dict:
         [message] = self.delivered_to(name)
@@ -85,8 +93,12 @@ def _hook_path(listeners, name: str) -> str:
 def team_listens(conversation, listeners, name, what):
     listeners.dns[f"{name.lower()}.hooks.example.com"] = [PUBLIC_IP]
     listeners.answers.setdefault(name, [200])
-    response = conversation.call("POST", "/api/v1/webhooks", as_person=name,
-                                 json={"url": team_url(name), "events": [EVENTS[what]]})
+    response = conversation.call(
+        "POST",
+        "/api/v1/webhooks",
+        as_person=name,
+        json={"url": team_url(name), "events": [EVENTS[what]]},
+    )
     assert response.status_code == 201, response.get_json()
     listeners.hooks[name] = response.get_json()
 
@@ -95,8 +107,12 @@ def team_listens(conversation, listeners, name, what):
 def team_has_the_most_listeners(app, conversation, listeners, name):
     listeners.dns[f"{name.lower()}.hooks.example.com"] = [PUBLIC_IP]
     for _ in range(app.config["MAX_WEBHOOKS"]):
-        response = conversation.call("POST", "/api/v1/webhooks", as_person=name,
-                                     json={"url": team_url(name), "events": ["model.created"]})
+        response = conversation.call(
+            "POST",
+            "/api/v1/webhooks",
+            as_person=name,
+            json={"url": team_url(name), "events": ["model.created"]},
+        )
         assert response.status_code == 201, response.get_json()
 
 
@@ -116,26 +132,40 @@ def rebound(listeners):
         listeners.dns[host] = ["10.0.0.5"]
 
 
-@when(parsers.re(r"(?P<name>\w+) reports how (?:her|his|their) latest prediction turned out"),
-      target_fixture="answer")
+@when(
+    parsers.re(r"(?P<name>\w+) reports how (?:her|his|their) latest prediction turned out"),
+    target_fixture="answer",
+)
 def reports_outcome(conversation, asked, name):
     latest = latest_question(asked, name).prediction_id
-    response = conversation.call("POST", f"/api/v1/predictions/{latest}/feedback",
-                                 as_person=name, json={"actual_value": 151.0, "score": 4})
+    response = conversation.call(
+        "POST",
+        f"/api/v1/predictions/{latest}/feedback",
+        as_person=name,
+        json={"actual_value": 151.0, "score": 4},
+    )
     assert response.status_code == 201, response.get_json()
     return response
 
 
 @when(parsers.parse("{name} asks to be told at {place}"), target_fixture="answer")
 def asks_to_be_told_at(conversation, name, place):
-    return conversation.call("POST", "/api/v1/webhooks", as_person=name,
-                             json={"url": PLACES[place], "events": ["model.created"]})
+    return conversation.call(
+        "POST",
+        "/api/v1/webhooks",
+        as_person=name,
+        json={"url": PLACES[place], "events": ["model.created"]},
+    )
 
 
 @when(parsers.parse("{name} adds one more listener"), target_fixture="answer")
 def adds_one_more_listener(conversation, name):
-    return conversation.call("POST", "/api/v1/webhooks", as_person=name,
-                             json={"url": team_url(name), "events": ["model.deleted"]})
+    return conversation.call(
+        "POST",
+        "/api/v1/webhooks",
+        as_person=name,
+        json={"url": team_url(name), "events": ["model.deleted"]},
+    )
 
 
 @when(parsers.parse("{name} tries to remove {owner}'s team's listener"), target_fixture="answer")
@@ -175,8 +205,7 @@ def signed(listeners):
     [(name, hook)] = listeners.hooks.items()
     [message] = listeners.delivered_to(name)
     assert verify(hook["secret"], message.body, message.headers["X-MLAPI-Signature"])
-    assert not verify("whsec_someone-else", message.body,
-                      message.headers["X-MLAPI-Signature"])
+    assert not verify("whsec_someone-else", message.body, message.headers["X-MLAPI-Signature"])
 
 
 @then(parsers.parse("{name}'s team is told nothing"))
@@ -184,12 +213,15 @@ def told_nothing(listeners, name):
     assert listeners.delivered_to(name) == []
 
 
-@then(parsers.re(r"(?P<name>\w+) sees (?P<count>\d+) tr(?:y|ies) in the log of (?:her|his|their) "
-                 r"team's listener"))
+@then(
+    parsers.re(
+        r"(?P<name>\w+) sees (?P<count>\d+) tr(?:y|ies) in the log of (?:her|his|their) "
+        r"team's listener"
+    )
+)
 def sees_tries(conversation, listeners, name, count):
     listeners.send()
-    response = conversation.call("GET", f"{_hook_path(listeners, name)}/deliveries",
-                                 as_person=name)
+    response = conversation.call("GET", f"{_hook_path(listeners, name)}/deliveries", as_person=name)
     assert response.status_code == 200, response.get_json()
     tries = response.get_json()["items"]
     assert [entry["attempt"] for entry in tries] == list(range(int(count), 0, -1))

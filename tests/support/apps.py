@@ -39,19 +39,24 @@ class SeedRows:
         _engines_of_the_session.add(self.engine)
         metadata = sa.MetaData()
         metadata.reflect(self.engine)
-        self.tables = [table for table in metadata.sorted_tables
-                       if table.name not in ("alembic_version", *keep)]
+        self.tables = [
+            table
+            for table in metadata.sorted_tables
+            if table.name not in ("alembic_version", *keep)
+        ]
         with self.engine.connect() as connection:
-            self.rows = [(table, [dict(row._mapping) for row in
-                                  connection.execute(sa.select(table))])
-                         for table in self.tables]
+            self.rows = [
+                (table, [dict(row._mapping) for row in connection.execute(sa.select(table))])
+                for table in self.tables
+            ]
             # Every id sequence back to its first value, past the ids the seed rows took.
             restarts = []
             for table, rows in self.rows if self.engine.dialect.name == "postgresql" else []:
                 for column in table.primary_key.columns:
-                    sequence = connection.execute(sa.text(
-                        "SELECT pg_get_serial_sequence(:t, :c)"),
-                        {"t": f'"{table.name}"', "c": column.name}).scalar()
+                    sequence = connection.execute(
+                        sa.text("SELECT pg_get_serial_sequence(:t, :c)"),
+                        {"t": f'"{table.name}"', "c": column.name},
+                    ).scalar()
                     if sequence:
                         first = max((row[column.name] for row in rows), default=0) + 1
                         restarts.append(f"setval('{sequence}', {int(first)}, false)")
@@ -119,8 +124,9 @@ def template(tmp_path_factory, worker_id):
     base = tmp_path_factory.mktemp("template")
     if not TEST_DATABASE_URL:
         built = Template(database=base / "template.db", models=base / "models")
-        _bootstrap(testing_config(built.database, built.models, base / "instance",
-                                  AUTO_MIGRATE=True))
+        _bootstrap(
+            testing_config(built.database, built.models, base / "instance", AUTO_MIGRATE=True)
+        )
         yield built
         return
     databases = PostgresDatabases(TEST_DATABASE_URL, worker_id)

@@ -22,8 +22,7 @@ def _fitted(kind: str):
         targets = np.column_stack([iris.target, iris.target % 2])
         return KNeighborsClassifier(n_neighbors=3).fit(iris.data, targets)
     if kind == "tree":  # needs a type outside skops' default trusted set
-        return DecisionTreeClassifier(max_depth=3, random_state=0).fit(
-            *load_iris(return_X_y=True))
+        return DecisionTreeClassifier(max_depth=3, random_state=0).fit(*load_iris(return_X_y=True))
     raise ValueError(kind)
 
 
@@ -54,17 +53,31 @@ def model_file(kind: str) -> bytes:
 def upload_model(client):
     """Upload a model through the API as the holder of ``headers``; return the record."""
 
-    def upload(headers: dict, name: str = "churn", *, kind: str = "regressor",
-               visibility: str | None = None, description: str | None = None,
-               feature_names: str | None = None, expect: int = 201):
-        form = {"name": name, "model_type": "sklearn",
-                "file": (io.BytesIO(model_file(kind)), f"{name}.skops")}
-        for key, value in (("visibility", visibility), ("description", description),
-                           ("feature_names", feature_names)):
+    def upload(
+        headers: dict,
+        name: str = "churn",
+        *,
+        kind: str = "regressor",
+        visibility: str | None = None,
+        description: str | None = None,
+        feature_names: str | None = None,
+        expect: int = 201,
+    ):
+        form = {
+            "name": name,
+            "model_type": "sklearn",
+            "file": (io.BytesIO(model_file(kind)), f"{name}.skops"),
+        }
+        for key, value in (
+            ("visibility", visibility),
+            ("description", description),
+            ("feature_names", feature_names),
+        ):
             if value is not None:
                 form[key] = value
-        response = client.post("/api/v1/models", data=form, headers=headers,
-                               content_type="multipart/form-data")
+        response = client.post(
+            "/api/v1/models", data=form, headers=headers, content_type="multipart/form-data"
+        )
         assert response.status_code == expect, response.get_json()
         return response.get_json()
 

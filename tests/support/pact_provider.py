@@ -44,20 +44,35 @@ def running_mlapi(directory: Path, workers: int = 2):
     port = free_port()
     database, models = directory / "mlapi.db", directory / "models"
     env = host_environment(
-        MLAPI_ENV="production", MLAPI_SECRET_KEY=TEST_SECRET_KEY, MLAPI_AUTO_MIGRATE="true",
-        MLAPI_DATABASE_URL=f"sqlite:///{database}", MLAPI_MODEL_STORE=str(models),
-        MLAPI_INSTANCE_PATH=str(directory / "instance"), MLAPI_WORKERS=str(workers),
-        MLAPI_BIND=f"127.0.0.1:{port}", MLAPI_WEBHOOK_WORKER="false",
-        MLAPI_RATELIMIT_DEFAULT=NO_LIMIT, MLAPI_RATELIMIT_PREDICT=NO_LIMIT,
-        MLAPI_RATELIMIT_LOGIN=NO_LIMIT, MLAPI_RATELIMIT_LOGIN_ACCOUNT=NO_LIMIT)
+        MLAPI_ENV="production",
+        MLAPI_SECRET_KEY=TEST_SECRET_KEY,
+        MLAPI_AUTO_MIGRATE="true",
+        MLAPI_DATABASE_URL=f"sqlite:///{database}",
+        MLAPI_MODEL_STORE=str(models),
+        MLAPI_INSTANCE_PATH=str(directory / "instance"),
+        MLAPI_WORKERS=str(workers),
+        MLAPI_BIND=f"127.0.0.1:{port}",
+        MLAPI_WEBHOOK_WORKER="false",
+        MLAPI_RATELIMIT_DEFAULT=NO_LIMIT,
+        MLAPI_RATELIMIT_PREDICT=NO_LIMIT,
+        MLAPI_RATELIMIT_LOGIN=NO_LIMIT,
+        MLAPI_RATELIMIT_LOGIN_ACCOUNT=NO_LIMIT,
+    )
     host = Host("mlapi", f"http://127.0.0.1:{port}", directory, env)
     app = None
     try:
         host.start()
         wait_until_ready([host], workers)
         # Queued webhook deliveries stay in the database, where the message pacts read them.
-        app = create_app(testing_config(database, models, directory / "test-app",
-                                        WEBHOOK_WORKER=False, WEBHOOK_ALLOW_PRIVATE=True))
+        app = create_app(
+            testing_config(
+                database,
+                models,
+                directory / "test-app",
+                WEBHOOK_WORKER=False,
+                WEBHOOK_ALLOW_PRIVATE=True,
+            )
+        )
         yield Provider(host.url, app, host)
     finally:
         host.stop()
@@ -132,11 +147,14 @@ def state_name(name: str, params: dict | None) -> str:
 
 def states_given(source: Path) -> dict[tuple[str, str], list[str]]:
     """(consumer, interaction description) -> its provider states, params in place."""
-    return {(pact["consumer"]["name"], interaction["description"]):
-            [state_name(state["name"], state.get("params"))
-             for state in interaction.get("providerStates") or []]
-            for pact in map(json.loads, map(Path.read_text, sorted(source.glob("*.json"))))
-            for interaction in pact["interactions"]}
+    return {
+        (pact["consumer"]["name"], interaction["description"]): [
+            state_name(state["name"], state.get("params"))
+            for state in interaction.get("providerStates") or []
+        ]
+        for pact in map(json.loads, map(Path.read_text, sorted(source.glob("*.json"))))
+        for interaction in pact["interactions"]
+    }
 
 
 @dataclass
@@ -148,19 +166,26 @@ class Verification:
 
     def failures(self) -> list[str]:
         """One line per failed interaction: the consumer (team), the interaction, its states."""
-        failed = [(found.get("consumer", "?"), found.get("description", "?"))
-                  for found in self.results.get("interactionResults", [])
-                  if found.get("result") != "OK"]
-        return [f'{consumer}: "{description}" (given '
-                f'{", ".join(self.given.get((consumer, description)) or ["no state"])})'
-                for consumer, description in failed]
+        failed = [
+            (found.get("consumer", "?"), found.get("description", "?"))
+            for found in self.results.get("interactionResults", [])
+            if found.get("result") != "OK"
+        ]
+        return [
+            f'{consumer}: "{description}" (given '
+            f"{', '.join(self.given.get((consumer, description)) or ['no state'])})"
+            for consumer, description in failed
+        ]
 
     def report(self) -> str:
         """The failures, then what the verifier said about them (the part of its output
         after "Failures:", or all of it when there is no such part)."""
         lines = self.failures() or ["(no interaction result: see the output)"]
-        details = self.output[self.output.find("Failures:"):] if "Failures:" in self.output \
+        details = (
+            self.output[self.output.find("Failures:") :]
+            if "Failures:" in self.output
             else self.output
+        )
         return "pact verification failed for:\n  " + "\n  ".join(lines) + "\n\n" + details
 
 
@@ -169,11 +194,14 @@ def verify_pacts(source: Path, provider: Provider, states) -> Verification:
     message interactions get their body from ``states.message``."""
 
     with Callbacks(states) as callbacks:
-        verifier = (Verifier("mlapi", host="127.0.0.1").add_transport(url=provider.url)
-                    .add_transport(protocol="message", port=callbacks.port, path="/message")
-                    .add_source(str(source)).set_error_on_empty_pact(enabled=True)
-                    .state_handler(f"http://127.0.0.1:{callbacks.port}/state",
-                                   teardown=True, body=True))
+        verifier = (
+            Verifier("mlapi", host="127.0.0.1")
+            .add_transport(url=provider.url)
+            .add_transport(protocol="message", port=callbacks.port, path="/message")
+            .add_source(str(source))
+            .set_error_on_empty_pact(enabled=True)
+            .state_handler(f"http://127.0.0.1:{callbacks.port}/state", teardown=True, body=True)
+        )
         try:
             verifier.verify()
             passed = True
@@ -183,5 +211,6 @@ def verify_pacts(source: Path, provider: Provider, states) -> Verification:
     if callbacks.errors:
         output += "\nstate and message handler errors:\n  " + "\n  ".join(callbacks.errors)
     results = verifier.results
-    return Verification(passed and results.get("result", False), results, output,
-                        states_given(source))
+    return Verification(
+        passed and results.get("result", False), results, output, states_given(source)
+    )

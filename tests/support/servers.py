@@ -26,8 +26,10 @@ def redis_answers() -> bool:
 
 # Skipped on a laptop without Redis, never in CI (CI set: .ci/run starts Redis first, so a
 # missing one fails the tests instead).
-needs_redis = pytest.mark.skipif(not os.environ.get("CI") and not redis_answers(),
-                                 reason="no Redis at 127.0.0.1:6379")
+needs_redis = pytest.mark.skipif(
+    not os.environ.get("CI") and not redis_answers(), reason="no Redis at 127.0.0.1:6379"
+)
+
 
 class PostgresDatabases:
     """Creates and drops this worker's databases on the server of ``MLAPI_TEST_DATABASE_URL``."""
@@ -36,8 +38,9 @@ class PostgresDatabases:
         self.server = make_url(server_url)
         self.prefix = f"mlapi_test_{worker}_{uuid.uuid4().hex[:8]}"
         self.created: list[str] = []
-        self.admin = sa.create_engine(self.server, isolation_level="AUTOCOMMIT",
-                                      poolclass=sa.pool.NullPool)
+        self.admin = sa.create_engine(
+            self.server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
 
     def create(self, suffix: str = "") -> str:
         name = f"{self.prefix}{suffix}"
@@ -69,8 +72,9 @@ def server_url(app) -> Iterator[str]:
     """The test's app served over HTTP in a thread of this process (so it shares the
     test's database, and its coverage counts), on a free port of 127.0.0.1."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="live-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

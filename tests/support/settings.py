@@ -24,9 +24,14 @@ def testing_config(database: Path | str, models: Path, instance: Path, **overrid
     """``database``: a SQLite file, or a database URL (``str`` containing ``://``)."""
     url = database if isinstance(database, str) and "://" in database else f"sqlite:///{database}"
     # Each app its own rate-limit key prefix: tests that share one Redis never share counts.
-    config = {"ENV": "testing", "SECRET_KEY": TEST_SECRET_KEY, "SQLALCHEMY_DATABASE_URI": url,
-              "MODEL_STORE": str(models), "INSTANCE_PATH": str(instance),
-              "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    config = {
+        "ENV": "testing",
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "MODEL_STORE": str(models),
+        "INSTANCE_PATH": str(instance),
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+    }
     if TEST_REDIS_URL:
         config["REDIS_URL"] = TEST_REDIS_URL
     return {**config, **overrides}

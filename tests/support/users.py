@@ -35,9 +35,15 @@ def bearer(token: str) -> dict[str, str]:
 def make_user(app, faker):
     """Create an account directly (not through the API) and return its credentials."""
 
-    def make(username: str | None = None, *, password: str = TEST_PASSWORD,
-             email: str | None = None, role: str = "user", is_active: bool = True,
-             full_name: str | None = None) -> TestUser:
+    def make(
+        username: str | None = None,
+        *,
+        password: str = TEST_PASSWORD,
+        email: str | None = None,
+        role: str = "user",
+        is_active: bool = True,
+        full_name: str | None = None,
+    ) -> TestUser:
         username = username or f"{faker.user_name()}{faker.random_int(10, 99999)}"[:32]
         email = email or f"{username.lower()}@{faker.domain_name()}"
         with app.app_context():
@@ -55,8 +61,9 @@ def sign_in(client):
     """Sign in through the API and return the token pair."""
 
     def sign_in(user: TestUser) -> Tokens:
-        response = client.post("/api/v1/auth/login",
-                               json={"username": user.username, "password": user.password})
+        response = client.post(
+            "/api/v1/auth/login", json={"username": user.username, "password": user.password}
+        )
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
         return Tokens(body["access_token"], body["refresh_token"])

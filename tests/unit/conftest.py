@@ -22,8 +22,9 @@ def configured_app(app_config, request):
     def build(**settings):
         app_config.update(settings)
         app = request.getfixturevalue("app")
-        assert all(app.config[key] == value for key, value in settings.items()), \
+        assert all(app.config[key] == value for key, value in settings.items()), (
             "the app was built before configured_app() was called"
+        )
         return app
 
     return build

@@ -29,20 +29,24 @@ def warm(client):
 
 
 def test_a_deactivation_on_another_host_acts_on_the_next_request(
-        client, other_host, auth_headers, user, admin_headers, warm):
+    client, other_host, auth_headers, user, admin_headers, warm
+):
     warm(auth_headers)
-    changed = other_host.patch(f"/api/v1/admin/users/{user.id}", json={"is_active": False},
-                               headers=admin_headers)
+    changed = other_host.patch(
+        f"/api/v1/admin/users/{user.id}", json={"is_active": False}, headers=admin_headers
+    )
     assert changed.status_code == 200
     assert_problem(client.get(ME, headers=auth_headers), 401, "account_inactive")
 
 
 def test_a_role_change_on_another_host_acts_on_the_next_request(
-        client, other_host, auth_headers, user, admin_headers, warm):
+    client, other_host, auth_headers, user, admin_headers, warm
+):
     warm(auth_headers)
     assert client.get("/api/v1/admin/users", headers=auth_headers).status_code == 403
-    other_host.patch(f"/api/v1/admin/users/{user.id}", json={"role": "admin"},
-                     headers=admin_headers)
+    other_host.patch(
+        f"/api/v1/admin/users/{user.id}", json={"role": "admin"}, headers=admin_headers
+    )
     assert client.get("/api/v1/admin/users", headers=auth_headers).status_code == 200
 
 
@@ -53,22 +57,31 @@ def test_a_logout_on_another_host_acts_on_the_next_request(client, other_host, t
 
 
 def test_a_key_deleted_on_another_host_stops_at_once(client, other_host, auth_headers, warm):
-    created = client.post("/api/v1/auth/api-keys", json={"name": "job"},
-                          headers=auth_headers).get_json()
+    created = client.post(
+        "/api/v1/auth/api-keys", json={"name": "job"}, headers=auth_headers
+    ).get_json()
     key_headers = {"X-API-Key": created["key"]}
     warm(key_headers)
-    assert other_host.delete(f"/api/v1/auth/api-keys/{created['id']}",
-                             headers=auth_headers).status_code == 204
+    assert (
+        other_host.delete(
+            f"/api/v1/auth/api-keys/{created['id']}", headers=auth_headers
+        ).status_code
+        == 204
+    )
     assert_problem(client.get(ME, headers=key_headers), 401, "api_key_invalid")
 
 
 def test_a_new_default_model_chosen_on_another_host_answers_next(
-        client, other_host, auth_headers, admin_headers, upload_model):
-    assert client.post(PREDICT, json={"features": ROW},
-                       headers=auth_headers).get_json()["model_name"] == "diabetes-linear"
+    client, other_host, auth_headers, admin_headers, upload_model
+):
+    assert (
+        client.post(PREDICT, json={"features": ROW}, headers=auth_headers).get_json()["model_name"]
+        == "diabetes-linear"
+    )
     record = upload_model(admin_headers, "sales", visibility="public")
-    chosen = other_host.put("/api/v1/admin/default-model", json={"model_id": record["id"]},
-                            headers=admin_headers)
+    chosen = other_host.put(
+        "/api/v1/admin/default-model", json={"model_id": record["id"]}, headers=admin_headers
+    )
     assert chosen.status_code == 200, chosen.get_json()
     answer = client.post(PREDICT, json={"features": ROW}, headers=auth_headers).get_json()
     assert (answer["model_id"], answer["model_name"]) == (record["id"], "sales")
@@ -108,11 +121,13 @@ def statements(app):
 
 @pytest.mark.parametrize("credential", ["token", "key"])
 def test_a_warm_prediction_reads_one_row_and_writes_its_history(
-        client, auth_headers, statements, credential):
+    client, auth_headers, statements, credential
+):
     headers = auth_headers
     if credential == "key":
-        created = client.post("/api/v1/auth/api-keys", json={"name": "job"},
-                              headers=auth_headers).get_json()
+        created = client.post(
+            "/api/v1/auth/api-keys", json={"name": "job"}, headers=auth_headers
+        ).get_json()
         headers = {"X-API-Key": created["key"]}
     for warm_up in range(2):
         client.post(PREDICT, json={"features": [v + warm_up for v in ROW]}, headers=headers)
@@ -127,8 +142,9 @@ def test_a_warm_prediction_reads_one_row_and_writes_its_history(
 def test_recording_a_keys_last_use_does_not_empty_the_cache(app, client, auth_headers):
     from mlapi.access_cache import ChangeCounter
 
-    created = client.post("/api/v1/auth/api-keys", json={"name": "job"},
-                          headers=auth_headers).get_json()
+    created = client.post(
+        "/api/v1/auth/api-keys", json={"name": "job"}, headers=auth_headers
+    ).get_json()
     with app.app_context():
         before = db.session.get(ChangeCounter, "access").value
     assert client.get(ME, headers={"X-API-Key": created["key"]}).status_code == 200
@@ -152,8 +168,13 @@ def test_a_revocation_check_racing_a_logout_is_not_kept(app, client, tokens, mon
             logouts.append("started")
             # Another request of this worker (a thread and client of its own, as under a
             # threaded server).
-            logout = threading.Thread(target=lambda: logouts.append(app.test_client().post(
-                "/api/v1/auth/logout", headers=tokens.headers).status_code))
+            logout = threading.Thread(
+                target=lambda: logouts.append(
+                    app.test_client()
+                    .post("/api/v1/auth/logout", headers=tokens.headers)
+                    .status_code
+                )
+            )
             logout.start()
             logout.join()
             return answer
@@ -166,8 +187,7 @@ def test_a_revocation_check_racing_a_logout_is_not_kept(app, client, tokens, mon
     assert_problem(client.get(ME, headers=tokens.headers), 401, "token_revoked")
 
 
-def test_a_bulk_update_of_a_watched_model_empties_the_cache(app, client, auth_headers, user,
-                                                              warm):
+def test_a_bulk_update_of_a_watched_model_empties_the_cache(app, client, auth_headers, user, warm):
     """Statements that bypass the ORM's flush bump the counter too."""
     from sqlalchemy import update
 

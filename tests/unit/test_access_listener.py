@@ -80,9 +80,13 @@ def world(counter_reads):
         cache = AccessCache()
         clock = Clock()
         connections = [FakeConnection(7)]
-        listener = Listener(cache, lambda: World.connections[0], clock=clock,
-                            wait=lambda _seconds: None,
-                            readable=lambda connection, _seconds: bool(connection.queued))
+        listener = Listener(
+            cache,
+            lambda: World.connections[0],
+            clock=clock,
+            wait=lambda _seconds: None,
+            readable=lambda connection, _seconds: bool(connection.queued),
+        )
 
         def request(self):
             """A request's context: the cache takes its epoch once per request."""
@@ -103,7 +107,8 @@ def fill(world, key, value):
 
 
 def test_a_new_listener_listens_before_reading_the_counter_then_spares_every_read(
-        world, counter_reads):
+    world, counter_reads
+):
     assert not world.listener.connected()
     assert world.listener.run_once()
     assert world.connections[0].sent[:2] == ["LISTEN", "SELECT"]
@@ -113,7 +118,8 @@ def test_a_new_listener_listens_before_reading_the_counter_then_spares_every_rea
 
 
 def test_the_cache_is_trusted_only_while_a_probe_answered_less_than_100_ms_ago(
-        world, counter_reads):
+    world, counter_reads
+):
     """A half-open connection: the probe never answers, so the heartbeat just ages."""
     world.listener.run_once()
     fill(world, 1, "alice")
@@ -156,7 +162,8 @@ def test_a_notification_that_is_not_a_counter_value_empties_the_cache_too(world)
 
 
 def test_a_lost_connection_means_reading_per_request_then_a_full_drop_on_reconnect(
-        world, counter_reads):
+    world, counter_reads
+):
     world.listener.run_once()
     fill(world, 1, "alice")
     first = world.connections[0]
@@ -203,5 +210,7 @@ def test_stop_ends_the_thread_and_closes_its_connection(world):
 
 
 def test_the_connection_uses_the_apps_database_url_without_the_driver():
-    assert (conninfo("postgresql+psycopg://app:s3cret@db.internal:5432/mlapi")
-            == "postgresql://app:s3cret@db.internal:5432/mlapi")
+    assert (
+        conninfo("postgresql+psycopg://app:s3cret@db.internal:5432/mlapi")
+        == "postgresql://app:s3cret@db.internal:5432/mlapi"
+    )

@@ -21,8 +21,9 @@ from mlapi.extensions import db
 from tests.support.settings import TEST_DATABASE_URL
 from tests.unit.helpers import assert_problem
 
-pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL,
-                                reason="PostgreSQL only with MLAPI_TEST_DATABASE_URL set")
+pytestmark = pytest.mark.skipif(
+    not TEST_DATABASE_URL, reason="PostgreSQL only with MLAPI_TEST_DATABASE_URL set"
+)
 
 ME = "/api/v1/users/me"
 GUARD = 200  # probes (of up to 50 ms each) before a test gives up waiting for a notification
@@ -67,8 +68,9 @@ def listener(app):
 def counter(app) -> int:
     """The counter, read through a connection of its own (not a read the app made)."""
     with psycopg.connect(conninfo(app.config["SQLALCHEMY_DATABASE_URI"])) as connection:
-        return connection.execute("SELECT value FROM change_counters WHERE name = 'access'"
-                                  ).fetchone()[0]
+        return connection.execute(
+            "SELECT value FROM change_counters WHERE name = 'access'"
+        ).fetchone()[0]
 
 
 def probe_until_applied(app, listener, value: int) -> None:
@@ -109,27 +111,33 @@ def test_the_notify_leaves_with_the_commit_never_with_a_rollback(app, user):
 
 
 def test_a_change_made_through_another_connection_reaches_the_cache_by_notification(
-        app, client, other_host, listener, statements, auth_headers, admin_headers, user):
+    app, client, other_host, listener, statements, auth_headers, admin_headers, user
+):
     warm(client, auth_headers)
     statements.clear()
     assert client.get(ME, headers=auth_headers).status_code == 200
     assert counter_reads(statements) == 0
     assert loads(statements, "users") == 0
 
-    assert other_host.patch(f"/api/v1/admin/users/{user.id}", json={"is_active": False},
-                            headers=admin_headers).status_code == 200
+    assert (
+        other_host.patch(
+            f"/api/v1/admin/users/{user.id}", json={"is_active": False}, headers=admin_headers
+        ).status_code
+        == 200
+    )
     probe_until_applied(app, listener, counter(app))
     assert_problem(client.get(ME, headers=auth_headers), 401, "account_inactive")
     assert counter_reads(statements) == 0
 
 
 def test_a_terminated_listener_means_a_counter_read_per_request_until_it_reconnects(
-        app, client, other_host, listener, statements, tokens, auth_headers):
+    app, client, other_host, listener, statements, tokens, auth_headers
+):
     warm(client, auth_headers)
-    with psycopg.connect(conninfo(app.config["SQLALCHEMY_DATABASE_URI"]),
-                         autocommit=True) as admin:
-        assert admin.execute("SELECT pg_terminate_backend(%s, 5000)",
-                             (listener.connection.info.backend_pid,)).fetchone()[0]
+    with psycopg.connect(conninfo(app.config["SQLALCHEMY_DATABASE_URI"]), autocommit=True) as admin:
+        assert admin.execute(
+            "SELECT pg_terminate_backend(%s, 5000)", (listener.connection.info.backend_pid,)
+        ).fetchone()[0]
     assert not listener.run_once()  # the probe finds the connection gone
     assert not listener.connected()
 
@@ -174,7 +182,8 @@ def test_the_first_request_of_a_process_starts_its_listener_thread(app_config):
 
 
 def test_a_bump_rolled_back_with_its_savepoint_does_not_hide_the_next_change(
-        app, client, other_host, listener, tokens, user):
+    app, client, other_host, listener, tokens, user
+):
     """The counter value a rolled-back savepoint took is taken again by the next change
     (here a logout elsewhere): that change's notification must still empty the cache."""
     probe_until_applied(app, listener, counter(app))  # the sign-in's own notifications

@@ -24,8 +24,10 @@ def counts(url: str) -> dict[str, int]:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
-            return {name: connection.execute(sa.text(query)).scalar_one()
-                    for name, query in COUNT_QUERIES.items()}
+            return {
+                name: connection.execute(sa.text(query)).scalar_one()
+                for name, query in COUNT_QUERIES.items()
+            }
     finally:
         engine.dispose()
 
@@ -50,7 +52,8 @@ def test_two_processes_starting_at_once_create_one_of_everything(tmp_path):
 
 @pytest.mark.slow
 def test_two_hosts_starting_at_once_on_postgresql_create_one_of_everything(
-        tmp_path, postgres_database):
+    tmp_path, postgres_database
+):
     """The advisory lock: two processes, each with its own model store (two hosts), migrate
     and bootstrap one fresh database at once."""
     start_two_at_once(tmp_path, postgres_database, stores_per_process=True)
@@ -62,19 +65,33 @@ def start_two_at_once(tmp_path: Path, url: str, *, stores_per_process: bool = Fa
     # The key hosts share (a database server refuses to start without one); on SQLite the
     # two processes generate one in the shared instance folder.
     key = {"MLAPI_SECRET_KEY": TEST_SECRET_KEY} if stores_per_process else {}
-    env.update(MLAPI_ENV="testing", MLAPI_DATABASE_URL=url, **key,
-               MLAPI_MODEL_STORE=str(store), MLAPI_AUTO_MIGRATE="true",
-               MLAPI_INSTANCE_PATH=str(tmp_path / "instance"))
+    env.update(
+        MLAPI_ENV="testing",
+        MLAPI_DATABASE_URL=url,
+        **key,
+        MLAPI_MODEL_STORE=str(store),
+        MLAPI_AUTO_MIGRATE="true",
+        MLAPI_INSTANCE_PATH=str(tmp_path / "instance"),
+    )
 
     logs = [tmp_path / f"worker{i}.log" for i in range(2)]
     workers = []
     for n, log in enumerate(logs):  # both started before either is waited on
         if stores_per_process:
-            env = {**env, "MLAPI_MODEL_STORE": str(tmp_path / f"models{n}"),
-                   "MLAPI_INSTANCE_PATH": str(tmp_path / f"instance{n}")}
+            env = {
+                **env,
+                "MLAPI_MODEL_STORE": str(tmp_path / f"models{n}"),
+                "MLAPI_INSTANCE_PATH": str(tmp_path / f"instance{n}"),
+            }
         with log.open("w") as output:
-            workers.append(subprocess.Popen([sys.executable, "-c", START_APP], env=env,
-                                            stdout=output, stderr=subprocess.STDOUT))
+            workers.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", START_APP],
+                    env=env,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+            )
     exit_codes = [worker.wait(timeout=300) for worker in workers]
 
     outputs = [log.read_text() for log in logs]
@@ -88,5 +105,7 @@ def start_two_at_once(tmp_path: Path, url: str, *, stores_per_process: bool = Fa
 
 def test_starting_again_on_a_bootstrapped_database_adds_nothing(app, app_config):
     assert counts(app_config["SQLALCHEMY_DATABASE_URI"]) == {
-        "system_accounts": 1, "default_models": 1, "models": 1}
-
+        "system_accounts": 1,
+        "default_models": 1,
+        "models": 1,
+    }

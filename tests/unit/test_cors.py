@@ -7,9 +7,11 @@ from mlapi.cors import ALLOW_HEADERS
 
 ORIGIN = "https://dashboard.example.com"
 ME = "/api/v1/users/me"
-PREFLIGHT = {"Origin": ORIGIN, "Access-Control-Request-Method": "POST",
-             "Access-Control-Request-Headers": "Authorization, X-API-Key, Content-Type, "
-                                               "X-Request-ID"}
+PREFLIGHT = {
+    "Origin": ORIGIN,
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "Authorization, X-API-Key, Content-Type, X-Request-ID",
+}
 
 
 @pytest.fixture
@@ -67,8 +69,13 @@ def test_answers_to_an_allowed_origin_expose_the_useful_headers(cors_client, req
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
     exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
-    assert {"X-Request-ID", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining",
-            "X-RateLimit-Reset"} <= exposed
+    assert {
+        "X-Request-ID",
+        "Retry-After",
+        "X-RateLimit-Limit",
+        "X-RateLimit-Remaining",
+        "X-RateLimit-Reset",
+    } <= exposed
 
 
 def test_errors_carry_cors_headers_too(cors_client):
@@ -84,8 +91,9 @@ def test_errors_carry_cors_headers_too(cors_client):
 def test_another_origin_gets_no_cors_headers(cors_client):
     client = cors_client(ORIGIN)
 
-    preflight = client.options("/api/v1/predict",
-                               headers={**PREFLIGHT, "Origin": "https://evil.example.net"})
+    preflight = client.options(
+        "/api/v1/predict", headers={**PREFLIGHT, "Origin": "https://evil.example.net"}
+    )
     answer = client.get("/health", headers={"Origin": "https://evil.example.net"})
 
     assert cors_headers(preflight) == {}

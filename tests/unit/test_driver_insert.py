@@ -14,7 +14,8 @@ from mlapi.database import DriverInsert, driver_rows
 MADE = datetime(2026, 12, 7, 13, 0, 0, 123456)
 metadata = sa.MetaData()
 THINGS = sa.Table(
-    "things", metadata,
+    "things",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("payload", sa.JSON),
     sa.Column("flag", sa.Boolean, default=True),
@@ -25,8 +26,7 @@ THINGS = sa.Table(
 
 @pytest.fixture
 def engine(tmp_path):
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'things.db'}",
-                              isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'things.db'}", isolation_level="AUTOCOMMIT")
     metadata.create_all(engine)
     engine.dispose()  # every connection from here on is a new one
     yield engine
@@ -35,8 +35,12 @@ def engine(tmp_path):
 
 def stored(engine) -> list[tuple]:
     with engine.connect() as connection:
-        return [tuple(row) for row in connection.exec_driver_sql(
-            "SELECT payload, flag, size, made FROM things ORDER BY id")]
+        return [
+            tuple(row)
+            for row in connection.exec_driver_sql(
+                "SELECT payload, flag, size, made FROM things ORDER BY id"
+            )
+        ]
 
 
 def test_a_row_is_stored_as_sqlalchemys_execution_would_store_it(engine):
@@ -47,14 +51,15 @@ def test_a_row_is_stored_as_sqlalchemys_execution_would_store_it(engine):
 
     ids = DriverInsert(THINGS).ids(engine, rows)
 
-    assert stored(engine)[len(expected):] == by_sqlalchemy  # JSON null, booleans, defaults
+    assert stored(engine)[len(expected) :] == by_sqlalchemy  # JSON null, booleans, defaults
     assert ids == [len(expected) + 1, len(expected) + 2]
 
 
 def test_a_batch_is_one_statement_and_its_ids_come_in_the_rows_order(engine):
     sent = []
-    sa.event.listen(engine, "connect", lambda connection, _: connection.set_trace_callback(
-        sent.append))
+    sa.event.listen(
+        engine, "connect", lambda connection, _: connection.set_trace_callback(sent.append)
+    )
     insert = DriverInsert(THINGS)
     rows = [{"payload": n} for n in range(5)]
 

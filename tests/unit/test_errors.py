@@ -23,18 +23,22 @@ def failing_route(app):
     return "/boom"
 
 
-@pytest.mark.parametrize("path", ["/nope", "/api/v1/nope", "/api/v2/predict",
-                                  "/api/v1/predictions/1/nope"])
+@pytest.mark.parametrize(
+    "path", ["/nope", "/api/v1/nope", "/api/v2/predict", "/api/v1/predictions/1/nope"]
+)
 def test_unknown_route_is_not_found(client, path):
     assert_problem(client.get(path), 404, "not_found")
 
 
-@pytest.mark.parametrize(("method", "path", "allowed"), [
-    ("delete", "/health", {"GET"}),
-    ("post", "/api/v1/users/me", {"GET"}),
-    ("get", "/api/v1/auth/login", {"POST"}),
-    ("put", "/api/v1/predict", {"POST"}),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("delete", "/health", {"GET"}),
+        ("post", "/api/v1/users/me", {"GET"}),
+        ("get", "/api/v1/auth/login", {"POST"}),
+        ("put", "/api/v1/predict", {"POST"}),
+    ],
+)
 def test_wrong_method_is_405_with_the_allowed_ones(client, method, path, allowed):
     response = getattr(client, method)(path)
 
@@ -42,11 +46,15 @@ def test_wrong_method_is_405_with_the_allowed_ones(client, method, path, allowed
     assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}
 
 
-@pytest.mark.parametrize("body", ['{"username": ', "{'username': 'a'}", "{}}", "\xff"],
-                         ids=["truncated", "single-quotes", "trailing", "not-utf8"])
+@pytest.mark.parametrize(
+    "body",
+    ['{"username": ', "{'username': 'a'}", "{}}", "\xff"],
+    ids=["truncated", "single-quotes", "trailing", "not-utf8"],
+)
 def test_malformed_json_is_400(client, body):
-    response = client.post("/api/v1/auth/login", data=body.encode("latin-1"),
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/login", data=body.encode("latin-1"), content_type="application/json"
+    )
 
     assert_problem(response, 400, "malformed_json")
 
@@ -58,8 +66,9 @@ def test_json_array_body_is_400_saying_an_object_is_needed(client):
 
 
 def test_text_body_is_415(client):
-    response = client.post("/api/v1/auth/login", data="username=a&password=b",
-                           content_type="text/plain")
+    response = client.post(
+        "/api/v1/auth/login", data="username=a&password=b", content_type="text/plain"
+    )
 
     assert "application/json" in assert_problem(response, 415, "unsupported_media_type")["detail"]
 
@@ -67,8 +76,7 @@ def test_text_body_is_415(client):
 def test_validation_errors_are_flattened_to_dotted_paths(client, auth_headers):
     samples = [ROW, ROW, [*ROW[:4], "four", *ROW[5:]]]
 
-    response = client.post("/api/v1/batch-predict", json={"samples": samples},
-                           headers=auth_headers)
+    response = client.post("/api/v1/batch-predict", json={"samples": samples}, headers=auth_headers)
 
     body = assert_problem(response, 422, "validation_error")
     assert body["errors"] == {"samples.2.4": ["Not a number."]}
@@ -105,16 +113,16 @@ def test_unexpected_error_is_logged_with_the_request_id(client, failing_route, c
     assert SECRET_DETAIL in str(record.exc_info[1])
 
 
-@pytest.mark.parametrize("request_id", ["abc-123", "a" * 128, "req.1:2_3",
-                                        "0f8fad5b-d9cb-469f-a165-70867728950e"])
+@pytest.mark.parametrize(
+    "request_id", ["abc-123", "a" * 128, "req.1:2_3", "0f8fad5b-d9cb-469f-a165-70867728950e"]
+)
 def test_safe_request_id_is_echoed(client, request_id):
     response = client.get("/livez", headers={"X-Request-ID": request_id})
 
     assert response.headers["X-Request-ID"] == request_id
 
 
-@pytest.mark.parametrize("request_id", ["a" * 129, "has space", "<script>", "naïve",
-                                        "a;b", ""])
+@pytest.mark.parametrize("request_id", ["a" * 129, "has space", "<script>", "naïve", "a;b", ""])
 def test_unsafe_request_id_is_replaced_by_a_generated_one(client, request_id):
     response = client.get("/livez", headers={"X-Request-ID": request_id})
 
@@ -127,13 +135,16 @@ def test_each_request_gets_its_own_generated_id(client):
     assert first.headers["X-Request-ID"] != second.headers["X-Request-ID"]
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("get", "/health"),
-    ("get", "/nope"),
-    ("get", "/api/v1/users/me"),
-    ("post", "/api/v1/auth/login"),
-    ("get", "/openapi.json"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/health"),
+        ("get", "/nope"),
+        ("get", "/api/v1/users/me"),
+        ("post", "/api/v1/auth/login"),
+        ("get", "/openapi.json"),
+    ],
+)
 def test_every_response_has_a_request_id_and_nosniff(client, method, path):
     response = getattr(client, method)(path)
 

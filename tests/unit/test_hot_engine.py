@@ -47,7 +47,8 @@ def move_away(path: Path) -> None:
 
 
 def test_a_warm_prediction_sends_two_statements_and_takes_nothing_from_the_apps_pool(
-        app, client, auth_headers):
+    app, client, auth_headers
+):
     for warm_up in range(2):
         assert predict(client, auth_headers, row(warm_up)).status_code == 200
     sent, checkouts = [], []
@@ -73,12 +74,13 @@ def test_a_warm_prediction_sends_two_statements_and_takes_nothing_from_the_apps_
         event.remove(app_engine, "checkout", checkout)
     # No isolation level switched, nothing rolled back, no BEGIN/COMMIT: the counter, the row.
     assert [sql.split(None, 3)[:3] for sql in sent] == [
-        ["SELECT", "change_counters.value", "FROM"], ["INSERT", "INTO", "predictions"]]
+        ["SELECT", "change_counters.value", "FROM"],
+        ["INSERT", "INTO", "predictions"],
+    ]
     assert checkouts == []
 
 
-def test_a_batch_writes_its_history_in_one_insert_with_the_ids_in_order(
-        app, client, auth_headers):
+def test_a_batch_writes_its_history_in_one_insert_with_the_ids_in_order(app, client, auth_headers):
     hot = hot_engine(app)
     hot.dispose()
     sent = []
@@ -88,8 +90,11 @@ def test_a_batch_writes_its_history_in_one_insert_with_the_ids_in_order(
 
     event.listen(hot, "connect", trace)
     try:
-        answered = client.post("/api/v1/batch-predict", headers=auth_headers,
-                               json={"samples": [row(0.1), row(0.2), row(0.3)]})
+        answered = client.post(
+            "/api/v1/batch-predict",
+            headers=auth_headers,
+            json={"samples": [row(0.1), row(0.2), row(0.3)]},
+        )
     finally:
         event.remove(hot, "connect", trace)
     assert answered.status_code == 200, answered.get_json()
@@ -107,12 +112,15 @@ def test_a_database_file_replaced_under_the_app_is_read_anew(app, client, auth_h
     assert predict(client, auth_headers).status_code == 200
     path = database_path(app)
     restored = path.with_name("restored.db")
-    with closing(sqlite3.connect(path)) as source, \
-            closing(sqlite3.connect(restored, isolation_level=None)) as copy:
+    with (
+        closing(sqlite3.connect(path)) as source,
+        closing(sqlite3.connect(restored, isolation_level=None)) as copy,
+    ):
         source.backup(copy)
         copy.execute("UPDATE users SET is_active = 0 WHERE id = ?", (user.id,))
-        moved = copy.execute("UPDATE change_counters SET value = value + 41 "
-                             "WHERE name = 'access' RETURNING value").fetchone()[0]
+        moved = copy.execute(
+            "UPDATE change_counters SET value = value + 41 WHERE name = 'access' RETURNING value"
+        ).fetchone()[0]
     move_away(path)
     restored.rename(path)
     with app.app_context():
@@ -121,8 +129,7 @@ def test_a_database_file_replaced_under_the_app_is_read_anew(app, client, auth_h
     assert_problem(predict(client, auth_headers), 401, "account_inactive")
 
 
-def test_a_database_file_removed_under_the_app_is_a_503_and_no_new_file(
-        app, client, auth_headers):
+def test_a_database_file_removed_under_the_app_is_a_503_and_no_new_file(app, client, auth_headers):
     assert predict(client, auth_headers).status_code == 200
     path = database_path(app)
     move_away(path)
@@ -136,7 +143,8 @@ def test_a_database_file_removed_under_the_app_is_a_503_and_no_new_file(
 
 
 def test_a_forked_worker_opens_its_own_connection_and_the_parent_keeps_its(
-        app, client, auth_headers):
+    app, client, auth_headers
+):
     assert predict(client, auth_headers).status_code == 200  # the parent's connection is open
     path = database_path(app)
     before = history_rows(path)
@@ -157,8 +165,7 @@ def test_a_forked_worker_opens_its_own_connection_and_the_parent_keeps_its(
     assert history_rows(path) == before + 2
 
 
-def test_threads_predicting_at_once_each_get_their_row_committed(
-        app, auth_headers):
+def test_threads_predicting_at_once_each_get_their_row_committed(app, auth_headers):
     path = database_path(app)
     before = history_rows(path)
     statuses: list[int] = []
@@ -192,6 +199,8 @@ def test_every_hot_connection_runs_the_embedded_databases_pragmas(app, client, a
     assert predict(client, auth_headers).status_code == 200
     with hot_engine(app).connect() as connection:
         raw = connection.connection.dbapi_connection
-        found = [raw.execute(f"PRAGMA {name}").fetchone()[0]
-                 for name in ("journal_mode", "busy_timeout", "foreign_keys")]
+        found = [
+            raw.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("journal_mode", "busy_timeout", "foreign_keys")
+        ]
     assert found == ["wal", 5000, 1]

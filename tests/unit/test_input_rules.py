@@ -30,15 +30,23 @@ CONTRACT = Path(__file__).parents[2] / "contract" / "openapi.v1.json"
 
 # --- the body checks every request passes (mlapi/http.py) ---
 
-@pytest.mark.parametrize(("data", "detail"), [
-    ("[1]", "The request body must be a JSON object, not a list."),
-    ('"x"', "The request body must be a JSON object, not a str."),
-    ("{", "The request body is not valid JSON."),
-    ('{"a": "\\ud800"}', "The request body is not valid JSON text: a string has an unpaired "
-                         "surrogate escape."),
-    ('{"a": ' + "[" * 64 + "]" * 64 + "}",
-     "The request body is nested more than 64 levels deep."),
-])
+
+@pytest.mark.parametrize(
+    ("data", "detail"),
+    [
+        ("[1]", "The request body must be a JSON object, not a list."),
+        ('"x"', "The request body must be a JSON object, not a str."),
+        ("{", "The request body is not valid JSON."),
+        (
+            '{"a": "\\ud800"}',
+            "The request body is not valid JSON text: a string has an unpaired surrogate escape.",
+        ),
+        (
+            '{"a": ' + "[" * 64 + "]" * 64 + "}",
+            "The request body is nested more than 64 levels deep.",
+        ),
+    ],
+)
 def test_an_unusable_json_body_is_400_saying_why(client, data, detail):
     response = client.post(LOGIN, data=data, content_type="application/json")
 
@@ -54,27 +62,30 @@ def test_a_string_under_a_key_is_checked_as_deep_as_the_body_goes(client):
     assert errors == {"a.0.b.0.2": ["Text may not contain NUL characters."]}
 
 
-@pytest.mark.parametrize(("method", "path"), [("put", "/api/v1/admin/default-model"),
-                                             ("patch", f"{MODELS}/1")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("put", "/api/v1/admin/default-model"), ("patch", f"{MODELS}/1")]
+)
 def test_put_and_patch_bodies_must_be_json_too(client, admin_headers, method, path):
-    response = getattr(client, method)(path, data="name=x", content_type="text/plain",
-                                       headers=admin_headers)
+    response = getattr(client, method)(
+        path, data="name=x", content_type="text/plain", headers=admin_headers
+    )
 
     assert_problem(response, 415, "unsupported_media_type")
 
 
 def test_a_streamed_body_that_is_not_json_is_415(client):
-    response = client.post(LOGIN, input_stream=io.BytesIO(b"username=a"),
-                           environ_overrides={"wsgi.input_terminated": True},
-                           headers={"Transfer-Encoding": "Chunked",
-                                    "Content-Type": "text/plain"})
+    response = client.post(
+        LOGIN,
+        input_stream=io.BytesIO(b"username=a"),
+        environ_overrides={"wsgi.input_terminated": True},
+        headers={"Transfer-Encoding": "Chunked", "Content-Type": "text/plain"},
+    )
 
     assert_problem(response, 415, "unsupported_media_type")
 
 
 def test_a_get_with_a_body_is_not_judged_on_it(client, auth_headers):
-    response = client.get(ME, data="not json", content_type="text/plain",
-                          headers=auth_headers)
+    response = client.get(ME, data="not json", content_type="text/plain", headers=auth_headers)
 
     assert response.status_code == 200
 
@@ -85,15 +96,18 @@ def test_a_post_without_a_body_needs_no_content_type(client, auth_headers):
     assert response.status_code == 204
 
 
-@pytest.mark.parametrize(("supplied", "echoed"), [
-    ("abc-123_x.y:z", True),
-    ("a" * 128, True),
-    ("a" * 129, False),
-    ("", False),
-    ("bad id", False),
-    ("id;drop", False),
-    ("id/../x", False),
-])
+@pytest.mark.parametrize(
+    ("supplied", "echoed"),
+    [
+        ("abc-123_x.y:z", True),
+        ("a" * 128, True),
+        ("a" * 129, False),
+        ("", False),
+        ("bad id", False),
+        ("id;drop", False),
+        ("id/../x", False),
+    ],
+)
 def test_a_request_id_is_echoed_only_when_safe_to_log(client, supplied, echoed):
     response = client.get("/health", headers={"X-Request-ID": supplied} if supplied else {})
 
@@ -121,6 +135,7 @@ def test_the_docs_page_keeps_the_browsers_own_content_policy(client):
 
 # --- uploads: multipart only, within the model limit plus the form's overhead ---
 
+
 def test_an_upload_sent_as_json_is_415_asking_for_multipart(client, auth_headers):
     response = client.post(MODELS, json={"name": "churn"}, headers=auth_headers)
 
@@ -138,7 +153,8 @@ def multipart_of_length(length: int) -> tuple[bytes, str]:
 
 @pytest.mark.parametrize(("extra", "refused"), [(0, False), (1, True)])
 def test_a_declared_length_is_held_to_the_file_limit_plus_the_form_overhead(
-        configured_app, request, extra, refused):
+    configured_app, request, extra, refused
+):
     configured_app(MAX_MODEL_BYTES=1000)
     client, headers = request.getfixturevalue("client"), request.getfixturevalue("auth_headers")
     body, content_type = multipart_of_length(1000 + MULTIPART_OVERHEAD + extra)
@@ -163,13 +179,20 @@ def test_upload_files_cut_off_by_the_limit_are_closed(configured_app, request, m
         return opened[-1]
 
     monkeypatch.setattr(werkzeug.wrappers.Request, "_get_file_stream", tracked)
-    head = (b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="m"\r\n'
-            b"Content-Type: application/octet-stream\r\n\r\n")
+    head = (
+        b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="m"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n"
+    )
     response = client.post(
-        MODELS, input_stream=io.BytesIO(head + b"x" * 200_000 + b"\r\n--b0undary--\r\n"),
+        MODELS,
+        input_stream=io.BytesIO(head + b"x" * 200_000 + b"\r\n--b0undary--\r\n"),
         environ_overrides={"wsgi.input_terminated": True},
-        headers={**headers, "Transfer-Encoding": "chunked",
-                 "Content-Type": "multipart/form-data; boundary=b0undary"})
+        headers={
+            **headers,
+            "Transfer-Encoding": "chunked",
+            "Content-Type": "multipart/form-data; boundary=b0undary",
+        },
+    )
 
     assert_problem(response, 413, "payload_too_large")
     assert opened
@@ -178,6 +201,7 @@ def test_upload_files_cut_off_by_the_limit_are_closed(configured_app, request, m
 
 # --- named features (mlapi/predictions/inputs.py) ---
 
+
 @pytest.fixture
 def owner(make_user, sign_in):
     user = make_user()
@@ -185,19 +209,18 @@ def owner(make_user, sign_in):
 
 
 def predict(client, model_id: int, headers: dict, features):
-    return client.post(f"{MODELS}/{model_id}/predict", json={"features": features},
-                       headers=headers)
+    return client.post(f"{MODELS}/{model_id}/predict", json={"features": features}, headers=headers)
 
 
 def test_named_features_for_a_model_without_names_are_refused_saying_how(app, client, owner):
     model_id = add_model(app, owner[0])
     named = {f"f{i}": value for i, value in enumerate(ROW)}
 
-    errors = assert_problem(predict(client, model_id, owner[1], named), 422,
-                            "validation_error")["errors"]
+    errors = assert_problem(predict(client, model_id, owner[1], named), 422, "validation_error")[
+        "errors"
+    ]
 
-    assert errors == {"features": [
-        "This model has no feature names; send the features as a list."]}
+    assert errors == {"features": ["This model has no feature names; send the features as a list."]}
 
 
 def test_every_wrong_name_is_listed_in_order(app, client, owner):
@@ -205,14 +228,17 @@ def test_every_wrong_name_is_listed_in_order(app, client, owner):
     model_id = add_model(app, owner[0], feature_names=names)
     named = {name: 0.1 for name in names[2:]} | {"zeta": 1.0, "alpha": 2.0}
 
-    errors = assert_problem(predict(client, model_id, owner[1], named), 422,
-                            "validation_error")["errors"]
+    errors = assert_problem(predict(client, model_id, owner[1], named), 422, "validation_error")[
+        "errors"
+    ]
 
-    assert errors == {"features": ["Unknown feature names: alpha, zeta.",
-                                   "Missing feature names: f0, f1."]}
+    assert errors == {
+        "features": ["Unknown feature names: alpha, zeta.", "Missing feature names: f0, f1."]
+    }
 
 
 # --- the features fields themselves (mlapi/predictions/schemas.py) ---
+
 
 def test_a_features_field_advertises_what_the_contract_publishes():
     plugin = MarshmallowPlugin()
@@ -229,15 +255,20 @@ def test_a_features_field_advertises_what_the_contract_publishes():
     assert listed == expected
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ([], f"Send between 1 and {MAX_FEATURES} features; got 0."),
-    ([0.0] * (MAX_FEATURES + 1), f"Send between 1 and {MAX_FEATURES} features; got "
-                                 f"{MAX_FEATURES + 1}."),
-    ({}, f"Send between 1 and {MAX_FEATURES} features; got 0."),
-    ([True], "Not a number."),
-    ({"a": "1"}, "Not a number."),
-    ("1,2", "Not a valid list."),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ([], f"Send between 1 and {MAX_FEATURES} features; got 0."),
+        (
+            [0.0] * (MAX_FEATURES + 1),
+            f"Send between 1 and {MAX_FEATURES} features; got {MAX_FEATURES + 1}.",
+        ),
+        ({}, f"Send between 1 and {MAX_FEATURES} features; got 0."),
+        ([True], "Not a number."),
+        ({"a": "1"}, "Not a number."),
+        ("1,2", "Not a valid list."),
+    ],
+)
 def test_a_new_features_field_refuses_what_the_api_refuses(value, message):
     with pytest.raises(ValidationError) as refused:
         FeatureValues().deserialize(value)
@@ -245,8 +276,9 @@ def test_a_new_features_field_refuses_what_the_api_refuses(value, message):
     assert message in json.dumps(refused.value.messages)
 
 
-@pytest.mark.parametrize("value", [[float("nan")], [1.0, float("inf")], {"a": float("nan")},
-                                   {"b": float("-inf")}])
+@pytest.mark.parametrize(
+    "value", [[float("nan")], [1.0, float("inf")], {"a": float("nan")}, {"b": float("-inf")}]
+)
 def test_a_new_features_field_refuses_nan_and_infinity(value):
     with pytest.raises(ValidationError):
         FeatureValues().deserialize(value)
@@ -255,8 +287,9 @@ def test_a_new_features_field_refuses_nan_and_infinity(value):
             feature_list().deserialize(value)
 
 
-@pytest.mark.parametrize(("name", "accepted"), [("", False), ("a", True), ("n" * 200, True),
-                                                ("n" * 201, False)])
+@pytest.mark.parametrize(
+    ("name", "accepted"), [("", False), ("a", True), ("n" * 200, True), ("n" * 201, False)]
+)
 def test_a_feature_name_has_1_to_200_characters(name, accepted):
     field = FeatureValues()
     if accepted:

@@ -6,9 +6,16 @@ from flask import jsonify
 
 from mlapi.strict_json import json_answer
 
-ANSWER = {"prediction": 0.1 + 0.2, "probabilities": {"b": 1e-300, "a": 0.5}, "model_id": 7,
-          "model_name": "Ünïcode \u2028 name", "model_version": 3, "cached": False,
-          "latency_ms": 12.5, "prediction_id": 2**53 + 1}
+ANSWER = {
+    "prediction": 0.1 + 0.2,
+    "probabilities": {"b": 1e-300, "a": 0.5},
+    "model_id": 7,
+    "model_name": "Ünïcode \u2028 name",
+    "model_version": 3,
+    "cached": False,
+    "latency_ms": 12.5,
+    "prediction_id": 2**53 + 1,
+}
 
 
 @pytest.mark.parametrize("debug", [False, True])

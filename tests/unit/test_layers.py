@@ -21,10 +21,29 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "mlapi"
 
 LAYERS = [
-    ("foundation", {"access_cache", "access_listener", "config", "cors", "counters",
-                    "database", "document", "errors", "extensions", "http", "limits", "lru",
-                    "pagination", "policy", "process_threads", "strict_json", "timeutil",
-                    "version"}),
+    (
+        "foundation",
+        {
+            "access_cache",
+            "access_listener",
+            "config",
+            "cors",
+            "counters",
+            "database",
+            "document",
+            "errors",
+            "extensions",
+            "http",
+            "limits",
+            "lru",
+            "pagination",
+            "policy",
+            "process_threads",
+            "strict_json",
+            "timeutil",
+            "version",
+        },
+    ),
     ("auth", {"auth", "api"}),
     ("keys and registry", {"keys", "registry"}),
     ("predictions", {"predictions"}),
@@ -76,7 +95,8 @@ def upward_imports() -> list[str]:
         f"{name} ({LAYERS[layer(name)][0]}) imports {target} ({LAYERS[layer(target)][0]})"
         for name, path in found.items()
         for target in imported(name, path, known)
-        if layer(target) > layer(name))
+        if layer(target) > layer(name)
+    )
 
 
 def test_every_module_has_a_layer():
@@ -92,9 +112,9 @@ def test_the_check_sees_deferred_and_relative_imports(tmp_path):
     """The check itself: an import inside a function, written relatively, is found."""
     module = tmp_path / "service.py"
     module.write_text("def f():\n    from ..webhooks import events\n    from .. import cli\n")
-    found = imported("mlapi.registry.service", module,
-                     {"mlapi.webhooks.events", "mlapi.cli"})
+    found = imported("mlapi.registry.service", module, {"mlapi.webhooks.events", "mlapi.cli"})
     assert found == {"mlapi.webhooks.events", "mlapi.cli"}
-    assert [layer(target) > layer("mlapi.registry.service") for target in sorted(found)] \
-        == [True, True]
-
+    assert [layer(target) > layer("mlapi.registry.service") for target in sorted(found)] == [
+        True,
+        True,
+    ]

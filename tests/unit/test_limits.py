@@ -33,10 +33,21 @@ def assert_rate_limited(response, limit: int) -> dict:
     return body
 
 
-def login(client, username: str, password: str = TEST_PASSWORD, *, address="10.0.0.1",
-          headers=None, field: str = "username"):
-    return client.post(LOGIN, json={field: username, "password": password},
-                       headers=headers or {}, environ_base={"REMOTE_ADDR": address})
+def login(
+    client,
+    username: str,
+    password: str = TEST_PASSWORD,
+    *,
+    address="10.0.0.1",
+    headers=None,
+    field: str = "username",
+):
+    return client.post(
+        LOGIN,
+        json={field: username, "password": password},
+        headers=headers or {},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 @pytest.fixture
@@ -59,6 +70,7 @@ def later(request):
 
 # --- which endpoints spend which budget ------------------------------------------------
 
+
 def test_429_is_documented_on_every_api_operation_and_nowhere_else(app):
     document = app.extensions["mlapi.api"].spec.to_dict()
     for path, operations in document["paths"].items():
@@ -69,6 +81,7 @@ def test_429_is_documented_on_every_api_operation_and_nowhere_else(app):
 
 
 # --- per user (all of a user's tokens and keys) ---------------------------------------
+
 
 def test_a_user_who_uses_up_the_budget_is_refused_and_told_when_to_retry(limited, later):
     client = limited(RATELIMIT_DEFAULT="2/minute")
@@ -128,8 +141,12 @@ def test_requests_that_fail_authentication_spend_no_budget(limited, later):
     user, sign_in = later("user"), later("sign_in")
     headers = sign_in(user).headers
 
-    for credentials in ({}, bearer("not-a-token"), {"X-API-Key": "mlapi_wrong"},
-                        {**headers, "X-API-Key": "mlapi_wrong"}):
+    for credentials in (
+        {},
+        bearer("not-a-token"),
+        {"X-API-Key": "mlapi_wrong"},
+        {**headers, "X-API-Key": "mlapi_wrong"},
+    ):
         for _ in range(3):
             assert client.get(ME, headers=credentials).status_code == 401
 
@@ -138,6 +155,7 @@ def test_requests_that_fail_authentication_spend_no_budget(limited, later):
 
 
 # --- sign-in: per address, and failed attempts per account --------------------------
+
 
 def test_sign_ins_from_one_address_are_limited_whatever_the_username(limited, later):
     client = limited(RATELIMIT_LOGIN="2/minute")
@@ -203,9 +221,11 @@ def test_registration_is_limited_per_address(limited):
     client = limited(RATELIMIT_DEFAULT="1/minute")
 
     def register(name, address):
-        return client.post(REGISTER, json={"username": name, "email": f"{name}@example.com",
-                                           "password": "long-enough-1"},
-                           environ_base={"REMOTE_ADDR": address})
+        return client.post(
+            REGISTER,
+            json={"username": name, "email": f"{name}@example.com", "password": "long-enough-1"},
+            environ_base={"REMOTE_ADDR": address},
+        )
 
     assert register("carol", "10.0.3.1").status_code == 201
     assert_rate_limited(register("dave", "10.0.3.1"), 1)
@@ -214,12 +234,12 @@ def test_registration_is_limited_per_address(limited):
 
 # --- the client address -----------------------------------------------------------------
 
+
 def test_without_trusted_proxies_a_forwarded_for_header_changes_nothing(limited):
     client = limited(RATELIMIT_LOGIN="2/minute")
 
     for spoofed in ("1.1.1.1", "2.2.2.2"):
-        assert login(client, "x", "wrong", headers={"X-Forwarded-For": spoofed}).status_code \
-            == 401
+        assert login(client, "x", "wrong", headers={"X-Forwarded-For": spoofed}).status_code == 401
     assert_rate_limited(login(client, "x", "wrong", headers={"X-Forwarded-For": "3.3.3.3"}), 2)
 
 
@@ -248,9 +268,11 @@ def test_with_two_trusted_proxies_the_second_entry_from_the_right_is_the_client(
 
 # --- switches and isolation -------------------------------------------------------------
 
+
 def test_limits_can_be_turned_off(limited, later):
-    client = limited(RATELIMIT_ENABLED=False, RATELIMIT_DEFAULT="1/minute",
-                     RATELIMIT_LOGIN="1/minute")
+    client = limited(
+        RATELIMIT_ENABLED=False, RATELIMIT_DEFAULT="1/minute", RATELIMIT_LOGIN="1/minute"
+    )
     user, sign_in = later("user"), later("sign_in")
     headers = sign_in(user).headers
     sign_in(user)
@@ -265,8 +287,10 @@ def test_the_preflight_of_a_sign_in_spends_nothing(limited):
     client = limited(RATELIMIT_LOGIN="1/minute")
 
     for _ in range(3):
-        response = client.options(LOGIN, headers={"Origin": "https://app.example.com",
-                                                  "Access-Control-Request-Method": "POST"})
+        response = client.options(
+            LOGIN,
+            headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"},
+        )
         assert response.status_code == 200
     assert login(client, "x", "wrong").status_code == 401
 
@@ -288,14 +312,18 @@ def test_each_app_counts_for_itself(app_config, tmp_path):
     assert login(first.test_client(), "x", "wrong").status_code == 401
 
 
-@pytest.mark.parametrize(("setting", "variable"), [
-    ("RATELIMIT_LOGIN", "MLAPI_RATELIMIT_LOGIN"),
-    ("RATELIMIT_LOGIN_ACCOUNT", "MLAPI_RATELIMIT_LOGIN_ACCOUNT"),
-    ("RATELIMIT_PREDICT", "MLAPI_RATELIMIT_PREDICT"),
-    ("RATELIMIT_DEFAULT", "MLAPI_RATELIMIT_DEFAULT"),
-])
-def test_a_budget_that_is_not_a_rate_limit_stops_the_app_from_starting(app_config, setting,
-                                                                       variable):
+@pytest.mark.parametrize(
+    ("setting", "variable"),
+    [
+        ("RATELIMIT_LOGIN", "MLAPI_RATELIMIT_LOGIN"),
+        ("RATELIMIT_LOGIN_ACCOUNT", "MLAPI_RATELIMIT_LOGIN_ACCOUNT"),
+        ("RATELIMIT_PREDICT", "MLAPI_RATELIMIT_PREDICT"),
+        ("RATELIMIT_DEFAULT", "MLAPI_RATELIMIT_DEFAULT"),
+    ],
+)
+def test_a_budget_that_is_not_a_rate_limit_stops_the_app_from_starting(
+    app_config, setting, variable
+):
     with pytest.raises(ConfigError, match=variable):
         create_app({**app_config, setting: "ten a minute"})
 
@@ -318,12 +346,19 @@ def test_the_documented_default_budgets():
     from mlapi.config import BaseConfig, ProductionConfig, TestingConfig
 
     for profile in (BaseConfig, ProductionConfig):
-        assert (profile.RATELIMIT_ENABLED, profile.RATELIMIT_LOGIN,
-                profile.RATELIMIT_LOGIN_ACCOUNT, profile.RATELIMIT_PREDICT,
-                profile.RATELIMIT_DEFAULT, profile.TRUSTED_PROXIES) == (
-            True, "10/minute", "10/minute", "600/minute", "120/minute", 0)
+        assert (
+            profile.RATELIMIT_ENABLED,
+            profile.RATELIMIT_LOGIN,
+            profile.RATELIMIT_LOGIN_ACCOUNT,
+            profile.RATELIMIT_PREDICT,
+            profile.RATELIMIT_DEFAULT,
+            profile.TRUSTED_PROXIES,
+        ) == (True, "10/minute", "10/minute", "600/minute", "120/minute", 0)
     # The test profile raises the sign-in budget per address only (every test client is
     # 127.0.0.1); the budgets per user and per account stay as in production.
     assert TestingConfig.RATELIMIT_ENABLED is True
-    assert (TestingConfig.RATELIMIT_LOGIN_ACCOUNT, TestingConfig.RATELIMIT_PREDICT,
-            TestingConfig.RATELIMIT_DEFAULT) == ("10/minute", "600/minute", "120/minute")
+    assert (
+        TestingConfig.RATELIMIT_LOGIN_ACCOUNT,
+        TestingConfig.RATELIMIT_PREDICT,
+        TestingConfig.RATELIMIT_DEFAULT,
+    ) == ("10/minute", "600/minute", "120/minute")

@@ -24,11 +24,15 @@ def declared_budgets(app) -> dict[tuple[str, str], str | None]:
 
 def test_every_api_operation_declares_the_budget_it_spends(app):
     budgets = declared_budgets(app)
-    undeclared = [operation for operation, budget in budgets.items()
-                  if operation[1].startswith("/api/") and budget is None]
+    undeclared = [
+        operation
+        for operation, budget in budgets.items()
+        if operation[1].startswith("/api/") and budget is None
+    ]
     assert not undeclared  # a new view needs budget= (ApiBlueprint.authenticated/anonymous)
-    assert all(budget is None for (_, path), budget in budgets.items()
-               if not path.startswith("/api/"))  # /health, /metrics, /docs: no limits
+    assert all(
+        budget is None for (_, path), budget in budgets.items() if not path.startswith("/api/")
+    )  # /health, /metrics, /docs: no limits
 
 
 def test_the_prediction_routes_and_only_they_spend_the_prediction_budget(app):
@@ -36,8 +40,11 @@ def test_the_prediction_routes_and_only_they_spend_the_prediction_budget(app):
     predicting = {operation for operation, budget in budgets.items() if budget == "predict"}
     assert predicting == {operation for operation in budgets if operation[1].endswith("predict")}
     assert len(predicting) == 4  # /predict, /batch-predict, and both for a chosen model
-    anonymous = {operation: budget for operation, budget in budgets.items()
-                 if budget in {"login", "register"}}
+    anonymous = {
+        operation: budget
+        for operation, budget in budgets.items()
+        if budget in {"login", "register"}
+    }
     assert anonymous == {("POST", LOGIN): "login", ("POST", REGISTER): "register"}
 
 

@@ -6,8 +6,6 @@ apps have their own key prefix (tests/support/settings.py), so parallel tests ne
 A closed port (6390) stands for a Redis that is down.
 """
 
-
-
 from mlapi import create_app
 from tests.contract_client import ContractClient
 from tests.support.servers import DOWN_REDIS_URL, REDIS_URL, needs_redis
@@ -56,8 +54,12 @@ def test_deployments_with_other_key_prefixes_count_apart(app_config):
 @needs_redis
 def test_failed_sign_ins_are_counted_in_redis(app_config, make_user):
     """The conditional deduction (after the response) goes to Redis too."""
-    settings = {**app_config, "REDIS_URL": REDIS_URL, "RATELIMIT_LOGIN": "100/minute",
-                "RATELIMIT_LOGIN_ACCOUNT": "1/minute"}
+    settings = {
+        **app_config,
+        "REDIS_URL": REDIS_URL,
+        "RATELIMIT_LOGIN": "100/minute",
+        "RATELIMIT_LOGIN_ACCOUNT": "1/minute",
+    }
     first, second = worker(settings), worker(settings)
 
     assert first.post(LOGIN, json={"username": "alice", "password": "x"}).status_code == 401
@@ -82,8 +84,7 @@ def test_health_says_the_cache_is_disabled_without_redis(configured_app, request
     assert response.get_json()["cache"] == "disabled"
 
 
-def test_with_redis_down_health_is_200_and_says_the_cache_is_unavailable(configured_app,
-                                                                        request):
+def test_with_redis_down_health_is_200_and_says_the_cache_is_unavailable(configured_app, request):
     configured_app(REDIS_URL=DOWN_REDIS_URL)
     response = request.getfixturevalue("client").get("/health")
 
@@ -92,10 +93,10 @@ def test_with_redis_down_health_is_200_and_says_the_cache_is_unavailable(configu
     assert (body["status"], body["database"], body["cache"]) == ("ok", "ok", "unavailable")
 
 
-def test_with_redis_down_requests_succeed_and_limits_hold_per_process(configured_app,
-                                                                     request):
-    configured_app(REDIS_URL=DOWN_REDIS_URL, RATELIMIT_LOGIN="3/minute",
-                   RATELIMIT_DEFAULT="3/minute")
+def test_with_redis_down_requests_succeed_and_limits_hold_per_process(configured_app, request):
+    configured_app(
+        REDIS_URL=DOWN_REDIS_URL, RATELIMIT_LOGIN="3/minute", RATELIMIT_DEFAULT="3/minute"
+    )
     client = request.getfixturevalue("client")
     user = request.getfixturevalue("user")
 

@@ -16,8 +16,15 @@ from tests.support.servers import PostgresDatabases
 from tests.support.settings import TEST_DATABASE_URL
 from tests.support.settings import testing_config as settings_for
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not TEST_DATABASE_URL, reason="PostgreSQL only with MLAPI_TEST_DATABASE_URL set"))]
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not TEST_DATABASE_URL, reason="PostgreSQL only with MLAPI_TEST_DATABASE_URL set"
+        ),
+    ),
+]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -29,8 +36,7 @@ def bare_app(request, tmp_path, worker_id):
     else:
         databases = PostgresDatabases(TEST_DATABASE_URL, f"{worker_id}_migrations")
         url = databases.create()
-    app = create_app(settings_for(url, tmp_path / "models", tmp_path / "instance",
-                                    BOOTSTRAP=False))
+    app = create_app(settings_for(url, tmp_path / "models", tmp_path / "instance", BOOTSTRAP=False))
     yield app
     with app.app_context():
         db.session.remove()

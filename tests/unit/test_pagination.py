@@ -9,9 +9,17 @@ from mlapi.pagination import MAX_PER_PAGE, Page, PageQuery, page_of, paginate
 from mlapi.predictions.schemas import PredictionRecord
 
 
-@pytest.mark.parametrize(("total", "per_page", "pages"), [
-    (0, 20, 0), (1, 20, 1), (20, 20, 1), (21, 20, 2), (100, 1, 100), (101, 100, 2),
-])
+@pytest.mark.parametrize(
+    ("total", "per_page", "pages"),
+    [
+        (0, 20, 0),
+        (1, 20, 1),
+        (20, 20, 1),
+        (21, 20, 2),
+        (100, 1, 100),
+        (101, 100, 2),
+    ],
+)
 def test_pages_is_the_number_of_pages_needed(total, per_page, pages):
     assert Page(items=[], page=1, per_page=per_page, total=total).pages == pages
 
@@ -20,13 +28,16 @@ def test_page_query_defaults_to_the_first_page_of_twenty():
     assert PageQuery().load({}) == {"page": 1, "per_page": 20}
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ({"page": "0"}, "page"),
-    ({"page": "-3"}, "page"),
-    ({"per_page": "0"}, "per_page"),
-    ({"per_page": str(MAX_PER_PAGE + 1)}, "per_page"),
-    ({"per_page": "ten"}, "per_page"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"page": "0"}, "page"),
+        ({"page": "-3"}, "page"),
+        ({"per_page": "0"}, "per_page"),
+        ({"per_page": str(MAX_PER_PAGE + 1)}, "per_page"),
+        ({"per_page": "ten"}, "per_page"),
+    ],
+)
 def test_page_query_refuses_out_of_range_values(query, field):
     with pytest.raises(ma.ValidationError) as refused:
         PageQuery().load(query)
@@ -42,7 +53,12 @@ def test_envelope_schema_dumps_the_body_shape():
     page = Page(items=[], page=2, per_page=5, total=6)
 
     assert page_of(PredictionRecord)().dump(page) == {
-        "items": [], "page": 2, "per_page": 5, "total": 6, "pages": 2}
+        "items": [],
+        "page": 2,
+        "per_page": 5,
+        "total": 6,
+        "pages": 2,
+    }
 
 
 @pytest.fixture
@@ -50,12 +66,15 @@ def usernames(make_user) -> list[str]:
     return [make_user(f"user{i}").username for i in range(5)]
 
 
-@pytest.mark.parametrize(("page", "per_page", "expected"), [
-    (1, 2, ["user0", "user1"]),
-    (3, 2, ["user4"]),
-    (4, 2, []),
-    (10**30, 100, []),
-])
+@pytest.mark.parametrize(
+    ("page", "per_page", "expected"),
+    [
+        (1, 2, ["user0", "user1"]),
+        (3, 2, ["user4"]),
+        (4, 2, []),
+        (10**30, 100, []),
+    ],
+)
 def test_paginate_returns_one_page_and_the_total(app, usernames, page, per_page, expected):
     stmt = select(User).where(User.username.in_(usernames)).order_by(User.id)
 

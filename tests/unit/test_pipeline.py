@@ -18,15 +18,21 @@ from mlapi.access_listener import start_hook as access_listener_hook
 from mlapi.http import new_request_id
 from mlapi.ops.recorder import recorder
 
-BEFORE = ["request id and clock",
-          "access cache: forget the last request's epoch",
-          "webhook worker of this process",
-          "schema present (first start)"]
-AFTER = ["request id and security headers",
-         "CORS headers (flask-cors)",
-         "rate-limit headers (Flask-Limiter)",
-         "Retry-After only on 429",
-         "metrics", "endpoint stats", "access log"]
+BEFORE = [
+    "request id and clock",
+    "access cache: forget the last request's epoch",
+    "webhook worker of this process",
+    "schema present (first start)",
+]
+AFTER = [
+    "request id and security headers",
+    "CORS headers (flask-cors)",
+    "rate-limit headers (Flask-Limiter)",
+    "Retry-After only on 429",
+    "metrics",
+    "endpoint stats",
+    "access log",
+]
 TEARDOWN = ["rate limiter context (Flask-Limiter)", "metrics: unhandled exceptions"]
 
 
@@ -49,13 +55,15 @@ def test_without_cors_or_webhook_worker_their_steps_are_left_out(configured_app)
     assert "CORS headers (flask-cors)" not in names["after"]
 
 
-@pytest.mark.parametrize(("url", "enabled", "declared"), [
-    ("postgresql+psycopg://db.example/mlapi", True, True),
-    ("postgresql+psycopg://db.example/mlapi", False, False),
-    ("sqlite:///mlapi.db", True, False),
-])
-def test_the_access_listener_step_is_declared_on_postgresql_when_enabled(url, enabled,
-                                                                         declared):
+@pytest.mark.parametrize(
+    ("url", "enabled", "declared"),
+    [
+        ("postgresql+psycopg://db.example/mlapi", True, True),
+        ("postgresql+psycopg://db.example/mlapi", False, False),
+        ("sqlite:///mlapi.db", True, False),
+    ],
+)
+def test_the_access_listener_step_is_declared_on_postgresql_when_enabled(url, enabled, declared):
     app = SimpleNamespace(config={"SQLALCHEMY_DATABASE_URI": url, "ACCESS_LISTENER": enabled})
 
     assert (access_listener_hook(app) is not None) is declared
@@ -65,12 +73,15 @@ def stray_hook() -> None:
     """A hook some module registers on its own, outside the declaration."""
 
 
-@pytest.mark.parametrize("register", [
-    lambda app: app.before_request(stray_hook),
-    lambda app: app.after_request(lambda response: response),
-    lambda app: app.teardown_request(lambda error: None),
-    lambda app: app.register_blueprint(_blueprint_with_a_hook()),
-])
+@pytest.mark.parametrize(
+    "register",
+    [
+        lambda app: app.before_request(stray_hook),
+        lambda app: app.after_request(lambda response: response),
+        lambda app: app.teardown_request(lambda error: None),
+        lambda app: app.register_blueprint(_blueprint_with_a_hook()),
+    ],
+)
 def test_an_app_with_an_undeclared_hook_does_not_start(app_config, monkeypatch, register):
     original = mlapi.app.register_commands
 
@@ -90,13 +101,13 @@ def _blueprint_with_a_hook() -> Blueprint:
     return blueprint
 
 
-def test_one_clock_times_the_request_for_log_metrics_and_endpoint_stats(app, client,
-                                                                        monkeypatch, caplog):
+def test_one_clock_times_the_request_for_log_metrics_and_endpoint_stats(
+    app, client, monkeypatch, caplog
+):
     """The request starts at 10.0 s and its figures are taken at 10.25 s: the access line,
     the histogram and the admin stats all say 250 ms."""
     monkeypatch.setattr("mlapi.http.time", SimpleNamespace(perf_counter=lambda: 10.0))
-    monkeypatch.setattr("mlapi.ops.observability.time",
-                        SimpleNamespace(perf_counter=lambda: 10.25))
+    monkeypatch.setattr("mlapi.ops.observability.time", SimpleNamespace(perf_counter=lambda: 10.25))
     caplog.set_level(logging.INFO, logger="mlapi.access")
 
     answer = client.get("/livez", headers={"X-Request-ID": "req-one"})
@@ -105,10 +116,12 @@ def test_one_clock_times_the_request_for_log_metrics_and_endpoint_stats(app, cli
     assert (line.duration_ms, line.request_id) == (250.0, "req-one")
     assert answer.headers["X-Request-ID"] == "req-one"
     scraped = client.get("/metrics").get_data(as_text=True)
-    sums = {tuple(sorted(sample.labels.items())): sample.value
-            for family in text_string_to_metric_families(scraped)
-            for sample in family.samples
-            if sample.name == "mlapi_http_request_duration_seconds_sum"}
+    sums = {
+        tuple(sorted(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(scraped)
+        for sample in family.samples
+        if sample.name == "mlapi_http_request_duration_seconds_sum"
+    }
     assert sums == {(("endpoint", "/livez"), ("method", "GET"), ("status", "200")): 0.25}
     livez = next(row for row in recorder(app).snapshot() if row["endpoint"] == "/livez")
     assert (livez["count"], livez["p95_ms"]) == (1, 250.0)
@@ -163,5 +176,4 @@ def test_a_new_request_id_is_a_uuid4_in_hex():
     assert len(ids) == 200
     for request_id in ids:
         parsed = uuid.UUID(request_id)
-        assert (parsed.hex, parsed.version, parsed.variant) == (request_id, 4,
-                                                               uuid.RFC_4122)
+        assert (parsed.hex, parsed.version, parsed.variant) == (request_id, 4, uuid.RFC_4122)

@@ -62,9 +62,13 @@ TABLE = [
 ]
 
 
-@pytest.mark.parametrize(("actor", "action", "resource", "allowed"), TABLE,
-                         ids=[f"{a}-{act}-{r.policy_kind}-{getattr(r, 'visibility', '')}-{ok}"
-                              for a, act, r, ok in TABLE])
+@pytest.mark.parametrize(
+    ("actor", "action", "resource", "allowed"),
+    TABLE,
+    ids=[
+        f"{a}-{act}-{r.policy_kind}-{getattr(r, 'visibility', '')}-{ok}" for a, act, r, ok in TABLE
+    ],
+)
 def test_policy_table(actor, action, resource, allowed):
     assert may(ACTORS[actor], action, resource) is allowed
 

@@ -38,21 +38,32 @@ def _check(resp: requests.Response, forbidden: type[Exception]) -> requests.Resp
 class BillingClient:
     """Signed in with a person's ``access_token``, or as the job with its ``api_key``."""
 
-    def __init__(self, base_url: str, *, access_token: str | None = None,
-                 api_key: str | None = None):
+    def __init__(
+        self, base_url: str, *, access_token: str | None = None, api_key: str | None = None
+    ):
         self.base_url = base_url
-        self.headers = ({"X-API-Key": api_key} if api_key
-                        else {"Authorization": f"Bearer {access_token}"})
+        self.headers = (
+            {"X-API-Key": api_key} if api_key else {"Authorization": f"Bearer {access_token}"}
+        )
 
-    def _call(self, method: str, path: str, forbidden: type[Exception] = NeedsSignIn,
-              **kwargs) -> requests.Response:
-        return _check(requests.request(method, f"{self.base_url}{API}{path}",
-                                       headers=self.headers, timeout=TIMEOUT, **kwargs),
-                      forbidden)
+    def _call(
+        self, method: str, path: str, forbidden: type[Exception] = NeedsSignIn, **kwargs
+    ) -> requests.Response:
+        return _check(
+            requests.request(
+                method,
+                f"{self.base_url}{API}{path}",
+                headers=self.headers,
+                timeout=TIMEOUT,
+                **kwargs,
+            ),
+            forbidden,
+        )
 
     def create_key(self, name: str, days: int) -> NewKey:
-        body = self._call("POST", "/auth/api-keys",
-                          json={"name": name, "expires_in_days": days}).json()
+        body = self._call(
+            "POST", "/auth/api-keys", json={"name": name, "expires_in_days": days}
+        ).json()
         return NewKey(body["id"], body["prefix"], body["key"], body["expires_at"])
 
     def keys(self) -> dict[str, int]:
@@ -71,5 +82,7 @@ class BillingClient:
     def invoice_lines(self, per_page: int = 100) -> list[tuple[int, str, str]]:
         """(prediction id, model, when) for the first page of the team's history."""
         body = self._call("GET", "/predictions", params={"page": 1, "per_page": per_page}).json()
-        return [(p["id"], f"{p['model_name']} v{p['model_version']}", p["created_at"])
-                for p in body["items"]]
+        return [
+            (p["id"], f"{p['model_name']} v{p['model_version']}", p["created_at"])
+            for p in body["items"]
+        ]

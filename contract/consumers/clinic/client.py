@@ -35,8 +35,11 @@ class Progression:
 
 
 def sign_in(base_url: str, username: str, password: str) -> Tokens:
-    resp = requests.post(f"{base_url}/api/v1/auth/login", timeout=TIMEOUT,
-                         json={"username": username, "password": password})
+    resp = requests.post(
+        f"{base_url}/api/v1/auth/login",
+        timeout=TIMEOUT,
+        json={"username": username, "password": password},
+    )
     if resp.status_code == 401 and resp.json()["code"] == "invalid_credentials":
         raise SignInFailed(resp.json()["detail"])
     resp.raise_for_status()
@@ -46,8 +49,11 @@ def sign_in(base_url: str, username: str, password: str) -> Tokens:
 
 def refresh(base_url: str, refresh_token: str) -> Tokens:
     """A new access token before the old one's 15 minutes are up."""
-    resp = requests.post(f"{base_url}/api/v1/auth/refresh", timeout=TIMEOUT,
-                         headers={"Authorization": f"Bearer {refresh_token}"})
+    resp = requests.post(
+        f"{base_url}/api/v1/auth/refresh",
+        timeout=TIMEOUT,
+        headers={"Authorization": f"Bearer {refresh_token}"},
+    )
     resp.raise_for_status()
     body = resp.json()
     return Tokens(body["access_token"], refresh_token, body["expires_in"])
@@ -60,27 +66,42 @@ class ClinicClient:
 
     def clinician(self) -> str:
         """The signed-in clinician's username, shown in the page header."""
-        resp = requests.get(f"{self.base_url}/api/v1/users/me", headers=self.headers,
-                            timeout=TIMEOUT)
+        resp = requests.get(
+            f"{self.base_url}/api/v1/users/me", headers=self.headers, timeout=TIMEOUT
+        )
         resp.raise_for_status()
         return resp.json()["username"]
 
     def progression(self, measurements: list[float]) -> Progression:
-        resp = requests.post(f"{self.base_url}/api/v1/predict", headers=self.headers,
-                             json={"features": measurements}, timeout=TIMEOUT)
+        resp = requests.post(
+            f"{self.base_url}/api/v1/predict",
+            headers=self.headers,
+            json={"features": measurements},
+            timeout=TIMEOUT,
+        )
         if resp.status_code == 422:
             raise InvalidPatientData(resp.json()["errors"])
         resp.raise_for_status()
         body = resp.json()
-        return Progression(body["prediction_id"], body["prediction"],
-                           f"{body['model_name']} v{body['model_version']}")
+        return Progression(
+            body["prediction_id"],
+            body["prediction"],
+            f"{body['model_name']} v{body['model_version']}",
+        )
 
     def reopen(self, prediction_id: int) -> dict:
         """A prediction as the patient's page shows it: inputs, answer, outcome if known."""
-        resp = requests.get(f"{self.base_url}/api/v1/predictions/{prediction_id}",
-                            headers=self.headers, timeout=TIMEOUT)
+        resp = requests.get(
+            f"{self.base_url}/api/v1/predictions/{prediction_id}",
+            headers=self.headers,
+            timeout=TIMEOUT,
+        )
         resp.raise_for_status()
         body = resp.json()
-        return {"features": body["features"], "prediction": body["prediction"],
-                "model": body["model_name"], "when": body["created_at"],
-                "outcome": body["feedback"]}
+        return {
+            "features": body["features"],
+            "prediction": body["prediction"],
+            "model": body["model_name"],
+            "when": body["created_at"],
+            "outcome": body["feedback"],
+        }

@@ -27,23 +27,33 @@ class ReleaseClient:
         self.headers = {"Authorization": f"Bearer {access_token}"}
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
-        resp = requests.request(method, f"{self.base_url}/api/v1{path}", headers=self.headers,
-                                timeout=TIMEOUT, **kwargs)
+        resp = requests.request(
+            method, f"{self.base_url}/api/v1{path}", headers=self.headers, timeout=TIMEOUT, **kwargs
+        )
         if resp.status_code == 422 and resp.json()["code"] == "pickle_refused":
             raise ExportWithSkops(resp.json()["detail"])
         resp.raise_for_status()
         return resp
 
-    def ship(self, name: str, artifact: bytes, feature_names: list[str],
-             description: str) -> Release:
+    def ship(
+        self, name: str, artifact: bytes, feature_names: list[str], description: str
+    ) -> Release:
         """Upload ``artifact`` as ``name``: the next version when the name exists."""
-        resp = self._call("POST", "/models", files={
-            "file": ("model.skops", artifact, "application/octet-stream")}, data={
-            "name": name, "model_type": "sklearn", "feature_names": ",".join(feature_names),
-            "description": description})
+        resp = self._call(
+            "POST",
+            "/models",
+            files={"file": ("model.skops", artifact, "application/octet-stream")},
+            data={
+                "name": name,
+                "model_type": "sklearn",
+                "feature_names": ",".join(feature_names),
+                "description": description,
+            },
+        )
         body = resp.json()
-        return Release(body["id"], body["name"], body["version"], body["sha256"],
-                       resp.headers["Location"])
+        return Release(
+            body["id"], body["name"], body["version"], body["sha256"], resp.headers["Location"]
+        )
 
     def versions(self, name: str) -> list[int]:
         """The versions of ``name`` the team can see, newest first (first page)."""

@@ -37,9 +37,18 @@ def parse(body: str | bytes) -> ModelChange | Outcome:
     event, data = envelope["event"], envelope["data"]
     at = datetime.fromisoformat(envelope["created_at"])
     if event in ("model.created", "model.deleted"):
-        return ModelChange(envelope["id"], event, at, data["id"], data["name"], data["version"],
-                           data["sha256"], data["owner"]["username"])
+        return ModelChange(
+            envelope["id"],
+            event,
+            at,
+            data["id"],
+            data["name"],
+            data["version"],
+            data["sha256"],
+            data["owner"]["username"],
+        )
     if event == "prediction.feedback":
-        return Outcome(envelope["id"], at, data["prediction_id"], data["model_id"],
-                       data["actual_value"])
+        return Outcome(
+            envelope["id"], at, data["prediction_id"], data["model_id"], data["actual_value"]
+        )
     raise ValueError(f"unknown event {event!r}")

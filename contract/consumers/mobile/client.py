@@ -32,12 +32,19 @@ class MobileBackend:
         self.sign_in = sign_in
 
     def _post(self, path: str, token: str, body: dict | None = None) -> requests.Response:
-        return requests.post(f"{self.base_url}/api/v1{path}", json=body, timeout=TIMEOUT,
-                             headers={"Authorization": f"Bearer {token}"})
+        return requests.post(
+            f"{self.base_url}/api/v1{path}",
+            json=body,
+            timeout=TIMEOUT,
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
     def log_in(self, username: str, password: str) -> SignIn:
-        resp = requests.post(f"{self.base_url}/api/v1/auth/login", timeout=TIMEOUT,
-                             json={"username": username, "password": password})
+        resp = requests.post(
+            f"{self.base_url}/api/v1/auth/login",
+            timeout=TIMEOUT,
+            json={"username": username, "password": password},
+        )
         resp.raise_for_status()
         body = resp.json()
         self.sign_in = SignIn(body["access_token"], body["refresh_token"])
@@ -56,13 +63,15 @@ class MobileBackend:
         resp = self._post("/predict", self.sign_in.access_token, {"features": features})
         resp.raise_for_status()
         body = resp.json()
-        return {"id": body["prediction_id"], "value": body["prediction"],
-                "instant": body["cached"]}
+        return {"id": body["prediction_id"], "value": body["prediction"], "instant": body["cached"]}
 
     def report_outcome(self, prediction_id: int, outcome: int, stars: int) -> bool:
         """Send what really happened; True when it replaced an earlier report."""
-        resp = self._post(f"/predictions/{prediction_id}/feedback", self.sign_in.access_token,
-                          {"actual_value": outcome, "score": stars})
+        resp = self._post(
+            f"/predictions/{prediction_id}/feedback",
+            self.sign_in.access_token,
+            {"actual_value": outcome, "score": stars},
+        )
         if resp.status_code == 422:
             raise InvalidFeedback(resp.json()["errors"])
         resp.raise_for_status()

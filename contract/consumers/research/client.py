@@ -27,8 +27,9 @@ class ResearchClient:
         self.session.headers["Authorization"] = f"Bearer {access_token}"
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
-        resp = self.session.request(method, f"{self.base_url}/api/v1{path}", timeout=TIMEOUT,
-                                    **kwargs)
+        resp = self.session.request(
+            method, f"{self.base_url}/api/v1{path}", timeout=TIMEOUT, **kwargs
+        )
         if resp.status_code == 404 and resp.json()["code"] == "not_found":
             raise ModelGone(resp.json()["detail"])
         return resp
@@ -41,8 +42,7 @@ class ResearchClient:
 
     def classify(self, model_id: int, measurements: dict[str, float]) -> tuple[int, float]:
         """The class and its probability for one participant, by feature name."""
-        resp = self._call("POST", f"/models/{model_id}/predict",
-                          json={"features": measurements})
+        resp = self._call("POST", f"/models/{model_id}/predict", json={"features": measurements})
         if resp.status_code == 422:
             raise UnknownMeasurement(resp.json()["errors"]["features"])
         resp.raise_for_status()
@@ -64,8 +64,15 @@ class ResearchClient:
         """The group's models (first page): what the notebook offers to choose from."""
         resp = self._call("GET", "/models", params={"owner": "me"})
         resp.raise_for_status()
-        return [{"id": m["id"], "name": m["name"], "version": m["version"],
-                 "inputs": m["feature_names"]} for m in resp.json()["items"]]
+        return [
+            {
+                "id": m["id"],
+                "name": m["name"],
+                "version": m["version"],
+                "inputs": m["feature_names"],
+            }
+            for m in resp.json()["items"]
+        ]
 
     def history(self, model_id: int | None = None, per_page: int = 100) -> Iterator[dict]:
         """Every prediction of the group, newest first, page after page."""

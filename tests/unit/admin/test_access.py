@@ -23,8 +23,11 @@ def admin_operations(app) -> list[tuple[str, str]]:
 
 def test_the_admin_area_has_its_four_operations(app):
     assert sorted(admin_operations(app)) == [
-        ("GET", "/api/v1/admin/stats"), ("GET", "/api/v1/admin/users"),
-        ("PATCH", "/api/v1/admin/users/1"), ("PUT", "/api/v1/admin/default-model")]
+        ("GET", "/api/v1/admin/stats"),
+        ("GET", "/api/v1/admin/users"),
+        ("PATCH", "/api/v1/admin/users/1"),
+        ("PUT", "/api/v1/admin/default-model"),
+    ]
 
 
 @pytest.mark.parametrize("who", ["user", "inactive admin", "anonymous"])
@@ -39,8 +42,11 @@ def test_every_admin_operation_refuses_non_admins(app, client, make_user, sign_i
         with app.app_context():
             db.session.get(User, caller.id).is_active = False
             db.session.commit()
-    expected = {"user": (403, "forbidden"), "inactive admin": (401, "account_inactive"),
-                "anonymous": (401, "unauthorized")}[who]
+    expected = {
+        "user": (403, "forbidden"),
+        "inactive admin": (401, "account_inactive"),
+        "anonymous": (401, "unauthorized"),
+    }[who]
 
     for method, path in admin_operations(app):
         body = {"json": {}} if method in {"PATCH", "PUT"} else {}
@@ -48,7 +54,8 @@ def test_every_admin_operation_refuses_non_admins(app, client, make_user, sign_i
 
 
 def test_the_guard_comes_before_body_validation(client, auth_headers):
-    response = client.put(f"{ADMIN_PREFIX}/default-model", json={"model_id": "nope"},
-                          headers=auth_headers)
+    response = client.put(
+        f"{ADMIN_PREFIX}/default-model", json={"model_id": "nope"}, headers=auth_headers
+    )
 
     assert_problem(response, 403, "forbidden")

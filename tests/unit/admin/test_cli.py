@@ -35,8 +35,9 @@ def user_count(app) -> int:
 def role_after_sign_in(client, username: str, password: str) -> str:
     login = client.post("/api/v1/auth/login", json={"username": username, "password": password})
     assert login.status_code == 200, login.get_json()
-    return client.get("/api/v1/users/me",
-                      headers=bearer(login.get_json()["access_token"])).get_json()["role"]
+    return client.get(
+        "/api/v1/users/me", headers=bearer(login.get_json()["access_token"])
+    ).get_json()["role"]
 
 
 def test_create_admin_with_options(app, client):
@@ -65,14 +66,22 @@ def test_create_admin_asks_for_what_is_missing_and_hides_the_password(app, clien
     assert role_after_sign_in(client, "root", PASSWORD) == "admin"
 
 
-@pytest.mark.parametrize(("answers", "complaint"), [
-    (["root admin", "root", "root@example.com", PASSWORD, PASSWORD], "Use 3 to 32 letters"),
-    (["root", "not-an-email", "root@example.com", PASSWORD, PASSWORD], "Not a valid email"),
-    (["root", "root@example.com", "short", PASSWORD, PASSWORD],
-     "Length must be between 8 and 128"),
-    (["root", "root@example.com", PASSWORD, "something-else", PASSWORD, PASSWORD],
-     "The two entered values do not match"),
-], ids=["username", "email", "password", "confirmation"])
+@pytest.mark.parametrize(
+    ("answers", "complaint"),
+    [
+        (["root admin", "root", "root@example.com", PASSWORD, PASSWORD], "Use 3 to 32 letters"),
+        (["root", "not-an-email", "root@example.com", PASSWORD, PASSWORD], "Not a valid email"),
+        (
+            ["root", "root@example.com", "short", PASSWORD, PASSWORD],
+            "Length must be between 8 and 128",
+        ),
+        (
+            ["root", "root@example.com", PASSWORD, "something-else", PASSWORD, PASSWORD],
+            "The two entered values do not match",
+        ),
+    ],
+    ids=["username", "email", "password", "confirmation"],
+)
 def test_a_value_that_does_not_fit_is_asked_again(app, client, answers, complaint):
     result = create_admin(app, stdin="\n".join(answers) + "\n")
 
@@ -82,10 +91,13 @@ def test_a_value_that_does_not_fit_is_asked_again(app, client, answers, complain
     assert role_after_sign_in(client, "root", PASSWORD) == "admin"
 
 
-@pytest.mark.parametrize(("answers", "field"), [
-    (["Taken", "root", "root@example.com"], "username"),
-    (["root", "TAKEN@example.com", "root@example.com"], "email"),
-])
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        (["Taken", "root", "root@example.com"], "username"),
+        (["root", "TAKEN@example.com", "root@example.com"], "email"),
+    ],
+)
 def test_a_taken_value_is_named_and_asked_again(app, make_user, answers, field):
     make_user("taken", email="taken@example.com")
 
@@ -105,12 +117,16 @@ def test_the_password_can_come_from_standard_input(app, client):
     assert role_after_sign_in(client, "root", PASSWORD) == "admin"
 
 
-@pytest.mark.parametrize(("args", "stdin"), [
-    (("--email", "root@example.com", "--password-stdin"), f"{PASSWORD}\n"),
-    ((*OPTIONS, "--password-stdin", "--password", PASSWORD), f"{PASSWORD}\n"),
-    ((*OPTIONS, "--password-stdin"), ""),
-    ((*OPTIONS, "--password-stdin"), "short\n"),
-], ids=["without username", "with --password too", "nothing on stdin", "too short"])
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [
+        (("--email", "root@example.com", "--password-stdin"), f"{PASSWORD}\n"),
+        ((*OPTIONS, "--password-stdin", "--password", PASSWORD), f"{PASSWORD}\n"),
+        ((*OPTIONS, "--password-stdin"), ""),
+        ((*OPTIONS, "--password-stdin"), "short\n"),
+    ],
+    ids=["without username", "with --password too", "nothing on stdin", "too short"],
+)
 def test_password_stdin_is_refused_when_it_cannot_work(app, args, stdin):
     before = user_count(app)
 
@@ -122,14 +138,21 @@ def test_password_stdin_is_refused_when_it_cannot_work(app, args, stdin):
     assert user_count(app) == before
 
 
-@pytest.mark.parametrize(("option", "value", "named"), [
-    ("--email", "not-an-email", "email"),
-    ("--username", "root admin", "username"),
-    ("--password", "short", "password"),
-])
+@pytest.mark.parametrize(
+    ("option", "value", "named"),
+    [
+        ("--email", "not-an-email", "email"),
+        ("--username", "root admin", "username"),
+        ("--password", "short", "password"),
+    ],
+)
 def test_an_invalid_option_fails_at_once_naming_it(app, option, value, named):
-    values = {"--username": "root", "--email": "root@example.com", "--password": PASSWORD,
-              option: value}
+    values = {
+        "--username": "root",
+        "--email": "root@example.com",
+        "--password": PASSWORD,
+        option: value,
+    }
     del values["--username" if option != "--username" else "--email"]  # one left to ask
     before = user_count(app)
 
@@ -142,17 +165,20 @@ def test_an_invalid_option_fails_at_once_naming_it(app, option, value, named):
     assert user_count(app) == before
 
 
-@pytest.mark.parametrize(("username", "email", "field"), [
-    ("taken", "new@example.com", "username"),
-    ("TAKEN", "new@example.com", "username"),
-    ("newcomer", "Taken@Example.com", "email"),
-])
-def test_create_admin_refuses_a_taken_username_or_email_naming_it(app, make_user, username,
-                                                                  email, field):
+@pytest.mark.parametrize(
+    ("username", "email", "field"),
+    [
+        ("taken", "new@example.com", "username"),
+        ("TAKEN", "new@example.com", "username"),
+        ("newcomer", "Taken@Example.com", "email"),
+    ],
+)
+def test_create_admin_refuses_a_taken_username_or_email_naming_it(
+    app, make_user, username, email, field
+):
     make_user("taken", email="taken@example.com")
 
-    result = create_admin(app, "--username", username, "--email", email,
-                          "--password", PASSWORD)
+    result = create_admin(app, "--username", username, "--email", email, "--password", PASSWORD)
 
     assert result.exit_code != 0
     assert f"That {field} is already registered." in result.output

@@ -20,7 +20,8 @@ def default_ids(app) -> list[int]:
 
 
 def test_a_public_model_becomes_the_default_and_answers_the_next_prediction(
-        app, client, admin_headers, auth_headers, user, upload_model):
+    app, client, admin_headers, auth_headers, user, upload_model
+):
     model_id = upload_model(auth_headers, "ridge", visibility="public")["id"]
 
     response = client.put(DEFAULT_MODEL, json={"model_id": model_id}, headers=admin_headers)
@@ -37,8 +38,9 @@ def test_a_public_model_becomes_the_default_and_answers_the_next_prediction(
     assert answer["prediction"] != pytest.approx(expected_predictions([ROW])[0])
 
 
-def test_switching_back_restores_the_original_default(app, client, admin_headers,
-                                                      auth_headers, upload_model):
+def test_switching_back_restores_the_original_default(
+    app, client, admin_headers, auth_headers, upload_model
+):
     original = default_ids(app)[0]
     public = upload_model(auth_headers, visibility="public")
     client.put(DEFAULT_MODEL, json={"model_id": public["id"]}, headers=admin_headers)
@@ -58,49 +60,61 @@ def test_choosing_the_current_default_again_changes_nothing(app, client, admin_h
     assert default_ids(app) == [original]
 
 
-def test_a_private_model_cannot_be_the_default(app, client, admin_headers, auth_headers,
-                                               upload_model):
+def test_a_private_model_cannot_be_the_default(
+    app, client, admin_headers, auth_headers, upload_model
+):
     original = default_ids(app)
     model_id = upload_model(auth_headers, visibility="private")["id"]
 
-    assert_problem(client.put(DEFAULT_MODEL, json={"model_id": model_id},
-                              headers=admin_headers), 422, "model_not_public")
+    assert_problem(
+        client.put(DEFAULT_MODEL, json={"model_id": model_id}, headers=admin_headers),
+        422,
+        "model_not_public",
+    )
     assert default_ids(app) == original
 
 
 @pytest.mark.parametrize("deleted", [True, False])
-def test_a_deleted_or_missing_model_is_not_found(app, client, admin_headers, auth_headers,
-                                                 upload_model, deleted):
+def test_a_deleted_or_missing_model_is_not_found(
+    app, client, admin_headers, auth_headers, upload_model, deleted
+):
     original = default_ids(app)
     model_id = 99_999
     if deleted:
         model_id = upload_model(auth_headers, visibility="public")["id"]
         client.delete(f"/api/v1/models/{model_id}", headers=auth_headers)
 
-    assert_problem(client.put(DEFAULT_MODEL, json={"model_id": model_id},
-                              headers=admin_headers), 404, "not_found")
+    assert_problem(
+        client.put(DEFAULT_MODEL, json={"model_id": model_id}, headers=admin_headers),
+        404,
+        "not_found",
+    )
     assert default_ids(app) == original
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({}, "model_id"),
-    ({"model_id": "1"}, "model_id"),
-    ({"model_id": True}, "model_id"),
-    ({"model_id": 1.5}, "model_id"),
-    ({"model_id": 0}, "model_id"),
-    ({"model_id": 2**31}, "model_id"),
-    ({"model_id": 1, "owner": 1}, "owner"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "model_id"),
+        ({"model_id": "1"}, "model_id"),
+        ({"model_id": True}, "model_id"),
+        ({"model_id": 1.5}, "model_id"),
+        ({"model_id": 0}, "model_id"),
+        ({"model_id": 2**31}, "model_id"),
+        ({"model_id": 1, "owner": 1}, "owner"),
+    ],
+)
 def test_invalid_choices_are_refused_naming_the_field(client, admin_headers, body, field):
-    problem = assert_problem(client.put(DEFAULT_MODEL, json=body, headers=admin_headers),
-                             422, "validation_error")
+    problem = assert_problem(
+        client.put(DEFAULT_MODEL, json=body, headers=admin_headers), 422, "validation_error"
+    )
 
     assert field in problem["errors"]
 
 
-def test_a_switch_that_collides_with_another_is_a_conflict(app, client, admin_headers,
-                                                           auth_headers, upload_model,
-                                                           monkeypatch):
+def test_a_switch_that_collides_with_another_is_a_conflict(
+    app, client, admin_headers, auth_headers, upload_model, monkeypatch
+):
     """As when another admin's new default lands unseen by our clearing UPDATE (PostgreSQL,
     READ COMMITTED): the partial unique index refuses a second default."""
     original = default_ids(app)
@@ -108,6 +122,9 @@ def test_a_switch_that_collides_with_another_is_a_conflict(app, client, admin_he
     clears_nothing = update(MLModel).where(false())
     monkeypatch.setattr(service, "update", lambda _model: clears_nothing)
 
-    assert_problem(client.put(DEFAULT_MODEL, json={"model_id": model_id},
-                              headers=admin_headers), 409, "conflict")
+    assert_problem(
+        client.put(DEFAULT_MODEL, json={"model_id": model_id}, headers=admin_headers),
+        409,
+        "conflict",
+    )
     assert default_ids(app) == original

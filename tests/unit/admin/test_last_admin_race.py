@@ -20,8 +20,9 @@ def step_down_together(app, callers) -> list[int]:
     def step_down(headers, user_id):
         with app.test_client() as client:
             barrier.wait()
-            response = client.patch(f"/api/v1/admin/users/{user_id}", json={"role": "user"},
-                                    headers=headers)
+            response = client.patch(
+                f"/api/v1/admin/users/{user_id}", json={"role": "user"}, headers=headers
+            )
             statuses.append(response.status_code)
 
     threads = [threading.Thread(target=step_down, args=caller) for caller in callers]
@@ -33,13 +34,18 @@ def step_down_together(app, callers) -> list[int]:
 
 
 @pytest.mark.parametrize("attempt", range(5))
-def test_concurrent_demotions_leave_exactly_one_active_admin(app, make_user, sign_in,
-                                                             attempt):
+def test_concurrent_demotions_leave_exactly_one_active_admin(app, make_user, sign_in, attempt):
     admins = [make_user(role="admin") for _ in range(2)]
 
     statuses = step_down_together(app, [(sign_in(a).headers, a.id) for a in admins])
 
     assert statuses == [200, 409], f"attempt {attempt}"
     with app.app_context():
-        assert db.session.execute(select(func.count()).select_from(User).where(
-            User.role == "admin", User.is_active.is_(True))).scalar_one() == 1
+        assert (
+            db.session.execute(
+                select(func.count())
+                .select_from(User)
+                .where(User.role == "admin", User.is_active.is_(True))
+            ).scalar_one()
+            == 1
+        )

@@ -12,12 +12,19 @@ PREDICT = "/api/v1/predict"
 
 
 def figures_for(stats: dict, method: str, endpoint: str) -> dict | None:
-    return next((row for row in stats["endpoints"]
-                 if (row["method"], row["endpoint"]) == (method, endpoint)), None)
+    return next(
+        (
+            row
+            for row in stats["endpoints"]
+            if (row["method"], row["endpoint"]) == (method, endpoint)
+        ),
+        None,
+    )
 
 
-def test_stats_count_users_models_and_predictions(client, admin_headers, auth_headers,
-                                                  upload_model):
+def test_stats_count_users_models_and_predictions(
+    client, admin_headers, auth_headers, upload_model
+):
     before = client.get(STATS, headers=admin_headers).get_json()
     upload_model(auth_headers, "kept")
     gone = upload_model(auth_headers, "gone")
@@ -30,8 +37,9 @@ def test_stats_count_users_models_and_predictions(client, admin_headers, auth_he
     assert (after["users"], after["models"], after["predictions"]) == (2, 2, 1)
 
 
-def test_stats_count_requests_per_endpoint_with_templated_paths(client, admin_headers,
-                                                                auth_headers):
+def test_stats_count_requests_per_endpoint_with_templated_paths(
+    client, admin_headers, auth_headers
+):
     for _ in range(3):
         client.post(PREDICT, json={"features": ROW}, headers=auth_headers)
     client.get("/api/v1/predictions/12345", headers=auth_headers)
@@ -58,8 +66,9 @@ def test_p95_is_the_nearest_rank_percentile():
     for duration in range(1, 101):
         recorder.record("GET", "/x", float(duration))
 
-    assert recorder.snapshot() == [{"method": "GET", "endpoint": "/x", "count": 100,
-                                    "p95_ms": 95.0}]
+    assert recorder.snapshot() == [
+        {"method": "GET", "endpoint": "/x", "count": 100, "p95_ms": 95.0}
+    ]
 
 
 def test_memory_stays_bounded_while_the_count_stays_exact():
@@ -76,8 +85,10 @@ def test_memory_stays_bounded_while_the_count_stays_exact():
 
 def test_recording_from_many_threads_loses_no_request():
     recorder = EndpointRecorder(seed=1)
-    threads = [threading.Thread(target=lambda: [recorder.record("POST", "/y", 1.0)
-                                                for _ in range(500)]) for _ in range(8)]
+    threads = [
+        threading.Thread(target=lambda: [recorder.record("POST", "/y", 1.0) for _ in range(500)])
+        for _ in range(8)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

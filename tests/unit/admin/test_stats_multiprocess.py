@@ -60,21 +60,29 @@ def test_an_empty_directory_has_no_figures(tmp_path):
     assert figures.snapshot() == []
 
 
-def test_counts_and_p95_per_endpoint_summed_over_the_files_of_every_worker(tmp_path,
-                                                                           monkeypatch):
+def test_counts_and_p95_per_endpoint_summed_over_the_files_of_every_worker(tmp_path, monkeypatch):
     from prometheus_client import CollectorRegistry, Counter, Histogram, values
 
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    observed = {101: [("GET", "200", "/livez", 0.003)] * 3 + [("GET", "404", UNMATCHED, 0.001)],
-                102: [("GET", "200", "/livez", 0.003), ("GET", "503", "/livez", 0.2),
-                      ("POST", "200", "/api/v1/predict", 0.02),
-                      ("POST", "200", "/api/v1/predict", 0.02)]}
+    observed = {
+        101: [("GET", "200", "/livez", 0.003)] * 3 + [("GET", "404", UNMATCHED, 0.001)],
+        102: [
+            ("GET", "200", "/livez", 0.003),
+            ("GET", "503", "/livez", 0.2),
+            ("POST", "200", "/api/v1/predict", 0.02),
+            ("POST", "200", "/api/v1/predict", 0.02),
+        ],
+    }
     for pid, requests in observed.items():  # one histogram file per worker process
         monkeypatch.setattr(values, "ValueClass", values.MultiProcessValue(lambda pid=pid: pid))
         registry = CollectorRegistry()
         Counter("mlapi_other_total", "Not a request series.", registry=registry).inc()
-        histogram = Histogram(HTTP_HISTOGRAM, "Request durations.",
-                              ["method", "status", "endpoint"], registry=registry)
+        histogram = Histogram(
+            HTTP_HISTOGRAM,
+            "Request durations.",
+            ["method", "status", "endpoint"],
+            registry=registry,
+        )
         for method, status, endpoint, seconds in requests:
             histogram.labels(method, status, endpoint).observe(seconds)
 
@@ -84,7 +92,8 @@ def test_counts_and_p95_per_endpoint_summed_over_the_files_of_every_worker(tmp_p
     # the way through that bucket. Statuses are summed; unmatched requests are left out.
     assert rows == [
         {"method": "GET", "endpoint": "/livez", "count": 5, "p95_ms": 212.5},
-        {"method": "POST", "endpoint": "/api/v1/predict", "count": 2, "p95_ms": 24.25}]
+        {"method": "POST", "endpoint": "/api/v1/predict", "count": 2, "p95_ms": 24.25},
+    ]
 
 
 WORKER = textwrap.dedent("""
@@ -116,16 +125,24 @@ def test_stats_sum_the_requests_of_every_process(tmp_path):
     def worker(name: str, requests: int) -> list[dict]:
         base = tmp_path / name
         base.mkdir()
-        done = subprocess.run([sys.executable, "-c", WORKER, str(base), str(requests)],
-                              cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=120, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", WORKER, str(base), str(requests)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     first = worker("a", 2)
     second = worker("b", 3)
 
-    assert first == [{"method": "GET", "endpoint": "/livez", "count": 2,
-                      "p95_ms": first[0]["p95_ms"]}]
+    assert first == [
+        {"method": "GET", "endpoint": "/livez", "count": 2, "p95_ms": first[0]["p95_ms"]}
+    ]
     assert [(r["method"], r["endpoint"], r["count"]) for r in second] == [
-        ("GET", "/livez", 5)]  # unmatched paths and /metrics scrapes are not counted
+        ("GET", "/livez", 5)
+    ]  # unmatched paths and /metrics scrapes are not counted
     assert 0 < second[0]["p95_ms"] <= 10_000  # within the histogram's finite buckets

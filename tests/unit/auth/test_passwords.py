@@ -91,12 +91,15 @@ def test_login_upgrades_a_hash_made_at_an_older_cost(app, client, user):
         db.session.get(User, user.id).password_hash = old_hasher.hash(user.password)
         db.session.commit()
 
-    response = client.post("/api/v1/auth/login",
-                           json={"username": user.username, "password": user.password})
+    response = client.post(
+        "/api/v1/auth/login", json={"username": user.username, "password": user.password}
+    )
 
     assert response.status_code == 200
     with app.app_context():
         upgraded = db.session.get(User, user.id).password_hash
-    assert cost_of(upgraded) == {"m": app.config["PASSWORD_HASH"]["memory_cost"],
-                                 "t": app.config["PASSWORD_HASH"]["time_cost"],
-                                 "p": app.config["PASSWORD_HASH"]["parallelism"]}
+    assert cost_of(upgraded) == {
+        "m": app.config["PASSWORD_HASH"]["memory_cost"],
+        "t": app.config["PASSWORD_HASH"]["time_cost"],
+        "p": app.config["PASSWORD_HASH"]["parallelism"],
+    }

@@ -22,8 +22,7 @@ def test_register_returns_the_new_account_without_its_password(client):
 
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"id", "username", "email", "full_name", "role", "is_active",
-                         "created_at"}
+    assert set(body) == {"id", "username", "email", "full_name", "role", "is_active", "created_at"}
     assert isinstance(body["id"], int)
     assert body["id"] > 0
     assert body["username"] == "alice"
@@ -54,17 +53,28 @@ def test_username_keeps_the_letter_case_it_was_registered_with(client):
     assert response.get_json()["username"] == "AliceL"
 
 
-@pytest.mark.parametrize(("username", "email", "taken"), [
-    ("alice", "other@example.com", "username is"),
-    ("ALICE", "other@example.com", "username is"),
-    ("Alice", "other@example.com", "username is"),
-    ("bob", "alice@example.com", "email is"),
-    ("bob", "ALICE@Example.COM", "email is"),
-    ("Alice", "Alice@example.com", "username and email are"),
-], ids=["same-username", "username-upper", "username-capitalised", "same-email",
-        "email-other-case", "both"])
-def test_taken_username_or_email_in_any_case_is_a_conflict_naming_it(client, username,
-                                                                     email, taken):
+@pytest.mark.parametrize(
+    ("username", "email", "taken"),
+    [
+        ("alice", "other@example.com", "username is"),
+        ("ALICE", "other@example.com", "username is"),
+        ("Alice", "other@example.com", "username is"),
+        ("bob", "alice@example.com", "email is"),
+        ("bob", "ALICE@Example.COM", "email is"),
+        ("Alice", "Alice@example.com", "username and email are"),
+    ],
+    ids=[
+        "same-username",
+        "username-upper",
+        "username-capitalised",
+        "same-email",
+        "email-other-case",
+        "both",
+    ],
+)
+def test_taken_username_or_email_in_any_case_is_a_conflict_naming_it(
+    client, username, email, taken
+):
     assert client.post(REGISTER, json=account()).status_code == 201
 
     response = client.post(REGISTER, json=account(username=username, email=email))
@@ -73,22 +83,25 @@ def test_taken_username_or_email_in_any_case_is_a_conflict_naming_it(client, use
     assert body["detail"] == f"That {taken} already registered."
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("username", "ab"),
-    ("username", "a" * 33),
-    ("username", "al ice"),
-    ("username", "al!ce"),
-    ("username", "alice@example.com"),
-    ("username", ""),
-    ("username", 12345),
-    ("email", "not-an-email"),
-    ("email", "alice@"),
-    ("email", "a" * 250 + "@x.io"),
-    ("password", "7-chars"),
-    ("password", "p" * 129),
-    ("password", 12345678),
-    ("full_name", "x" * 101),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("username", "ab"),
+        ("username", "a" * 33),
+        ("username", "al ice"),
+        ("username", "al!ce"),
+        ("username", "alice@example.com"),
+        ("username", ""),
+        ("username", 12345),
+        ("email", "not-an-email"),
+        ("email", "alice@"),
+        ("email", "a" * 250 + "@x.io"),
+        ("password", "7-chars"),
+        ("password", "p" * 129),
+        ("password", 12345678),
+        ("full_name", "x" * 101),
+    ],
+)
 def test_invalid_field_is_refused_naming_the_field(client, field, value):
     response = client.post(REGISTER, json=account(**{field: value}))
 
@@ -106,26 +119,32 @@ def test_missing_required_field_is_refused_naming_it(client, missing):
     assert missing in assert_problem(response, 422, "validation_error")["errors"]
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("username", "abc"),
-    ("username", "a" * 32),
-    ("username", "a.b_c-D9"),
-    ("password", "8-chars!"),
-    ("password", "p" * 128),
-    ("full_name", "x" * 100),
-    ("full_name", "Zoë Ørsted-Łukasz"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("username", "abc"),
+        ("username", "a" * 32),
+        ("username", "a.b_c-D9"),
+        ("password", "8-chars!"),
+        ("password", "p" * 128),
+        ("full_name", "x" * 100),
+        ("full_name", "Zoë Ørsted-Łukasz"),
+    ],
+)
 def test_values_at_the_limits_are_accepted(client, field, value):
     response = client.post(REGISTER, json=account(**{field: value}))
 
     assert response.status_code == 201, response.get_json()
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("role", "admin"),
-    ("is_active", True),
-    ("id", 1),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("role", "admin"),
+        ("is_active", True),
+        ("id", 1),
+    ],
+)
 def test_client_cannot_set_server_owned_fields(client, field, value):
     response = client.post(REGISTER, json={**account(), field: value})
 

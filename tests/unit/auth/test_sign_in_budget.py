@@ -31,8 +31,11 @@ def test_an_accounts_old_failures_go_at_its_next_attempt(app, client):
     client.post(LOGIN, json={"username": "someone", "password": "wrong-password"})
 
     with app.app_context():
-        times = db.session.execute(select(SignInFailure.at).where(
-            SignInFailure.account == account)).scalars().all()
+        times = (
+            db.session.execute(select(SignInFailure.at).where(SignInFailure.account == account))
+            .scalars()
+            .all()
+        )
     assert len(times) == 1  # the old failure went; the one left is this attempt's
     assert before <= times[0] <= utcnow()
 

@@ -37,6 +37,7 @@ def api_key(client, auth_headers) -> dict:
 
 # --- what a token carries ---
 
+
 def test_the_pair_of_one_sign_in_shares_its_login_id_and_names_its_user(tokens, user):
     access, refresh = claims_of(tokens.access), claims_of(tokens.refresh)
 
@@ -52,29 +53,36 @@ def test_each_sign_in_and_each_refresh_gets_its_own_token(client, user, sign_in)
     first, second = sign_in(user), sign_in(user)
     refreshed = client.post(REFRESH, headers=bearer(first.refresh)).get_json()["access_token"]
 
-    assert login_id_of(claims_of(first.access)["jti"]) != \
-        login_id_of(claims_of(second.access)["jti"])
+    assert login_id_of(claims_of(first.access)["jti"]) != login_id_of(
+        claims_of(second.access)["jti"]
+    )
     assert claims_of(refreshed)["jti"] != claims_of(first.access)["jti"]
     assert login_id_of(claims_of(refreshed)["jti"]) == login_id_of(claims_of(first.access)["jti"])
 
 
-@pytest.mark.parametrize(("jti", "login"), [
-    ("abc.refresh", "abc"), ("abc.12.34", "abc"), ("abc", "abc"), ("", ""), (None, "")])
+@pytest.mark.parametrize(
+    ("jti", "login"),
+    [("abc.refresh", "abc"), ("abc.12.34", "abc"), ("abc", "abc"), ("", ""), (None, "")],
+)
 def test_the_login_id_is_the_part_before_the_first_dot(jti, login):
     assert login_id_of(jti) == login
 
 
 def test_expires_in_is_the_configured_access_lifetime(app, client, user):
-    response = client.post("/api/v1/auth/login",
-                           json={"username": user.username, "password": user.password})
+    response = client.post(
+        "/api/v1/auth/login", json={"username": user.username, "password": user.password}
+    )
 
     with app.app_context():
         assert access_lifetime_seconds() == int(
-            app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
+            app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()
+        )
     body = response.get_json()
     assert body["expires_in"] == access_lifetime_seconds()
-    assert claims_of(body["access_token"])["exp"] - claims_of(body["access_token"])["iat"] \
+    assert (
+        claims_of(body["access_token"])["exp"] - claims_of(body["access_token"])["iat"]
         == body["expires_in"]
+    )
 
 
 def test_two_signed_in_users_are_each_themselves(client, make_user, sign_in):
@@ -88,19 +96,45 @@ def test_two_signed_in_users_are_each_themselves(client, make_user, sign_in):
 def forged(app, user_id: int, **claims) -> dict:
     """Headers with a correctly signed token of these claims (``None`` drops a claim)."""
     now = int(time.time())
-    base = {"sub": str(user_id), "jti": "login.x", "type": "access", "iat": now, "nbf": now,
-            "exp": now + 600, "fresh": False}
+    base = {
+        "sub": str(user_id),
+        "jti": "login.x",
+        "type": "access",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        "fresh": False,
+    }
     payload = {k: v for k, v in {**base, **claims}.items() if v is not None}
     return bearer(jwt.encode(payload, app.config["JWT_SECRET_KEY"], algorithm="HS256"))
 
 
-@pytest.mark.parametrize("claims", [
-    {"jti": ".x"}, {"jti": ".a.b"}, {"jti": ""}, {"jti": 123}, {"jti": None},
-    {"sub": None}, {"exp": None}, {"type": None}, {"type": "session"},
-], ids=["empty-login", "empty-login-two-dots", "empty", "number", "no-jti", "no-sub",
-        "no-exp", "no-type", "unknown-type"])
-def test_a_signed_token_missing_what_a_sign_in_puts_in_it_is_invalid(app, client, user,
-                                                                     claims):
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"jti": ".x"},
+        {"jti": ".a.b"},
+        {"jti": ""},
+        {"jti": 123},
+        {"jti": None},
+        {"sub": None},
+        {"exp": None},
+        {"type": None},
+        {"type": "session"},
+    ],
+    ids=[
+        "empty-login",
+        "empty-login-two-dots",
+        "empty",
+        "number",
+        "no-jti",
+        "no-sub",
+        "no-exp",
+        "no-type",
+        "unknown-type",
+    ],
+)
+def test_a_signed_token_missing_what_a_sign_in_puts_in_it_is_invalid(app, client, user, claims):
     response = client.get(ME, headers=forged(app, user.id, **claims))
 
     assert_problem(response, 401, "token_invalid")
@@ -121,36 +155,45 @@ def test_an_expired_token_can_still_be_read_when_asked_to(app, user):
 
 def test_an_expired_token_read_when_asked_to_still_needs_its_claims(app, user):
     with app.app_context():
-        token = jwt.encode({"sub": str(user.id), "type": "access", "exp": int(time.time()) - 5},
-                           app.config["JWT_SECRET_KEY"], algorithm="HS256")
+        token = jwt.encode(
+            {"sub": str(user.id), "type": "access", "exp": int(time.time()) - 5},
+            app.config["JWT_SECRET_KEY"],
+            algorithm="HS256",
+        )
         with pytest.raises(jwt.MissingRequiredClaimError):
             decode_token(token, allow_expired=True)
 
 
 # --- when a verified token is judged again ---
 
-@pytest.mark.parametrize(("claims", "leeway", "in_time"), [
-    ({}, 0, True),
-    ({"exp": NOW + 1}, 0, True),
-    ({"exp": NOW}, 0, False),  # PyJWT refuses exp <= now
-    ({"exp": NOW - 5}, 10, True),
-    ({"exp": NOW - 10}, 10, False),
-    ({"exp": NOW - 5}, timedelta(seconds=10), True),
-    ({"exp": NOW - 10}, timedelta(seconds=10), False),
-    ({"nbf": NOW}, 0, True),
-    ({"nbf": NOW + 1}, 0, False),  # a clock stepped back before the token's start
-    ({"nbf": NOW + 5}, 10, True),
-    ({"nbf": NOW + 5}, timedelta(seconds=2), False),
-    ({"nbf": NOW - 60, "exp": NOW + 60}, 0, True),
-])
+
+@pytest.mark.parametrize(
+    ("claims", "leeway", "in_time"),
+    [
+        ({}, 0, True),
+        ({"exp": NOW + 1}, 0, True),
+        ({"exp": NOW}, 0, False),  # PyJWT refuses exp <= now
+        ({"exp": NOW - 5}, 10, True),
+        ({"exp": NOW - 10}, 10, False),
+        ({"exp": NOW - 5}, timedelta(seconds=10), True),
+        ({"exp": NOW - 10}, timedelta(seconds=10), False),
+        ({"nbf": NOW}, 0, True),
+        ({"nbf": NOW + 1}, 0, False),  # a clock stepped back before the token's start
+        ({"nbf": NOW + 5}, 10, True),
+        ({"nbf": NOW + 5}, timedelta(seconds=2), False),
+        ({"nbf": NOW - 60, "exp": NOW + 60}, 0, True),
+    ],
+)
 def test_a_cached_token_is_in_time_exactly_when_pyjwt_would_accept_it(
-        monkeypatch, claims, leeway, in_time):
+    monkeypatch, claims, leeway, in_time
+):
     monkeypatch.setattr(verified_tokens.time, "time", lambda: NOW)
 
     assert verified_tokens._in_time(claims, leeway) is in_time
 
 
 # --- which credential a request may send ---
+
 
 def test_a_key_and_a_bearer_token_together_are_refused(client, auth_headers, api_key):
     response = client.get(ME, headers={**auth_headers, "X-API-Key": api_key["key"]})
@@ -159,8 +202,9 @@ def test_a_key_and_a_bearer_token_together_are_refused(client, auth_headers, api
     assert body["detail"] == "Send one credential, a bearer token or an API key, not both."
 
 
-@pytest.mark.parametrize(("method", "path"), [("post", REFRESH), ("post", LOGOUT),
-                                               ("get", KEYS), ("post", KEYS)])
+@pytest.mark.parametrize(
+    ("method", "path"), [("post", REFRESH), ("post", LOGOUT), ("get", KEYS), ("post", KEYS)]
+)
 def test_an_api_key_cannot_manage_sessions_or_keys(client, api_key, method, path):
     kwargs = {"json": {"name": "more"}} if method == "post" and path == KEYS else {}
 
@@ -168,7 +212,8 @@ def test_an_api_key_cannot_manage_sessions_or_keys(client, api_key, method, path
 
     assert assert_problem(response, 403, "forbidden")["detail"] == (
         "API keys cannot manage sessions or keys: sign in and send "
-        "'Authorization: Bearer <access token>' instead.")
+        "'Authorization: Bearer <access token>' instead."
+    )
 
 
 @pytest.mark.parametrize("scheme", ["bearer", "BEARER", "bEaReR"])

@@ -44,8 +44,7 @@ def test_profile_of_the_signed_in_user(client, user, auth_headers):
 
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"id", "username", "email", "full_name", "role", "is_active",
-                         "created_at"}
+    assert set(body) == {"id", "username", "email", "full_name", "role", "is_active", "created_at"}
     assert (body["id"], body["username"], body["email"]) == (user.id, user.username, user.email)
 
 
@@ -80,13 +79,16 @@ def test_unsigned_alg_none_token_is_invalid(client, tokens):
     assert_problem(client.get(ME, headers=bearer(forged)), 401, "token_invalid")
 
 
-@pytest.mark.parametrize("header", [
-    "Bearer garbage",
-    "Bearer a.b.c",
-    "Bearer eyJhbGciOiJIUzI1NiJ9.e30",
-    "Bearer ",
-    "Bearer two tokens",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer garbage",
+        "Bearer a.b.c",
+        "Bearer eyJhbGciOiJIUzI1NiJ9.e30",
+        "Bearer ",
+        "Bearer two tokens",
+    ],
+)
 def test_malformed_token_is_invalid(client, header):
     assert_problem(client.get(ME, headers={"Authorization": header}), 401, "token_invalid")
 
@@ -147,13 +149,17 @@ def test_logout_needs_the_access_token_not_the_refresh_token(client, tokens):
     assert client.get(ME, headers=tokens.headers).status_code == 200
 
 
-@pytest.mark.parametrize(("method", "path", "token"), [
-    ("get", ME, "access"),
-    ("post", "/api/v1/predict", "access"),
-    ("post", REFRESH, "refresh"),
-])
-def test_deactivated_user_is_refused_on_the_very_next_request(app, client, user, tokens,
-                                                              method, path, token):
+@pytest.mark.parametrize(
+    ("method", "path", "token"),
+    [
+        ("get", ME, "access"),
+        ("post", "/api/v1/predict", "access"),
+        ("post", REFRESH, "refresh"),
+    ],
+)
+def test_deactivated_user_is_refused_on_the_very_next_request(
+    app, client, user, tokens, method, path, token
+):
     set_active(app, user.id, False)
 
     response = getattr(client, method)(path, headers=bearer(getattr(tokens, token)))
@@ -162,7 +168,8 @@ def test_deactivated_user_is_refused_on_the_very_next_request(app, client, user,
 
 
 def test_tokens_issued_before_a_deactivation_stay_revoked_after_reactivation(
-        app, client, user, auth_headers, sign_in):
+    app, client, user, auth_headers, sign_in
+):
     set_active(app, user.id, False)
     assert_problem(client.get(ME, headers=auth_headers), 401, "account_inactive")
 

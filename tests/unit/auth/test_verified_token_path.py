@@ -16,8 +16,12 @@ from tests.support.users import bearer
 from tests.unit.auth.test_tokens import LOGOUT, ME, REFRESH, set_active
 from tests.unit.helpers import assert_problem
 
-JWT_FIELDS = ("_jwt_extended_jwt_user", "_jwt_extended_jwt_header", "_jwt_extended_jwt",
-              "_jwt_extended_jwt_location")
+JWT_FIELDS = (
+    "_jwt_extended_jwt_user",
+    "_jwt_extended_jwt_header",
+    "_jwt_extended_jwt",
+    "_jwt_extended_jwt_location",
+)
 
 
 @pytest.fixture(params=["lean", "full"])
@@ -49,31 +53,37 @@ def test_a_known_token_skips_flask_jwt_extended(client, user, known, monkeypatch
 def test_both_paths_leave_the_same_request_state(app, known, refresh):
     token = known.refresh if refresh else known.access
     seen = {}
-    for name, verify in [("lean", jwt.holder_of_verified_token),
-                         ("full", lambda refresh: verify_jwt_in_request(refresh=refresh))]:
+    for name, verify in [
+        ("lean", jwt.holder_of_verified_token),
+        ("full", lambda refresh: verify_jwt_in_request(refresh=refresh)),
+    ]:
         with app.test_request_context(ME, headers=bearer(token)):
             verify(refresh=refresh)
-            seen[name] = ([getattr(g, field) for field in JWT_FIELDS],
-                          get_jwt(), get_jwt_identity(), get_current_user().id)
+            seen[name] = (
+                [getattr(g, field) for field in JWT_FIELDS],
+                get_jwt(),
+                get_jwt_identity(),
+                get_current_user().id,
+            )
 
     assert seen["lean"] == seen["full"]
     assert seen["lean"][0][0]["loaded_user"].id == seen["lean"][3]
 
 
-@pytest.mark.parametrize("header", ["Bearer {}", "bearer {}", "BEARER {}", "Bearer  {}",
-                                    "Bearer {}, Basic eA=="])
+@pytest.mark.parametrize(
+    "header", ["Bearer {}", "bearer {}", "BEARER {}", "Bearer  {}", "Bearer {}, Basic eA=="]
+)
 def test_a_known_token_is_accepted(client, user, known, path, header):
     response = client.get(ME, headers={"Authorization": header.format(known.access)})
 
     assert response.get_json()["id"] == user.id
 
 
-@pytest.mark.parametrize("header", ["Basic {}", "{}", "Bearer{}", "Token {}", "Bearer {} x",
-                                    "Bearer {}, Bearer {}"])
-def test_a_known_token_in_another_scheme_is_unauthorized_or_invalid(client, known, path,
-                                                                      header):
-    response = client.get(ME, headers={"Authorization": header.format(known.access,
-                                                                       known.access)})
+@pytest.mark.parametrize(
+    "header", ["Basic {}", "{}", "Bearer{}", "Token {}", "Bearer {} x", "Bearer {}, Bearer {}"]
+)
+def test_a_known_token_in_another_scheme_is_unauthorized_or_invalid(client, known, path, header):
+    response = client.get(ME, headers={"Authorization": header.format(known.access, known.access)})
 
     assert response.status_code == 401
     assert response.get_json()["code"] in {"unauthorized", "token_invalid"}
@@ -83,8 +93,7 @@ def test_a_known_refresh_token_refreshes(client, known, path):
     response = client.post(REFRESH, headers=bearer(known.refresh))
 
     assert response.status_code == 200
-    assert client.get(ME, headers=bearer(response.get_json()["access_token"])).status_code \
-        == 200
+    assert client.get(ME, headers=bearer(response.get_json()["access_token"])).status_code == 200
 
 
 def test_a_known_token_of_the_wrong_type_is_invalid(client, known, path):
@@ -117,8 +126,13 @@ def test_a_known_token_of_a_deleted_account_is_invalid(app, client, user, known,
 def test_a_claims_check_that_fails_refuses_a_known_token(client, known, path, monkeypatch):
     """mlapi registers no claims check; were one added, the lean path would still run it."""
     monkeypatch.setattr(jwt, "_token_verification_callback", lambda _header, _claims: False)
-    monkeypatch.setattr(jwt, "_token_verification_failed_callback", lambda _header, _claims:
-                        problem(401, "token_invalid", "The claims check refused the token."))
+    monkeypatch.setattr(
+        jwt,
+        "_token_verification_failed_callback",
+        lambda _header, _claims: problem(
+            401, "token_invalid", "The claims check refused the token."
+        ),
+    )
 
     body = assert_problem(client.get(ME, headers=known.headers), 401, "token_invalid")
     assert body["detail"] == "The claims check refused the token."

@@ -14,8 +14,7 @@ from tests.unit.auth.test_tokens import ME, OTHER_SECRET, with_payload
 from tests.unit.helpers import assert_problem
 
 
-def test_a_token_is_verified_once_then_answered_from_the_cache(client, auth_headers,
-                                                               monkeypatch):
+def test_a_token_is_verified_once_then_answered_from_the_cache(client, auth_headers, monkeypatch):
     verified = []
     decode = flask_jwt_extended.jwt_manager._decode_jwt
 
@@ -48,10 +47,12 @@ def test_a_changed_copy_of_a_cached_token_is_still_refused(client, make_user, to
 
 
 def test_a_token_another_app_verified_is_refused_by_an_app_with_another_key(
-        app_config, client, auth_headers, tmp_path):
+    app_config, client, auth_headers, tmp_path
+):
     assert client.get(ME, headers=auth_headers).status_code == 200
-    other = create_app({**app_config, "SECRET_KEY": OTHER_SECRET,
-                        "INSTANCE_PATH": str(tmp_path / "other-host")})
+    other = create_app(
+        {**app_config, "SECRET_KEY": OTHER_SECRET, "INSTANCE_PATH": str(tmp_path / "other-host")}
+    )
     try:
         assert_problem(other.test_client().get(ME, headers=auth_headers), 401, "token_invalid")
     finally:

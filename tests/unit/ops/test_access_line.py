@@ -23,8 +23,7 @@ from mlapi.ops.logs import (
     access_log,
 )
 
-FIELDS = ("req-1", 7, None, "POST", "/api/v1/models/{model_id}/predict", 200, 12.345,
-          "127.0.0.1")
+FIELDS = ("req-1", 7, None, "POST", "/api/v1/models/{model_id}/predict", 200, 12.345, "127.0.0.1")
 ODD_FIELDS = [
     ('r\u00e9q "q"\n\ud800', None, 3, "GET", None, 404, 0.001, None),
     ("r", 1, 2, "GET", "/livez", 200, math.nan, "::1"),
@@ -38,8 +37,16 @@ SECOND = 1_765_000_000
 def _times() -> list[float]:
     """Edges of ``fromtimestamp``'s rounding to the microsecond and of the cached second,
     then many at random."""
-    edges = [SECOND, SECOND + 0.9999996, SECOND + 0.9999994, SECOND + 0.0005,
-             SECOND + 0.0004999, SECOND + 59.99999, SECOND + 0.5, SECOND + 0.5]
+    edges = [
+        SECOND,
+        SECOND + 0.9999996,
+        SECOND + 0.9999994,
+        SECOND + 0.0005,
+        SECOND + 0.0004999,
+        SECOND + 59.99999,
+        SECOND + 0.5,
+        SECOND + 0.5,
+    ]
     draw = random.Random(17)
     return edges + [draw.uniform(1.7e9, 1.8e9) for _ in range(300)]
 
@@ -74,12 +81,16 @@ def json_client(configured_app, capsys):
 
 
 def _access_lines(capsys) -> list[dict]:
-    return [json.loads(line) for line in capsys.readouterr().err.splitlines()
-            if '"logger": "mlapi.access"' in line]
+    return [
+        json.loads(line)
+        for line in capsys.readouterr().err.splitlines()
+        if '"logger": "mlapi.access"' in line
+    ]
 
 
 def test_alone_the_handler_gets_the_fields_and_the_listener_writes_the_line(
-        json_client, capsys, monkeypatch):
+    json_client, capsys, monkeypatch
+):
     records, writers = [], []
     monkeypatch.setattr(access_log, "makeRecord", lambda *a, **k: records.append(a))
     handle = _StderrWriter.handle
@@ -95,8 +106,7 @@ def test_alone_the_handler_gets_the_fields_and_the_listener_writes_the_line(
 
     (line,) = _access_lines(capsys)
     assert list(line) == ["ts", "level", "logger", "message", *ACCESS_FIELDS]
-    assert (line["request_id"], line["endpoint"], line["status"]) == ("alone-1", "/livez",
-                                                                      200)
+    assert (line["request_id"], line["endpoint"], line["status"]) == ("alone-1", "/livez", 200)
     assert records == []
     assert len(writers) == 1
     assert writers[0][0] is tuple
@@ -118,19 +128,29 @@ def test_the_access_loggers_level_and_propagation_still_decide(json_client, caps
     assert len(_access_lines(capsys)) == 1
 
 
-@pytest.mark.parametrize("change", [
-    lambda handler: access_log.addFilter(_noted),
-    lambda handler: setattr(access_log, "disabled", True),
-    lambda handler: logging.getLogger().addHandler(logging.NullHandler()),
-    lambda handler: handler.addFilter(_noted),
-    lambda handler: handler.setLevel(logging.WARNING),
-    lambda handler: handler.setFormatter(logging.Formatter()),
-    lambda handler: setattr(access_log, "propagate", False),
-], ids=["logger filter", "logger disabled", "another handler", "handler filter",
-        "handler level", "another formatter", "no propagation"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda handler: access_log.addFilter(_noted),
+        lambda handler: setattr(access_log, "disabled", True),
+        lambda handler: logging.getLogger().addHandler(logging.NullHandler()),
+        lambda handler: handler.addFilter(_noted),
+        lambda handler: handler.setLevel(logging.WARNING),
+        lambda handler: handler.setFormatter(logging.Formatter()),
+        lambda handler: setattr(access_log, "propagate", False),
+    ],
+    ids=[
+        "logger filter",
+        "logger disabled",
+        "another handler",
+        "handler filter",
+        "handler level",
+        "another formatter",
+        "no propagation",
+    ],
+)
 def test_anything_else_on_the_way_gets_a_record(json_client, change):
-    handler = next(h for h in logging.getLogger("mlapi").handlers
-                   if isinstance(h, _StderrHandler))
+    handler = next(h for h in logging.getLogger("mlapi").handlers if isinstance(h, _StderrHandler))
     saved = (handler.formatter, access_log.disabled)
     with _alone():
         assert _sole_handler() is handler
@@ -151,8 +171,7 @@ def _noted(record: logging.LogRecord) -> bool:
 
 
 def test_another_formatter_writes_the_record_as_it_did(json_client, capsys):
-    handler = next(h for h in logging.getLogger("mlapi").handlers
-                   if isinstance(h, _StderrHandler))
+    handler = next(h for h in logging.getLogger("mlapi").handlers if isinstance(h, _StderrHandler))
     formatter = handler.formatter
     with _alone():
         try:
@@ -176,8 +195,7 @@ def test_a_line_its_formatter_cannot_build_takes_the_records_way(capsys):
     assert capsys.readouterr().err == "POST /api/v1/models/{model_id}/predict 200 12.345ms|7\n"
 
 
-def test_after_close_an_access_line_is_written_at_once_or_its_failure_reported(
-        capsys, monkeypatch):
+def test_after_close_an_access_line_is_written_at_once_or_its_failure_reported(capsys, monkeypatch):
     handler = _StderrHandler()
     handler.setFormatter(TextFormatter())
     handler.close()
@@ -195,8 +213,7 @@ def test_after_close_an_access_line_is_written_at_once_or_its_failure_reported(
     monkeypatch.setattr(sys, "stderr", Closed())
     handler.put_access(item)
     monkeypatch.undo()
-    assert [(record.name, record.request_id) for record in reported] == [
-        ("mlapi.access", "req-1")]
+    assert [(record.name, record.request_id) for record in reported] == [("mlapi.access", "req-1")]
 
 
 class _Writes:
@@ -227,8 +244,7 @@ def test_the_lines_queued_between_two_looks_are_written_in_one_write(monkeypatch
         handler.flush()
     finally:
         handler.close()
-    assert writes.calls == ["".join(TextFormatter().access_line(item) + "\n"
-                                    for item in items)]
+    assert writes.calls == ["".join(TextFormatter().access_line(item) + "\n" for item in items)]
 
 
 def test_flush_and_close_wake_a_listener_between_two_looks(monkeypatch):

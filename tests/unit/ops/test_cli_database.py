@@ -29,7 +29,8 @@ from tests.support.settings import TEST_DATABASE_URL, TEST_SECRET_KEY
 PASSWORD = "pw-that-must-not-show"
 REPOSITORY = Path(__file__).resolve().parents[3]
 NEEDS_POSTGRESQL = pytest.mark.skipif(
-    not TEST_DATABASE_URL, reason="PostgreSQL only with MLAPI_TEST_DATABASE_URL set")
+    not TEST_DATABASE_URL, reason="PostgreSQL only with MLAPI_TEST_DATABASE_URL set"
+)
 COMMANDS = [["db", "upgrade"], ["db", "current"], ["create-admin"], ["webhooks", "deliver"]]
 COMMAND_IDS = [" ".join(command) for command in COMMANDS]
 
@@ -73,8 +74,12 @@ def assert_one_line_error(result, *expected: str) -> str:
 
 def postgres_url(*, database: str, user: str | None = None, port: int | None = None) -> str:
     server = make_url(TEST_DATABASE_URL or "postgresql+psycopg://postgres@127.0.0.1:5432/x")
-    return server.set(database=database, username=user or server.username, password=PASSWORD,
-                      port=port or server.port).render_as_string(hide_password=False)
+    return server.set(
+        database=database,
+        username=user or server.username,
+        password=PASSWORD,
+        port=port or server.port,
+    ).render_as_string(hide_password=False)
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=COMMAND_IDS)
@@ -83,8 +88,7 @@ def test_a_refused_connection_is_one_line(flask_command, args):
 
     result = flask_command(args, url)
 
-    line = assert_one_line_error(result, "Error: cannot reach the database",
-                                 "Connection refused")
+    line = assert_one_line_error(result, "Error: cannot reach the database", "Connection refused")
     assert make_url(url).render_as_string(hide_password=True) in line  # which one, no secret
 
 
@@ -93,17 +97,20 @@ def test_a_refused_connection_is_one_line(flask_command, args):
 def test_a_database_that_does_not_exist_is_one_line(flask_command, args):
     result = flask_command(args, postgres_url(database="mlapi_no_such_database"))
 
-    assert_one_line_error(result, "cannot reach the database",
-                          'database "mlapi_no_such_database" does not exist')
+    assert_one_line_error(
+        result, "cannot reach the database", 'database "mlapi_no_such_database" does not exist'
+    )
 
 
 @NEEDS_POSTGRESQL
 def test_an_unknown_role_is_one_line(flask_command):
-    result = flask_command(["db", "upgrade"],
-                           postgres_url(database="postgres", user="mlapi_no_such_role"))
+    result = flask_command(
+        ["db", "upgrade"], postgres_url(database="postgres", user="mlapi_no_such_role")
+    )
 
-    assert_one_line_error(result, "cannot reach the database",
-                          'role "mlapi_no_such_role" does not exist')
+    assert_one_line_error(
+        result, "cannot reach the database", 'role "mlapi_no_such_role" does not exist'
+    )
 
 
 @pytest.fixture
@@ -120,18 +127,21 @@ def database_owned_by_someone_else(worker_id):
         yield url.set(username=role, password=PASSWORD).render_as_string(hide_password=False)
     finally:
         databases.drop_all()
-        with sa.create_engine(databases.server, isolation_level="AUTOCOMMIT",
-                              poolclass=sa.pool.NullPool).connect() as connection:
+        with sa.create_engine(
+            databases.server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        ).connect() as connection:
             connection.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
 
 
 @NEEDS_POSTGRESQL
-def test_a_role_that_may_not_create_tables_is_one_line(flask_command,
-                                                       database_owned_by_someone_else):
+def test_a_role_that_may_not_create_tables_is_one_line(
+    flask_command, database_owned_by_someone_else
+):
     result = flask_command(["db", "upgrade"], database_owned_by_someone_else)
 
-    assert_one_line_error(result, "refused: permission denied for schema public",
-                          "the role must own the database")
+    assert_one_line_error(
+        result, "refused: permission denied for schema public", "the role must own the database"
+    )
 
 
 def test_a_sqlite_file_that_cannot_be_opened_is_one_line(flask_command, tmp_path):
@@ -150,16 +160,18 @@ def test_create_admin_asks_for_nothing_when_the_database_is_not_there(flask_comm
     assert "Username" not in result.output
 
 
-@pytest.mark.parametrize("args", [["create-admin"], ["webhooks", "deliver"]],
-                         ids=["create-admin", "webhooks deliver"])
+@pytest.mark.parametrize(
+    "args", [["create-admin"], ["webhooks", "deliver"]], ids=["create-admin", "webhooks deliver"]
+)
 def test_a_command_on_a_database_with_no_schema_says_to_upgrade(flask_command, tmp_path, args):
     result = flask_command(args, f"sqlite:///{tmp_path / 'fresh.db'}", AUTO_MIGRATE=False)
 
     assert_one_line_error(result, "the database has no schema yet: run `flask db upgrade`")
 
 
-def test_db_upgrade_on_a_fresh_database_reports_the_revision_and_warns_nothing(flask_command,
-                                                                               tmp_path):
+def test_db_upgrade_on_a_fresh_database_reports_the_revision_and_warns_nothing(
+    flask_command, tmp_path
+):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
 
     first = flask_command(["db", "upgrade"], url, AUTO_MIGRATE=False)
@@ -183,16 +195,16 @@ def test_db_downgrade_reports_where_the_database_is_now(flask_command, tmp_path)
 
 
 def test_db_upgrade_with_sql_prints_only_the_script(flask_command, tmp_path):
-    result = flask_command(["db", "upgrade", "--sql"], f"sqlite:///{tmp_path / 'fresh.db'}",
-                           AUTO_MIGRATE=False)
+    result = flask_command(
+        ["db", "upgrade", "--sql"], f"sqlite:///{tmp_path / 'fresh.db'}", AUTO_MIGRATE=False
+    )
 
     assert result.exit_code == 0, result.output
     assert "database at revision" not in result.output
     assert "CREATE TABLE" in result.output
 
 
-def test_commands_that_load_the_app_themselves_start_it_as_a_server_would(flask_command,
-                                                                          tmp_path):
+def test_commands_that_load_the_app_themselves_start_it_as_a_server_would(flask_command, tmp_path):
     """``flask run`` (here ``flask routes``, which loads the app the same way, from inside
     the command) runs the first start: with auto-migration on, the schema and the default
     model are there before the first request."""
@@ -202,41 +214,63 @@ def test_commands_that_load_the_app_themselves_start_it_as_a_server_would(flask_
 
     assert result.exit_code == 0, result.output
     with sqlite3.connect(database) as connection:
-        assert connection.execute("SELECT name FROM ml_models WHERE is_default").fetchall() \
-            == [("diabetes-linear",)]
+        assert connection.execute("SELECT name FROM ml_models WHERE is_default").fetchall() == [
+            ("diabetes-linear",)
+        ]
 
 
 @pytest.mark.slow
 def test_the_real_command_line_on_a_closed_port(tmp_path):
     url = postgres_url(database="mlapi", port=closed_port())
     env = {key: value for key, value in os.environ.items() if not key.startswith("MLAPI_")}
-    env.update(MLAPI_ENV="production", MLAPI_SECRET_KEY=TEST_SECRET_KEY, MLAPI_DATABASE_URL=url,
-               MLAPI_INSTANCE_PATH=str(tmp_path / "instance"))
+    env.update(
+        MLAPI_ENV="production",
+        MLAPI_SECRET_KEY=TEST_SECRET_KEY,
+        MLAPI_DATABASE_URL=url,
+        MLAPI_INSTANCE_PATH=str(tmp_path / "instance"),
+    )
 
     finished = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=REPOSITORY,
-        env=env, capture_output=True, text=True, timeout=120, check=False)
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=REPOSITORY,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
     assert finished.returncode == 1
     assert finished.stdout == ""
     assert finished.stderr.splitlines() == [
-        f"Error: cannot reach the database {make_url(url).render_as_string()}: "
-        "Connection refused"]
+        f"Error: cannot reach the database {make_url(url).render_as_string()}: Connection refused"
+    ]
 
 
 @pytest.mark.slow
 def test_a_setting_that_cannot_make_a_safe_app_is_one_line_too(tmp_path):
     """The sample environment's placeholder metrics token, left in place."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("MLAPI_")}
-    env.update(MLAPI_ENV="production", MLAPI_SECRET_KEY=TEST_SECRET_KEY,
-               MLAPI_METRICS_TOKEN="CHANGE-ME", MLAPI_INSTANCE_PATH=str(tmp_path / "instance"),
-               MLAPI_DATABASE_URL=f"sqlite:///{tmp_path / 'mlapi.db'}")
+    env.update(
+        MLAPI_ENV="production",
+        MLAPI_SECRET_KEY=TEST_SECRET_KEY,
+        MLAPI_METRICS_TOKEN="CHANGE-ME",
+        MLAPI_INSTANCE_PATH=str(tmp_path / "instance"),
+        MLAPI_DATABASE_URL=f"sqlite:///{tmp_path / 'mlapi.db'}",
+    )
 
     finished = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=REPOSITORY,
-        env=env, capture_output=True, text=True, timeout=120, check=False)
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=REPOSITORY,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
     assert finished.returncode == 1
     assert finished.stderr.splitlines() == [
         "Error: mlapi cannot start: MLAPI_METRICS_TOKEN still holds the sample's placeholder: "
-        "set a token of your own (or unset it to leave /metrics open)"]
+        "set a token of your own (or unset it to leave /metrics open)"
+    ]

@@ -14,8 +14,14 @@ from types import SimpleNamespace
 import pytest
 
 CONF = Path(__file__).resolve().parents[3] / "gunicorn.conf.py"
-POOLS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
-         "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+POOLS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 @pytest.fixture
@@ -23,8 +29,13 @@ def load(monkeypatch):
     """Load the config with a clean slate of the variables it reads or sets; each is put
     back as it was afterwards (setenv records the old value, even an absent one: delenv of
     an absent variable records nothing, and a value the hooks set would leak)."""
-    for variable in (*POOLS, "MLAPI_WORKERS", "MLAPI_BIND", "MLAPI_CONTROL_SOCKET",
-                     "PROMETHEUS_MULTIPROC_DIR"):
+    for variable in (
+        *POOLS,
+        "MLAPI_WORKERS",
+        "MLAPI_BIND",
+        "MLAPI_CONTROL_SOCKET",
+        "PROMETHEUS_MULTIPROC_DIR",
+    ):
         monkeypatch.setenv(variable, "")
         monkeypatch.delenv(variable)
 
@@ -60,8 +71,11 @@ def test_sync_workers_one_per_core_by_default(load):
 
 
 def test_workers_and_bind_from_the_environment(load):
-    conf = load(MLAPI_WORKERS="3", MLAPI_BIND="0.0.0.0:8000,[::]:8000",
-                MLAPI_CONTROL_SOCKET="/run/mlapi/gunicorn.ctl")
+    conf = load(
+        MLAPI_WORKERS="3",
+        MLAPI_BIND="0.0.0.0:8000,[::]:8000",
+        MLAPI_CONTROL_SOCKET="/run/mlapi/gunicorn.ctl",
+    )
     assert conf["workers"] == 3
     assert conf["bind"] == ["0.0.0.0:8000", "[::]:8000"]
     assert conf["control_socket"] == "/run/mlapi/gunicorn.ctl"
@@ -84,8 +98,7 @@ def test_a_private_metrics_directory_is_made_and_removed(load, server):
     assert not directory.exists()
 
 
-def test_a_given_metrics_directory_is_emptied_of_an_earlier_runs_files(load, server,
-                                                                      tmp_path):
+def test_a_given_metrics_directory_is_emptied_of_an_earlier_runs_files(load, server, tmp_path):
     (tmp_path / "counter_123.db").write_bytes(b"stale")
     (tmp_path / "README").write_text("not ours")
     conf = load(PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
@@ -106,8 +119,9 @@ def test_an_exited_worker_is_marked_dead(load, server, monkeypatch):
 
 def test_gunicorns_own_lines_are_json(load):
     formatter = load()["JsonLogFormatter"]()
-    record = logging.LogRecord("gunicorn.error", logging.INFO, __file__, 1,
-                               "Booting worker with pid: %s", (7,), None)
+    record = logging.LogRecord(
+        "gunicorn.error", logging.INFO, __file__, 1, "Booting worker with pid: %s", (7,), None
+    )
     line = json.loads(formatter.format(record))
     assert line["message"] == "Booting worker with pid: 7"
     assert (line["level"], line["logger"]) == ("INFO", "gunicorn.error")
@@ -127,8 +141,9 @@ def test_responses_name_no_server_software(load, monkeypatch):
     response.upgrade = False
     response.should_close = lambda: False
 
-    server_lines = [line for line in response.default_headers()
-                    if line.lower().startswith("server:")]
+    server_lines = [
+        line for line in response.default_headers() if line.lower().startswith("server:")
+    ]
     assert server_lines == ["Server: mlapi\r\n"]
 
 

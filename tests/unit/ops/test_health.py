@@ -22,14 +22,16 @@ def assert_plain_json(response) -> dict:
 def unreachable_database(configured_app, tmp_path):
     """An app whose SQLite file lies in a folder that does not exist."""
     return configured_app(
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'no-such-folder' / 'mlapi.db'}")
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'no-such-folder' / 'mlapi.db'}"
+    )
 
 
 @pytest.fixture
 def empty_database(configured_app, tmp_path):
     """An app on a reachable database nobody has migrated yet."""
-    return configured_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'empty.db'}",
-                          AUTO_MIGRATE=False)
+    return configured_app(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'empty.db'}", AUTO_MIGRATE=False
+    )
 
 
 def test_health_reports_ok_with_the_default_model(client):
@@ -43,7 +45,9 @@ def test_health_reports_ok_with_the_default_model(client):
     assert body["version"] == __version__
     assert set(body["default_model"]) == {"id", "name", "version"}
     assert (body["default_model"]["name"], body["default_model"]["version"]) == (
-        "diabetes-linear", 1)
+        "diabetes-linear",
+        1,
+    )
 
 
 def test_livez_says_the_process_is_alive(client):
@@ -89,10 +93,10 @@ def test_readyz_is_not_ready_when_the_database_cannot_be_reached(unreachable_dat
     assert "database" in body["reason"]
 
 
-def test_sign_in_when_the_database_cannot_be_reached_is_service_unavailable(
-        unreachable_database):
+def test_sign_in_when_the_database_cannot_be_reached_is_service_unavailable(unreachable_database):
     response = unreachable_database.test_client().post(
-        "/api/v1/auth/login", json={"username": "alice", "password": "whatever-pass"})
+        "/api/v1/auth/login", json={"username": "alice", "password": "whatever-pass"}
+    )
 
     body = assert_problem(response, 503, "service_unavailable")
     assert "sqlite" not in response.get_data(as_text=True).lower()
@@ -100,12 +104,14 @@ def test_sign_in_when_the_database_cannot_be_reached_is_service_unavailable(
 
 
 def test_signed_in_call_when_the_database_cannot_be_reached_is_service_unavailable(
-        unreachable_database):
+    unreachable_database,
+):
     with unreachable_database.app_context():
         token = create_access_token(identity="2")
 
     response = unreachable_database.test_client().post(
-        "/api/v1/predict", json={"features": ROW}, headers=bearer(token))
+        "/api/v1/predict", json={"features": ROW}, headers=bearer(token)
+    )
 
     assert_problem(response, 503, "service_unavailable")
 
@@ -131,8 +137,9 @@ def test_readyz_is_not_ready_before_the_schema_exists(empty_database):
     assert assert_plain_json(response)["status"] == "not_ready"
 
 
-def test_readyz_is_not_ready_when_the_default_artifact_is_damaged(private_model_store,
-                                                                  configured_app):
+def test_readyz_is_not_ready_when_the_default_artifact_is_damaged(
+    private_model_store, configured_app
+):
     app = configured_app()
     [artifact] = artifacts_in(private_model_store)
     artifact.write_bytes(b"damaged")

@@ -20,8 +20,16 @@ from mlapi.ops.logs import (
 from tests.support.users import bearer
 
 ACCESS = "mlapi.access"
-FIELDS = {"request_id", "user_id", "api_key_id", "method", "endpoint", "status",
-          "duration_ms", "remote_addr"}
+FIELDS = {
+    "request_id",
+    "user_id",
+    "api_key_id",
+    "method",
+    "endpoint",
+    "status",
+    "duration_ms",
+    "remote_addr",
+}
 
 
 def access_records(caplog) -> list[logging.LogRecord]:
@@ -37,20 +45,37 @@ def test_one_json_line_per_request_on_stderr(json_app, capsys):
     client = json_app.test_client()
     capsys.readouterr()
 
-    response = client.get("/api/v1/models/42?secret=hunter2",
-                          headers={"X-Request-ID": "req-1"})
+    response = client.get("/api/v1/models/42?secret=hunter2", headers={"X-Request-ID": "req-1"})
     client.get("/livez")
 
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()
-             if f'"logger": "{ACCESS}"' in line]
+    lines = [
+        json.loads(line)
+        for line in capsys.readouterr().err.splitlines()
+        if f'"logger": "{ACCESS}"' in line
+    ]
     assert len(lines) == 2
     first = lines[0]
     assert first.keys() >= FIELDS
-    assert {k: first[k] for k in ("request_id", "method", "endpoint", "status", "user_id",
-                                  "api_key_id", "remote_addr")} == {
-        "request_id": "req-1", "method": "GET", "endpoint": "/api/v1/models/{model_id}",
-        "status": response.status_code, "user_id": None, "api_key_id": None,
-        "remote_addr": "127.0.0.1"}
+    assert {
+        k: first[k]
+        for k in (
+            "request_id",
+            "method",
+            "endpoint",
+            "status",
+            "user_id",
+            "api_key_id",
+            "remote_addr",
+        )
+    } == {
+        "request_id": "req-1",
+        "method": "GET",
+        "endpoint": "/api/v1/models/{model_id}",
+        "status": response.status_code,
+        "user_id": None,
+        "api_key_id": None,
+        "remote_addr": "127.0.0.1",
+    }
     assert isinstance(first["duration_ms"], float)
     assert first["duration_ms"] >= 0
     assert first["level"] == "INFO"
@@ -59,11 +84,11 @@ def test_one_json_line_per_request_on_stderr(json_app, capsys):
     assert "/42" not in json.dumps(lines)
 
 
-def test_the_line_names_the_signed_in_user_and_the_key(client, user, auth_headers,
-                                                       caplog):
+def test_the_line_names_the_signed_in_user_and_the_key(client, user, auth_headers, caplog):
     caplog.set_level(logging.INFO, logger=ACCESS)
-    created = client.post("/api/v1/auth/api-keys", json={"name": "ci"},
-                          headers=auth_headers).get_json()
+    created = client.post(
+        "/api/v1/auth/api-keys", json={"name": "ci"}, headers=auth_headers
+    ).get_json()
 
     client.get("/api/v1/users/me", headers=auth_headers)
     client.get("/api/v1/users/me", headers={"X-API-Key": created["key"]})
@@ -93,25 +118,45 @@ def test_no_secret_reaches_any_log_record(client, caplog):
         caplog.set_level(logging.DEBUG, logger=name)
     password, wrong = "s3cret-Pa55word-never-logged", "wr0ng-Pa55word-never-logged"
 
-    registered = client.post("/api/v1/auth/register", json={
-        "username": "logcheck", "email": "logcheck@example.com", "password": password})
-    tokens = client.post("/api/v1/auth/login",
-                         json={"username": "logcheck", "password": password}).get_json()
-    created = client.post("/api/v1/auth/api-keys", json={"name": "ci"},
-                          headers=bearer(tokens["access_token"]))
+    registered = client.post(
+        "/api/v1/auth/register",
+        json={"username": "logcheck", "email": "logcheck@example.com", "password": password},
+    )
+    tokens = client.post(
+        "/api/v1/auth/login", json={"username": "logcheck", "password": password}
+    ).get_json()
+    created = client.post(
+        "/api/v1/auth/api-keys", json={"name": "ci"}, headers=bearer(tokens["access_token"])
+    )
     used = client.get("/api/v1/models", headers={"X-API-Key": created.get_json()["key"]})
     refreshed = client.post("/api/v1/auth/refresh", headers=bearer(tokens["refresh_token"]))
     client.post("/api/v1/auth/login", json={"username": "logcheck", "password": wrong})
 
-    assert [registered.status_code, created.status_code, used.status_code,
-            refreshed.status_code] == [201, 201, 200, 200]
-    secrets = {password, wrong, tokens["access_token"], tokens["refresh_token"],
-               refreshed.get_json()["access_token"], created.get_json()["key"]}
+    assert [
+        registered.status_code,
+        created.status_code,
+        used.status_code,
+        refreshed.status_code,
+    ] == [201, 201, 200, 200]
+    secrets = {
+        password,
+        wrong,
+        tokens["access_token"],
+        tokens["refresh_token"],
+        refreshed.get_json()["access_token"],
+        created.get_json()["key"],
+    }
     assert len(access_records(caplog)) >= 6
     json_lines, text_lines = JsonFormatter(), TextFormatter()
     for record in caplog.records:
-        seen = " ".join([record.getMessage(), repr(vars(record)), json_lines.format(record),
-                         text_lines.format(record)])
+        seen = " ".join(
+            [
+                record.getMessage(),
+                repr(vars(record)),
+                json_lines.format(record),
+                text_lines.format(record),
+            ]
+        )
         for secret in secrets:
             assert secret not in seen, (record.name, record.getMessage())
 
@@ -141,8 +186,7 @@ def test_logging_is_set_up_once_and_keeps_propagating(app_config):
     assert logger.propagate
 
 
-@pytest.mark.parametrize(("setting", "value"), [("LOG_FORMAT", "xml"),
-                                                ("LOG_LEVEL", "LOUD")])
+@pytest.mark.parametrize(("setting", "value"), [("LOG_FORMAT", "xml"), ("LOG_LEVEL", "LOUD")])
 def test_unknown_log_settings_are_refused(app_config, setting, value):
     with pytest.raises(ConfigError, match=f"MLAPI_{setting}"):
         create_app({**app_config, setting: value})
@@ -153,8 +197,15 @@ def test_json_lines_carry_tracebacks_and_refuse_unknown_formats():
         raise RuntimeError("boom")
     except RuntimeError:
         record = logging.getLogger("mlapi.errors").makeRecord(
-            "mlapi.errors", logging.ERROR, __file__, 1, "failed (request_id=%s)", ("r1",),
-            sys.exc_info(), sinfo="Stack (most recent call last)")
+            "mlapi.errors",
+            logging.ERROR,
+            __file__,
+            1,
+            "failed (request_id=%s)",
+            ("r1",),
+            sys.exc_info(),
+            sinfo="Stack (most recent call last)",
+        )
 
     line = json.loads(JsonFormatter().format(record))
 
@@ -215,9 +266,16 @@ def test_a_forked_child_writes_with_a_listener_of_its_own(capsys):
         handler.after_fork()
         assert handler.queue is not parents
         assert handler.listener._thread.is_alive()
-        handler.handle(logging.makeLogRecord({"name": "mlapi.fork", "msg": "from the child",
-                                              "levelno": logging.INFO,
-                                              "levelname": "INFO"}))
+        handler.handle(
+            logging.makeLogRecord(
+                {
+                    "name": "mlapi.fork",
+                    "msg": "from the child",
+                    "levelno": logging.INFO,
+                    "levelname": "INFO",
+                }
+            )
+        )
         handler.flush()
     finally:
         handler.close()

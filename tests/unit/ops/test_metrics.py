@@ -27,9 +27,11 @@ def scrape(client) -> dict[tuple[str, frozenset], float]:
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
-    return {(sample.name, frozenset(sample.labels.items())): sample.value
-            for family in text_string_to_metric_families(response.get_data(as_text=True))
-            for sample in family.samples}
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(response.get_data(as_text=True))
+        for sample in family.samples
+    }
 
 
 def value(samples, name: str, **labels) -> float:
@@ -37,8 +39,7 @@ def value(samples, name: str, **labels) -> float:
 
 
 def requests_of(samples, endpoint: str, status: int, method: str = "GET") -> float:
-    return value(samples, f"{DURATION}_count", endpoint=endpoint, status=str(status),
-                 method=method)
+    return value(samples, f"{DURATION}_count", endpoint=endpoint, status=str(status), method=method)
 
 
 def test_metrics_answers_prometheus_text_without_credentials(client):
@@ -60,8 +61,11 @@ def test_requests_are_counted_by_route_template_and_status(client, auth_headers)
     assert requests_of(samples, "/api/v1/models/{model_id}", 404) == 1
     assert requests_of(samples, "/api/v1/models/{model_id}", 401) == 1
     assert value(samples, "mlapi_http_request_total", method="GET", status="200") >= 2
-    buckets = [labels for name, labels in samples if name == f"{DURATION}_bucket"
-               and ("endpoint", "/livez") in labels]
+    buckets = [
+        labels
+        for name, labels in samples
+        if name == f"{DURATION}_bucket" and ("endpoint", "/livez") in labels
+    ]
     assert ("le", "0.1") in {item for labels in buckets for item in labels}
 
 
@@ -86,13 +90,17 @@ def test_predictions_are_counted_by_model_and_cache_hits_and_misses(client, auth
     before = scrape(client)
     features = row(0.4242)
 
-    answers = [client.post("/api/v1/predict", json={"features": features},
-                           headers=auth_headers).get_json() for _ in range(2)]
+    answers = [
+        client.post("/api/v1/predict", json={"features": features}, headers=auth_headers).get_json()
+        for _ in range(2)
+    ]
     after = scrape(client)
 
     assert [a["cached"] for a in answers] == [False, True]
-    model = {"model_id": str(answers[0]["model_id"]),
-             "model_version": str(answers[0]["model_version"])}
+    model = {
+        "model_id": str(answers[0]["model_id"]),
+        "model_version": str(answers[0]["model_version"]),
+    }
 
     def moved(name, **labels):
         return value(after, name, **labels) - value(before, name, **labels)
@@ -107,15 +115,19 @@ def test_batch_predictions_count_one_per_sample(client, auth_headers):
     before = scrape(client)
     samples = [row(0.5151), row(0.5252), row(0.5151)]
 
-    response = client.post("/api/v1/batch-predict", json={"samples": samples},
-                           headers=auth_headers)
+    response = client.post("/api/v1/batch-predict", json={"samples": samples}, headers=auth_headers)
     after = scrape(client)
 
     assert response.status_code == 200
-    model = {"model_id": str(response.get_json()["model_id"]),
-             "model_version": str(response.get_json()["model_version"])}
-    assert value(after, "mlapi_predictions_total", **model) - \
-        value(before, "mlapi_predictions_total", **model) == 3
+    model = {
+        "model_id": str(response.get_json()["model_id"]),
+        "model_version": str(response.get_json()["model_version"]),
+    }
+    assert (
+        value(after, "mlapi_predictions_total", **model)
+        - value(before, "mlapi_predictions_total", **model)
+        == 3
+    )
 
 
 def test_webhook_deliveries_are_exposed_by_outcome(client):
@@ -164,9 +176,9 @@ def test_metrics_of_every_process_with_prometheus_multiproc_dir(tmp_path):
         from mlapi import create_app
         from mlapi.counters import count_predictions
         app = create_app({{"ENV": "testing", "BOOTSTRAP": False,
-                           "SQLALCHEMY_DATABASE_URI": "sqlite:///{tmp_path / 'm.db'}",
-                           "MODEL_STORE": "{tmp_path / 'models'}",
-                           "INSTANCE_PATH": "{tmp_path / 'instance'}"}})
+                           "SQLALCHEMY_DATABASE_URI": "sqlite:///{tmp_path / "m.db"}",
+                           "MODEL_STORE": "{tmp_path / "models"}",
+                           "INSTANCE_PATH": "{tmp_path / "instance"}"}})
         client = app.test_client()
         client.get("/livez")
         count_predictions(7, 3, hits=1, misses=0)
@@ -175,11 +187,21 @@ def test_metrics_of_every_process_with_prometheus_multiproc_dir(tmp_path):
     shared = tmp_path / "prometheus"
     shared.mkdir()
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
 
-    samples = {(s.name, frozenset(s.labels.items())): s.value
-               for f in text_string_to_metric_families(done.stdout) for s in f.samples}
+    samples = {
+        (s.name, frozenset(s.labels.items())): s.value
+        for f in text_string_to_metric_families(done.stdout)
+        for s in f.samples
+    }
     assert requests_of(samples, "/livez", 200) == 1
     assert value(samples, "mlapi_predictions_total", model_id="7", model_version="3") == 1
     assert any(shared.glob("*.db"))

@@ -15,11 +15,21 @@ from tests.support.settings import TEST_DATABASE_URL
 from tests.support.users import bearer
 from tests.unit.helpers import ROW, assert_problem
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not TEST_DATABASE_URL, reason="PostgreSQL only with MLAPI_TEST_DATABASE_URL set"))]
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not TEST_DATABASE_URL, reason="PostgreSQL only with MLAPI_TEST_DATABASE_URL set"
+        ),
+    ),
+]
 SAY_UPGRADE = "the database has no schema yet: run `flask db upgrade`"
-NEW_USER = {"username": "alice", "email": "alice@example.com",
-            "password": "correct-horse-battery-staple"}
+NEW_USER = {
+    "username": "alice",
+    "email": "alice@example.com",
+    "password": "correct-horse-battery-staple",
+}
 
 
 @pytest.fixture(params=BACKENDS)
@@ -62,15 +72,18 @@ def test_readyz_says_to_run_flask_db_upgrade(unmigrated):
     assert response.get_json() == {"status": "not_ready", "reason": SAY_UPGRADE}
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("post", "/api/v1/auth/register", NEW_USER),
-    ("post", "/api/v1/auth/login", {"username": "alice", "password": "whatever-pass"}),
-    ("post", "/api/v1/predict", {"features": ROW}),
-    ("get", "/api/v1/models", None),
-    ("get", "/api/v1/users/me", None),
-], ids=["register", "login", "predict", "models", "me"])
-def test_every_api_call_is_service_unavailable_saying_what_to_run(unmigrated, method, path,
-                                                                   body):
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/v1/auth/register", NEW_USER),
+        ("post", "/api/v1/auth/login", {"username": "alice", "password": "whatever-pass"}),
+        ("post", "/api/v1/predict", {"features": ROW}),
+        ("get", "/api/v1/models", None),
+        ("get", "/api/v1/users/me", None),
+    ],
+    ids=["register", "login", "predict", "models", "me"],
+)
+def test_every_api_call_is_service_unavailable_saying_what_to_run(unmigrated, method, path, body):
     with unmigrated.app_context():
         token = create_access_token(identity="2")
     client = unmigrated.test_client()
@@ -83,8 +96,7 @@ def test_every_api_call_is_service_unavailable_saying_what_to_run(unmigrated, me
 
 def test_the_service_comes_up_after_flask_db_upgrade_without_a_restart(unmigrated):
     client = unmigrated.test_client()
-    assert_problem(client.post("/api/v1/auth/register", json=NEW_USER), 503,
-                   "service_unavailable")
+    assert_problem(client.post("/api/v1/auth/register", json=NEW_USER), 503, "service_unavailable")
 
     flask_db_upgrade(unmigrated)
 

@@ -20,8 +20,9 @@ def random_model(rng: np.random.Generator) -> LinearRegression:
     scale = 10.0 ** rng.integers(-6, 7, size=width)
     x = rng.normal(size=(int(rng.integers(width + 1, 3 * width + 5)), width)) * scale
     y = x @ rng.normal(size=width) + rng.normal() * 10.0 ** rng.integers(-3, 4)
-    return LinearRegression(fit_intercept=bool(rng.integers(2)),
-                            positive=bool(rng.integers(2))).fit(x, y)
+    return LinearRegression(
+        fit_intercept=bool(rng.integers(2)), positive=bool(rng.integers(2))
+    ).fit(x, y)
 
 
 def random_rows(rng: np.random.Generator, width: int) -> np.ndarray:
@@ -30,11 +31,13 @@ def random_rows(rng: np.random.Generator, width: int) -> np.ndarray:
     if kind == 0:  # ordinary values
         matrix = rng.normal(size=(rows, width))
     elif kind == 1:  # magnitudes from subnormal to near overflow, both signs
-        matrix = rng.choice([-1.0, 1.0], size=(rows, width)) * \
-            10.0 ** rng.uniform(-320, 308, size=(rows, width))
+        matrix = rng.choice([-1.0, 1.0], size=(rows, width)) * 10.0 ** rng.uniform(
+            -320, 308, size=(rows, width)
+        )
     elif kind == 2:  # small integers, zeros of both signs
-        matrix = rng.integers(-3, 4, size=(rows, width)).astype(float) * \
-            rng.choice([-1.0, 1.0], size=(rows, width))
+        matrix = rng.integers(-3, 4, size=(rows, width)).astype(float) * rng.choice(
+            [-1.0, 1.0], size=(rows, width)
+        )
     elif kind == 3:  # one repeated row, as a batch of the same sample
         matrix = np.repeat(rng.normal(size=(1, width)) * 1e3, rows, axis=0)
     else:
@@ -76,11 +79,15 @@ class Spied(LinearRegression):
         return np.full(len(X), 42.0)
 
 
-@pytest.mark.parametrize("model", [
-    Spied().fit([[0.0], [1.0]], [0.0, 1.0]),
-    Ridge().fit([[0.0], [1.0]], [0.0, 1.0]),
-    DummyRegressor(constant=42.0, strategy="constant").fit([[0.0], [1.0]], [0.0, 1.0]),
-], ids=["LinearRegression subclass", "Ridge", "DummyRegressor"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        Spied().fit([[0.0], [1.0]], [0.0, 1.0]),
+        Ridge().fit([[0.0], [1.0]], [0.0, 1.0]),
+        DummyRegressor(constant=42.0, strategy="constant").fit([[0.0], [1.0]], [0.0, 1.0]),
+    ],
+    ids=["LinearRegression subclass", "Ridge", "DummyRegressor"],
+)
 def test_other_estimators_answer_through_predict(model, monkeypatch):
     monkeypatch.setattr(type(model), "predict", lambda self, X: np.full(len(X), 42.0))
 

@@ -14,8 +14,14 @@ def test_batch_answers_every_sample_in_order(client, auth_headers):
 
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"predictions", "prediction_ids", "count", "model_id", "model_name",
-                         "model_version"}
+    assert set(body) == {
+        "predictions",
+        "prediction_ids",
+        "count",
+        "model_id",
+        "model_name",
+        "model_version",
+    }
     assert body["count"] == 3
     assert (body["model_name"], body["model_version"]) == ("diabetes-linear", 1)
     assert body["predictions"] == pytest.approx(expected_predictions(samples), rel=1e-9)
@@ -24,12 +30,14 @@ def test_batch_answers_every_sample_in_order(client, auth_headers):
 def test_batch_records_one_history_entry_per_sample(client, auth_headers):
     samples = [row(0.0), row(0.01), row(-0.02)]
 
-    ids = client.post(BATCH, json={"samples": samples},
-                      headers=auth_headers).get_json()["prediction_ids"]
+    ids = client.post(BATCH, json={"samples": samples}, headers=auth_headers).get_json()[
+        "prediction_ids"
+    ]
 
     assert len(set(ids)) == 3
-    recorded = [client.get(f"/api/v1/predictions/{i}", headers=auth_headers).get_json()
-                for i in ids]
+    recorded = [
+        client.get(f"/api/v1/predictions/{i}", headers=auth_headers).get_json() for i in ids
+    ]
     assert [r["features"] for r in recorded] == samples
     assert client.get("/api/v1/predictions", headers=auth_headers).get_json()["total"] == 3
 
@@ -71,8 +79,9 @@ def test_bad_value_is_named_by_sample_and_feature(client, auth_headers):
     assert body["errors"] == {"samples.2.4": ["Not a number."]}
 
 
-@pytest.mark.parametrize("samples", [ROW, "ROW", [[ROW]], None],
-                         ids=["flat-list", "string", "too-deep", "null"])
+@pytest.mark.parametrize(
+    "samples", [ROW, "ROW", [[ROW]], None], ids=["flat-list", "string", "too-deep", "null"]
+)
 def test_samples_that_are_not_a_list_of_rows_are_refused(client, auth_headers, samples):
     response = client.post(BATCH, json={"samples": samples}, headers=auth_headers)
 

@@ -69,11 +69,17 @@ def assert_same(payload):
 NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(),
-    st.integers(min_value=10**300, max_value=10**400) | st.integers(max_value=-10**308),
-    st.sampled_from([0, -0.0, 1e308, -1e-308, 5e-324, 2**53 + 1]))
+    st.integers(min_value=10**300, max_value=10**400) | st.integers(max_value=-(10**308)),
+    st.sampled_from([0, -0.0, 1e308, -1e-308, 5e-324, 2**53 + 1]),
+)
 SCALARS = st.one_of(NUMBERS, st.booleans(), st.none(), st.text(max_size=5))
-JSONISH = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
-                       | st.dictionaries(st.text(max_size=3), inner, max_size=3), max_leaves=12)
+JSONISH = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
 NAMES = st.text(max_size=3) | st.text(min_size=199, max_size=202)
 ROWS = st.one_of(
     st.lists(NUMBERS, min_size=1, max_size=12),
@@ -81,15 +87,19 @@ ROWS = st.one_of(
     st.dictionaries(NAMES, NUMBERS, max_size=6),
     st.dictionaries(st.sampled_from("abcdef"), st.floats(-1e6, 1e6), min_size=1),
     st.lists(st.one_of(NUMBERS, SCALARS), max_size=6),
-    JSONISH)
+    JSONISH,
+)
 FIELD_VALUES = st.one_of(ROWS, st.lists(ROWS, max_size=5), st.lists(JSONISH, max_size=4))
 BODIES = st.one_of(
     st.fixed_dictionaries({"features": FIELD_VALUES}),
     st.fixed_dictionaries({"samples": FIELD_VALUES}),
     st.fixed_dictionaries({"features": FIELD_VALUES}, optional={"samples": FIELD_VALUES}),
-    st.dictionaries(st.text(max_size=8) | st.sampled_from(["features", "samples", "_schema",
-                                                           "json", "a.b"]),
-                    FIELD_VALUES, max_size=4))
+    st.dictionaries(
+        st.text(max_size=8) | st.sampled_from(["features", "samples", "_schema", "json", "a.b"]),
+        FIELD_VALUES,
+        max_size=4,
+    ),
+)
 
 
 @pytest.mark.slow
@@ -108,20 +118,33 @@ def test_generated_batches_load_as_the_schemas_load_them(rows, field):
 
 WIDE = [0.5] * MAX_FEATURES
 EDGES = [
-    {}, {"features": None}, {"samples": None}, {"features": []}, {"samples": []},
-    {"features": [True, False]}, {"features": [1, 2.5, -3]}, {"features": ["1.5"]},
-    {"features": [math.nan, math.inf, -math.inf, 1e400]}, {"features": [10**400, -10**309]},
-    {"features": [None, [1.0], {"a": 1.0}]}, {"features": "1,2,3"}, {"features": 3.0},
+    {},
+    {"features": None},
+    {"samples": None},
+    {"features": []},
+    {"samples": []},
+    {"features": [True, False]},
+    {"features": [1, 2.5, -3]},
+    {"features": ["1.5"]},
+    {"features": [math.nan, math.inf, -math.inf, 1e400]},
+    {"features": [10**400, -(10**309)]},
+    {"features": [None, [1.0], {"a": 1.0}]},
+    {"features": "1,2,3"},
+    {"features": 3.0},
     {"features": {"": 1.0, "x" * 201: 2.0, "ok": math.nan, "n": None, "b": True}},
-    {"features": {"age": 0.1, "bmi": 2}}, {"features": {}},
-    {"features": WIDE}, {"features": [*WIDE, 0.5]},
+    {"features": {"age": 0.1, "bmi": 2}},
+    {"features": {}},
+    {"features": WIDE},
+    {"features": [*WIDE, 0.5]},
     {"features": dict.fromkeys(map(str, range(MAX_FEATURES)), 1.0)},
     {"features": dict.fromkeys(map(str, range(MAX_FEATURES + 1)), 1.0)},
-    {"samples": [[1.0]] * MAX_SAMPLES}, {"samples": [[1.0]] * (MAX_SAMPLES + 1)},
+    {"samples": [[1.0]] * MAX_SAMPLES},
+    {"samples": [[1.0]] * (MAX_SAMPLES + 1)},
     {"samples": [[1.0, 2], None, [], "x", [True], {"a": 1}, {"a": "x"}, {}]},
     {"samples": [[math.nan], [10**400], [[1.0]]]},
     {"features": [1.0], "samples": [[1.0]], "extra": 1, "_schema": 2, "json": 3},
-    {"features": [1.0], "a.b": None}, {"json": {"features": [1.0]}},
+    {"features": [1.0], "a.b": None},
+    {"json": {"features": [1.0]}},
 ]
 
 
@@ -132,32 +155,47 @@ def test_edge_bodies_load_as_the_schemas_load_them(payload):
 
 def test_a_good_body_loads_as_floats_in_its_order():
     assert bodies.load_model_predict({"features": {"b": 2, "a": 1.5}}) == {
-        "features": {"b": 2.0, "a": 1.5}}
+        "features": {"b": 2.0, "a": 1.5}
+    }
     assert typed(bodies.load_batch_predict({"samples": [[1, 2]]})) == typed(
-        {"samples": [[1.0, 2.0]]})
+        {"samples": [[1.0, 2.0]]}
+    )
 
 
 def test_a_refusal_names_each_bad_value():
     with pytest.raises(ValidationFailed) as refused:
         bodies.load_batch_predict({"samples": [[1.0, "x"], [math.nan]], "extra": 1})
 
-    assert refused.value.errors == {"samples.0.1": ["Not a number."],
-                                    "samples.1.0": [bodies.SPECIAL],
-                                    "extra": ["Unknown field."]}
+    assert refused.value.errors == {
+        "samples.0.1": ["Not a number."],
+        "samples.1.0": [bodies.SPECIAL],
+        "extra": ["Unknown field."],
+    }
 
 
-ANSWER = {"owner_id": 3, "model_id": 7, "model_name": "churn", "model_version": 2,
-          "features": [1.0, 2.0], "prediction": 151.25, "probabilities": None,
-          "cached": False, "latency_ms": 0.75, "id": 41}
+ANSWER = {
+    "owner_id": 3,
+    "model_id": 7,
+    "model_name": "churn",
+    "model_version": 2,
+    "features": [1.0, 2.0],
+    "prediction": 151.25,
+    "probabilities": None,
+    "cached": False,
+    "latency_ms": 0.75,
+    "id": 41,
+}
 
 
-@pytest.mark.parametrize("answer", [
-    ANSWER,
-    {**ANSWER, "prediction": "yes", "probabilities": {"no": 0.25, "yes": 0.75},
-     "cached": True},
-    {**ANSWER, "prediction": 1, "probabilities": {"0": 0.0, "1": 1.0}},
-    {**ANSWER, "prediction": True, "probabilities": {}},
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        ANSWER,
+        {**ANSWER, "prediction": "yes", "probabilities": {"no": 0.25, "yes": 0.75}, "cached": True},
+        {**ANSWER, "prediction": 1, "probabilities": {"0": 0.0, "1": 1.0}},
+        {**ANSWER, "prediction": True, "probabilities": {}},
+    ],
+)
 def test_a_prediction_is_written_as_its_schema_writes_it(answer):
     dumped = bodies.dump_prediction(answer)
 
@@ -166,7 +204,13 @@ def test_a_prediction_is_written_as_its_schema_writes_it(answer):
 
 
 def test_a_batch_is_written_as_its_schema_writes_it():
-    result = {"predictions": [1.5, "yes", 2], "prediction_ids": [4, 5, 6], "count": 3,
-              "model_id": 7, "model_name": "churn", "model_version": 2}
+    result = {
+        "predictions": [1.5, "yes", 2],
+        "prediction_ids": [4, 5, 6],
+        "count": 3,
+        "model_id": 7,
+        "model_name": "churn",
+        "model_version": 2,
+    }
 
     assert typed(bodies.dump_batch(result)) == typed(BatchResult().dump(result))

@@ -35,15 +35,27 @@ def publish_default_version_2(app) -> None:
         v1 = default_model()
         v1.is_default = False
         db.session.flush()
-        db.session.add(MLModel(
-            owner_id=v1.owner_id, name=v1.name, version=2, model_type="sklearn", task=v1.task,
-            n_features=v1.n_features, feature_names=v1.feature_names, visibility="public",
-            sha256=model_store().put(artifact), size_bytes=len(artifact), is_default=True))
+        db.session.add(
+            MLModel(
+                owner_id=v1.owner_id,
+                name=v1.name,
+                version=2,
+                model_type="sklearn",
+                task=v1.task,
+                n_features=v1.n_features,
+                feature_names=v1.feature_names,
+                visibility="public",
+                sha256=model_store().put(artifact),
+                size_bytes=len(artifact),
+                is_default=True,
+            )
+        )
         db.session.commit()
 
 
 def test_identical_input_is_answered_from_cache_without_calling_the_model(
-        client, auth_headers, model_calls):
+    client, auth_headers, model_calls
+):
     first = predict(client, auth_headers, ROW)
     second = predict(client, auth_headers, ROW)
 
@@ -76,8 +88,10 @@ def test_cached_predictions_are_recorded_in_history_too(client, auth_headers):
 
     items = client.get(HISTORY, headers=auth_headers).get_json()["items"]
 
-    assert [(i["id"], i["cached"]) for i in items] == [(second["prediction_id"], True),
-                                                       (first["prediction_id"], False)]
+    assert [(i["id"], i["cached"]) for i in items] == [
+        (second["prediction_id"], True),
+        (first["prediction_id"], False),
+    ]
 
 
 def test_batch_asks_the_model_only_about_uncached_samples(client, auth_headers, model_calls):
@@ -89,13 +103,15 @@ def test_batch_asks_the_model_only_about_uncached_samples(client, auth_headers, 
 
     assert model_calls == [[tuple(row(0.01)), tuple(row(0.02))]]
     assert response["predictions"] == pytest.approx(expected_predictions(samples), rel=1e-9)
-    cached = {i["id"]: i["cached"] for i in
-              client.get(HISTORY, headers=auth_headers).get_json()["items"]}
+    cached = {
+        i["id"]: i["cached"] for i in client.get(HISTORY, headers=auth_headers).get_json()["items"]
+    }
     assert [cached[i] for i in response["prediction_ids"]] == [False, True, False]
 
 
 def test_new_default_version_never_gets_the_old_versions_answer(
-        private_model_store, configured_app, request):
+    private_model_store, configured_app, request
+):
     app = configured_app()
     client, headers = app.test_client(), request.getfixturevalue("auth_headers")
     old = predict(client, headers, ROW)
@@ -109,12 +125,16 @@ def test_new_default_version_never_gets_the_old_versions_answer(
     assert new["prediction"] == pytest.approx(2 * old["prediction"], rel=1e-9)
 
 
-@pytest.mark.parametrize(("changes", "same_entry"), [
-    ({}, True),
-    ({"version": 2}, False),
-    ({"id": 2}, False),
-    ({"user": 8}, False),
-], ids=["same-model-and-version", "other-version", "other-model", "other-user"])
+@pytest.mark.parametrize(
+    ("changes", "same_entry"),
+    [
+        ({}, True),
+        ({"version": 2}, False),
+        ({"id": 2}, False),
+        ({"user": 8}, False),
+    ],
+    ids=["same-model-and-version", "other-version", "other-model", "other-user"],
+)
 def test_cache_entry_is_keyed_by_model_version_and_user(changes, same_entry):
     model = SimpleNamespace(id=1, version=1)
     other = SimpleNamespace(**{**vars(model), **changes})

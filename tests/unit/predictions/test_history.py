@@ -17,10 +17,20 @@ def add_predictions(app, owner_id: int, stamps: list[datetime]) -> list[int]:
     """History records made at the given times (UTC), in this order of id; their ids."""
     with app.app_context():
         model = default_model()
-        records = [Prediction(owner_id=owner_id, model_id=model.id, model_name=model.name,
-                              model_version=model.version, features=ROW, prediction=float(i),
-                              cached=False, latency_ms=1.0, created_at=stamp)
-                   for i, stamp in enumerate(stamps)]
+        records = [
+            Prediction(
+                owner_id=owner_id,
+                model_id=model.id,
+                model_name=model.name,
+                model_version=model.version,
+                features=ROW,
+                prediction=float(i),
+                cached=False,
+                latency_ms=1.0,
+                created_at=stamp,
+            )
+            for i, stamp in enumerate(stamps)
+        ]
         db.session.add_all(records)
         db.session.commit()
         return [r.id for r in records]
@@ -33,8 +43,9 @@ def listed_ids(client, headers, query: str = "") -> list[int]:
 
 
 def test_history_lists_newest_first_whatever_the_id_order(app, client, user, auth_headers):
-    first, second, third = add_predictions(app, user.id, [T0 + timedelta(seconds=2), T0,
-                                                          T0 + timedelta(seconds=1)])
+    first, second, third = add_predictions(
+        app, user.id, [T0 + timedelta(seconds=2), T0, T0 + timedelta(seconds=1)]
+    )
 
     assert listed_ids(client, auth_headers) == [first, third, second]
 
@@ -50,14 +61,22 @@ def test_history_record_fields(client, auth_headers):
 
     [item] = client.get(HISTORY, headers=auth_headers).get_json()["items"]
 
-    assert set(item) == {"id", "model_id", "model_name", "model_version", "features",
-                         "prediction", "cached", "latency_ms", "created_at"}
+    assert set(item) == {
+        "id",
+        "model_id",
+        "model_name",
+        "model_version",
+        "features",
+        "prediction",
+        "cached",
+        "latency_ms",
+        "created_at",
+    }
     assert item["features"] == ROW
     assert datetime.fromisoformat(item["created_at"]).utcoffset() == timedelta(0)
 
 
-def test_history_shows_only_the_callers_own_predictions(app, client, user, auth_headers,
-                                                        make_user):
+def test_history_shows_only_the_callers_own_predictions(app, client, user, auth_headers, make_user):
     other = make_user()
     add_predictions(app, other.id, [T0, T0])
     mine = add_predictions(app, user.id, [T0])
@@ -74,13 +93,16 @@ def test_history_filters_by_model(app, client, user, auth_headers):
     assert listed_ids(client, auth_headers, f"?model_id={model_id + 1000}") == []
 
 
-@pytest.mark.parametrize(("query", "page", "per_page", "count"), [
-    ("", 1, 20, 5),
-    ("?per_page=2", 1, 2, 2),
-    ("?page=3&per_page=2", 3, 2, 1),
-    ("?page=4&per_page=2", 4, 2, 0),
-    ("?page=99999999999999999999", 99999999999999999999, 20, 0),
-])
+@pytest.mark.parametrize(
+    ("query", "page", "per_page", "count"),
+    [
+        ("", 1, 20, 5),
+        ("?per_page=2", 1, 2, 2),
+        ("?page=3&per_page=2", 3, 2, 1),
+        ("?page=4&per_page=2", 4, 2, 0),
+        ("?page=99999999999999999999", 99999999999999999999, 20, 0),
+    ],
+)
 def test_history_page_envelope(app, client, user, auth_headers, query, page, per_page, count):
     add_predictions(app, user.id, [T0 + timedelta(seconds=s) for s in range(5)])
 
@@ -95,8 +117,11 @@ def test_history_page_envelope(app, client, user, auth_headers, query, page, per
 def test_pages_walk_the_history_without_gaps_or_repeats(app, client, user, auth_headers):
     ids = add_predictions(app, user.id, [T0, T0, T0 + timedelta(seconds=1), T0, T0])
 
-    walked = [i for page in (1, 2, 3)
-              for i in listed_ids(client, auth_headers, f"?page={page}&per_page=2")]
+    walked = [
+        i
+        for page in (1, 2, 3)
+        for i in listed_ids(client, auth_headers, f"?page={page}&per_page=2")
+    ]
 
     assert walked == listed_ids(client, auth_headers, "?per_page=100")
     assert sorted(walked) == sorted(ids)
@@ -108,16 +133,19 @@ def test_empty_history(client, auth_headers):
     assert body == {"items": [], "page": 1, "per_page": 20, "total": 0, "pages": 0}
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("?page=0", "page"),
-    ("?page=-1", "page"),
-    ("?page=abc", "page"),
-    ("?per_page=0", "per_page"),
-    ("?per_page=101", "per_page"),
-    ("?per_page=1.5", "per_page"),
-    ("?model_id=0", "model_id"),
-    ("?model_id=99999999999999999999", "model_id"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("?page=0", "page"),
+        ("?page=-1", "page"),
+        ("?page=abc", "page"),
+        ("?per_page=0", "per_page"),
+        ("?per_page=101", "per_page"),
+        ("?per_page=1.5", "per_page"),
+        ("?model_id=0", "model_id"),
+        ("?model_id=99999999999999999999", "model_id"),
+    ],
+)
 def test_out_of_range_paging_or_filter_is_refused(client, auth_headers, query, field):
     response = client.get(f"{HISTORY}{query}", headers=auth_headers)
 
@@ -162,8 +190,9 @@ def test_missing_prediction_is_not_found(app, client, user, auth_headers):
     assert_problem(response, 404, "not_found")
 
 
-@pytest.mark.parametrize("prediction_id", ["abc", "1.5", "-1", "0", "1e3", "%20",
-                                           "99999999999999999999"])
+@pytest.mark.parametrize(
+    "prediction_id", ["abc", "1.5", "-1", "0", "1e3", "%20", "99999999999999999999"]
+)
 def test_non_integer_or_impossible_id_is_not_found(client, auth_headers, prediction_id):
     response = client.get(f"{HISTORY}/{prediction_id}", headers=auth_headers)
 

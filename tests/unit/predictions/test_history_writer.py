@@ -21,8 +21,9 @@ from tests.unit.helpers import ROW, assert_problem, row
 PREDICT = "/api/v1/predict"
 BATCH = "/api/v1/batch-predict"
 
-pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL,
-                                reason="PostgreSQL only with MLAPI_TEST_DATABASE_URL set")
+pytestmark = pytest.mark.skipif(
+    not TEST_DATABASE_URL, reason="PostgreSQL only with MLAPI_TEST_DATABASE_URL set"
+)
 
 
 @contextmanager
@@ -66,8 +67,9 @@ def outsider(app):
 def test_a_batch_writes_its_history_in_one_insert(client, auth_headers):
     """On a SQLite file too: tests/unit/test_hot_engine.py."""
     with statements() as sent:
-        response = client.post(BATCH, json={"samples": [ROW, row(0.1), row(0.2)]},
-                               headers=auth_headers)
+        response = client.post(
+            BATCH, json={"samples": [ROW, row(0.1), row(0.2)]}, headers=auth_headers
+        )
 
     assert response.status_code == 200, response.get_json()
     inserts = [sql for sql, _ in sent if sql.lstrip().startswith("INSERT INTO predictions")]
@@ -76,12 +78,16 @@ def test_a_batch_writes_its_history_in_one_insert(client, auth_headers):
 
 
 def test_history_rows_commit_asynchronously_and_every_other_write_synchronously(
-        app, client, auth_headers):
+    app, client, auth_headers
+):
     with statements() as sent:
         answered = client.post(PREDICT, json={"features": ROW}, headers=auth_headers)
         prediction_id = answered.get_json()["prediction_id"]
-        feedback = client.post(f"/api/v1/predictions/{prediction_id}/feedback",
-                               json={"actual_value": 1.5}, headers=auth_headers)
+        feedback = client.post(
+            f"/api/v1/predictions/{prediction_id}/feedback",
+            json={"actual_value": 1.5},
+            headers=auth_headers,
+        )
     assert (answered.status_code, feedback.status_code) == (200, 201)
 
     history = connection_of(sent, "INSERT INTO predictions")
@@ -95,25 +101,33 @@ def test_history_rows_commit_asynchronously_and_every_other_write_synchronously(
 
 
 def test_a_prediction_is_in_the_database_for_everyone_once_it_is_answered(
-        client, auth_headers, outsider):
+    client, auth_headers, outsider
+):
     single = client.post(PREDICT, json={"features": ROW}, headers=auth_headers).get_json()
-    batch = client.post(BATCH, json={"samples": [row(0.1), row(0.2)]},
-                        headers=auth_headers).get_json()
+    batch = client.post(
+        BATCH, json={"samples": [row(0.1), row(0.2)]}, headers=auth_headers
+    ).get_json()
 
     with outsider.connect() as connection:
-        stored = dict(connection.execute(
-            sa.text("SELECT id, prediction FROM predictions WHERE id = ANY(:ids)"),
-            {"ids": [single["prediction_id"], *batch["prediction_ids"]]}).all())
-    assert stored == {single["prediction_id"]: single["prediction"],
-                      **dict(zip(batch["prediction_ids"], batch["predictions"], strict=True))}
+        stored = dict(
+            connection.execute(
+                sa.text("SELECT id, prediction FROM predictions WHERE id = ANY(:ids)"),
+                {"ids": [single["prediction_id"], *batch["prediction_ids"]]},
+            ).all()
+        )
+    assert stored == {
+        single["prediction_id"]: single["prediction"],
+        **dict(zip(batch["prediction_ids"], batch["predictions"], strict=True)),
+    }
 
 
 def history_total(client, headers) -> int:
     return client.get("/api/v1/predictions", headers=headers).get_json()["total"]
 
 
-def test_a_lost_history_connection_answers_503_and_records_nothing(app, client,
-                                                                   auth_headers, outsider):
+def test_a_lost_history_connection_answers_503_and_records_nothing(
+    app, client, auth_headers, outsider
+):
     """The answer is in the process cache; only the history connection is gone (its server
     process terminated, as a failover does): no 200 without the row, and the next request
     gets a new connection."""
@@ -124,8 +138,9 @@ def test_a_lost_history_connection_answers_503_and_records_nothing(app, client,
     with engine.connect() as connection:
         pids = [connection.connection.dbapi_connection.info.backend_pid]
     with outsider.connect() as connection:
-        connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM unnest(:p) AS pid"),
-                           {"p": pids})
+        connection.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM unnest(:p) AS pid"), {"p": pids}
+        )
         connection.commit()
 
     refused = client.post(PREDICT, json={"features": ROW}, headers=auth_headers)
@@ -161,13 +176,15 @@ def backend_pids(engine) -> list[int]:
 
 def terminate(outsider, pids: list[int]) -> None:
     with outsider.connect() as connection:
-        connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM unnest(:p) AS pid"),
-                           {"p": pids})
+        connection.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM unnest(:p) AS pid"), {"p": pids}
+        )
         connection.commit()
 
 
 def test_a_batch_on_a_lost_history_connection_answers_503_then_the_next_succeeds(
-        app, client, auth_headers, outsider):
+    app, client, auth_headers, outsider
+):
     assert client.post(BATCH, json={"samples": [ROW]}, headers=auth_headers).status_code == 200
     before = history_total(client, auth_headers)
     with app.app_context():
@@ -182,7 +199,8 @@ def test_a_batch_on_a_lost_history_connection_answers_503_then_the_next_succeeds
 
 
 def test_the_history_engine_is_known_to_whoever_closes_it_and_costs_the_app_nothing(
-        app, client, auth_headers):
+    app, client, auth_headers
+):
     """Its connections are checked out without ``Engine.connect``: a test's end closes them
     through ``HISTORY_ENGINES`` (tests/support/apps.py), never the garbage collector (a
     ResourceWarning). And sharing outages puts no connection event on the app's engine,
@@ -209,8 +227,7 @@ def test_a_forked_worker_opens_its_own_history_connection(app, client, auth_head
         sa.event.listen(engine, "connect", lambda c, _: opened.append(c.info.backend_pid))
         with app.app_context():  # the app's own pool is not this test's: left to the parent
             db.engine.dispose(close=False)
-        status = client.post(PREDICT, json={"features": row(1)},
-                             headers=auth_headers).status_code
+        status = client.post(PREDICT, json={"features": row(1)}, headers=auth_headers).status_code
         os.write(write, f"{status} {opened}".encode())
         os._exit(0)
     os.close(write)
@@ -220,6 +237,5 @@ def test_a_forked_worker_opens_its_own_history_connection(app, client, auth_head
     assert (exit_status, status) == (0, "200")
     assert opened != "[]"
     assert str(parents) not in opened
-    assert client.post(PREDICT, json={"features": row(2)},
-                       headers=auth_headers).status_code == 200
+    assert client.post(PREDICT, json={"features": row(2)}, headers=auth_headers).status_code == 200
     assert backend_pids(engine) == [parents]  # the parent's connection still serves it

@@ -17,22 +17,29 @@ def metrics_path(model_id: int) -> str:
 
 
 def ask(client, person, model_id, features) -> dict:
-    response = client.post(f"/api/v1/models/{model_id}/predict", json={"features": features},
-                           headers=person.headers)
+    response = client.post(
+        f"/api/v1/models/{model_id}/predict", json={"features": features}, headers=person.headers
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
 
 def tell(client, person, prediction_id, actual) -> None:
-    response = client.post(f"/api/v1/predictions/{prediction_id}/feedback",
-                           json={"actual_value": actual}, headers=person.headers)
+    response = client.post(
+        f"/api/v1/predictions/{prediction_id}/feedback",
+        json={"actual_value": actual},
+        headers=person.headers,
+    )
     assert response.status_code == 201, response.get_json()
 
 
 def stored_latencies(app, model_id) -> list[float]:
     with app.app_context():
-        return list(db.session.scalars(
-            db.select(Prediction.latency_ms).where(Prediction.model_id == model_id)))
+        return list(
+            db.session.scalars(
+                db.select(Prediction.latency_ms).where(Prediction.model_id == model_id)
+            )
+        )
 
 
 def test_a_new_model_has_no_figures_yet(client, alice, stored_model):
@@ -40,9 +47,16 @@ def test_a_new_model_has_no_figures_yet(client, alice, stored_model):
 
     body = client.get(metrics_path(model_id), headers=alice.headers).get_json()
 
-    assert body == {"model_id": model_id, "feedback_scope": "all", "prediction_count": 0,
-                    "feedback_count": 0, "mean_latency_ms": None, "p95_latency_ms": None,
-                    "mae": None, "metrics_note": None}
+    assert body == {
+        "model_id": model_id,
+        "feedback_scope": "all",
+        "prediction_count": 0,
+        "feedback_count": 0,
+        "mean_latency_ms": None,
+        "p95_latency_ms": None,
+        "mae": None,
+        "metrics_note": None,
+    }
 
 
 def test_regressor_metrics_from_feedback(app, client, alice, stored_model):
@@ -68,8 +82,12 @@ def test_classifier_accuracy_from_feedback(client, alice, stored_model):
     model_id = stored_model(alice, "iris", kind="classifier")
     flowers = load_iris().data[[0, 50, 100, 1]].tolist()
     answers = [ask(client, alice, model_id, f) for f in flowers]
-    truth = [answers[0]["prediction"], answers[1]["prediction"],
-             (answers[2]["prediction"] + 1) % 3, (answers[3]["prediction"] + 1) % 3]
+    truth = [
+        answers[0]["prediction"],
+        answers[1]["prediction"],
+        (answers[2]["prediction"] + 1) % 3,
+        (answers[3]["prediction"] + 1) % 3,
+    ]
     for answer, actual in zip(answers, truth, strict=True):
         tell(client, alice, answer["prediction_id"], actual)
 
@@ -89,11 +107,18 @@ def test_metrics_count_only_this_models_predictions(client, alice, stored_model)
     assert body["prediction_count"] == 0
 
 
-@pytest.mark.parametrize(("who", "visibility", "status"), [
-    ("owner", "private", 200), ("admin", "private", 200),
-    ("other", "private", 403), ("other", "public", 403)])
-def test_metrics_are_for_owner_and_admins(client, alice, person, stored_model, who,
-                                          visibility, status):
+@pytest.mark.parametrize(
+    ("who", "visibility", "status"),
+    [
+        ("owner", "private", 200),
+        ("admin", "private", 200),
+        ("other", "private", 403),
+        ("other", "public", 403),
+    ],
+)
+def test_metrics_are_for_owner_and_admins(
+    client, alice, person, stored_model, who, visibility, status
+):
     model_id = stored_model(alice, visibility=visibility)
     headers = {"owner": alice, "admin": person(role="admin"), "other": person()}[who].headers
 

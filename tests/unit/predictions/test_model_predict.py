@@ -41,19 +41,25 @@ def test_named_features_are_put_in_the_models_order(client, alice, iris):
     assert by_name.status_code == by_list.status_code == 200
     assert by_name.get_json()["prediction"] == by_list.get_json()["prediction"] == 0
     assert by_list.get_json()["cached"] is True  # the same row, whichever way it was sent
-    record = client.get(f"/api/v1/predictions/{by_name.get_json()['prediction_id']}",
-                        headers=alice.headers).get_json()
+    record = client.get(
+        f"/api/v1/predictions/{by_name.get_json()['prediction_id']}", headers=alice.headers
+    ).get_json()
     assert record["features"] == FLOWER
 
 
-@pytest.mark.parametrize(("features", "message"), [
-    ({**NAMED_FLOWER, "colour": 1.0}, "Unknown feature names: colour."),
-    ({k: v for k, v in NAMED_FLOWER.items() if k != "sepal_width"},
-     "Missing feature names: sepal_width."),
-], ids=["unknown", "missing"])
+@pytest.mark.parametrize(
+    ("features", "message"),
+    [
+        ({**NAMED_FLOWER, "colour": 1.0}, "Unknown feature names: colour."),
+        (
+            {k: v for k, v in NAMED_FLOWER.items() if k != "sepal_width"},
+            "Missing feature names: sepal_width.",
+        ),
+    ],
+    ids=["unknown", "missing"],
+)
 def test_wrong_feature_names_are_named(client, alice, iris, features, message):
-    response = client.post(predict_path(iris), json={"features": features},
-                           headers=alice.headers)
+    response = client.post(predict_path(iris), json={"features": features}, headers=alice.headers)
 
     assert assert_problem(response, 422, "validation_error")["errors"]["features"] == [message]
 
@@ -61,19 +67,21 @@ def test_wrong_feature_names_are_named(client, alice, iris, features, message):
 def test_named_features_need_a_model_with_feature_names(client, alice, stored_model):
     model_id = stored_model(alice, kind="classifier")
 
-    response = client.post(predict_path(model_id), json={"features": NAMED_FLOWER},
-                           headers=alice.headers)
+    response = client.post(
+        predict_path(model_id), json={"features": NAMED_FLOWER}, headers=alice.headers
+    )
 
     assert "no feature names" in assert_problem(response, 422, "validation_error")["detail"]
 
 
 @pytest.mark.parametrize("features", [{"sepal_length": "long"}, {}, {"a": True}])
 def test_named_values_must_be_numbers(client, alice, iris, features):
-    response = client.post(predict_path(iris), json={"features": features},
-                           headers=alice.headers)
+    response = client.post(predict_path(iris), json={"features": features}, headers=alice.headers)
 
-    assert any(k.startswith("features") for k in
-               assert_problem(response, 422, "validation_error")["errors"])
+    assert any(
+        k.startswith("features")
+        for k in assert_problem(response, 422, "validation_error")["errors"]
+    )
 
 
 def test_wrong_count_states_the_models_count(client, alice, iris):
@@ -84,8 +92,9 @@ def test_wrong_count_states_the_models_count(client, alice, iris):
 
 
 def test_classifier_answers_with_probabilities_of_its_classes(client, alice, iris):
-    body = client.post(predict_path(iris), json={"features": FLOWER},
-                       headers=alice.headers).get_json()
+    body = client.post(
+        predict_path(iris), json={"features": FLOWER}, headers=alice.headers
+    ).get_json()
 
     expected = reference_classifier().predict_proba([FLOWER])[0]
     assert set(body["probabilities"]) == {"0", "1", "2"}
@@ -98,21 +107,22 @@ def test_classifier_answers_with_probabilities_of_its_classes(client, alice, iri
 def test_regressor_answers_without_probabilities(client, alice, stored_model):
     model_id = stored_model(alice, "sales")
 
-    body = client.post(predict_path(model_id), json={"features": ROW},
-                       headers=alice.headers).get_json()
+    body = client.post(
+        predict_path(model_id), json={"features": ROW}, headers=alice.headers
+    ).get_json()
 
     assert "probabilities" not in body
     assert isinstance(body["prediction"], float)
 
 
-def test_repeated_question_to_a_model_is_answered_from_its_cache(client, alice, iris,
-                                                                 monkeypatch):
+def test_repeated_question_to_a_model_is_answered_from_its_cache(client, alice, iris, monkeypatch):
     client.post(predict_path(iris), json={"features": FLOWER}, headers=alice.headers)
     calls = []
     monkeypatch.setattr(service, "_infer", lambda *args: calls.append(args))
 
-    body = client.post(predict_path(iris), json={"features": NAMED_FLOWER},
-                       headers=alice.headers).get_json()
+    body = client.post(
+        predict_path(iris), json={"features": NAMED_FLOWER}, headers=alice.headers
+    ).get_json()
 
     assert calls == []
     assert body["cached"] is True
@@ -120,12 +130,10 @@ def test_repeated_question_to_a_model_is_answered_from_its_cache(client, alice, 
 
 
 @pytest.mark.parametrize(("visibility", "status"), [("private", 403), ("public", 200)])
-def test_another_users_model_only_when_public(client, alice, bob, stored_model,
-                                              visibility, status):
+def test_another_users_model_only_when_public(client, alice, bob, stored_model, visibility, status):
     model_id = stored_model(alice, kind="classifier", visibility=visibility)
 
-    response = client.post(predict_path(model_id), json={"features": FLOWER},
-                           headers=bob.headers)
+    response = client.post(predict_path(model_id), json={"features": FLOWER}, headers=bob.headers)
 
     assert response.status_code == status
 
@@ -133,14 +141,16 @@ def test_another_users_model_only_when_public(client, alice, bob, stored_model,
 def test_admin_may_predict_with_a_private_model(client, alice, person, stored_model):
     model_id = stored_model(alice, kind="classifier")
 
-    response = client.post(predict_path(model_id), json={"features": FLOWER},
-                           headers=person(role="admin").headers)
+    response = client.post(
+        predict_path(model_id), json={"features": FLOWER}, headers=person(role="admin").headers
+    )
 
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(("path", "body"), [(predict_path, {"features": FLOWER}),
-                                            (batch_path, {"samples": [FLOWER]})])
+@pytest.mark.parametrize(
+    ("path", "body"), [(predict_path, {"features": FLOWER}), (batch_path, {"samples": [FLOWER]})]
+)
 def test_deleted_or_missing_model_is_not_found(client, alice, stored_model, path, body):
     deleted = stored_model(alice, kind="classifier", deleted=True)
 
@@ -158,8 +168,12 @@ def test_batch_takes_lists_and_named_samples(client, alice, iris):
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["predictions"] == reference_classifier().predict(flowers).tolist()
-    assert (body["count"], body["model_id"], body["model_name"], body["model_version"]) == \
-        (3, iris, "iris", 1)
+    assert (body["count"], body["model_id"], body["model_name"], body["model_version"]) == (
+        3,
+        iris,
+        "iris",
+        1,
+    )
     history = client.get(f"/api/v1/predictions?model_id={iris}", headers=alice.headers)
     assert sorted(i["id"] for i in history.get_json()["items"]) == body["prediction_ids"]
 
@@ -184,17 +198,22 @@ def test_batch_of_another_users_private_model_is_forbidden(client, alice, bob, i
 def test_a_multi_output_classifier_answers_one_label_per_output(client, alice, upload_model):
     model = upload_model(alice.headers, "flower-and-parity", kind="multi_output")
 
-    single = client.post(predict_path(model["id"]), json={"features": FLOWER},
-                         headers=alice.headers)
-    batch = client.post(batch_path(model["id"]), json={"samples": [FLOWER, FLOWER]},
-                        headers=alice.headers)
+    single = client.post(
+        predict_path(model["id"]), json={"features": FLOWER}, headers=alice.headers
+    )
+    batch = client.post(
+        batch_path(model["id"]), json={"samples": [FLOWER, FLOWER]}, headers=alice.headers
+    )
 
     assert single.status_code == batch.status_code == 200
     assert single.get_json()["prediction"] == [0, 0]  # setosa, an even class number
     assert "probabilities" not in single.get_json()  # one table per output: none is sent
     assert batch.get_json()["predictions"] == [[0, 0], [0, 0]]
     assert "classes" not in model  # one set per output: none is recorded
-    feedback = client.post(f"/api/v1/predictions/{single.get_json()['prediction_id']}/feedback",
-                           json={"actual_value": 0, "score": 4}, headers=alice.headers)
+    feedback = client.post(
+        f"/api/v1/predictions/{single.get_json()['prediction_id']}/feedback",
+        json={"actual_value": 0, "score": 4},
+        headers=alice.headers,
+    )
     metrics = client.get(f"/api/v1/models/{model['id']}/metrics", headers=alice.headers)
     assert (feedback.status_code, metrics.status_code) == (201, 200)

@@ -17,8 +17,15 @@ def test_prediction_answer_names_the_default_model(client, auth_headers):
 
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"prediction_id", "prediction", "model_id", "model_name",
-                         "model_version", "cached", "latency_ms"}
+    assert set(body) == {
+        "prediction_id",
+        "prediction",
+        "model_id",
+        "model_name",
+        "model_version",
+        "cached",
+        "latency_ms",
+    }
     assert body["model_name"] == "diabetes-linear"
     assert body["model_version"] == 1
     assert body["cached"] is False
@@ -54,30 +61,36 @@ def test_wrong_number_of_features_states_the_expected_count(client, auth_headers
     assert "10" in body["detail"]
 
 
-@pytest.mark.parametrize(("value", "reason"), [
-    ("NaN", "nan"),
-    ("Infinity", "infinity"),
-    ("-Infinity", "infinity"),
-    ('"0.5"', "Not a number"),
-    ("null", "null"),
-    ("true", "Not a number"),
-    ("[0.5]", "Not a number"),
-    ('{"x": 1}', "Not a number"),
-])
-def test_feature_that_is_not_a_finite_number_is_refused_by_position(client, auth_headers,
-                                                                    value, reason):
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("NaN", "nan"),
+        ("Infinity", "infinity"),
+        ("-Infinity", "infinity"),
+        ('"0.5"', "Not a number"),
+        ("null", "null"),
+        ("true", "Not a number"),
+        ("[0.5]", "Not a number"),
+        ('{"x": 1}', "Not a number"),
+    ],
+)
+def test_feature_that_is_not_a_finite_number_is_refused_by_position(
+    client, auth_headers, value, reason
+):
     values = ", ".join([*map(str, ROW[:3]), value, *map(str, ROW[4:])])
 
-    response = client.post(PREDICT, data=raw_features(values),
-                           content_type="application/json", headers=auth_headers)
+    response = client.post(
+        PREDICT, data=raw_features(values), content_type="application/json", headers=auth_headers
+    )
 
     body = assert_problem(response, 422, "validation_error")
     assert set(body["errors"]) == {"features.3"}
     assert reason in body["errors"]["features.3"][0]
 
 
-@pytest.mark.parametrize("body", [{}, {"features": None}, {"features": []}],
-                         ids=["missing", "null", "empty"])
+@pytest.mark.parametrize(
+    "body", [{}, {"features": None}, {"features": []}], ids=["missing", "null", "empty"]
+)
 def test_absent_features_are_refused(client, auth_headers, body):
     response = client.post(PREDICT, json=body, headers=auth_headers)
 

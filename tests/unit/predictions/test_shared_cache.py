@@ -30,15 +30,17 @@ BATCH = "/api/v1/batch-predict"
 @pytest.fixture
 def shared_app(configured_app, redis_prefix):
     """Worker A: the test's app, with the shared tier asked about every model."""
-    return configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=redis_prefix,
-                          SHARED_CACHE_MIN_MODEL_MS=0)
+    return configured_app(
+        REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=redis_prefix, SHARED_CACHE_MIN_MODEL_MS=0
+    )
 
 
 @pytest.fixture
 def other_worker(app_config, shared_app, tmp_path):
     """Worker B: one more process of the same deployment (same settings), cold caches."""
-    worker = create_app({**app_config, "SHARED_CACHE_MIN_MODEL_MS": 0,
-                         "INSTANCE_PATH": str(tmp_path / "worker-b")})
+    worker = create_app(
+        {**app_config, "SHARED_CACHE_MIN_MODEL_MS": 0, "INSTANCE_PATH": str(tmp_path / "worker-b")}
+    )
     worker.test_client_class = ContractClient
     yield worker
     with worker.app_context():
@@ -54,7 +56,8 @@ def ask(client, headers, features) -> dict:
 
 @needs_redis
 def test_another_worker_answers_from_redis_without_calling_the_model(
-        shared_app, other_worker, request, model_calls, redis_prefix):
+    shared_app, other_worker, request, model_calls, redis_prefix
+):
     headers = request.getfixturevalue("auth_headers")
     computed = ask(shared_app.test_client(), headers, ROW)
     assert computed["cached"] is False
@@ -72,35 +75,46 @@ def test_another_worker_answers_from_redis_without_calling_the_model(
 
 
 @needs_redis
-def test_probabilities_come_back_from_redis_as_they_were(shared_app, other_worker, request,
-                                                        model_calls):
+def test_probabilities_come_back_from_redis_as_they_were(
+    shared_app, other_worker, request, model_calls
+):
     headers = request.getfixturevalue("auth_headers")
     upload = request.getfixturevalue("upload_model")
     model = upload(headers, "iris", kind="classifier")
     url = f"/api/v1/models/{model['id']}/predict"
     features = [5.1, 3.5, 1.4, 0.2]
 
-    computed = shared_app.test_client().post(url, json={"features": features},
-                                             headers=headers).get_json()
-    answered = other_worker.test_client().post(url, json={"features": features},
-                                               headers=headers).get_json()
+    computed = (
+        shared_app.test_client().post(url, json={"features": features}, headers=headers).get_json()
+    )
+    answered = (
+        other_worker.test_client()
+        .post(url, json={"features": features}, headers=headers)
+        .get_json()
+    )
 
     assert answered["cached"] is True
     assert (answered["prediction"], answered["probabilities"]) == (
-        computed["prediction"], computed["probabilities"])
+        computed["prediction"],
+        computed["probabilities"],
+    )
     assert len(model_calls) == 1
 
 
 @needs_redis
-def test_batch_asks_the_model_only_about_what_neither_tier_has(shared_app, other_worker,
-                                                               request, model_calls):
+def test_batch_asks_the_model_only_about_what_neither_tier_has(
+    shared_app, other_worker, request, model_calls
+):
     headers = request.getfixturevalue("auth_headers")
     ask(shared_app.test_client(), headers, ROW)
     model_calls.clear()
     samples = [row(0.01), ROW]
 
-    response = other_worker.test_client().post(BATCH, json={"samples": samples},
-                                               headers=headers).get_json()
+    response = (
+        other_worker.test_client()
+        .post(BATCH, json={"samples": samples}, headers=headers)
+        .get_json()
+    )
 
     assert model_calls == [[tuple(row(0.01))]]
     assert response["predictions"] == pytest.approx(expected_predictions(samples), rel=1e-9)
@@ -108,7 +122,8 @@ def test_batch_asks_the_model_only_about_what_neither_tier_has(shared_app, other
 
 @needs_redis
 def test_a_new_version_never_gets_the_old_versions_answer_from_redis(
-        shared_app, other_worker, request, model_calls):
+    shared_app, other_worker, request, model_calls
+):
     headers = request.getfixturevalue("auth_headers")
     old = ask(shared_app.test_client(), headers, ROW)
 
@@ -121,7 +136,8 @@ def test_a_new_version_never_gets_the_old_versions_answer_from_redis(
 
 
 def test_with_redis_down_predictions_succeed_and_health_says_unavailable(
-        configured_app, request, model_calls, caplog):
+    configured_app, request, model_calls, caplog
+):
     app = configured_app(REDIS_URL=DOWN_REDIS_URL, SHARED_CACHE_MIN_MODEL_MS=0)
     client, headers = app.test_client(), request.getfixturevalue("auth_headers")
 
@@ -141,7 +157,8 @@ def test_with_redis_down_predictions_succeed_and_health_says_unavailable(
 
 
 def test_while_redis_is_down_it_is_not_asked_again_until_the_retry_is_due(
-        configured_app, request, caplog, monkeypatch):
+    configured_app, request, caplog, monkeypatch
+):
     app = configured_app(REDIS_URL=DOWN_REDIS_URL, SHARED_CACHE_MIN_MODEL_MS=0)
     client, headers = app.test_client(), request.getfixturevalue("auth_headers")
     with app.app_context():
@@ -163,11 +180,13 @@ def test_while_redis_is_down_it_is_not_asked_again_until_the_retry_is_due(
 @needs_redis
 @pytest.mark.parametrize(("min_model_ms", "stored"), [(0, 2), (1000, 1)])
 def test_only_models_slower_than_the_bar_are_asked_about_after_their_first_call(
-        configured_app, redis_prefix, request, min_model_ms, stored):
+    configured_app, redis_prefix, request, min_model_ms, stored
+):
     """The default model answers in well under a second: with the bar at 1000 ms only its
     first, not yet measured call goes through Redis; with no bar every answer is shared."""
-    app = configured_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=redis_prefix,
-                         SHARED_CACHE_MIN_MODEL_MS=min_model_ms)
+    app = configured_app(
+        REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=redis_prefix, SHARED_CACHE_MIN_MODEL_MS=min_model_ms
+    )
     client, headers = app.test_client(), request.getfixturevalue("auth_headers")
 
     ask(client, headers, row(0.1))
@@ -179,25 +198,30 @@ def test_only_models_slower_than_the_bar_are_asked_about_after_their_first_call(
 MODEL = type("Model", (), {"id": 1, "version": 1, "sha256": "ab" * 32})()
 
 
-@pytest.mark.parametrize(("calls_ms", "worth_asking"), [
-    ([], True), ([0.2], False), ([5.0], True), ([5.0, 0.1], True), ([5.0] + [0.1] * 20, False)])
-def test_a_models_moving_average_decides_whether_the_shared_tier_is_asked(
-        calls_ms, worth_asking):
+@pytest.mark.parametrize(
+    ("calls_ms", "worth_asking"),
+    [([], True), ([0.2], False), ([5.0], True), ([5.0, 0.1], True), ([5.0] + [0.1] * 20, False)],
+)
+def test_a_models_moving_average_decides_whether_the_shared_tier_is_asked(calls_ms, worth_asking):
     cache = SharedPredictionCache(REDIS_URL, "p", 60, min_model_ms=1.0)
     for milliseconds in calls_ms:
         cache.note_inference(MODEL, milliseconds)
     assert cache.worth_asking(MODEL) is worth_asking
 
 
-@pytest.mark.parametrize(("model_ms", "round_trips_ms", "worth_asking"), [
-    (0.3, [], True),  # above the bar, Redis not measured yet
-    (0.3, [0.5], False),  # a miss costs two 0.5 ms round trips: more than the model
-    (0.3, [0.1, 0.1], True),
-    (2.0, [0.5], True),
-    (0.3, [5.0] + [0.1] * 30, True),  # the round trip's moving average follows the host
-])
+@pytest.mark.parametrize(
+    ("model_ms", "round_trips_ms", "worth_asking"),
+    [
+        (0.3, [], True),  # above the bar, Redis not measured yet
+        (0.3, [0.5], False),  # a miss costs two 0.5 ms round trips: more than the model
+        (0.3, [0.1, 0.1], True),
+        (2.0, [0.5], True),
+        (0.3, [5.0] + [0.1] * 30, True),  # the round trip's moving average follows the host
+    ],
+)
 def test_a_model_faster_than_a_miss_in_redis_is_not_asked_about_whatever_the_bar(
-        model_ms, round_trips_ms, worth_asking):
+    model_ms, round_trips_ms, worth_asking
+):
     cache = SharedPredictionCache(REDIS_URL, "p", 60, min_model_ms=0.1)
     cache.note_inference(MODEL, model_ms)
     for milliseconds in round_trips_ms:
@@ -216,8 +240,7 @@ class Clock:
         return self.now
 
 
-def test_under_load_a_fast_model_is_still_not_asked_about(configured_app, request,
-                                                         monkeypatch):
+def test_under_load_a_fast_model_is_still_not_asked_about(configured_app, request, monkeypatch):
     """A busy host: every call of the default model (a linear regression) takes 50 ms of
     wall-clock time, waiting for a core, and 0.05 ms of CPU. Its wall-clock time is far
     above the 1 ms bar, its work is not: after its first call Redis is never asked again."""

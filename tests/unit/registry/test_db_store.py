@@ -43,6 +43,7 @@ def predict(client, model_id: int, headers: dict):
 
 # --- the store itself ---
 
+
 def test_the_app_uses_the_database_store(app):
     with app.app_context():
         assert isinstance(model_store(), DatabaseModelStore)
@@ -65,8 +66,14 @@ def test_same_bytes_are_stored_once(app):
         store = model_store()
         assert store.put(BLOB) == store.put(BLOB)
         db.session.commit()
-        assert db.session.scalar(select(func.count()).select_from(ModelArtifact).where(
-            ModelArtifact.sha256 == hashlib.sha256(BLOB).hexdigest())) == 1
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(ModelArtifact)
+                .where(ModelArtifact.sha256 == hashlib.sha256(BLOB).hexdigest())
+            )
+            == 1
+        )
 
 
 def test_a_rolled_back_put_leaves_nothing(app):
@@ -76,14 +83,14 @@ def test_a_rolled_back_put_leaves_nothing(app):
         assert not model_store().exists(digest)
 
 
-@pytest.mark.parametrize("tamper", [BLOB[:-1] + b"!", b"another model"],
-                         ids=["damaged", "swapped"])
+@pytest.mark.parametrize("tamper", [BLOB[:-1] + b"!", b"another model"], ids=["damaged", "swapped"])
 def test_a_tampered_row_is_refused(app, tamper):
     with app.app_context():
         digest = model_store().put(BLOB)
         db.session.commit()
-        db.session.execute(update(ModelArtifact).where(ModelArtifact.sha256 == digest)
-                           .values(data=tamper))
+        db.session.execute(
+            update(ModelArtifact).where(ModelArtifact.sha256 == digest).values(data=tamper)
+        )
         db.session.commit()
         with pytest.raises(ArtifactUnavailable, match="checksum"):
             model_store().get(digest)
@@ -112,6 +119,7 @@ def test_only_sha256_hex_digests_name_artifacts(app, digest):
 
 # --- the default model, uploads, predictions, deletes ---
 
+
 def test_the_default_model_is_bootstrapped_into_the_database(app, client, auth_headers):
     with app.app_context():
         sha256 = default_model().sha256
@@ -137,19 +145,24 @@ def test_a_failed_upload_leaves_no_artifact_row(app, client, auth_headers):
         raise RuntimeError("the queue is broken")
 
     before = artifact_digests(app)
-    form = {"name": "churn", "model_type": "sklearn",
-            "file": (io.BytesIO(model_file("classifier")), "m.skops")}
+    form = {
+        "name": "churn",
+        "model_type": "sklearn",
+        "file": (io.BytesIO(model_file("classifier")), "m.skops"),
+    }
 
     with model_created.connected_to(refuse, sender=app):  # fails inside the transaction
-        response = client.post(MODELS, data=form, headers=auth_headers,
-                               content_type="multipart/form-data")
+        response = client.post(
+            MODELS, data=form, headers=auth_headers, content_type="multipart/form-data"
+        )
 
     assert response.status_code == 500
     assert artifact_digests(app) == before
 
 
-def test_a_version_collision_retries_with_the_artifact_row_too(app, client, auth_headers,
-                                                               upload_model, monkeypatch):
+def test_a_version_collision_retries_with_the_artifact_row_too(
+    app, client, auth_headers, upload_model, monkeypatch
+):
     """The retry after a lost race rolls back; the artifact row must be written again."""
     upload_model(auth_headers, "churn", kind="regressor")
     real = upload_module._next_version
@@ -165,13 +178,15 @@ def test_a_version_collision_retries_with_the_artifact_row_too(app, client, auth
     assert len(calls) == 2
     assert second["version"] == 2
     assert second["sha256"] in artifact_digests(app)
-    response = client.post(f"{MODELS}/{second['id']}/predict", json={"features": ROW[:4]},
-                           headers=auth_headers)
+    response = client.post(
+        f"{MODELS}/{second['id']}/predict", json={"features": ROW[:4]}, headers=auth_headers
+    )
     assert response.status_code == 200, response.get_json()
 
 
-def test_delete_keeps_an_artifact_another_live_model_uses(app, client, make_user, sign_in,
-                                                          upload_model):
+def test_delete_keeps_an_artifact_another_live_model_uses(
+    app, client, make_user, sign_in, upload_model
+):
     alice, bob = sign_in(make_user()).headers, sign_in(make_user()).headers
     first = upload_model(alice, "same-bytes")
     second = upload_model(bob, "same-bytes-too")
@@ -187,8 +202,9 @@ def test_delete_keeps_an_artifact_another_live_model_uses(app, client, make_user
     assert first["sha256"] not in artifact_digests(app)
 
 
-def test_two_hosts_share_uploads_and_deletes(app_config, tmp_path, make_user, sign_in,
-                                             upload_model, client):
+def test_two_hosts_share_uploads_and_deletes(
+    app_config, tmp_path, make_user, sign_in, upload_model, client
+):
     """Host A (the test's app) and host B: different instance folders, one database."""
     host_b = create_app({**app_config, "INSTANCE_PATH": str(tmp_path / "host-b")})
     host_b.test_client_class = ContractClient

@@ -41,16 +41,27 @@ def test_default_model_record(app):
     with app.app_context():
         record = default_model()
         owner = record.owner.username
-        fields = (record.name, record.version, record.task, record.visibility,
-                  record.n_features, record.feature_names)
+        fields = (
+            record.name,
+            record.version,
+            record.task,
+            record.visibility,
+            record.n_features,
+            record.feature_names,
+        )
 
     assert owner == SYSTEM_USERNAME
-    assert fields == ("diabetes-linear", 1, "regression", "public", 10,
-                      list(load_diabetes().feature_names))
+    assert fields == (
+        "diabetes-linear",
+        1,
+        "regression",
+        "public",
+        10,
+        list(load_diabetes().feature_names),
+    )
 
 
-def test_missing_default_artifact_is_rebuilt_at_start(private_model_store, configured_app,
-                                                      request):
+def test_missing_default_artifact_is_rebuilt_at_start(private_model_store, configured_app, request):
     [artifact] = artifacts_in(private_model_store)
     artifact.unlink()
 
@@ -63,13 +74,18 @@ def test_missing_default_artifact_is_rebuilt_at_start(private_model_store, confi
     assert response.get_json()["prediction"] == pytest.approx(expected_predictions([ROW])[0])
 
 
-@pytest.mark.parametrize("damage", [
-    lambda path: path.write_bytes(path.read_bytes()[:-10]),
-    lambda path: path.write_bytes(b"PK\x03\x04 not the model any more"),
-    lambda path: path.unlink(),
-], ids=["truncated", "overwritten", "deleted"])
-def test_damaged_artifact_gives_model_unavailable(private_model_store, configured_app, request,
-                                                  damage):
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_bytes(path.read_bytes()[:-10]),
+        lambda path: path.write_bytes(b"PK\x03\x04 not the model any more"),
+        lambda path: path.unlink(),
+    ],
+    ids=["truncated", "overwritten", "deleted"],
+)
+def test_damaged_artifact_gives_model_unavailable(
+    private_model_store, configured_app, request, damage
+):
     app = configured_app()
     headers = request.getfixturevalue("auth_headers")
     [artifact] = artifacts_in(private_model_store)

@@ -38,11 +38,15 @@ def diabetes():
     return data.data, data.target
 
 
-@pytest.mark.parametrize(("estimator", "classifies"), [
-    (LinearRegression(), False),
-    (make_pipeline(StandardScaler(), LinearRegression()), False),
-    (LogisticRegression(max_iter=1000), True),
-], ids=["linear", "pipeline", "logistic"])
+@pytest.mark.parametrize(
+    ("estimator", "classifies"),
+    [
+        (LinearRegression(), False),
+        (make_pipeline(StandardScaler(), LinearRegression()), False),
+        (LogisticRegression(max_iter=1000), True),
+    ],
+    ids=["linear", "pipeline", "logistic"],
+)
 def test_trusted_estimator_loads_and_predicts_as_saved(diabetes, estimator, classifies):
     x, y = diabetes
     fitted = estimator.fit(x, y > y.mean() if classifies else y)
@@ -52,11 +56,15 @@ def test_trusted_estimator_loads_and_predicts_as_saved(diabetes, estimator, clas
     assert np.array_equal(loaded.predict(x[:5]), fitted.predict(x[:5]))
 
 
-@pytest.mark.parametrize(("estimator", "named"), [
-    (HomeMadeModel(), f"{__name__}.HomeMadeModel"),
-    (make_pipeline(FunctionTransformer(eval), LinearRegression()), "builtins.eval"),
-    (make_pipeline(FunctionTransformer(os.system), LinearRegression()), "system"),
-], ids=["custom-class", "eval", "os-system"])
+@pytest.mark.parametrize(
+    ("estimator", "named"),
+    [
+        (HomeMadeModel(), f"{__name__}.HomeMadeModel"),
+        (make_pipeline(FunctionTransformer(eval), LinearRegression()), "builtins.eval"),
+        (make_pipeline(FunctionTransformer(os.system), LinearRegression()), "system"),
+    ],
+    ids=["custom-class", "eval", "os-system"],
+)
 def test_untrusted_types_are_refused_by_name(estimator, named):
     with pytest.raises(UntrustedModel) as refused:
         load_skops(sio.dumps(estimator))
@@ -73,8 +81,11 @@ def test_type_on_the_operators_allow_list_is_loaded():
     assert list(loaded.predict([[1.0], [2.0]])) == [0.0, 0.0]
 
 
-@pytest.mark.parametrize("thing", [{"weights": [1, 2, 3]}, np.arange(3), [1, 2], "model"],
-                         ids=["dict", "array", "list", "string"])
+@pytest.mark.parametrize(
+    "thing",
+    [{"weights": [1, 2, 3]}, np.arange(3), [1, 2], "model"],
+    ids=["dict", "array", "list", "string"],
+)
 def test_artifact_that_is_not_an_estimator_is_refused(thing):
     with pytest.raises(ModelLoadError, match="not an estimator"):
         load_skops(sio.dumps(thing))
@@ -87,9 +98,11 @@ def zip_with(name: str, content: bytes) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("blob", [b"", b"not a model at all", zip_with("schema.json", b"{"),
-                                  zip_with("readme.txt", b"hello")],
-                         ids=["empty", "text", "broken-schema", "unrelated-zip"])
+@pytest.mark.parametrize(
+    "blob",
+    [b"", b"not a model at all", zip_with("schema.json", b"{"), zip_with("readme.txt", b"hello")],
+    ids=["empty", "text", "broken-schema", "unrelated-zip"],
+)
 def test_damaged_or_foreign_file_is_a_load_error(blob):
     with pytest.raises(ModelLoadError) as refused:
         load_skops(blob)

@@ -67,8 +67,9 @@ def test_missing_artifact_is_unavailable(store):
         store.get(hashlib.sha256(b"never stored").hexdigest())
 
 
-@pytest.mark.parametrize("digest", ["../../etc/passwd", "a" * 63, "A" * 64, "g" * 64,
-                                    "/" + "a" * 63, ""])
+@pytest.mark.parametrize(
+    "digest", ["../../etc/passwd", "a" * 63, "A" * 64, "g" * 64, "/" + "a" * 63, ""]
+)
 def test_only_sha256_hex_digests_name_artifacts(store, digest):
     with pytest.raises(ValueError, match="sha256"):
         store.get(digest)

@@ -9,13 +9,18 @@ from tests.support.model_files import model_file
 
 
 def post_form(client, headers, **form):
-    return client.post("/api/v1/models", data=form, headers=headers,
-                       content_type="multipart/form-data")
+    return client.post(
+        "/api/v1/models", data=form, headers=headers, content_type="multipart/form-data"
+    )
 
 
 def form_for(kind="regressor", **fields):
-    return {"name": "churn", "model_type": "sklearn",
-            "file": (io.BytesIO(model_file(kind)), "model.bin"), **fields}
+    return {
+        "name": "churn",
+        "model_type": "sklearn",
+        "file": (io.BytesIO(model_file(kind)), "model.bin"),
+        **fields,
+    }
 
 
 def test_upload_answers_the_record_with_its_location(client, auth_headers, user):
@@ -62,10 +67,21 @@ def test_names_of_allowed_characters_are_accepted(upload_model, auth_headers, na
     assert upload_model(auth_headers, name)["name"] == name
 
 
-@pytest.mark.parametrize("name", ["", " ", "churn model", "churn\n", "\nchurn", "!@#$",
-                                  "x" * 101, "café", "a/b"],
-                         ids=["empty", "space", "inner space", "trailing newline",
-                              "leading newline", "symbols", "too long", "accent", "slash"])
+@pytest.mark.parametrize(
+    "name",
+    ["", " ", "churn model", "churn\n", "\nchurn", "!@#$", "x" * 101, "café", "a/b"],
+    ids=[
+        "empty",
+        "space",
+        "inner space",
+        "trailing newline",
+        "leading newline",
+        "symbols",
+        "too long",
+        "accent",
+        "slash",
+    ],
+)
 def test_other_names_are_refused_on_name(client, auth_headers, name):
     response = post_form(client, auth_headers, **form_for(name=name))
 
@@ -73,8 +89,7 @@ def test_other_names_are_refused_on_name(client, auth_headers, name):
 
 
 @pytest.mark.parametrize("model_type", ["SKLEARN", "Sklearn", "pytorch", "", "sklearn "])
-def test_model_types_other_than_sklearn_are_refused_naming_it(client, auth_headers,
-                                                              model_type):
+def test_model_types_other_than_sklearn_are_refused_naming_it(client, auth_headers, model_type):
     response = post_form(client, auth_headers, **form_for(model_type=model_type))
 
     body = assert_refused_pointing_at(response, "model_type")
@@ -102,11 +117,12 @@ def test_unknown_form_fields_are_refused_by_name(client, auth_headers, field):
     assert_refused_pointing_at(response, field)
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("visibility", "secret"), ("visibility", "PUBLIC"), ("description", "x" * 1001)])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("visibility", "secret"), ("visibility", "PUBLIC"), ("description", "x" * 1001)],
+)
 def test_visibility_and_description_are_checked(client, auth_headers, field, value):
-    assert_refused_pointing_at(post_form(client, auth_headers, **form_for(**{field: value})),
-                               field)
+    assert_refused_pointing_at(post_form(client, auth_headers, **form_for(**{field: value})), field)
 
 
 def test_feature_names_from_the_form_are_recorded(upload_model, auth_headers):
@@ -117,8 +133,11 @@ def test_feature_names_from_the_form_are_recorded(upload_model, auth_headers):
     assert body["feature_names"] == ["sepal_l", "sepal_w", "petal_l", "petal_w"]
 
 
-@pytest.mark.parametrize("names", ["a,b,c", "a,b,c,d,e", "a,,c,d", "a,a,b,c"],
-                         ids=["too few", "too many", "empty name", "duplicate"])
+@pytest.mark.parametrize(
+    "names",
+    ["a,b,c", "a,b,c,d,e", "a,,c,d", "a,a,b,c"],
+    ids=["too few", "too many", "empty name", "duplicate"],
+)
 def test_feature_names_must_match_the_model(client, auth_headers, names):
     form = form_for("classifier", feature_names=names)
 

@@ -40,8 +40,8 @@ def test_a_stored_pickle_is_not_loaded_once_pickles_are_disallowed(configured_ap
     app.config["ALLOW_PICKLE"] = False  # the operator changed their mind and restarted
 
     response = request.getfixturevalue("client").post(
-        f"/api/v1/models/{record['id']}/predict", headers=headers,
-        json={"features": [0.01] * 10})
+        f"/api/v1/models/{record['id']}/predict", headers=headers, json={"features": [0.01] * 10}
+    )
 
     assert_refused(response, 503, "model_unavailable")
 
@@ -58,8 +58,9 @@ def test_files_that_do_not_load_as_estimators_are_refused(client, auth_headers, 
     assert_refused(post_form(client, auth_headers, **form_for(kind)), 422, "model_load_error")
 
 
-@pytest.mark.parametrize("content", [b"", b"hello, model", b"\x1f\x8b\x08compressed"],
-                         ids=["empty", "text", "gzip"])
+@pytest.mark.parametrize(
+    "content", [b"", b"hello, model", b"\x1f\x8b\x08compressed"], ids=["empty", "text", "gzip"]
+)
 def test_files_of_other_formats_are_refused(client, auth_headers, content):
     form = form_for(file=(io.BytesIO(content), "model.skops"))
 
@@ -117,15 +118,21 @@ def test_a_streamed_body_over_the_limit_is_refused(configured_app, request):
     client = request.getfixturevalue("client")
     headers = request.getfixturevalue("auth_headers")
     boundary = "b0undary"
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-            'filename="m"\r\n\r\n').encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="m"\r\n\r\n'
+    ).encode()
     body = head + b"x" * 200_000 + f"\r\n--{boundary}--\r\n".encode()
 
     response = client.post(
-        "/api/v1/models", input_stream=io.BytesIO(body),
+        "/api/v1/models",
+        input_stream=io.BytesIO(body),
         environ_overrides={"wsgi.input_terminated": True},  # as gunicorn says of chunked
-        headers={**headers, "Transfer-Encoding": "chunked",
-                 "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        headers={
+            **headers,
+            "Transfer-Encoding": "chunked",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
 
     assert_refused(response, 413, "payload_too_large")
 

@@ -21,8 +21,9 @@ def test_each_upload_of_a_name_is_the_next_version(upload_model, auth_headers):
     assert versions == [1, 2, 3]
 
 
-def test_versions_are_counted_per_owner_and_per_name(upload_model, make_user, sign_in,
-                                                     auth_headers):
+def test_versions_are_counted_per_owner_and_per_name(
+    upload_model, make_user, sign_in, auth_headers
+):
     other = sign_in(make_user()).headers
     upload_model(auth_headers, "churn")
 
@@ -35,8 +36,9 @@ def test_a_deleted_version_is_never_reused(client, upload_model, auth_headers):
     first = upload_model(auth_headers, "churn")
     second = upload_model(auth_headers, "churn")
     for record in (first, second):
-        assert client.delete(f"/api/v1/models/{record['id']}",
-                             headers=auth_headers).status_code == 204
+        assert (
+            client.delete(f"/api/v1/models/{record['id']}", headers=auth_headers).status_code == 204
+        )
 
     assert upload_model(auth_headers, "churn")["version"] == 3
 

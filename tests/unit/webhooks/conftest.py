@@ -24,8 +24,14 @@ def dns(app) -> dict[str, list[str]]:
 
 @pytest.fixture
 def create_hook(client, dns):
-    def create(headers: dict, url: str = HOOK_URL, events=("model.created",), *,
-               name: str | None = None, expect: int = 201) -> dict:
+    def create(
+        headers: dict,
+        url: str = HOOK_URL,
+        events=("model.created",),
+        *,
+        name: str | None = None,
+        expect: int = 201,
+    ) -> dict:
         body = {"url": url, "events": list(events)}
         if name is not None:
             body["name"] = name

@@ -68,8 +68,9 @@ def test_each_attempt_is_logged(receiver, uploaded, hook, deliver, client, auth_
     assert logged["delivery_id"] == int(receiver.calls[0].request.headers["X-MLAPI-Delivery"])
 
 
-def test_a_server_error_is_retried_after_the_backoff(receiver, uploaded, hook, deliver, client,
-                                                     auth_headers):
+def test_a_server_error_is_retried_after_the_backoff(
+    receiver, uploaded, hook, deliver, client, auth_headers
+):
     receiver.post(HOOK_URL, status=500)
     receiver.post(HOOK_URL, status=200)
     assert deliver() == {"retrying": 1}
@@ -77,14 +78,16 @@ def test_a_server_error_is_retried_after_the_backoff(receiver, uploaded, hook, d
     assert deliver(after=1.5) == {"delivered": 1}
     first, second = receiver.calls
     assert first.request.body == second.request.body  # the same bytes, the same signature
-    assert (first.request.headers["X-MLAPI-Signature"]
-            == second.request.headers["X-MLAPI-Signature"])
-    assert [(a["attempt"], a["status_code"]) for a in attempts(client, hook, auth_headers)] \
-        == [(2, 200), (1, 500)]
+    assert first.request.headers["X-MLAPI-Signature"] == second.request.headers["X-MLAPI-Signature"]
+    assert [(a["attempt"], a["status_code"]) for a in attempts(client, hook, auth_headers)] == [
+        (2, 200),
+        (1, 500),
+    ]
 
 
-def test_it_gives_up_after_three_attempts_with_doubling_backoff(receiver, uploaded, hook, deliver,
-                                                                 client, auth_headers):
+def test_it_gives_up_after_three_attempts_with_doubling_backoff(
+    receiver, uploaded, hook, deliver, client, auth_headers
+):
     failed_before = counted("failed")
     receiver.post(HOOK_URL, status=503)
     assert deliver() == {"retrying": 1}
@@ -99,8 +102,9 @@ def test_it_gives_up_after_three_attempts_with_doubling_backoff(receiver, upload
     assert counted("failed") == failed_before + 1
 
 
-@pytest.mark.parametrize("failure", [requests.exceptions.ConnectTimeout("slow"),
-                                     requests.exceptions.ReadTimeout("slow")])
+@pytest.mark.parametrize(
+    "failure", [requests.exceptions.ConnectTimeout("slow"), requests.exceptions.ReadTimeout("slow")]
+)
 def test_a_timeout_is_retried(receiver, uploaded, hook, deliver, client, auth_headers, failure):
     receiver.post(HOOK_URL, body=failure)
     receiver.post(HOOK_URL, status=200)
@@ -131,8 +135,9 @@ def test_another_request_error_gives_up(receiver, uploaded, deliver, client, hoo
     assert "InvalidHeader" in attempts(client, hook, auth_headers)[0]["error"]
 
 
-def test_a_name_rebound_to_a_private_address_gets_no_request(receiver, uploaded, hook, deliver, dns,
-                                                            client, auth_headers):
+def test_a_name_rebound_to_a_private_address_gets_no_request(
+    receiver, uploaded, hook, deliver, dns, client, auth_headers
+):
     dns["hooks.example.com"] = ["93.184.215.14", "10.0.0.5"]
     receiver.post(HOOK_URL, status=200)
     assert deliver() == {"refused": 1}
@@ -150,8 +155,9 @@ def test_a_name_that_stops_resolving_is_retried(receiver, uploaded, deliver, dns
     assert len(receiver.calls) == 0
 
 
-def test_a_secret_the_server_can_no_longer_read_is_not_sent(receiver, uploaded, app, deliver,
-                                                            client, hook, auth_headers):
+def test_a_secret_the_server_can_no_longer_read_is_not_sent(
+    receiver, uploaded, app, deliver, client, hook, auth_headers
+):
     app.config["SECRET_KEY"] = "a-rotated-secret-key-of-at-least-32-bytes"
     assert deliver() == {"failed": 1}
     assert len(receiver.calls) == 0

@@ -19,8 +19,11 @@ def queued(app) -> list[tuple[int, str, dict]]:
     """(hook id, event, body) of every queued delivery, oldest first."""
     with app.app_context():
         rows = db.session.execute(select(WebhookDelivery).order_by(WebhookDelivery.id)).scalars()
-        result = [(row.webhook_id, row.event, json.loads(row.body)) for row in rows
-                  if row.status == PENDING]
+        result = [
+            (row.webhook_id, row.event, json.loads(row.body))
+            for row in rows
+            if row.status == PENDING
+        ]
         db.session.remove()
         return result
 
@@ -46,8 +49,7 @@ def test_a_new_version_is_announced_too(app, hook, upload_model, auth_headers):
 
 def test_a_deletion_is_announced(app, hook, upload_model, auth_headers, client):
     record = upload_model(auth_headers, "churn")
-    assert client.delete(f"/api/v1/models/{record['id']}", headers=auth_headers).status_code \
-        == 204
+    assert client.delete(f"/api/v1/models/{record['id']}", headers=auth_headers).status_code == 204
     _, event, body = queued(app)[-1]
     assert event == "model.deleted"
     assert body["data"]["id"] == record["id"]
@@ -56,8 +58,11 @@ def test_a_deletion_is_announced(app, hook, upload_model, auth_headers, client):
 def test_feedback_is_announced_with_its_prediction(app, hook, client, auth_headers):
     answer = client.post("/api/v1/predict", json={"features": ROW}, headers=auth_headers)
     prediction_id = answer.get_json()["prediction_id"]
-    feedback = client.post(f"/api/v1/predictions/{prediction_id}/feedback",
-                           json={"actual_value": 150.0, "score": 4}, headers=auth_headers)
+    feedback = client.post(
+        f"/api/v1/predictions/{prediction_id}/feedback",
+        json={"actual_value": 150.0, "score": 4},
+        headers=auth_headers,
+    )
     assert feedback.status_code == 201
     [(_, event, body)] = queued(app)
     assert event == "prediction.feedback"
@@ -66,23 +71,26 @@ def test_feedback_is_announced_with_its_prediction(app, hook, client, auth_heade
     assert body["data"]["model_id"] == answer.get_json()["model_id"]
 
 
-def test_a_hook_hears_only_the_events_it_asked_for(app, create_hook, upload_model,
-                                                   auth_headers, client):
+def test_a_hook_hears_only_the_events_it_asked_for(
+    app, create_hook, upload_model, auth_headers, client
+):
     create_hook(auth_headers, events=["model.deleted"])
     upload_model(auth_headers, "churn")
     assert queued(app) == []
 
 
-def test_a_hook_hears_only_its_owners_events(app, hook, make_user, sign_in, upload_model,
-                                            create_hook):
+def test_a_hook_hears_only_its_owners_events(
+    app, hook, make_user, sign_in, upload_model, create_hook
+):
     other = sign_in(make_user()).headers
     other_hook = create_hook(other, events=ALL_EVENTS)
     upload_model(other, "theirs")
     assert [hook_id for hook_id, _, _ in queued(app)] == [other_hook["id"]]
 
 
-def test_every_listening_hook_of_the_owner_gets_the_same_event(app, hook, create_hook,
-                                                              upload_model, auth_headers):
+def test_every_listening_hook_of_the_owner_gets_the_same_event(
+    app, hook, create_hook, upload_model, auth_headers
+):
     second = create_hook(auth_headers, "https://other.example.com/in", ALL_EVENTS)
     upload_model(auth_headers, "churn")
     (first_id, _, first), (second_id, _, again) = queued(app)
@@ -129,8 +137,7 @@ def commits():
     def rolled_back(_session):
         pending.clear()
 
-    hooks = [("after_flush", flushed), ("after_commit", committed),
-             ("after_rollback", rolled_back)]
+    hooks = [("after_flush", flushed), ("after_commit", committed), ("after_rollback", rolled_back)]
     for name, hook in hooks:
         event.listen(Session, name, hook)
     yield written
@@ -139,11 +146,13 @@ def commits():
 
 
 @pytest.mark.parametrize("change", ["upload", "delete", "feedback"])
-def test_a_change_and_its_deliveries_are_one_commit(app, hook, upload_model, auth_headers,
-                                                    client, commits, change):
+def test_a_change_and_its_deliveries_are_one_commit(
+    app, hook, upload_model, auth_headers, client, commits, change
+):
     record = upload_model(auth_headers, "churn")
-    answer = client.post(f"/api/v1/models/{record['id']}/predict", json={"features": ROW},
-                         headers=auth_headers).get_json()
+    answer = client.post(
+        f"/api/v1/models/{record['id']}/predict", json={"features": ROW}, headers=auth_headers
+    ).get_json()
     commits.clear()
     if change == "upload":
         upload_model(auth_headers, "churn")
@@ -152,8 +161,11 @@ def test_a_change_and_its_deliveries_are_one_commit(app, hook, upload_model, aut
         client.delete(f"/api/v1/models/{record['id']}", headers=auth_headers)
         changed = "MLModel"
     else:
-        client.post(f"/api/v1/predictions/{answer['prediction_id']}/feedback",
-                    json={"actual_value": 150.0}, headers=auth_headers)
+        client.post(
+            f"/api/v1/predictions/{answer['prediction_id']}/feedback",
+            json={"actual_value": 150.0},
+            headers=auth_headers,
+        )
         changed = "Feedback"
     [together] = [written for written in commits if "WebhookDelivery" in written]
     assert changed in together

@@ -59,8 +59,9 @@ def test_the_cli_sends_what_is_due(app, queued, receiver):
     assert "Made 0 delivery attempts." in again.output
 
 
-def test_a_new_app_on_the_same_database_sends_what_an_old_one_queued(app, app_config, queued,
-                                                                     receiver):
+def test_a_new_app_on_the_same_database_sends_what_an_old_one_queued(
+    app, app_config, queued, receiver
+):
     with app.app_context():  # the first process goes away before sending anything
         db.session.remove()
         db.engine.dispose()
@@ -109,8 +110,7 @@ def test_no_worker_runs_in_tests(app, client):
     assert EXTENSION_KEY not in app.extensions
 
 
-def test_an_app_with_the_worker_on_starts_it_with_its_first_request(configured_app,
-                                                                     request):
+def test_an_app_with_the_worker_on_starts_it_with_its_first_request(configured_app, request):
     app = configured_app(WEBHOOK_WORKER=True)
     client = request.getfixturevalue("client")
     client.get("/livez")
