@@ -5,9 +5,10 @@ that breaks a client must be deliberate. The checker lists breaking changes betw
 documents — a removed path or method, a changed operationId (a generated client's function
 name), a removed (or renamed) response field, a response field no longer always sent (no
 longer ``required``: generated clients type it as present), a new required request field
-or parameter, a narrowed enum, a changed type — and lets additive changes through: a new
-operationId, a response field newly ``required``. ``flask contract
-check`` runs it against the snapshot; ``flask contract update`` rewrites the snapshot.
+or parameter, a narrowed enum, a request bound added or tightened (maximum, minimum,
+lengths, items, pattern), a changed type — and lets additive changes through: a new
+operationId, a response field newly ``required``, a bound relaxed. ``flask contract check``
+runs it against the snapshot; ``flask contract update`` rewrites the snapshot.
 """
 
 import json
@@ -148,6 +149,7 @@ def _compare(
     if request:
         newly_required = set(new.get("required", [])) - set(old.get("required", []))
         problems += [f"{where}: new required field '{name}'" for name in sorted(newly_required)]
+        problems += _narrowed_bounds(old, new, where)
     else:
         optional = set(old.get("required", [])) - set(new.get("required", []))
         problems += [
@@ -180,6 +182,27 @@ def _compare(
             request=request,
             depth=depth + 1,
         )
+    return problems
+
+
+# A request value's bounds: (keyword, True when a larger value admits more).
+_UPPER_BOUNDS = ("maximum", "maxLength", "maxItems", "maxProperties")
+_LOWER_BOUNDS = ("minimum", "minLength", "minItems", "minProperties")
+
+
+def _narrowed_bounds(old: dict, new: dict, where: str) -> list[str]:
+    """A request value the old document admitted that the new one refuses: a bound added or
+    tightened, a pattern added or changed."""
+    problems = []
+    for keyword in _UPPER_BOUNDS + _LOWER_BOUNDS:
+        if keyword not in new:
+            continue
+        upper = keyword in _UPPER_BOUNDS
+        before = old.get(keyword)
+        if before is None or (new[keyword] < before if upper else new[keyword] > before):
+            problems.append(f"{where}: {keyword} narrowed from {before} to {new[keyword]}")
+    if "pattern" in new and new["pattern"] != old.get("pattern"):
+        problems.append(f"{where}: pattern changed to {new['pattern']!r}")
     return problems
 
 

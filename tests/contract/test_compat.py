@@ -33,7 +33,8 @@ BASE = {
                                 "type": "object",
                                 "required": ["name"],
                                 "properties": {
-                                    "name": {"type": "string"},
+                                    "name": {"type": "string", "maxLength": 100},
+                                    "score": {"type": "integer", "minimum": 1, "maximum": 5},
                                     "colour": {"type": "string", "enum": ["red", "blue"]},
                                 },
                             }
@@ -106,6 +107,17 @@ BREAKING = {
         _post_body(d)["properties"].update(size={"type": "integer"}),
         _post_body(d)["required"].append("size"),
     ),
+    "request maximum lowered": lambda d: _post_body(d)["properties"]["score"].update(maximum=3),
+    "request minimum raised": lambda d: _post_body(d)["properties"]["score"].update(minimum=2),
+    "request length bound added": lambda d: _post_body(d)["properties"]["colour"].update(
+        maxLength=3
+    ),
+    "request length bound tightened": lambda d: _post_body(d)["properties"]["name"].update(
+        maxLength=50
+    ),
+    "request pattern added": lambda d: _post_body(d)["properties"]["name"].update(
+        pattern="^[a-z]+$"
+    ),
     "request enum narrowed": lambda d: _post_body(d)["properties"]["colour"].update(enum=["red"]),
     "response enum narrowed": lambda d: _thing(d)["state"].update(enum=["new"]),
     "response type changed": lambda d: _thing(d)["id"].update(type="string"),
@@ -134,6 +146,10 @@ ADDITIVE = {
         note={"type": "string"}
     ),
     "request field no longer required": lambda d: _post_body(d)["required"].clear(),
+    "request bounds relaxed": lambda d: _post_body(d)["properties"]["score"].update(
+        minimum=0, maximum=10
+    ),
+    "response bound added": lambda d: _thing(d)["id"].update(maximum=10),
     "enum widened": lambda d: _post_body(d)["properties"]["colour"]["enum"].append("green"),
     "new optional query parameter": lambda d: d["paths"]["/things"]["get"]["parameters"].append(
         {"in": "query", "name": "q", "required": False}
