@@ -1,6 +1,8 @@
 """/docs in a real browser: Swagger UI renders the whole API from the app's own files,
 never reaches for another host, and sends authorised requests with a pasted token."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -43,7 +45,10 @@ def test_docs_sends_an_authorised_request_with_a_pasted_token(visit, client, mak
 
     page.get_by_role("button", name="Authorize").click()
     dialog = page.locator(".modal-ux")
-    bearer = dialog.locator(".auth-container").filter(has_text="bearerAuth")
+    # By the scheme's exact name: refreshBearerAuth (the refresh token's) holds it too.
+    bearer = dialog.locator(".auth-container").filter(
+        has=page.locator("h4 code", has_text=re.compile(r"^bearerAuth$"))
+    )
     expect(bearer).to_be_visible()
     expect(dialog.locator(".auth-container").filter(has_text="apiKeyAuth")).to_be_visible()
     bearer.get_by_label("auth-bearer-value").fill(token)

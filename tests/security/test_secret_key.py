@@ -56,6 +56,9 @@ def fresh_start(instance: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'mlapi.db'}",
         "MODEL_STORE": str(instance / "models"),
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        # No webhook sender thread: these apps send no hook, and a thread would outlive
+        # the test and commit through later tests' sessions.
+        "WEBHOOK_WORKER": False,
     }
 
 

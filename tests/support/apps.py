@@ -1,6 +1,7 @@
 """Each test's own app and database: a copy of a template migrated once per xdist worker."""
 
 import shutil
+import threading
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,23 @@ def _close_connections_after_each_test():
             if engine not in _engines_of_the_session:
                 engine.dispose()
         _engines_of_the_test.clear()
+
+
+def _webhook_senders() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "mlapi-webhooks" and t.is_alive()}
+
+
+@pytest.fixture(autouse=True)
+def _no_webhook_sender_outlives_its_test():
+    """A webhook sender thread a test starts must be stopped by that test: one left running
+    commits through the sessions of later tests in the same process (and once took a
+    failure a later test had injected into its own commits)."""
+    before = _webhook_senders()
+    yield
+    left = _webhook_senders() - before
+    for thread in left:
+        thread.join(timeout=5)  # a sender being stopped may still be on its way out
+    assert not [t for t in left if t.is_alive()], "the test left a webhook sender running"
 
 
 @pytest.fixture(scope="session")
