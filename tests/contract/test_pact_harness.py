@@ -8,30 +8,14 @@ a report naming the team and the interaction.
 
 import json
 
-import pytest
 import requests
 from pact import Pact, generate, match
 
-from tests.contract.pact_states import ProviderStates
-from tests.support.pact_provider import running_mlapi, verify_pacts
+from tests.support.pact_provider import verify_pacts
 
 TEAM = "harness"
 USER = f"{TEAM}-app"
-
-
-@pytest.fixture(scope="module")
-def provider(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PACT_DO_NOT_TRACK", "true")
-        with running_mlapi(tmp_path_factory.mktemp("pact-harness"), workers=1) as running:
-            yield running
-
-
-@pytest.fixture(scope="module")
-def states(provider):
-    states = ProviderStates(provider.app)
-    yield states
-    states.seed.dispose()
+PACT_WORKERS = 1  # one worker: its caches are the ones a state must empty
 
 
 def from_state(example: str, expression: str):

@@ -8,27 +8,9 @@ failure names the team and the interaction that no longer holds.
 
 from pathlib import Path
 
-import pytest
-
-from tests.contract.pact_states import ProviderStates
-from tests.support.pact_provider import running_mlapi, verify_pacts
+from tests.support.pact_provider import verify_pacts
 
 PACTS = Path(__file__).resolve().parents[2] / "contract" / "pacts"
-
-
-@pytest.fixture(scope="module")
-def provider(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PACT_DO_NOT_TRACK", "true")  # pact_ffi reports usage otherwise
-        with running_mlapi(tmp_path_factory.mktemp("pact-provider")) as running:
-            yield running
-
-
-@pytest.fixture(scope="module")
-def states(provider):
-    states = ProviderStates(provider.app)
-    yield states
-    states.seed.dispose()
 
 
 def test_every_consumer_pact_holds_against_the_running_service(provider, states):
