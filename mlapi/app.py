@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .access_cache import init_access_cache
 from .api import init_api
+from .audit import models as _audit_models  # noqa: F401  (its table is in the schema)
 from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
 from .auth.state import init_auth
 from .bootstrap import MIGRATIONS_DIR, bootstrap, instance_secret_key

@@ -3,11 +3,16 @@
 A rule takes the caller and the resource and answers yes or no. Resources name their kind
 in ``policy_kind`` and their owner in ``owner_id``; a missing rule is a programming error,
 never a silent yes.
+
+A model may belong to a team (``team_id``): then the team decides, not the uploader. Its
+members use it (view, predict, metrics); its maintainers also manage it (update, delete,
+versions, aliases). A user's own model is the owner's to use and manage.
 """
 
 from collections.abc import Callable
 
 from .errors import Forbidden
+from .teams.membership import maintains, role_in
 
 
 def _owner(actor, resource) -> bool:
@@ -18,8 +23,36 @@ def _owner_or_admin(actor, resource) -> bool:
     return _owner(actor, resource) or actor.is_admin
 
 
-def _public_or_owner_or_admin(actor, resource) -> bool:
-    return resource.visibility == "public" or _owner_or_admin(actor, resource)
+def _uses_model(actor, model) -> bool:
+    if model.team_id is None:
+        return _owner(actor, model)
+    return role_in(actor.id, model.team_id) is not None
+
+
+def _manages_model(actor, model) -> bool:
+    if model.team_id is None:
+        return _owner(actor, model)
+    return maintains(actor.id, model.team_id)
+
+
+def _public_or_user_or_admin(actor, model) -> bool:
+    return model.visibility == "public" or _uses_model(actor, model) or actor.is_admin
+
+
+def _user_or_admin(actor, model) -> bool:
+    return _uses_model(actor, model) or actor.is_admin
+
+
+def _manager_or_admin(actor, model) -> bool:
+    return _manages_model(actor, model) or actor.is_admin
+
+
+def _member_or_admin(actor, team) -> bool:
+    return role_in(actor.id, team.id) is not None or actor.is_admin
+
+
+def _maintainer_or_admin(actor, team) -> bool:
+    return maintains(actor.id, team.id) or actor.is_admin
 
 
 def _admin(actor, _resource) -> bool:
@@ -38,11 +71,15 @@ ADMINISTRATION = Area("admin")
 RULES: dict[tuple[str, str], Callable] = {
     ("prediction", "read"): _owner_or_admin,
     ("prediction", "feedback"): _owner,  # admins included: feedback is the owner's alone
-    ("model", "view"): _public_or_owner_or_admin,
-    ("model", "predict"): _public_or_owner_or_admin,
-    ("model", "update"): _owner_or_admin,
-    ("model", "delete"): _owner_or_admin,
-    ("model", "metrics"): _owner_or_admin,
+    ("model", "view"): _public_or_user_or_admin,
+    ("model", "predict"): _public_or_user_or_admin,
+    ("model", "metrics"): _user_or_admin,
+    ("model", "update"): _manager_or_admin,  # also moves it into or out of a team
+    ("model", "delete"): _manager_or_admin,
+    ("model", "upload_version"): _manager_or_admin,
+    ("model", "move_alias"): _manager_or_admin,
+    ("team", "view"): _member_or_admin,  # a non-member is answered 404, not 403
+    ("team", "manage"): _maintainer_or_admin,
     ("admin", "access"): _admin,
     ("api_key", "delete"): _owner_or_admin,
     ("webhook", "read"): _owner_or_admin,  # another user's hook reads as missing (404)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..access_cache import watch
 from ..auth.models import User
 from ..extensions import db
+from ..teams.models import Team
 from ..timeutil import utcnow
 
 TASK_REGRESSION = "regression"
@@ -29,7 +30,26 @@ VISIBILITY_PUBLIC = "public"
 class MLModel(db.Model):
     __tablename__ = "ml_models"
     __table_args__ = (
-        UniqueConstraint("owner_id", "name", "version", name="uq_ml_models_owner_name_version"),
+        # Versions count per namespace: the owner's for a user's model, the team's for a
+        # team's (a partial unique index each; NULL team ids would never collide).
+        Index(
+            "uq_ml_models_user_name_version",
+            "owner_id",
+            "name",
+            "version",
+            unique=True,
+            sqlite_where=text("team_id IS NULL"),
+            postgresql_where=text("team_id IS NULL"),
+        ),
+        Index(
+            "uq_ml_models_team_name_version",
+            "team_id",
+            "name",
+            "version",
+            unique=True,
+            sqlite_where=text("team_id IS NOT NULL"),
+            postgresql_where=text("team_id IS NOT NULL"),
+        ),
         # At most one default model: a partial unique index on the flag.
         Index(
             "uq_ml_models_default",
@@ -43,6 +63,12 @@ class MLModel(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # A team's model: the team decides access; ``owner`` is who uploaded the name's
+    # versions (docs/teams.md). ``uploaded_by`` is who uploaded this version.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id"), default=lambda context: context.get_current_parameters()["owner_id"]
+    )
     name: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer)
     model_type: Mapped[str] = mapped_column(String(32))
@@ -58,10 +84,31 @@ class MLModel(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    owner: Mapped[User] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id])
+    team: Mapped[Team | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<MLModel {self.id} {self.name} v{self.version}>"
 
 
+class ModelAlias(db.Model):
+    """A name for one version of a model name, e.g. ``production`` -> version 2.
+
+    ``name_id`` is the id of the name's version-1 record (tombstones stay, so it never
+    goes): moving the name into a team carries its aliases unchanged."""
+
+    __tablename__ = "model_aliases"
+    __table_args__ = (UniqueConstraint("name_id", "alias", name="uq_model_aliases_name_alias"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_id: Mapped[int] = mapped_column(ForeignKey("ml_models.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(32))
+    model_id: Mapped[int] = mapped_column(ForeignKey("ml_models.id"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    model: Mapped[MLModel] = relationship(foreign_keys=[model_id])
+
+
 watch(MLModel)  # the default model is cached (mlapi/access_cache.py): any write forgets it
+watch(ModelAlias)  # which version an alias names is cached with the callers' snapshots

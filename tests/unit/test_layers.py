@@ -5,7 +5,8 @@ function (a deferred import is still a dependency).
 The layers, bottom to top, by top-level name under ``mlapi``:
 
 - foundation: plumbing every domain may use, knowing no domain;
-- auth: who the caller is (and ``api``, the Blueprint whose ``authenticated`` runs that check);
+- auth: who the caller is (and ``api``, the Blueprint whose ``authenticated`` runs that check),
+  the teams they belong to, what they may do (``policy``) and the audit log of changes to it;
 - keys and registry: what a caller holds;
 - predictions: answers from a registry's model;
 - webhooks, admin, ops, bootstrap: listen to the domains, report on them, start them;
@@ -37,14 +38,13 @@ LAYERS = [
             "limits",
             "lru",
             "pagination",
-            "policy",
             "process_threads",
             "strict_json",
             "timeutil",
             "version",
         },
     ),
-    ("auth", {"auth", "api"}),
+    ("auth, teams and policy", {"auth", "api", "audit", "policy", "teams"}),
     ("keys and registry", {"keys", "registry"}),
     ("predictions", {"predictions"}),
     ("listeners and operations", {"webhooks", "admin", "ops", "bootstrap"}),

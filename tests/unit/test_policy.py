@@ -14,13 +14,39 @@ from mlapi.policy import ADMINISTRATION, RULES, authorize, may
 OWNER = SimpleNamespace(id=1, is_admin=False)
 OTHER = SimpleNamespace(id=2, is_admin=False)
 ADMIN = SimpleNamespace(id=3, is_admin=True)
-ACTORS = {"owner": OWNER, "other": OTHER, "admin": ADMIN}
+MAINTAINER = SimpleNamespace(id=4, is_admin=False)
+MEMBER = SimpleNamespace(id=5, is_admin=False)
+ACTORS = {
+    "owner": OWNER,
+    "other": OTHER,
+    "admin": ADMIN,
+    "maintainer": MAINTAINER,
+    "member": MEMBER,
+}
+TEAM_ID = 10
+ROLES = {MAINTAINER.id: {TEAM_ID: "maintainer"}, MEMBER.id: {TEAM_ID: "member"}}
+
+
+@pytest.fixture(autouse=True)
+def memberships(monkeypatch):
+    """Team roles as the table states them (the real ones come from the database)."""
+    monkeypatch.setattr("mlapi.teams.membership.roles_of", lambda user_id: ROLES.get(user_id, {}))
 
 
 def model(visibility: str) -> SimpleNamespace:
-    return SimpleNamespace(policy_kind="model", owner_id=OWNER.id, visibility=visibility)
+    return SimpleNamespace(
+        policy_kind="model", owner_id=OWNER.id, team_id=None, visibility=visibility
+    )
 
 
+def team_model(visibility: str) -> SimpleNamespace:
+    """A model of team 10, uploaded by OWNER (who is not in the team)."""
+    return SimpleNamespace(
+        policy_kind="model", owner_id=OWNER.id, team_id=TEAM_ID, visibility=visibility
+    )
+
+
+TEAM = SimpleNamespace(policy_kind="team", id=TEAM_ID)
 PREDICTION = SimpleNamespace(policy_kind="prediction", owner_id=OWNER.id)
 API_KEY = SimpleNamespace(policy_kind="api_key", owner_id=OWNER.id)
 WEBHOOK = SimpleNamespace(policy_kind="webhook", owner_id=OWNER.id)
@@ -59,6 +85,37 @@ TABLE = [
     ("owner", "delete", WEBHOOK, True),
     ("other", "delete", WEBHOOK, False),
     ("admin", "delete", WEBHOOK, True),  # admins may revoke any hook
+    ("owner", "upload_version", model("private"), True),
+    ("other", "upload_version", model("public"), False),
+    ("owner", "move_alias", model("private"), True),
+    ("other", "move_alias", model("public"), False),
+    ("admin", "move_alias", model("private"), True),
+    # a team's model: the team decides, not the uploader
+    ("member", "view", team_model("private"), True),
+    ("member", "predict", team_model("private"), True),
+    ("member", "metrics", team_model("private"), True),
+    ("member", "update", team_model("private"), False),
+    ("member", "delete", team_model("private"), False),
+    ("member", "upload_version", team_model("private"), False),
+    ("member", "move_alias", team_model("private"), False),
+    ("maintainer", "update", team_model("private"), True),
+    ("maintainer", "delete", team_model("private"), True),
+    ("maintainer", "upload_version", team_model("private"), True),
+    ("maintainer", "move_alias", team_model("private"), True),
+    ("owner", "view", team_model("private"), False),  # the uploader left the team
+    ("owner", "update", team_model("private"), False),
+    ("other", "view", team_model("private"), False),
+    ("other", "predict", team_model("public"), True),
+    ("other", "metrics", team_model("public"), False),
+    ("admin", "delete", team_model("private"), True),
+    ("member", "view", TEAM, True),
+    ("maintainer", "view", TEAM, True),
+    ("other", "view", TEAM, False),
+    ("admin", "view", TEAM, True),
+    ("member", "manage", TEAM, False),
+    ("maintainer", "manage", TEAM, True),
+    ("other", "manage", TEAM, False),
+    ("admin", "manage", TEAM, True),
 ]
 
 

@@ -17,7 +17,9 @@ def actor(user_id: int, *, admin: bool = False) -> SimpleNamespace:
 
 
 def model(owner_id: int, visibility: str = "private") -> SimpleNamespace:
-    return SimpleNamespace(policy_kind="model", owner_id=owner_id, visibility=visibility)
+    return SimpleNamespace(
+        policy_kind="model", owner_id=owner_id, team_id=None, visibility=visibility
+    )
 
 
 def test_an_area_made_at_run_time_is_governed_by_its_kind():

@@ -1,0 +1,1 @@
+"""Teams: several people sharing models (members use them, maintainers manage them)."""
