@@ -162,7 +162,10 @@ def announce(signal, record: MLModel) -> None:
     commit): ``mlapi.registry.signals``."""
     db.session.flush()  # the id and defaults the commit will write
     signal.send(
-        current_app._get_current_object(), owner_id=record.owner_id, data=ModelRecord().dump(record)
+        current_app._get_current_object(),
+        owner_id=record.owner_id,
+        team_id=record.team_id,
+        data=ModelRecord().dump(record),
     )
 
 

@@ -65,11 +65,11 @@ def enqueue(session: Session, event: str, owner_id: int, data: dict) -> list[Web
     return deliveries
 
 
-def _on_model_created(_app: Flask, *, owner_id: int, data: dict) -> None:
+def _on_model_created(_app: Flask, *, owner_id: int, team_id: int | None, data: dict) -> None:
     enqueue(db.session(), MODEL_CREATED, owner_id, data)
 
 
-def _on_model_deleted(_app: Flask, *, owner_id: int, data: dict) -> None:
+def _on_model_deleted(_app: Flask, *, owner_id: int, team_id: int | None, data: dict) -> None:
     enqueue(db.session(), MODEL_DELETED, owner_id, data)
 
 

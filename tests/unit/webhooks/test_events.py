@@ -115,7 +115,7 @@ def test_a_failed_change_queues_nothing(app, hook, upload_model, auth_headers):
 def test_an_announcement_rolled_back_is_forgotten(app, hook, user):
     """The registry's signal fired inside a change that then fails: nothing may be told."""
     with app.app_context():
-        model_created.send(app, owner_id=user.id, data={"name": "ghost"})
+        model_created.send(app, owner_id=user.id, team_id=None, data={"name": "ghost"})
         db.session.rollback()
         db.session.commit()
         db.session.remove()
