@@ -79,3 +79,33 @@ def test_the_migrations_go_down_to_nothing_and_up_again(bare_app):
     flask_db(bare_app, "upgrade")
     assert model_tables <= tables(bare_app)
     assert differences(bare_app) == []
+
+
+def test_existing_accounts_and_models_come_through_the_teams_migration(bare_app):
+    """0008: every username claims its name (a team cannot take it), and every model already
+    uploaded was uploaded by its owner."""
+    flask_db(bare_app, "upgrade", "0007")
+    with bare_app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (id, username, username_key, email, email_key, password_hash,"
+                " role, is_active, created_at, session_generation) VALUES (7, 'Rita', 'rita',"
+                " 'rita@example.com', 'rita@example.com', 'x', 'user', true, '2026-01-01', 0)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO ml_models (id, owner_id, name, version, model_type, task, n_features,"
+                " visibility, sha256, size_bytes, is_default, created_at) VALUES (3, 7, 'churn',"
+                " 1, 'sklearn', 'regression', 2, 'private', :digest, 10, false, '2026-01-01')"
+            ),
+            {"digest": "0" * 64},
+        )
+
+    flask_db(bare_app, "upgrade")
+
+    with bare_app.app_context(), db.engine.connect() as connection:
+        claims = connection.execute(sa.text("SELECT key, kind FROM namespaces")).all()
+        uploaders = connection.execute(sa.text("SELECT id, uploaded_by_id, team_id FROM ml_models"))
+        assert claims == [("rita", "user")]
+        assert uploaders.all() == [(3, 7, None)]
