@@ -99,7 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from .webhooks.routes import blp as webhooks
 
     api = init_api(app)
-    for blueprint in (accounts, keys, teams, models, predictions, admin, operations, webhooks):
+    for blueprint in (accounts, keys, models, predictions, admin, operations, webhooks, teams):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets)  # files of /docs, not API operations
     app.register_blueprint(docs_home)  # / -> /docs

@@ -90,7 +90,7 @@ class Member(MethodView):
         """
         return service.set_member(current_caller, team_id, username, body["role"])
 
-    @blp.doc(operationId="removeTeamMember")
+    @blp.doc(operationId="deleteTeamMember")
     @blp.authenticated(budget="default")
     @blp.response(204)
     @blp.problems(403, 404, 409)
