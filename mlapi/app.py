@@ -95,10 +95,11 @@ def register_blueprints(app: Flask) -> None:
     from .ops.routes import blp as operations
     from .predictions.routes import blp as predictions
     from .registry.routes import blp as models
+    from .teams.routes import blp as teams
     from .webhooks.routes import blp as webhooks
 
     api = init_api(app)
-    for blueprint in (accounts, keys, models, predictions, admin, operations, webhooks):
+    for blueprint in (accounts, keys, models, predictions, admin, operations, webhooks, teams):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets)  # files of /docs, not API operations
     app.register_blueprint(docs_home)  # / -> /docs

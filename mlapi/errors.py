@@ -111,6 +111,23 @@ class LastActiveAdmin(Conflict):
     )
 
 
+class NameTaken(Conflict):
+    """Users and teams share one namespace (``mlapi.teams.models.Namespace``)."""
+
+    detail = "That name is already taken."
+
+
+class LastMaintainer(Conflict):
+    detail = (
+        "The last active maintainer of a team cannot be demoted or removed; "
+        "make another member a maintainer first."
+    )
+
+
+class TeamOwnsModels(Conflict):
+    detail = "The team still owns live models: delete them or move them out of the team first."
+
+
 class PayloadTooLarge(ApiError):
     status, code, detail = 413, "payload_too_large", "The request body is too large."
 

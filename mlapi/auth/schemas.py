@@ -39,12 +39,12 @@ class FullMatch(validate.Regexp):
         return value
 
 
+# The rule of every name in the namespace users and teams share (mlapi/teams/models.py).
+NAME_RULE = FullMatch(USERNAME_PATTERN, error="Use 3 to 32 letters, digits, '_', '.' or '-'.")
+
+
 class RegisterRequest(ma.Schema):
-    username = ma.fields.String(
-        required=True,
-        validate=FullMatch(USERNAME_PATTERN, error="Use 3 to 32 letters, digits, '_', '.' or '-'."),
-        metadata={"example": "alice"},
-    )
+    username = ma.fields.String(required=True, validate=NAME_RULE, metadata={"example": "alice"})
     email = ma.fields.Email(
         required=True,
         validate=[validate.Length(max=MAX_EMAIL_LENGTH), email_fits_when_lower_cased],
@@ -118,6 +118,13 @@ class UserSchema(ResponseSchema):
     role = ma.fields.String(metadata={"enum": ["user", "admin"]})
     is_active = ma.fields.Boolean()
     created_at = UTCDateTime()
+
+
+class UserRefSchema(ResponseSchema):
+    """A user named in another record (a team's member, a model's uploader)."""
+
+    id = ma.fields.Integer(metadata={"example": 42})
+    username = ma.fields.String(metadata={"example": "alice"})
 
 
 class AccessTokenSchema(ResponseSchema):

@@ -6,8 +6,9 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, InvalidCredentials, LoginRefused
+from ..errors import Conflict, InvalidCredentials, LoginRefused, NameTaken
 from ..extensions import db
+from ..teams.models import KIND_TEAM, Namespace
 from ..timeutil import utcnow
 from . import tokens
 from .models import ROLE_USER, SYSTEM_USERNAME, User
@@ -19,7 +20,8 @@ UNUSABLE_PASSWORD = "!"  # noqa: S105  (not an argon2 hash: never verifies)
 def register(
     username: str, email: str, password: str, full_name: str | None = None, role: str = ROLE_USER
 ) -> User:
-    """Create an account; 409 naming the username or email taken in any letter case.
+    """Create an account; 409 naming the username or email taken in any letter case, or
+    "already taken" when a team has the name (users and teams share one namespace).
 
     Naming the field tells a caller nothing more than the 409 itself: with a fresh
     username, a 409 already says the email is taken."""
@@ -35,13 +37,25 @@ def register(
     )
     if fields := taken(username=username, email=email):
         raise already_registered(fields)
+    if team_has_name(username):
+        raise NameTaken()
     db.session.add(user)
     try:
         db.session.commit()
-    except IntegrityError as exc:  # lost a race with a concurrent registration
+    except IntegrityError as exc:  # lost a race with a concurrent registration or team
         db.session.rollback()
-        raise already_registered(taken(username=username, email=email)) from exc
+        if fields := taken(username=username, email=email):
+            raise already_registered(fields) from exc
+        if team_has_name(username):
+            raise NameTaken() from exc
+        raise already_registered([]) from exc
     return user
+
+
+def team_has_name(name: str) -> bool:
+    """Whether a team (live or deleted: its name stays reserved) claimed ``name``."""
+    claim = db.session.get(Namespace, name.lower())
+    return claim is not None and claim.kind == KIND_TEAM
 
 
 def taken(*, username: str | None = None, email: str | None = None) -> list[str]:

@@ -28,6 +28,7 @@ REGISTER = ("post", "/api/v1/auth/register")
 LOGIN = ("post", "/api/v1/auth/login")
 UPLOAD = ("post", "/api/v1/models")
 PREDICT = ("post", "/api/v1/predict")
+CREATE_TEAM = ("post", "/api/v1/teams")
 # A newcomer's first steps through /docs: each step's example relies on the ones before.
 FIRST_STEPS = [REGISTER, LOGIN, UPLOAD, PREDICT]
 # The examples are tried with a resolver that knows no host at all: an example that needs
@@ -127,12 +128,15 @@ class Newcomer:
     def _remember(self, operation: tuple[str, str], body) -> None:
         if operation == REGISTER:
             self.ids["user_id"] = body["id"]
+            self.ids["username"] = body["username"]
         elif operation == LOGIN:
             self.headers = bearer(body["access_token"])
         elif operation == UPLOAD:
             self.ids["model_id"] = body["id"]
         elif operation == PREDICT:
             self.ids["prediction_id"] = body["prediction_id"]
+        elif operation == CREATE_TEAM:
+            self.ids["team_id"] = body["id"]
 
 
 def _published_passwords(document: dict) -> list[str]:
@@ -172,5 +176,7 @@ def test_the_documented_example_succeeds_on_a_fresh_instance(newcomer, method, p
     )
     for step in steps:
         newcomer.send(*step)
+    if "{team_id}" in path:  # the newcomer makes the team first, with its own example
+        newcomer.send(*CREATE_TEAM)
 
     newcomer.send(method, path)
