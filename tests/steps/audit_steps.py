@@ -1,0 +1,1 @@
+"""Steps of features/audit.feature."""
