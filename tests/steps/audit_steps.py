@@ -115,7 +115,7 @@ def shows_operator(conversation, name):
     assert event["actor"] == {"kind": "cli", "id": None, "username": None, "api_key_id": None}
 
 
-@then(parsers.re(rf'(?P<name>\w+) sees that (?:he|she|they) created the API key "(?P<key>[^"]+)"'))
+@then(parsers.re(r'(?P<name>\w+) sees that (?:he|she|they) created the API key "(?P<key>[^"]+)"'))
 def sees_own_key(conversation, answer, name, key):
     answer_to(conversation, answer, name)
     created = [e for e in answer.get_json()["items"] if e["action"] == "api_key.created"]
@@ -133,7 +133,8 @@ def sees_nothing_of(conversation, answer, name, other):
 
 @then(
     parsers.re(
-        rf"(?P<name>\w+) sees that (?P<admin>\w+) deactivated and then reactivated {PRONOUN} account"
+        r"(?P<name>\w+) sees that (?P<admin>\w+) deactivated and then "
+        rf"reactivated {PRONOUN} account"
     )
 )
 def sees_admin_changes(conversation, answer, name, admin):
