@@ -13,6 +13,7 @@ pytest_plugins = [
     "tests.support.log_scan",
     "tests.support.users",
     "tests.support.model_files",
+    "tests.support.audit",
     "tests.steps.common_steps",
     "tests.steps.auth_steps",
     "tests.steps.prediction_steps",
@@ -25,6 +26,7 @@ pytest_plugins = [
     "tests.steps.webhook_steps",
     "tests.steps.security_steps",
     "tests.steps.team_steps",
+    "tests.steps.audit_steps",
 ]
 
 # tests/services starts gunicorn against PostgreSQL and Redis (tox -e services, CI): only

@@ -8,7 +8,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .access_cache import init_access_cache
 from .api import init_api
-from .audit import models as _audit_models  # noqa: F401  (its table is in the schema)
 from .auth import tokens  # noqa: F401  (registers the JWT callbacks)
 from .auth.state import init_auth
 from .bootstrap import MIGRATIONS_DIR, bootstrap, instance_secret_key
@@ -88,6 +87,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin.routes import blp as admin
+    from .audit.routes import blp as audit
     from .auth.routes import blp as accounts
     from .keys.routes import blp as keys
     from .ops.docs import blp as docs_assets
@@ -99,7 +99,8 @@ def register_blueprints(app: Flask) -> None:
     from .webhooks.routes import blp as webhooks
 
     api = init_api(app)
-    for blueprint in (accounts, keys, models, predictions, admin, operations, webhooks, teams):
+    blueprints = (accounts, keys, teams, models, predictions, admin, audit, operations, webhooks)
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets)  # files of /docs, not API operations
     app.register_blueprint(docs_home)  # / -> /docs

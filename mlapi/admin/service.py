@@ -3,13 +3,14 @@
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..audit.service import record
 from ..auth import devices
 from ..auth.models import ROLE_ADMIN, SYSTEM_USERNAME, User
 from ..errors import Conflict, LastActiveAdmin, ModelNotPublic, NotFound
 from ..extensions import db
 from ..pagination import Page, paginate
 from ..predictions.models import Prediction
-from ..registry.models import VISIBILITY_PUBLIC, MLModel
+from ..registry.models import VISIBILITY_PUBLIC, MLModel, full_name
 
 _PEOPLE = User.username_key != SYSTEM_USERNAME  # the system account is not a person
 
@@ -47,6 +48,7 @@ def update_user(user_id: int, changes: dict) -> User:
         # Deactivation ends every sign-in: the session generation moves on (a hook on
         # User.is_active) and the known devices are forgotten. API keys are only suspended.
         devices.forget_all(user.id)
+    _record_user_changes(user, changes)
     for name, value in changes.items():
         setattr(user, name, value)
     db.session.flush()
@@ -58,6 +60,16 @@ def update_user(user_id: int, changes: dict) -> User:
         raise LastActiveAdmin()
     db.session.commit()
     return user
+
+
+def _record_user_changes(user: User, changes: dict) -> None:
+    """One audit record per change that happens (setting a value it already has is none)."""
+    if "role" in changes and changes["role"] != user.role:
+        details = {"username": user.username, "role": changes["role"], "previous_role": user.role}
+        record("user.role_changed", "user", user.id, details)
+    if "is_active" in changes and changes["is_active"] != user.is_active:
+        action = "user.reactivated" if changes["is_active"] else "user.deactivated"
+        record(action, "user", user.id, {"username": user.username})
 
 
 def _active_admin():
@@ -81,18 +93,21 @@ def stats(endpoints: list[dict]) -> dict:
 def set_default_model(model_id: int) -> MLModel:
     """Make a live public model the default; the old one stops being it in the same
     transaction (the partial unique index allows one default at a time)."""
-    record = db.session.get(MLModel, model_id)
-    if record is None or record.deleted_at is not None:
+    model = db.session.get(MLModel, model_id)
+    if model is None or model.deleted_at is not None:
         raise NotFound("No model with that id.")
-    if record.visibility != VISIBILITY_PUBLIC:
+    if model.visibility != VISIBILITY_PUBLIC:
         raise ModelNotPublic()
-    if record.is_default:
-        return record
+    if model.is_default:
+        return model
+    previous = db.session.scalar(select(MLModel.id).where(MLModel.is_default.is_(True)))
+    details = {"full_name": full_name(model), "version": model.version}
+    record("default_model.changed", "model", model.id, {**details, "previous_model_id": previous})
     db.session.execute(update(MLModel).where(MLModel.is_default.is_(True)).values(is_default=False))
-    record.is_default = True
+    model.is_default = True
     try:
         db.session.commit()
     except IntegrityError as exc:  # another admin switched it at the same moment
         db.session.rollback()
         raise Conflict("The default model was changed at the same moment; try again.") from exc
-    return record
+    return model

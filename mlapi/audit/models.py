@@ -9,6 +9,16 @@ from ..extensions import db
 from ..timeutil import utcnow
 
 ACTOR_USER, ACTOR_CLI, ACTOR_SYSTEM = "user", "cli", "system"
+TARGET_TYPES = (
+    "user",
+    "model",  # id of the version
+    "model_name",  # id of the name's version-1 record
+    "alias",  # id of the version it names; the alias in details.alias
+    "team",
+    "api_key",
+    "webhook",
+    "session",  # id of the user whose sign-ins it is
+)
 
 
 class AuditEvent(db.Model):
@@ -31,3 +41,16 @@ class AuditEvent(db.Model):
     target_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     request_id: Mapped[str | None] = mapped_column(String(128))
+
+    @property
+    def actor(self) -> dict:
+        return {
+            "kind": self.actor_kind,
+            "id": self.actor_id,
+            "username": self.actor_username,
+            "api_key_id": self.api_key_id,
+        }
+
+    @property
+    def target(self) -> dict:
+        return {"type": self.target_type, "id": self.target_id}

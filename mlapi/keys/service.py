@@ -7,12 +7,13 @@ SHA-256 digest is stored, compared in constant time.
 """
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from ..audit.service import record
 from ..auth.credentials import KEY_SCHEME, PREFIX_HEX_DIGITS, digest
 from ..auth.models import ApiKey, User
 from ..errors import Conflict, NotFound
@@ -72,6 +73,8 @@ def create_key(owner: User, name: str, expires_in_days: int | None = None) -> tu
         )
         db.session.add(key)
         try:
+            db.session.flush()  # a prefix collision shows here; the key's id for its record
+            record("api_key.created", "api_key", key.id, _described(key, expires=True))
             db.session.commit()
             return key, raw
         except IntegrityError:
@@ -96,5 +99,16 @@ def delete_key(actor: User, key_id: int) -> None:
     key = db.session.get(ApiKey, key_id)
     if key is None or not may(actor, "delete", key):
         raise NotFound("There is no API key with that id among yours.")
+    record("api_key.deleted", "api_key", key.id, _described(key))
     db.session.delete(key)
     db.session.commit()
+
+
+def _described(key: ApiKey, *, expires: bool = False) -> dict:
+    """The audit details of a key: its name and public prefix, never its secret."""
+    details = {"name": key.name, "prefix": key.prefix}
+    if expires:
+        details["expires_at"] = (
+            key.expires_at.replace(tzinfo=UTC).isoformat() if key.expires_at else None
+        )
+    return details

@@ -16,9 +16,10 @@ from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
 from sqlalchemy import select
 
+from ..audit.service import record as audit
 from ..auth.service import ensure_system_account
 from ..extensions import db
-from .models import TASK_REGRESSION, VISIBILITY_PUBLIC, MLModel
+from .models import TASK_REGRESSION, VISIBILITY_PUBLIC, MLModel, full_name
 from .store import ModelStore, sha256_of
 
 log = logging.getLogger("mlapi.registry")
@@ -108,4 +109,7 @@ def ensure_default_model(store: ModelStore) -> MLModel:
         is_default=True,
     )
     db.session.add(record)
+    db.session.flush()  # its id, for the audit record
+    details = {"full_name": full_name(record), "version": 1, "previous_model_id": None}
+    audit("default_model.changed", "model", record.id, details, system=True)
     return record

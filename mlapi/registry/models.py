@@ -92,6 +92,12 @@ class MLModel(db.Model):
         return f"<MLModel {self.id} {self.name} v{self.version}>"
 
 
+def full_name(model: MLModel) -> str:
+    """``<owner or team>/<name>``: the team's name for a team's model, else the owner's."""
+    namespace = model.team.name if model.team_id is not None else model.owner.username
+    return f"{namespace}/{model.name}"
+
+
 class ModelAlias(db.Model):
     """A name for one version of a model name, e.g. ``production`` -> version 2.
 

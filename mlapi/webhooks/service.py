@@ -4,9 +4,12 @@ Another user's hook is "not found", never "forbidden": its existence is not reve
 (docs/api.md). Admins may read every hook and its log, and delete any.
 """
 
+from urllib.parse import urlsplit
+
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..audit.service import record
 from ..auth.models import User
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
@@ -52,6 +55,9 @@ def create_webhook(
         secret_encrypted=crypto.encrypt(secret, current_app.config["SECRET_KEY"]),
     )
     db.session.add(hook)
+    db.session.flush()  # its id, for the audit record
+    # The host only: a URL may carry credentials (user:password@, a token in the query).
+    record("webhook.created", "webhook", hook.id, {"host": _host(url), "events": hook.events})
     db.session.commit()
     return hook, secret
 
@@ -74,8 +80,14 @@ def get_webhook(actor, webhook_id: int, action: str = "read") -> Webhook:
 
 def delete_webhook(actor, webhook_id: int) -> None:
     """Delete a hook with its queued deliveries and log (the database cascades)."""
-    db.session.delete(get_webhook(actor, webhook_id, "delete"))
+    hook = get_webhook(actor, webhook_id, "delete")
+    record("webhook.deleted", "webhook", hook.id, {"host": _host(hook.url)})
+    db.session.delete(hook)
     db.session.commit()
+
+
+def _host(url: str) -> str | None:
+    return urlsplit(url).hostname
 
 
 def list_attempts(actor, webhook_id: int, *, page: int, per_page: int) -> Page:

@@ -9,9 +9,14 @@ import logging
 
 import pytest
 from flask import jsonify, request
+from sqlalchemy import select
 
+from mlapi.audit.models import AuditEvent
+from mlapi.audit.service import record
+from mlapi.extensions import db
 from tests import contract_client
 from tests.contract_client import SecretLeak, secret_log_handler
+from tests.support.audit import SWEEP, secrets_in_audit_details
 
 PASSWORD = "never-echo-this-password"
 
@@ -91,3 +96,35 @@ def test_a_body_of_a_million_numbers_is_scanned_without_looking_at_each(monkeypa
     )
 
     assert sorted(looked_at) == ["batch-of-zeros", PASSWORD + "-4"]
+
+
+def test_a_secret_in_an_audit_record_is_found(app):
+    planted = "a-password-planted-in-a-record"
+    contract_client.session_secrets.add(planted)  # as if a request had sent it
+    with app.app_context():
+        record("api_key.created", "api_key", 1, {"name": planted}, system=True)
+        db.session.commit()
+
+    assert secrets_in_audit_details(app) == [planted]
+
+
+@pytest.mark.parametrize("action", sorted(SWEEP))
+def test_no_audit_record_holds_a_password_key_token_or_webhook_secret(stage, sign_in, action):
+    tokens = sign_in(stage.user)
+    key = SWEEP["api_key.created"].perform(stage).get_json()["key"]
+    hook = stage.client.post(
+        "/api/v1/webhooks",
+        json={
+            "url": "https://hooks.example.com/in?token=query-secret-77",
+            "events": ["model.created"],
+        },
+        headers={"X-API-Key": key},
+    ).get_json()
+    SWEEP[action].prepare(stage)
+    SWEEP[action].perform(stage)
+
+    assert secrets_in_audit_details(stage.app) == []  # passwords, keys, hook secrets
+    with stage.app.app_context():
+        details = str(db.session.scalars(select(AuditEvent.details)).all())
+    for secret in (tokens.access, tokens.refresh, key, hook["secret"], "query-secret-77"):
+        assert secret not in details

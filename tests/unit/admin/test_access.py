@@ -21,8 +21,9 @@ def admin_operations(app) -> list[tuple[str, str]]:
     return operations
 
 
-def test_the_admin_area_has_its_four_operations(app):
+def test_the_admin_area_has_its_five_operations(app):
     assert sorted(admin_operations(app)) == [
+        ("GET", "/api/v1/admin/audit"),
         ("GET", "/api/v1/admin/stats"),
         ("GET", "/api/v1/admin/users"),
         ("PATCH", "/api/v1/admin/users/1"),
