@@ -47,12 +47,17 @@ def due(now: datetime) -> tuple[ColumnElement, ...]:
     )
 
 
+def held(now: datetime) -> tuple[ColumnElement, ...]:
+    """The conditions of a delivery in flight at ``now``: claimed, lease not run out."""
+    return (WebhookDelivery.status == PENDING, WebhookDelivery.locked_until >= now)
+
+
 def in_flight(now: datetime):
     """``(owner id, deliveries in flight)`` for every owner with any, at ``now``."""
     return (
         select(Webhook.owner_id, func.count().label("busy"))
         .join(WebhookDelivery, WebhookDelivery.webhook_id == Webhook.id)
-        .where(WebhookDelivery.status == PENDING, WebhookDelivery.locked_until >= now)
+        .where(*held(now))
         .group_by(Webhook.owner_id)
     )
 
@@ -108,11 +113,7 @@ def _claim_one(delivery_id: int, owner_id: int, now: datetime) -> bool:
         select(func.count())
         .select_from(WebhookDelivery)
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-        .where(
-            Webhook.owner_id == owner_id,
-            WebhookDelivery.status == PENDING,
-            WebhookDelivery.locked_until >= now,
-        )
+        .where(Webhook.owner_id == owner_id, *held(now))
         .scalar_subquery()
     )
     result = db.session.execute(
