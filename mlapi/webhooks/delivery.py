@@ -1,8 +1,9 @@
-"""Sending one queued delivery: claim it, check the address, POST, log the attempt
+"""Sending one claimed delivery: check the address, POST, log the attempt
 (docs/webhooks.md#sending-claims-retries).
 
-``send`` is one attempt at one delivery; ``dispatch.py`` decides which go out. A retry is
-put back in the queue with its next attempt time: nothing waits out a back-off.
+``send`` is one attempt at one delivery; ``claims.py`` decides which go out and
+``dispatch.py`` sends them. After every attempt the claim is released: a retry is put back
+in the queue with its next attempt time, and nothing (no thread, no slot) waits out a back-off.
 """
 
 import logging
@@ -12,13 +13,12 @@ from datetime import datetime, timedelta
 
 import requests
 from flask import current_app
-from sqlalchemy import or_, update
 
 from ..counters import count_webhook_delivery
 from ..extensions import db
 from . import crypto, signing
 from .addresses import Unresolvable, UnsafeUrl, check_configured
-from .models import DELIVERED, FAILED, PENDING, Webhook, WebhookAttempt, WebhookDelivery
+from .models import DELIVERED, FAILED, Webhook, WebhookAttempt, WebhookDelivery
 
 log = logging.getLogger("mlapi.webhooks")
 
@@ -56,38 +56,13 @@ class Outgoing:
         )
 
 
-def claim_lease() -> timedelta:
-    """How long a claim holds: longer than any one send can take."""
-    return timedelta(seconds=current_app.config["WEBHOOK_TIMEOUT_SECONDS"] * 2 + 30)
-
-
-def due(now: datetime):
-    """The conditions of a delivery that may be claimed at ``now``."""
-    return (
-        WebhookDelivery.status == PENDING,
-        WebhookDelivery.next_attempt_at <= now,
-        or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now),
-    )
-
-
-def claim(delivery_id: int, now: datetime) -> bool:
-    """Take the row for this sender, if it is still due and nobody else holds it."""
-    result = db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, *due(now))
-        .values(locked_until=now + claim_lease())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return result.rowcount == 1
-
-
 def send(delivery_id: int, now: datetime) -> str | None:
-    """Claim the delivery and make one attempt; its outcome, or None when it is no longer
-    due (another sender took it, or it was sent)."""
-    if not claim(delivery_id, now):
+    """One attempt at a delivery this sender has claimed (``claims.claim_due``); its
+    outcome, or None when the row is gone (its hook was deleted meanwhile)."""
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
         return None
-    outcome = _deliver(db.session.get(WebhookDelivery, delivery_id), now)
+    outcome = _deliver(delivery, now)
     count_webhook_delivery(outcome)
     return outcome
 

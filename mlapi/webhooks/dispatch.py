@@ -1,9 +1,11 @@
-"""Which due deliveries go out, and sending them concurrently, fair between hook owners
+"""Sending claimed deliveries concurrently through a bounded pool
 (docs/webhooks.md#concurrent-and-fair-between-users).
 
-``Dispatcher.fill`` is one look at the queue: it hands whatever is due and fits to the pool
-and returns at once. The worker thread calls it every poll and as soon as a send ends;
-``deliver_due`` (``flask webhooks deliver``, the tests) until nothing due at its ``now`` is left.
+``Dispatcher.fill`` is one look at the queue: it claims (``claims.claim_due``: round-robin
+by owner, at most two of one owner's in flight anywhere) as many due deliveries as the pool
+has free threads, hands them to the pool and returns at once. The worker thread calls it
+every poll and as soon as a send ends; ``deliver_due`` (``flask webhooks deliver``, the
+tests) until nothing due at its ``now`` is left.
 """
 
 import logging
@@ -14,50 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
 
 from ..extensions import db
 from ..timeutil import utcnow
-from .delivery import due, send
-from .models import Webhook, WebhookDelivery
+from .claims import claim_due
+from .delivery import send
 
 log = logging.getLogger("mlapi.webhooks")
 
-PER_OWNER = 2  # one owner's deliveries in flight at once, per process
-BATCH = 100  # candidates read per look at the queue
-
-
-def due_round_robin(now: datetime) -> list[tuple[int, int]]:
-    """``(delivery id, owner id)`` of due deliveries: each owner's oldest first, then each
-    owner's second oldest, and so on up to ``PER_OWNER`` each, so one owner's backlog
-    cannot fill a batch."""
-    rank = func.row_number().over(
-        partition_by=Webhook.owner_id,
-        order_by=(WebhookDelivery.next_attempt_at, WebhookDelivery.id),
-    )
-    ranked = (
-        select(
-            WebhookDelivery.id,
-            Webhook.owner_id,
-            WebhookDelivery.next_attempt_at,
-            rank.label("rank"),
-        )
-        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-        .where(*due(now))
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(ranked.c.id, ranked.c.owner_id)
-        .where(ranked.c.rank <= PER_OWNER)
-        .order_by(ranked.c.rank, ranked.c.next_attempt_at, ranked.c.id)
-        .limit(BATCH)
-    ).all()
-    db.session.commit()  # ends the read: the next look sees what the senders have committed
-    return [(delivery_id, owner_id) for delivery_id, owner_id in rows]
-
 
 class Dispatcher:
-    """A pool of senders and what it has in flight: deliveries, and their count per owner.
+    """A pool of senders and what it has in flight.
 
     ``on_done`` (optional) is called after every send, from the sending thread."""
 
@@ -67,35 +36,25 @@ class Dispatcher:
         self.app, self.on_done = app, on_done
         self.size = size or app.config["WEBHOOK_CONCURRENCY"]
         self.pool = ThreadPoolExecutor(self.size, thread_name_prefix="mlapi-webhook-send")
-        self.changed = threading.Condition()  # guards the three fields below
+        self.changed = threading.Condition()  # guards the two fields below
         self.in_flight: set[int] = set()
-        self.per_owner: Counter = Counter()
         self.outcomes: Counter = Counter()
 
-    def fill(self, now: datetime, skip: set[int] | frozenset = frozenset()) -> list[int]:
-        """Hand the pool what is due at ``now`` while it has free slots, except the
-        deliveries in ``skip``; their ids. Call inside an app context."""
+    def fill(self, now: datetime) -> list[int]:
+        """Claim what is due at ``now`` and fits the pool's free threads, and hand it to the
+        pool; the claimed ids. Call inside an app context."""
         with self.changed:
-            if len(self.in_flight) >= self.size:
-                return []
-        submitted = []
-        for delivery_id, owner_id in due_round_robin(now):
+            free = self.size - len(self.in_flight)
+        if free <= 0:
+            return []
+        claimed = claim_due(now, free)
+        for delivery_id in claimed:
             with self.changed:
-                if len(self.in_flight) >= self.size:
-                    break
-                if (
-                    delivery_id in self.in_flight
-                    or delivery_id in skip
-                    or self.per_owner[owner_id] >= PER_OWNER
-                ):
-                    continue
                 self.in_flight.add(delivery_id)
-                self.per_owner[owner_id] += 1
-            self.pool.submit(self._send, delivery_id, owner_id, now)
-            submitted.append(delivery_id)
-        return submitted
+            self.pool.submit(self._send, delivery_id, now)
+        return claimed
 
-    def _send(self, delivery_id: int, owner_id: int, now: datetime) -> None:
+    def _send(self, delivery_id: int, now: datetime) -> None:
         outcome = None
         try:
             with self.app.app_context():
@@ -104,13 +63,11 @@ class Dispatcher:
                 finally:
                     db.session.remove()
         except Exception:
+            # Its claim stays until the lease runs out; then the row is due again.
             log.exception("webhook delivery %s: sending failed; it stays queued", delivery_id)
         finally:
             with self.changed:
                 self.in_flight.discard(delivery_id)
-                self.per_owner[owner_id] -= 1
-                if not self.per_owner[owner_id]:
-                    del self.per_owner[owner_id]
                 if outcome is not None:
                     self.outcomes[outcome] += 1
                 self.changed.notify_all()
@@ -119,11 +76,10 @@ class Dispatcher:
 
     def drain(self, now: datetime) -> None:
         """Send everything due at ``now``, including what becomes due while sending, and
-        wait for the last send. Each delivery is tried at most once (a retry is due later)."""
-        tried: set[int] = set()
+        wait for the last send. Each delivery is tried at most once: after an attempt it is
+        finished, waits for a later retry, or (a send that failed) keeps its claim."""
         while True:
-            submitted = self.fill(now, skip=tried)
-            tried.update(submitted)
+            submitted = self.fill(now)
             with self.changed:
                 if not submitted and not self.in_flight:
                     return

@@ -9,7 +9,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..timeutil import utcnow
 
-EVENTS = ("model.created", "model.deleted", "prediction.feedback")
+EVENTS = ("model.created", "model.deleted", "prediction.feedback", "model.alias_moved")
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 

@@ -9,10 +9,17 @@ Every wait has a generous guard so that a regression fails instead of hanging th
 """
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import select
 
+from mlapi.extensions import db
+from mlapi.timeutil import utcnow
+from mlapi.webhooks import dispatch
+from mlapi.webhooks.claims import claim_due
+from mlapi.webhooks.models import Webhook, WebhookDelivery
 from mlapi.webhooks.worker import Worker
 from tests.unit.webhooks.conftest import (  # noqa: F401
     HOOK_URL,
@@ -178,3 +185,77 @@ def test_the_pool_is_bounded(configured_app, request):
 
     assert outcomes == [{"delivered": 6}]
     assert dead.most_in_flight == 3
+
+
+@dataclass
+class CountingSender:
+    """Stands in for ``send`` in the dispatchers: counts each owner's sends running at
+    once, and holds every send of ``held`` owners until ``released``."""
+
+    real: object
+    owner_of: dict[int, int]
+    held: set[int]
+    released: threading.Event = field(default_factory=threading.Event)
+    changed: threading.Condition = field(default_factory=threading.Condition)
+    running: Counter = field(default_factory=Counter)
+    most: Counter = field(default_factory=Counter)
+    sent: Counter = field(default_factory=Counter)
+
+    def __call__(self, delivery_id: int, now):
+        owner = self.owner_of[delivery_id]
+        with self.changed:
+            self.running[owner] += 1
+            self.most[owner] = max(self.most[owner], self.running[owner])
+            self.changed.notify_all()
+        try:
+            if owner in self.held:
+                self.released.wait(GUARD_SECONDS)
+            return self.real(delivery_id, now)
+        finally:
+            with self.changed:
+                self.running[owner] -= 1
+                self.sent[owner] += 1
+                self.changed.notify_all()
+
+    def wait_for(self, condition) -> bool:
+        with self.changed:
+            return self.changed.wait_for(condition, GUARD_SECONDS)
+
+
+def test_two_hosts_together_send_two_of_one_owners_deliveries_at_a_time(
+    app,
+    make_user,
+    sign_in,
+    create_hook,  # noqa: F811
+    upload_model,
+    receiver,  # noqa: F811
+    monkeypatch,
+):
+    """Two workers (two hosts: each its own pool) share the database's count of Alice's
+    deliveries in flight: together they never send more than two of hers at once."""
+    alice, bob = make_user(), make_user()
+    queue_for(sign_in(alice).headers, create_hook, upload_model, HOOK_URL, hooks=10)
+    queue_for(sign_in(bob).headers, create_hook, upload_model, HOOK_URL, hooks=1)
+    receiver.post(HOOK_URL, status=204)
+    with app.app_context():
+        owners = dict(
+            db.session.execute(select(WebhookDelivery.id, Webhook.owner_id).join(Webhook)).all()
+        )
+        db.session.remove()
+    sender = CountingSender(dispatch.send, owners, held={alice.id})
+    monkeypatch.setattr(dispatch, "send", sender)
+    hosts = [Worker(app, interval=0.01), Worker(app, interval=0.01)]
+    for host in hosts:
+        host.thread.start()
+    try:
+        assert sender.wait_for(lambda: sender.sent[bob.id] == 1 and sender.running[alice.id] == 2)
+        with app.app_context():  # what a third host would get now: nothing
+            assert claim_due(utcnow(), 8) == []
+            db.session.remove()
+        sender.released.set()
+        assert sender.wait_for(lambda: sender.sent[alice.id] == 10)
+    finally:
+        sender.released.set()
+        for host in hosts:
+            host.stop(timeout=GUARD_SECONDS)
+    assert sender.most[alice.id] == 2

@@ -1,6 +1,6 @@
 """Fixtures of the webhook tests: a resolver that needs no network, and hook helpers."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import responses
@@ -44,12 +44,14 @@ def create_hook(client, dns):
 
 @pytest.fixture
 def deliver(app):
-    """Send what is due ``after`` seconds from now; returns the outcome counts."""
+    """Send what is due ``after`` seconds from ``at`` (default: now); returns the outcome
+    counts. A test that moves the clock in steps passes one ``at``, so its steps do not
+    depend on how long the test itself takes."""
 
-    def run(after: float = 0):
+    def run(after: float = 0, *, at: datetime | None = None):
         with app.app_context():
             try:
-                return deliver_due(utcnow() + timedelta(seconds=after))
+                return deliver_due((at or utcnow()) + timedelta(seconds=after))
             finally:
                 db.session.remove()
 

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from mlapi.counters import WEBHOOK_DELIVERIES
+from mlapi.timeutil import utcnow
 from mlapi.webhooks.signing import verify
 from tests.unit.webhooks.conftest import HOOK_URL
 
@@ -73,9 +74,10 @@ def test_a_server_error_is_retried_after_the_backoff(
 ):
     receiver.post(HOOK_URL, status=500)
     receiver.post(HOOK_URL, status=200)
-    assert deliver() == {"retrying": 1}
-    assert deliver(after=0.5) == {}  # backoff (1 s) not over yet
-    assert deliver(after=1.5) == {"delivered": 1}
+    start = utcnow()
+    assert deliver(at=start) == {"retrying": 1}
+    assert deliver(0.5, at=start) == {}  # backoff (1 s) not over yet
+    assert deliver(1.5, at=start) == {"delivered": 1}
     first, second = receiver.calls
     assert first.request.body == second.request.body  # the same bytes, the same signature
     assert first.request.headers["X-MLAPI-Signature"] == second.request.headers["X-MLAPI-Signature"]
@@ -90,11 +92,12 @@ def test_it_gives_up_after_three_attempts_with_doubling_backoff(
 ):
     failed_before = counted("failed")
     receiver.post(HOOK_URL, status=503)
-    assert deliver() == {"retrying": 1}
-    assert deliver(after=1.5) == {"retrying": 1}
-    assert deliver(after=3) == {}  # second backoff is 2 s, from the second attempt
-    assert deliver(after=4) == {"failed": 1}
-    assert deliver(after=3600) == {}
+    start = utcnow()
+    assert deliver(at=start) == {"retrying": 1}
+    assert deliver(1.5, at=start) == {"retrying": 1}
+    assert deliver(3, at=start) == {}  # second backoff is 2 s, from the second attempt
+    assert deliver(4, at=start) == {"failed": 1}
+    assert deliver(3600, at=start) == {}
     assert len(receiver.calls) == 3
     logged = attempts(client, hook, auth_headers)
     assert [a["attempt"] for a in logged] == [3, 2, 1]

@@ -8,7 +8,7 @@ from mlapi import create_app
 from mlapi.extensions import db
 from mlapi.timeutil import utcnow
 from mlapi.webhooks.addresses import RESOLVER_KEY, static_resolver
-from mlapi.webhooks.delivery import claim, claim_lease
+from mlapi.webhooks.claims import claim_due, claim_lease
 from mlapi.webhooks.dispatch import Dispatcher, deliver_due
 from mlapi.webhooks.models import DELIVERED, WebhookDelivery
 from mlapi.webhooks.worker import EXTENSION_KEY, Worker, ensure_worker
@@ -34,17 +34,17 @@ def test_only_one_sender_claims_a_delivery(app, queued):
     [delivery_id] = delivery_ids(app)
     now = utcnow()
     with app.app_context():
-        assert claim(delivery_id, now) is True
-        assert claim(delivery_id, now) is False  # a second worker, same moment
-        assert claim(delivery_id, now + timedelta(seconds=1)) is False
+        assert claim_due(now, 8) == [delivery_id]
+        assert claim_due(now, 8) == []  # a second worker, same moment
+        assert claim_due(now + timedelta(seconds=1), 8) == []
         # A sender that died mid-send: its claim runs out and the row is sent again.
-        assert claim(delivery_id, now + claim_lease() + timedelta(seconds=1)) is True
+        assert claim_due(now + claim_lease() + timedelta(seconds=1), 8) == [delivery_id]
 
 
 def test_a_claimed_delivery_is_not_sent_by_another_worker(app, queued, receiver):
     [delivery_id] = delivery_ids(app)
     with app.app_context():
-        claim(delivery_id, utcnow())
+        assert claim_due(utcnow(), 8) == [delivery_id]
         assert deliver_due(utcnow() + timedelta(seconds=1)) == {}
     assert len(receiver.calls) == 0
 
