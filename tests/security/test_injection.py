@@ -195,12 +195,15 @@ def world(client, make_user, sign_in, upload_model, create_hook, admin_headers):
     headers = sign_in(user).headers
     prediction = client.post("/api/v1/predict", json={"features": ROW}, headers=headers)
     key = client.post("/api/v1/auth/api-keys", json={"name": "job"}, headers=headers)
+    team = client.post("/api/v1/teams", json={"name": "crew"}, headers=headers)
     ids = {
         "model_id": upload_model(headers, "mine")["id"],
         "prediction_id": prediction.get_json()["prediction_id"],
         "key_id": key.get_json()["id"],
         "webhook_id": create_hook(headers)["id"],
         "user_id": user.id,
+        "team_id": team.get_json()["id"],
+        "username": user.username,  # the team's maintainer: setting that role changes nothing
     }
     return World(client, headers, admin_headers, ids, user, canary)
 

@@ -35,7 +35,12 @@ BODIES = {
     ("predictions.ModelBatchPredict", "POST"): {"samples": [ROW]},
     ("predictions.PredictionFeedback", "POST"): {"actual_value": 1.0},
     ("admin.UserItem", "PATCH"): {"role": "user"},
+    ("teams.Member", "PUT"): {"role": "member"},
 }
+# A team's member, the value of ``<username>`` in the paths of a team's members.
+TEAMMATE = "teammate"
+# Path parameters other than the object's id, with the value they take.
+OTHER_PARAMETERS = {"<username>": TEAMMATE}
 
 
 @dataclass
@@ -76,6 +81,16 @@ def _webhook(world):
     return world.alice, world.create_hook(world.alice, HOOK_URL)["id"]
 
 
+def _team(world):
+    """Alice's team, with a member; someone outside it is not told it exists."""
+    response = world.client.post("/api/v1/teams", json={"name": "crew"}, headers=world.alice)
+    team_id = response.get_json()["id"]
+    world.make_user(TEAMMATE)
+    member = f"/api/v1/teams/{team_id}/members/{TEAMMATE}"
+    assert world.client.put(member, json={"role": "member"}, headers=world.alice).status_code == 200
+    return world.alice, team_id
+
+
 def _user(world):
     return world.admin, world.make_user().id  # an account's "owner" here is an admin
 
@@ -86,6 +101,7 @@ FACTORIES: dict[str, Kind] = {
     "key_id": Kind(_api_key, 404),
     "webhook_id": Kind(_webhook, 404),
     "user_id": Kind(_user, 403, row=User),
+    "team_id": Kind(_team, 404),
 }
 
 
@@ -145,6 +161,8 @@ def _kind(parameter: str) -> Kind:
 def _call(
     client, rule: str, endpoint: str, method: str, parameter: str, object_id: int, headers: dict
 ):
+    for placeholder, value in OTHER_PARAMETERS.items():
+        rule = rule.replace(placeholder, value)
     assert rule.count("<") == 1, (
         f"{rule} has several parameters: give this file a factory that makes the nested "
         "objects and build the path from all of them"
