@@ -13,6 +13,7 @@ pytest_plugins = [
     "tests.support.log_scan",
     "tests.support.users",
     "tests.support.model_files",
+    "tests.support.team_rows",
     "tests.steps.common_steps",
     "tests.steps.auth_steps",
     "tests.steps.prediction_steps",

@@ -49,6 +49,8 @@ def move_name(actor, record: MLModel, team_name: str | None) -> None:
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_clash(team, target_owner, record.name)) from None
+    for version in versions:  # loaded before the move: read them again
+        db.session.expire(version, ["team", "owner"])
     audit(
         "model.moved",
         "model_name",
