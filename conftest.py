@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.steps.auth_steps",
     "tests.steps.prediction_steps",
     "tests.steps.model_steps",
+    "tests.steps.team_model_steps",
     "tests.steps.admin_steps",
     "tests.steps.model_prediction_steps",
     "tests.steps.feedback_steps",
