@@ -66,6 +66,3 @@ def _id(team: Team | None) -> int | None:
 def _clash(team: Team | None, owner_id: int, name: str) -> str:
     where = f"The team {team.name}" if team is not None else "Its first uploader"
     return f"{where} already has a model named {name} (or had one): rename one first."
-
-
-

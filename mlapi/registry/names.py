@@ -25,9 +25,7 @@ def in_namespace(stmt, *, team_id: int | None, owner_id: int, name: str):
     """``stmt`` narrowed to the records of ``name`` in one namespace (tombstones too)."""
     if team_id is not None:
         return stmt.where(MLModel.team_id == team_id, MLModel.name == name)
-    return stmt.where(
-        MLModel.team_id.is_(None), MLModel.owner_id == owner_id, MLModel.name == name
-    )
+    return stmt.where(MLModel.team_id.is_(None), MLModel.owner_id == owner_id, MLModel.name == name)
 
 
 def records_of_name(record: MLModel, *, live_only: bool = False) -> list[MLModel]:

@@ -59,12 +59,21 @@ def _visibility(description: str = "", **kwargs) -> ma.fields.String:
     )
 
 
-def _team(description: str, **kwargs) -> ma.fields.String:
-    return ma.fields.String(
-        validate=FullMatch(USERNAME_PATTERN, error="No team of that name has you as a member."),
-        metadata={"description": description, "example": "risk"},
-        **kwargs,
-    )
+class TeamName(ma.fields.String):
+    """A team's name; empty means none (a form's field left blank, as Swagger UI sends it)."""
+
+    _rule = FullMatch(USERNAME_PATTERN, error="No team of that name has you as a member.")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return self._rule(text) if text else None
+
+
+def _team(description: str, *, in_form: bool = False, **kwargs) -> TeamName:
+    metadata = {"description": description, "pattern": r"^([A-Za-z0-9_.-]{3,32})?$"}
+    if in_form:  # a blank field stands for "no team" (Swagger UI fills it with this)
+        metadata["example"] = ""
+    return TeamName(metadata=metadata, **kwargs)
 
 
 def _description(**kwargs) -> ma.fields.String:
@@ -116,7 +125,8 @@ class UploadForm(ma.Schema):
     )
     team = _team(
         "A team you maintain: the model becomes the team's (its members may use it, its "
-        "maintainers manage it). Left out: the model is yours."
+        "maintainers manage it). Left out or empty: the model is yours.",
+        in_form=True,
     )
     feature_names = FeatureNames(
         validate=validate.Length(max=100_000),

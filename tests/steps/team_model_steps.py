@@ -92,7 +92,9 @@ def member_can_use(conversation, registry_models, name, model):
     assert registry_models[model]["visibility"] == "private"
     path = path_of(registry_models, model)
     assert conversation.call("GET", path, as_person=name).status_code == 200
-    answer = conversation.call("POST", f"{path}/predict", as_person=name, json={"features": FEATURES})
+    answer = conversation.call(
+        "POST", f"{path}/predict", as_person=name, json={"features": FEATURES}
+    )
     assert answer.status_code == 200, answer.get_json()
 
 

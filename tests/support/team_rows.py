@@ -2,6 +2,7 @@
 team-owned models; the teams API has its own tests."""
 
 import pytest
+
 from mlapi.extensions import db
 from mlapi.teams.models import KIND_TEAM, ROLE_MAINTAINER, ROLE_MEMBER, Namespace, Team, TeamMember
 from mlapi.timeutil import utcnow

@@ -1,8 +1,8 @@
 """Team-owned models: uploads into a team, versions per namespace, who may use and manage
 a team's model, and visibility per name."""
 
-from concurrent.futures import ThreadPoolExecutor
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -57,9 +57,7 @@ def test_a_member_who_does_not_maintain_the_team_may_not_upload_into_it(client, 
 
 
 @pytest.mark.parametrize("team", ["risk", "nosuchteam", "RISK-2"])
-def test_a_team_one_is_not_in_or_that_does_not_exist_is_refused_on_team(
-    client, people, risk, team
-):
+def test_a_team_one_is_not_in_or_that_does_not_exist_is_refused_on_team(client, people, risk, team):
     _, headers = people
 
     response = post_form(client, headers["nora"], **form_for(team=team))
@@ -80,7 +78,7 @@ def test_dot_names_are_refused(client, auth_headers, name):
 
 
 def test_versions_count_per_namespace(client, upload_model, people, risk):
-    users, headers = people
+    _, headers = people
     assert upload_model(headers["alice"], "churn")["version"] == 1
 
     first = post_form(client, headers["alice"], **form_for(team="risk")).get_json()
@@ -178,9 +176,10 @@ def test_a_description_stays_the_versions_own(client, upload_model, people):
 
     client.patch(f"{MODELS}/{first['id']}", json={"description": "new"}, headers=headers["alice"])
 
-    assert client.get(f"{MODELS}/{second['id']}", headers=headers["alice"]).get_json()[
-        "description"
-    ] == "two"
+    assert (
+        client.get(f"{MODELS}/{second['id']}", headers=headers["alice"]).get_json()["description"]
+        == "two"
+    )
 
 
 def test_the_list_shows_the_callers_teams_models_and_filters_by_team(
@@ -203,3 +202,11 @@ def test_the_list_shows_the_callers_teams_models_and_filters_by_team(
     assert names("mia", team="nosuchteam") == []
     assert names("mia", owner="me") == ["mine"]
     assert names("nora") == ["ops-private"]
+
+
+def test_a_blank_team_field_means_the_uploaders_own_model(client, people):
+    _, headers = people
+
+    body = post_form(client, headers["nora"], **form_for(team="")).get_json()
+
+    assert (body["team"], body["full_name"]) == (None, "nora/churn")

@@ -71,7 +71,9 @@ def test_a_move_carries_every_version_and_tombstone_keeping_numbers(
 def test_aliases_follow_the_name(app, client, people, risk, churn):
     _, headers = people
     with app.app_context():
-        first = db.session.scalar(select(MLModel).where(MLModel.name == "churn", MLModel.version == 1))
+        first = db.session.scalar(
+            select(MLModel).where(MLModel.name == "churn", MLModel.version == 1)
+        )
         db.session.add(ModelAlias(name_id=first.id, alias="production", model_id=churn["id"]))
         db.session.commit()
 
@@ -91,9 +93,7 @@ def test_a_name_the_team_has_ever_had_clashes(client, people, risk, churn):
     assert_refused(move(client, churn, headers["alice"], "risk"), 409, "conflict")
 
 
-def test_only_a_maintainer_of_the_target_team_may_move_into_it(
-    client, upload_model, people, risk
-):
+def test_only_a_maintainer_of_the_target_team_may_move_into_it(client, upload_model, people, risk):
     _, headers = people
     mias = upload_model(headers["mia"], "mias")
     noras = upload_model(headers["nora"], "noras")
@@ -111,7 +111,7 @@ def test_someone_who_may_not_manage_the_model_may_not_move_it(client, people, ri
 
 
 def test_back_to_the_first_uploader(app, client, people, risk, churn):
-    users, headers = people
+    _, headers = people
     move(client, churn, headers["alice"], "risk")
 
     assert_refused(move(client, churn, headers["bob"], None), 403, "forbidden")
@@ -140,7 +140,7 @@ def test_an_admin_moves_a_team_model_back_to_a_name_that_clashes_no_more(
 
 
 def test_every_change_is_audited_with_its_details(app, client, people, risk, churn):
-    users, headers = people
+    _, headers = people
     path = f"{MODELS}/{churn['id']}"
     client.patch(path, json={"description": "v3"}, headers=headers["alice"])
     client.patch(path, json={"visibility": "public"}, headers=headers["alice"])
@@ -161,7 +161,13 @@ def test_every_change_is_audited_with_its_details(app, client, people, risk, chu
     assert seen[-4:] == [
         ("alice", "model.updated", "model", churn["id"], {"changes": {"description": "v3"}}),
         ("alice", "model.updated", "model_name", first_id, {"changes": {"visibility": "public"}}),
-        ("alice", "model.moved", "model_name", first_id, {"name": "churn", "from": "alice", "to": "risk"}),
+        (
+            "alice",
+            "model.moved",
+            "model_name",
+            first_id,
+            {"name": "churn", "from": "alice", "to": "risk"},
+        ),
         ("bob", "model.deleted", "model", churn["id"], {**churn_v3, "full_name": "risk/churn"}),
     ]
     uploaded = [details for _, action, _, _, details in seen if action == "model.uploaded"]
@@ -175,12 +181,20 @@ def test_every_change_is_audited_with_its_details(app, client, people, risk, chu
 
 def test_a_team_upload_is_audited_with_the_team(app, client, people, risk):
     _, headers = people
-    body = post_form(client, headers["bob"], **form_for(team="risk", visibility="public")).get_json()
+    body = post_form(
+        client, headers["bob"], **form_for(team="risk", visibility="public")
+    ).get_json()
 
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.target_id == body["id"]))
     assert (event.action, event.actor_username, event.details) == (
         "model.uploaded",
         "bob",
-        {"name": "churn", "version": 1, "full_name": "risk/churn", "team": "risk", "visibility": "public"},
+        {
+            "name": "churn",
+            "version": 1,
+            "full_name": "risk/churn",
+            "team": "risk",
+            "visibility": "public",
+        },
     )
