@@ -72,3 +72,37 @@ Feature: Teams keep their models in the registry
     Given Carol runs mlapi as an administrator
     When Carol tries to delete the default model
     Then the default model is kept, since every team relies on it
+
+  Scenario: A team's maintainer uploads a model for the team
+    Given the team "risk" is kept by Alice, with Bob as a member
+    When Alice uploads a sales forecasting model named "forecast" for the team "risk"
+    Then Alice's model "forecast" is in the registry as version 1
+    And Bob finds "forecast" under the name "risk/forecast"
+    And Bob can use "forecast" as a member of its team
+
+  Scenario: A team member who does not maintain the team cannot upload for it
+    Given the team "risk" is kept by Alice, with Bob as a member
+    When Bob uploads a sales forecasting model named "forecast" for the team "risk"
+    Then Bob is told only the team's maintainers may add models to it
+
+  Scenario: Nobody uploads for a team they are not in
+    Given the team "risk" is kept by Alice, with Dan as a member
+    When Bob uploads a sales forecasting model named "forecast" for the team "risk"
+    Then the upload is refused, pointing at the team
+
+  Scenario: An owner moves her model into a team she keeps, versions and all
+    Given the team "risk" is kept by Alice, with Bob as a member
+    And Alice has uploaded a model "forecast"
+    And Alice has uploaded a model "forecast"
+    When Alice moves "forecast" into the team "risk"
+    Then Bob finds "forecast" under the name "risk/forecast"
+    And Bob finds versions 1 and 2 of "forecast" in the team "risk"
+    And Bob can use "forecast" as a member of its team
+
+  Scenario: A team that already has the name keeps it
+    Given the team "risk" is kept by Alice, with Bob as a member
+    And Alice has uploaded a model "forecast" for the team "risk"
+    And Alice has uploaded a model "forecast"
+    When Alice moves "forecast" into the team "risk"
+    Then the move is refused, since the team already has a model "forecast"
+    And Alice finds "forecast" under the name "alice/forecast"

@@ -26,9 +26,9 @@ class Models(MethodView):
     @blp.authenticated(budget="default")
     @blp.upload(UploadForm, limit_setting="MAX_MODEL_BYTES")
     @blp.response(201, ModelRecord, headers=LOCATION)
-    @blp.problems(409)
+    @blp.problems(403, 409)
     def post(self, form):
-        """Upload a model (the next version when you already have one of that name)"""
+        """Upload a model (the next version when you or the team already have that name)"""
         data = read_file(form.pop("file").stream, current_app.config["MAX_MODEL_BYTES"])
         record = upload_model(current_caller, data=data, **form)
         return record, 201, {"Location": url_for("models.ModelItem", model_id=record.id)}
@@ -38,7 +38,7 @@ class Models(MethodView):
     @blp.arguments(ModelQuery, location="query")
     @blp.response(200, page_of(ModelRecord))
     def get(self, query):
-        """Models you may use: yours, public ones and the default, newest first"""
+        """Models you may use: yours, your teams', public ones and the default, newest first"""
         return service.list_models(current_caller, **query)
 
 
@@ -59,7 +59,8 @@ class ModelItem(MethodView):
     @blp.response(200, ModelRecord)
     @blp.problems(403, 404, 409)
     def patch(self, changes, model_id):
-        """Change a model's description or visibility (owner or admin)"""
+        """Change a model's description or visibility, or move it into a team (owner,
+        team maintainer or admin)"""
         return service.update_model(current_caller, model_id, changes)
 
     @blp.doc(operationId="deleteModel")
@@ -67,5 +68,5 @@ class ModelItem(MethodView):
     @blp.response(204)
     @blp.problems(403, 404, 409)
     def delete(self, model_id):
-        """Delete a model (owner or admin); its predictions stay in history"""
+        """Delete a model (owner, team maintainer or admin); its predictions stay in history"""
         service.delete_model(current_caller, model_id)

@@ -5,11 +5,12 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 from werkzeug.datastructures import FileStorage
 
-from ..auth.schemas import FullMatch
+from ..auth.schemas import USERNAME_PATTERN, FullMatch
 from ..document import ResponseSchema
 from ..pagination import PageQuery
 from ..timeutil import UTCDateTime
 from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC
+from .names import full_name
 
 MODEL_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,100}$"
 MODEL_TYPES = ("sklearn",)
@@ -37,22 +38,42 @@ MODEL_CHANGES_EXAMPLE = {
 
 def _model_name(**kwargs) -> ma.fields.String:
     return ma.fields.String(
-        validate=FullMatch(
-            MODEL_NAME_PATTERN, error="Use 1 to 100 letters, digits, '_', '.' or '-'."
-        ),
+        validate=[
+            FullMatch(MODEL_NAME_PATTERN, error="Use 1 to 100 letters, digits, '_', '.' or '-'."),
+            # The full name <owner>/<name> is a path: these two would mean something else.
+            validate.NoneOf((".", ".."), error="'.' and '..' cannot be model names."),
+        ],
         metadata={"example": UPLOAD_EXAMPLE["name"]},
         **kwargs,
     )
 
 
-def _visibility(**kwargs) -> ma.fields.String:
+def _visibility(description: str = "", **kwargs) -> ma.fields.String:
     return ma.fields.String(
         validate=validate.OneOf(VISIBILITIES),
         metadata={
-            "description": "`private`: you (and admins) only; `public`: every signed-in user."
+            "description": "`private`: you (or your team) and admins only; `public`: every "
+            "signed-in user." + description
         },
         **kwargs,
     )
+
+
+class TeamName(ma.fields.String):
+    """A team's name; empty means none (a form's field left blank, as Swagger UI sends it)."""
+
+    _rule = FullMatch(USERNAME_PATTERN, error="No team of that name has you as a member.")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return self._rule(text) if text else None
+
+
+def _team(description: str, *, in_form: bool = False, **kwargs) -> TeamName:
+    metadata = {"description": description, "pattern": r"^([A-Za-z0-9_.-]{3,32})?$"}
+    if in_form:  # a blank field stands for "no team" (Swagger UI fills it with this)
+        metadata["example"] = ""
+    return TeamName(metadata=metadata, **kwargs)
 
 
 def _description(**kwargs) -> ma.fields.String:
@@ -98,7 +119,15 @@ class UploadForm(ma.Schema):
         metadata={"example": UPLOAD_EXAMPLE["model_type"]},
     )
     description = _description(metadata={"example": UPLOAD_EXAMPLE["description"]})
-    visibility = _visibility(load_default=VISIBILITY_PRIVATE)
+    visibility = _visibility(
+        " A name that has a live version keeps its visibility: this is then not used.",
+        load_default=VISIBILITY_PRIVATE,
+    )
+    team = _team(
+        "A team you maintain: the model becomes the team's (its members may use it, its "
+        "maintainers manage it). Left out or empty: the model is yours.",
+        in_form=True,
+    )
     feature_names = FeatureNames(
         validate=validate.Length(max=100_000),
         metadata={
@@ -110,13 +139,25 @@ class UploadForm(ma.Schema):
 
 
 class ModelChanges(ma.Schema):
-    description = _description(allow_none=True)
-    visibility = _visibility()
+    description = _description(
+        allow_none=True, metadata={"description": "This version's description."}
+    )
+    visibility = _visibility(" Every live version of the name takes it.")
+    team = _team(
+        "Move every version of this name (deleted ones and aliases too, version numbers "
+        "kept) into a team you maintain; `null` moves it back to whoever uploaded version 1.",
+        allow_none=True,
+    )
 
 
 class Owner(ResponseSchema):
     id = ma.fields.Integer()
     username = ma.fields.String()
+
+
+class TeamRef(ResponseSchema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
 
 
 class ModelRecord(ResponseSchema):
@@ -138,10 +179,23 @@ class ModelRecord(ResponseSchema):
     )
     visibility = ma.fields.String(metadata={"enum": list(VISIBILITIES)})
     owner = ma.fields.Nested(Owner)
+    team = ma.fields.Nested(
+        TeamRef,
+        allow_none=True,
+        metadata={"description": "The team the model belongs to (it decides access), or null."},
+    )
+    uploaded_by = ma.fields.Nested(Owner, metadata={"description": "Who uploaded this version."})
+    full_name = ma.fields.Method(
+        "_full_name",
+        metadata={"type": "string", "description": "`<owner or team>/<name>`."},
+    )
     description = ma.fields.String(allow_none=True)
     sha256 = ma.fields.String(metadata={"description": "Hex SHA-256 of the uploaded file."})
     size_bytes = ma.fields.Integer()
     created_at = UTCDateTime()
+
+    def _full_name(self, record) -> str:
+        return full_name(record)
 
     @ma.post_dump
     def drop_absent_classes(self, data, **_kwargs):
@@ -156,5 +210,13 @@ class ModelQuery(PageQuery):
         metadata={"description": "Only models of exactly this name."},
     )
     owner = ma.fields.String(
-        validate=validate.OneOf(["me"]), metadata={"description": "`me`: only your own models."}
+        validate=validate.OneOf(["me"]),
+        metadata={"description": "`me`: only the models under your own name (not your teams')."},
+    )
+    team = ma.fields.String(
+        validate=validate.Length(min=1, max=32),
+        metadata={
+            "description": "Only this team's models that you may see (its public ones when you "
+            "are not a member; none for an unknown team)."
+        },
     )

@@ -6,13 +6,18 @@ from flask import current_app
 from sqlalchemy import exists, or_, select
 
 from ..access_cache import access_cache
+from ..audit.service import record as audit
 from ..errors import ApiError, Conflict, ModelUnavailable, NotFound
 from ..extensions import db
 from ..pagination import Page, paginate
 from ..policy import authorize
+from ..teams.membership import roles_of
+from ..teams.models import Team
 from ..timeutil import utcnow
 from .loader import ModelLimits, load_artifact
 from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC, MLModel
+from .moves import move_name
+from .names import full_name, name_id, records_of_name
 from .schemas import ModelRecord
 from .signals import model_deleted, model_retired
 from .state import loaded_models, model_store
@@ -72,14 +77,23 @@ def estimator_for(record: MLModel):
 
 
 def list_models(
-    actor, *, page: int, per_page: int, name: str | None = None, owner: str | None = None
+    actor,
+    *,
+    page: int,
+    per_page: int,
+    name: str | None = None,
+    owner: str | None = None,
+    team: str | None = None,
 ) -> Page:
-    """Live models the actor may see (admins: all), newest first."""
+    """Live models the actor may see (admins: all), newest first: their own, their teams',
+    public ones and the default. ``owner="me"``: under their own name only; ``team``: that
+    team's only (docs/teams.md)."""
     stmt = select(MLModel).where(MLModel.deleted_at.is_(None))
     if not actor.is_admin:
         stmt = stmt.where(
             or_(
-                MLModel.owner_id == actor.id,
+                MLModel.team_id.is_(None) & (MLModel.owner_id == actor.id),
+                MLModel.team_id.in_(list(roles_of(actor.id))),
                 MLModel.visibility == VISIBILITY_PUBLIC,
                 MLModel.is_default.is_(True),
             )
@@ -87,20 +101,38 @@ def list_models(
     if name is not None:
         stmt = stmt.where(MLModel.name == name)
     if owner == "me":
-        stmt = stmt.where(MLModel.owner_id == actor.id)
+        stmt = stmt.where(MLModel.team_id.is_(None), MLModel.owner_id == actor.id)
+    if team is not None:
+        stmt = stmt.join(Team, Team.id == MLModel.team_id).where(
+            Team.name_key == team.lower(), Team.deleted_at.is_(None)
+        )
     stmt = stmt.order_by(MLModel.created_at.desc(), MLModel.id.desc())
     return paginate(stmt, page, per_page)
 
 
 def update_model(actor, model_id: int, changes: dict) -> MLModel:
+    """``description`` is this version's; ``visibility`` the name's (every live version);
+    ``team`` moves the name (mlapi/registry/moves.py)."""
     record = get_model(actor, model_id, "update")
-    if record.is_default and changes.get("visibility") == VISIBILITY_PRIVATE:
-        raise Conflict(
-            "The default model is every user's: it cannot be made private. "
-            "An admin can make another public model the default first."
-        )
-    for field, value in changes.items():
-        setattr(record, field, value)
+    if "team" in changes:
+        move_name(actor, record, changes.pop("team"))
+    if not changes:
+        db.session.commit()
+        return record
+    if "description" in changes:
+        record.description = changes["description"]
+    if "visibility" in changes:
+        versions = records_of_name(record, live_only=True)
+        if changes["visibility"] == VISIBILITY_PRIVATE and any(v.is_default for v in versions):
+            raise Conflict(
+                "The default model is every user's: it cannot be made private. "
+                "An admin can make another public model the default first."
+            )
+        for version in versions:
+            version.visibility = changes["visibility"]
+        audit("model.updated", "model_name", name_id(record), {"changes": changes})
+    else:
+        audit("model.updated", "model", record.id, {"changes": changes})
     db.session.commit()
     return record
 
@@ -115,6 +147,12 @@ def delete_model(actor, model_id: int) -> None:
         )
     record.deleted_at = utcnow()
     announce(model_deleted, record)
+    audit(
+        "model.deleted",
+        "model",
+        record.id,
+        {"name": record.name, "version": record.version, "full_name": full_name(record)},
+    )
     store = model_store()
     with store.lock():
         if store.transactional:  # the artifact row goes in the tombstone's own commit

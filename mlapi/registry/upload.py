@@ -10,10 +10,13 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..audit.service import record as audit
 from ..errors import Conflict, PayloadTooLarge, ValidationFailed
 from ..extensions import db
+from ..policy import authorize
 from .loader import ModelLimits, load_artifact
 from .models import TASK_CLASSIFICATION, TASK_REGRESSION, MLModel
+from .names import full_name, in_namespace, newest_live, team_to_join
 from .service import announce, discard_artifact_unless_referenced
 from .signals import model_created
 from .state import model_store
@@ -96,7 +99,15 @@ def upload_model(
     visibility: str,
     description: str | None = None,
     feature_names: list[str] | None = None,
+    team: str | None = None,
 ) -> MLModel:
+    """Store the next version of ``name`` in the owner's namespace, or in ``team``'s
+    (whose maintainer the owner must be). A name that has a live version keeps its
+    visibility: the new version inherits it and ``visibility`` is not used."""
+    team_id = None if team is None else team_to_join(owner, team).id
+    existing = newest_live(team_id=team_id, owner_id=owner.id, name=name)
+    if existing is not None:
+        authorize(owner, "upload_version", existing, "That model name belongs to someone else.")
     estimator = load_artifact(
         data,
         allow_pickle=current_app.config["ALLOW_PICKLE"],
@@ -108,6 +119,8 @@ def upload_model(
     sha256 = sha256_of(data)
     fields = {
         "owner_id": owner.id,
+        "uploaded_by_id": owner.id,
+        "team_id": team_id,
         "name": name,
         "model_type": model_type,
         "visibility": visibility,
@@ -141,10 +154,22 @@ def _insert_next_version(fields: dict, put_artifact) -> MLModel:
     with it (a file store's second put finds the file and does nothing)."""
     for _attempt in range(MAX_VERSION_ATTEMPTS):
         put_artifact()
-        record = MLModel(version=_next_version(fields["owner_id"], fields["name"]), **fields)
+        record = MLModel(**_numbered(fields))
         db.session.add(record)
         try:
             announce(model_created, record)  # a version taken concurrently fails its flush
+            audit(
+                "model.uploaded",
+                "model",
+                record.id,
+                {
+                    "name": record.name,
+                    "version": record.version,
+                    "full_name": full_name(record),
+                    "team": record.team.name if record.team_id is not None else None,
+                    "visibility": record.visibility,
+                },
+            )
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
@@ -156,9 +181,19 @@ def _insert_next_version(fields: dict, put_artifact) -> MLModel:
     raise Conflict("Too many uploads of this model name at once; try again.")
 
 
-def _next_version(owner_id: int, name: str) -> int:
-    """One past the highest version ever used, tombstones included: never reused."""
-    highest = db.session.scalar(
-        select(func.max(MLModel.version)).where(MLModel.owner_id == owner_id, MLModel.name == name)
+def _numbered(fields: dict) -> dict:
+    """The fields with the next version of the name in its namespace and the name's
+    visibility when it has a live version (read again in each attempt)."""
+    where = (fields["team_id"], fields["owner_id"], fields["name"])
+    newest = newest_live(team_id=where[0], owner_id=where[1], name=where[2])
+    visibility = fields["visibility"] if newest is None else newest.visibility
+    return {**fields, "version": _next_version(*where), "visibility": visibility}
+
+
+def _next_version(team_id: int | None, owner_id: int, name: str) -> int:
+    """One past the highest version ever used in the namespace, tombstones included:
+    never reused."""
+    stmt = in_namespace(
+        select(func.max(MLModel.version)), team_id=team_id, owner_id=owner_id, name=name
     )
-    return (highest or 0) + 1
+    return (db.session.scalar(stmt) or 0) + 1

@@ -11,6 +11,7 @@ prediction is 403 (its existence is no secret), another user's API key or webhoo
 404 even to the one who owned it.
 """
 
+import io
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from mlapi import create_app
 from mlapi.auth.models import User
 from mlapi.extensions import db
 from mlapi.predictions.models import Prediction
+from tests.support.model_files import model_file
 from tests.unit.helpers import ROW, assert_problem
 from tests.unit.webhooks.conftest import HOOK_URL, create_hook, dns  # noqa: F401
 
@@ -249,3 +251,38 @@ def test_a_refused_delete_leaves_the_object_in_place(app, world, parameter):
 
     again = _call(world.client, rule.rule, rule.endpoint, "DELETE", parameter, object_id, owner)
     assert again.status_code == 204
+
+
+MODEL_RULES = [case for case in ID_RULES if case.values[3] == "model_id"]
+
+
+@pytest.mark.parametrize(("rule", "endpoint", "method", "parameter"), MODEL_RULES)
+def test_another_teams_model_is_refused(
+    world, make_user, sign_in, seed_team, rule, endpoint, method, parameter
+):
+    """Bob, maintainer of the team ops, never reads or changes a private model of the team
+    risk (whose maintainer uploaded it)."""
+    carla, bob = make_user(), make_user()
+    seed_team("risk", maintainers=[carla])
+    seed_team("ops", maintainers=[bob])
+    form = {"name": "secret-model", "model_type": "sklearn", "team": "risk"}
+    form["file"] = (io.BytesIO(model_file("regressor")), "model.skops")
+    uploaded = world.client.post(
+        "/api/v1/models",
+        data=form,
+        headers=sign_in(carla).headers,
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 201, uploaded.get_json()
+
+    response = _call(
+        world.client,
+        rule,
+        endpoint,
+        method,
+        parameter,
+        uploaded.get_json()["id"],
+        sign_in(bob).headers,
+    )
+
+    _expect(response, 403, method)

@@ -54,8 +54,9 @@ def path_of(registry_models, model) -> str:
 
 
 def assert_owned(registry_models, owner, model) -> None:
-    """The scenario's model of that name is the named person's."""
-    assert registry_models[model]["owner"]["username"] == owner.lower(), registry_models[model]
+    """The scenario's model of that name is the named person's or team's."""
+    namespace = registry_models[model]["full_name"].split("/")[0]
+    assert namespace == owner.lower(), registry_models[model]
 
 
 @given(parsers.parse('{name} has uploaded a model "{model}"'))

@@ -168,9 +168,9 @@ def test_a_version_collision_retries_with_the_artifact_row_too(
     real = upload_module._next_version
     calls = []
 
-    def stale_first(owner_id, name):
-        calls.append(name)
-        return 1 if len(calls) == 1 else real(owner_id, name)  # v1 is taken: IntegrityError
+    def stale_first(*namespace_and_name):
+        calls.append(namespace_and_name)
+        return 1 if len(calls) == 1 else real(*namespace_and_name)  # v1 taken: IntegrityError
 
     monkeypatch.setattr(upload_module, "_next_version", stale_first)
     second = upload_model(auth_headers, "churn", kind="classifier")
