@@ -168,7 +168,7 @@ def test_team_events_are_visible_to_its_members_as_membership_is_now(stage, make
         db.session.commit()
     former = stage.client.get(MY_AUDIT, headers=stage.user_headers)
 
-    assert actions(member) == ["model.moved", "alias.moved", "team.member_set"]
+    assert actions(member) == ["model.moved", "alias.moved", "team.member_set", "model.uploaded"]
     assert actions(stranger) == []
     assert actions(former) == []
 
