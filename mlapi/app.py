@@ -93,12 +93,15 @@ def register_blueprints(app: Flask) -> None:
     from .ops.docs import blp as docs_assets
     from .ops.docs import home as docs_home
     from .ops.routes import blp as operations
+    from .predictions.by_name_routes import blp as predictions_by_name
     from .predictions.routes import blp as predictions
+    from .registry.names_routes import blp as names
     from .registry.routes import blp as models
     from .webhooks.routes import blp as webhooks
 
     api = init_api(app)
-    for blueprint in (accounts, keys, models, predictions, admin, operations, webhooks):
+    blueprints = (accounts, keys, models, names, predictions, predictions_by_name, admin)
+    for blueprint in (*blueprints, operations, webhooks):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets)  # files of /docs, not API operations
     app.register_blueprint(docs_home)  # / -> /docs

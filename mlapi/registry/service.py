@@ -12,6 +12,7 @@ from ..pagination import Page, paginate
 from ..policy import authorize
 from ..timeutil import utcnow
 from .loader import ModelLimits, load_artifact
+from .names import remove_aliases_naming
 from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC, MLModel
 from .schemas import ModelRecord
 from .signals import model_deleted, model_retired
@@ -114,6 +115,7 @@ def delete_model(actor, model_id: int) -> None:
             "public model the default first."
         )
     record.deleted_at = utcnow()
+    remove_aliases_naming(record)
     announce(model_deleted, record)
     store = model_store()
     with store.lock():

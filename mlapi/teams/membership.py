@@ -20,7 +20,7 @@ def _load_roles(user_id: int) -> dict[int, str]:
         .join(Team, Team.id == TeamMember.team_id)
         .where(TeamMember.user_id == user_id, Team.deleted_at.is_(None))
     )
-    return dict(rows.tuples().all())
+    return {team_id: role for team_id, role in rows}
 
 
 def role_in(user_id: int, team_id: int) -> str | None:
