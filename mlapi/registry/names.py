@@ -112,7 +112,9 @@ def _alias_named(alias: str) -> str:
     if not ALIAS_PATTERN.fullmatch(alias):
         raise NotFound("No alias of that name.")
     if alias == LATEST:
-        raise ValidationFailed({"alias": ["latest is reserved: it always names the newest version."]})
+        raise ValidationFailed(
+            {"alias": ["latest is reserved: it always names the newest version."]}
+        )
     return alias
 
 

@@ -12,8 +12,8 @@ from ..pagination import Page, paginate
 from ..policy import authorize
 from ..timeutil import utcnow
 from .loader import ModelLimits, load_artifact
-from .names import remove_aliases_naming
 from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC, MLModel
+from .names import remove_aliases_naming
 from .schemas import ModelRecord
 from .signals import model_deleted, model_retired
 from .state import loaded_models, model_store

@@ -108,10 +108,21 @@ def test_a_maintainer_points_an_alias_at_a_version_and_moves_it(app, client, ris
     assert listed["aliases"] == {"latest": 2, "production": 1}
     records = audit_events(app, "alias.moved")
     assert [(e.target_type, e.target_id, e.details) for e in records] == [
-        ("alias", risk.v2, {"alias": "production", "full_name": "Risk/churn", "version": 2,
-                            "previous_version": None}),
-        ("alias", risk.v1, {"alias": "production", "full_name": "Risk/churn", "version": 1,
-                            "previous_version": 2}),
+        (
+            "alias",
+            risk.v2,
+            {
+                "alias": "production",
+                "full_name": "Risk/churn",
+                "version": 2,
+                "previous_version": None,
+            },
+        ),
+        (
+            "alias",
+            risk.v1,
+            {"alias": "production", "full_name": "Risk/churn", "version": 1, "previous_version": 2},
+        ),
     ]
     assert records[0].actor_id == risk.alice.id
 
