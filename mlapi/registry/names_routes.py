@@ -19,7 +19,7 @@ blp = ApiBlueprint(
 
 NAME = "/registry/<string(maxlength=32):owner>/<string(maxlength=100):name>"
 ALIAS = f"{NAME}/aliases/<string(maxlength=64):alias>"
-ALIAS_EXAMPLE = {"version": 2}
+ALIAS_EXAMPLE = {"version": 1}
 
 
 class ModelNameRecord(ResponseSchema):
@@ -65,7 +65,7 @@ class ModelName(MethodView):
 
 @blp.route(ALIAS)
 class ModelAlias(MethodView):
-    @blp.doc(operationId="moveModelAlias")
+    @blp.doc(operationId="setModelAlias")
     @blp.authenticated(budget="default")
     @blp.path_object(
         lambda owner, name, alias: names.managed_name(current_caller, owner, name, alias)

@@ -28,6 +28,7 @@ REGISTER = ("post", "/api/v1/auth/register")
 LOGIN = ("post", "/api/v1/auth/login")
 UPLOAD = ("post", "/api/v1/models")
 PREDICT = ("post", "/api/v1/predict")
+MOVE_ALIAS = ("put", "/api/v1/registry/{owner}/{name}/aliases/{alias}")
 # A newcomer's first steps through /docs: each step's example relies on the ones before.
 FIRST_STEPS = [REGISTER, LOGIN, UPLOAD, PREDICT]
 # The examples are tried with a resolver that knows no host at all: an example that needs
@@ -65,7 +66,7 @@ class Newcomer:
     def __init__(self, client, document: dict, admin_headers: dict):
         self.client, self.document, self.admin_headers = client, document, admin_headers
         self.headers: dict[str, str] = {}
-        self.ids: dict[str, int] = {}
+        self.ids: dict[str, int | str] = {"alias": "production"}  # what MOVE_ALIAS makes
 
     def operation(self, method: str, path: str) -> dict:
         return self.document["paths"][path][method]
@@ -127,10 +128,12 @@ class Newcomer:
     def _remember(self, operation: tuple[str, str], body) -> None:
         if operation == REGISTER:
             self.ids["user_id"] = body["id"]
+            self.ids["owner"] = body["username"]
         elif operation == LOGIN:
             self.headers = bearer(body["access_token"])
         elif operation == UPLOAD:
             self.ids["model_id"] = body["id"]
+            self.ids["name"], self.ids["version"] = body["name"], body["version"]
         elif operation == PREDICT:
             self.ids["prediction_id"] = body["prediction_id"]
 
@@ -170,6 +173,8 @@ def test_the_documented_example_succeeds_on_a_fresh_instance(newcomer, method, p
         if (method, path) in FIRST_STEPS
         else FIRST_STEPS
     )
+    if path.startswith(f"{MOVE_ALIAS[1]}/"):  # predicting by an alias: one made first
+        steps = [*steps, MOVE_ALIAS]
     for step in steps:
         newcomer.send(*step)
 
