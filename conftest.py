@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.steps.rate_limit_steps",
     "tests.steps.webhook_steps",
     "tests.steps.security_steps",
+    "tests.steps.alias_steps",
 ]
 
 # tests/services starts gunicorn against PostgreSQL and Redis (tox -e services, CI): only
