@@ -29,6 +29,7 @@ pytest_plugins = [
     "tests.steps.security_steps",
     "tests.steps.team_steps",
     "tests.steps.audit_steps",
+    "tests.steps.alias_steps",
 ]
 
 # tests/services starts gunicorn against PostgreSQL and Redis (tox -e services, CI): only

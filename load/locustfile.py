@@ -10,12 +10,14 @@ account created before the run, and then mostly predicts (a mix of fresh inputs,
 miss the prediction cache, and inputs the team asks about again and again), sometimes
 predicts a batch, reads its history, gives feedback on one of its own predictions, and
 rarely uploads a new version of the team's model. Weights per team: predict >> batch >
-history > feedback > upload.
+history > feedback > upload. The billing service also asks its team's own model by alias
+(``<team>/churn`` at ``production``), as client services are told to.
 
 Settings (environment, set by load/run.py):
 
 - ``LOAD_ACCOUNTS``: JSON file ``{"team": [{"username": ..., "password": ...}, ...]}``
 - ``LOAD_MODEL_FILE``: a small skops artifact the upload task sends
+- ``LOAD_ALIAS_PREDICT``: the path billing predicts with by alias (load/team_model.py)
 - ``LOAD_P95_MS`` (100) and ``LOAD_MAX_FAIL_RATIO`` (0.001): the SLA gate
 - ``LOAD_RESULTS``: where the gate writes the final figures and its verdict (JSON)
 """
@@ -39,9 +41,12 @@ HISTORY = "/api/v1/predictions"
 FEEDBACK = "/api/v1/predictions/[id]/feedback"
 UPLOAD = "/api/v1/models"
 LOGIN = "/api/v1/auth/login"
+ALIAS_PREDICT = os.environ.get("LOAD_ALIAS_PREDICT", "")
+ALIAS_NAME = "/api/v1/registry/[team]/[model]/aliases/[alias]/predict"
 GATED = ("POST", PREDICT)  # the SLA the client teams were promised
 
 N_FEATURES = 10  # the default model: LinearRegression on scikit-learn's diabetes data
+ALIAS_FEATURES = 3  # the team model (load/run.py's upload model)
 P95_MS = float(os.environ.get("LOAD_P95_MS", "100"))
 MAX_FAIL_RATIO = float(os.environ.get("LOAD_MAX_FAIL_RATIO", "0.001"))
 
@@ -170,6 +175,22 @@ class TeamUser(FastHttpUser):
                 return
             self.prediction_ids.append(resp.json()["prediction_id"])
 
+    def predict_by_alias(self):
+        if not ALIAS_PREDICT:
+            return self.predict()
+        row = [round(random.uniform(-2, 2), 4) for _ in range(ALIAS_FEATURES)]  # noqa: S311
+        with self.client.post(
+            ALIAS_PREDICT,
+            name=ALIAS_NAME,
+            headers=self.auth,
+            catch_response=True,
+            json={"features": row},
+        ) as resp:
+            if resp.status_code != 200 or resp.json().get("alias") != "production":
+                resp.failure(f"{resp.status_code}")
+                return
+            self.prediction_ids.append(resp.json()["prediction_id"])
+
     def batch(self):
         rows = [some_row(self.repeated_share) for _ in range(random.randint(*self.batch_rows))]  # noqa: S311
         with self.client.post(
@@ -256,10 +277,11 @@ class Research(TeamUser):
 
 
 class Billing(TeamUser):
-    """Billing's service: steady single predictions, reads its history for invoices."""
+    """Billing's service: steady single predictions, on the default model and on the team's
+    own model by alias; reads its history for invoices."""
 
     team = "billing"
-    tasks = _mix(500, 40, 25, 10, 1)
+    tasks = {**_mix(500, 40, 25, 10, 1), TeamUser.predict_by_alias: 300}
 
 
 class Mobile(TeamUser):

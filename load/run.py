@@ -9,7 +9,8 @@ Run it with the app's Python (mlapi installed: ``pip install -e .``). It
    secret, PostgreSQL + Redis (+ ``MLAPI_MODEL_STORE=db`` when this checkout has it), and
    the rate limits RAISED for the load users (one client address signs 100 users in, and
    each user asks far more than a person's 600 predictions a minute would allow);
-3. creates the accounts (five teams) through the API before the load starts;
+3. creates the accounts (five teams) through the API before the load starts, and the
+   billing team's model ``churn`` with its alias ``production`` (load/team_model.py);
 4. runs ``locust --headless -u 100 -r 20 -t <duration>`` with load/locustfile.py, whose
    ``events.quitting`` gate fails the run when p95 of POST /api/v1/predict >= 100 ms, the
    failure ratio >= 0.1 %, or no prediction succeeded;
@@ -38,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mlapi_service as svc
+import team_model
 
 HERE = Path(__file__).resolve().parent
 VENV = HERE / ".venv"
@@ -210,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         create_accounts(server.base, args.users, accounts)
         model = workdir / "upload.skops"
         write_upload_model(model)
+        billing = json.loads(accounts.read_text())["billing"]
+        alias_path = team_model.publish(server.base, billing, model)
 
         print(
             f"== locust --headless -u {args.users} -r {args.spawn_rate:g} "
@@ -222,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             **os.environ,
             "LOAD_ACCOUNTS": str(accounts),
             "LOAD_MODEL_FILE": str(model),
+            "LOAD_ALIAS_PREDICT": alias_path,
             "LOAD_RESULTS": str(results),
         }
         locust_run = [

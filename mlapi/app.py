@@ -93,14 +93,16 @@ def register_blueprints(app: Flask) -> None:
     from .ops.docs import blp as docs_assets
     from .ops.docs import home as docs_home
     from .ops.routes import blp as operations
+    from .predictions.by_name_routes import blp as predictions_by_name
     from .predictions.routes import blp as predictions
+    from .registry.names_routes import blp as names
     from .registry.routes import blp as models
     from .teams.routes import blp as teams
     from .webhooks.routes import blp as webhooks
 
     api = init_api(app)
-    blueprints = (accounts, keys, teams, models, predictions, admin, audit, operations, webhooks)
-    for blueprint in blueprints:
+    domains = (accounts, keys, teams, models, names, predictions, predictions_by_name)
+    for blueprint in (*domains, admin, audit, operations, webhooks):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets)  # files of /docs, not API operations
     app.register_blueprint(docs_home)  # / -> /docs

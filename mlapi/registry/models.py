@@ -92,10 +92,14 @@ class MLModel(db.Model):
         return f"<MLModel {self.id} {self.name} v{self.version}>"
 
 
+def namespace_of(model: MLModel) -> str:
+    """The user or team the model's name lives under."""
+    return model.team.name if model.team_id is not None else model.owner.username
+
+
 def full_name(model: MLModel) -> str:
     """``<owner or team>/<name>``: the team's name for a team's model, else the owner's."""
-    namespace = model.team.name if model.team_id is not None else model.owner.username
-    return f"{namespace}/{model.name}"
+    return f"{namespace_of(model)}/{model.name}"
 
 
 class ModelAlias(db.Model):

@@ -11,7 +11,8 @@ from ..errors import Conflict, Forbidden
 from ..extensions import db
 from ..teams.models import Team
 from .models import MLModel
-from .names import in_namespace, namespace_of, records_of_name, team_to_join
+from .models import namespace_of
+from .namespaces import in_namespace, records_of_name, team_to_join
 
 
 def move_name(actor, record: MLModel, team_name: str | None) -> None:

@@ -9,8 +9,7 @@ from ..auth.schemas import USERNAME_PATTERN, FullMatch
 from ..document import ResponseSchema
 from ..pagination import PageQuery
 from ..timeutil import UTCDateTime
-from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC
-from .names import full_name
+from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC, full_name
 
 MODEL_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,100}$"
 MODEL_TYPES = ("sklearn",)

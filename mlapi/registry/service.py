@@ -15,9 +15,10 @@ from ..teams.membership import roles_of
 from ..teams.models import Team
 from ..timeutil import utcnow
 from .loader import ModelLimits, load_artifact
-from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC, MLModel
+from .models import VISIBILITY_PRIVATE, VISIBILITY_PUBLIC, MLModel, full_name
 from .moves import move_name
-from .names import full_name, name_id, records_of_name
+from .names import remove_aliases_naming
+from .namespaces import name_id, records_of_name
 from .schemas import ModelRecord
 from .signals import model_deleted, model_retired
 from .state import loaded_models, model_store
@@ -146,6 +147,7 @@ def delete_model(actor, model_id: int) -> None:
             "public model the default first."
         )
     record.deleted_at = utcnow()
+    remove_aliases_naming(record)
     announce(model_deleted, record)
     audit(
         "model.deleted",

@@ -15,8 +15,8 @@ from ..errors import Conflict, PayloadTooLarge, ValidationFailed
 from ..extensions import db
 from ..policy import authorize
 from .loader import ModelLimits, load_artifact
-from .models import TASK_CLASSIFICATION, TASK_REGRESSION, MLModel
-from .names import full_name, in_namespace, newest_live, team_to_join
+from .models import TASK_CLASSIFICATION, TASK_REGRESSION, MLModel, full_name
+from .namespaces import in_namespace, newest_live, team_to_join
 from .service import announce, discard_artifact_unless_referenced
 from .signals import model_created
 from .state import model_store

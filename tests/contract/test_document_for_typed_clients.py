@@ -28,6 +28,8 @@ SOMETIMES_ABSENT = {
     "Status": {"reason"},  # only when not ready
     "ModelRecord": {"classes"},  # classifiers only
     "PredictionResult": {"probabilities"},  # classifiers only
+    "NamedPredictionResult": {"probabilities", "alias"},  # alias: not for a version number
+    "NamedBatchResult": {"alias"},
     "PredictionRecord": {"probabilities"},
     "PredictionDetail": {"probabilities"},
     "MetricsResult": {"mae", "accuracy"},  # one or the other, by the model's task

@@ -29,6 +29,7 @@ LOGIN = ("post", "/api/v1/auth/login")
 UPLOAD = ("post", "/api/v1/models")
 PREDICT = ("post", "/api/v1/predict")
 CREATE_TEAM = ("post", "/api/v1/teams")
+MOVE_ALIAS = ("put", "/api/v1/registry/{owner}/{name}/aliases/{alias}")
 # A newcomer's first steps through /docs: each step's example relies on the ones before.
 FIRST_STEPS = [REGISTER, LOGIN, UPLOAD, PREDICT]
 # The examples are tried with a resolver that knows no host at all: an example that needs
@@ -66,7 +67,7 @@ class Newcomer:
     def __init__(self, client, document: dict, admin_headers: dict):
         self.client, self.document, self.admin_headers = client, document, admin_headers
         self.headers: dict[str, str] = {}
-        self.ids: dict[str, int] = {}
+        self.ids: dict[str, int | str] = {"alias": "production"}  # what MOVE_ALIAS makes
 
     def operation(self, method: str, path: str) -> dict:
         return self.document["paths"][path][method]
@@ -129,10 +130,12 @@ class Newcomer:
         if operation == REGISTER:
             self.ids["user_id"] = body["id"]
             self.ids["username"] = body["username"]
+            self.ids["owner"] = body["username"]
         elif operation == LOGIN:
             self.headers = bearer(body["access_token"])
         elif operation == UPLOAD:
             self.ids["model_id"] = body["id"]
+            self.ids["name"], self.ids["version"] = body["name"], body["version"]
         elif operation == PREDICT:
             self.ids["prediction_id"] = body["prediction_id"]
         elif operation == CREATE_TEAM:
@@ -174,6 +177,8 @@ def test_the_documented_example_succeeds_on_a_fresh_instance(newcomer, method, p
         if (method, path) in FIRST_STEPS
         else FIRST_STEPS
     )
+    if path.startswith(f"{MOVE_ALIAS[1]}/"):  # predicting by an alias: one made first
+        steps = [*steps, MOVE_ALIAS]
     for step in steps:
         newcomer.send(*step)
     if "{team_id}" in path:  # the newcomer makes the team first, with its own example

@@ -69,6 +69,11 @@ CREATES = {
     ("POST", "/api/v1/batch-predict"): "predictions",
     ("POST", "/api/v1/models/{model_id}/predict"): "predictions",
     ("POST", "/api/v1/models/{model_id}/batch-predict"): "predictions",
+    **{
+        ("POST", f"/api/v1/registry/{{owner}}/{{name}}{selector}/{operation}"): "predictions"
+        for selector in ("", "/aliases/{alias}", "/versions/{version}")
+        for operation in ("predict", "batch-predict")
+    },
 }
 SKIPPED_PATHS = {"/metrics", "/health", "/livez", "/readyz"}  # no input at all
 SAMPLE = {"string": "text", "integer": 1, "number": 1.0, "boolean": True}
@@ -196,8 +201,15 @@ def world(client, make_user, sign_in, upload_model, create_hook, admin_headers):
     prediction = client.post("/api/v1/predict", json={"features": ROW}, headers=headers)
     key = client.post("/api/v1/auth/api-keys", json={"name": "job"}, headers=headers)
     team = client.post("/api/v1/teams", json={"name": "crew"}, headers=headers)
+    model = upload_model(headers, "mine")
+    path = f"/api/v1/registry/{user.username}/mine/aliases/production"
+    assert client.put(path, json={"version": 1}, headers=headers).status_code == 200
     ids = {
-        "model_id": upload_model(headers, "mine")["id"],
+        "model_id": model["id"],
+        "owner": user.username,
+        "name": "mine",
+        "version": 1,
+        "alias": "production",
         "prediction_id": prediction.get_json()["prediction_id"],
         "key_id": key.get_json()["id"],
         "webhook_id": create_hook(headers)["id"],

@@ -195,6 +195,9 @@ def test_every_batch_operation_is_found():
     assert {op.id for op in BATCHES} == {
         "POST /api/v1/batch-predict",
         "POST /api/v1/models/{model_id}/batch-predict",
+        "POST /api/v1/registry/{owner}/{name}/batch-predict",
+        "POST /api/v1/registry/{owner}/{name}/aliases/{alias}/batch-predict",
+        "POST /api/v1/registry/{owner}/{name}/versions/{version}/batch-predict",
     }
 
 
@@ -203,7 +206,7 @@ def test_batches_hold_at_most_their_documented_number_of_samples(client, world, 
     """The limit the document promises is the one enforced: maxItems answered, one more
     refused naming ``samples``."""
     limit = op.properties["samples"]["maxItems"]
-    path = concrete(op.path, {"model_id": world.ids["model_id"]})
+    path = concrete(op.path, world.ids)
 
     at_limit = client.post(path, json={"samples": [ROW] * limit}, headers=world.headers)
     over = client.post(path, json={"samples": [ROW] * (limit + 1)}, headers=world.headers)

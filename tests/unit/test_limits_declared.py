@@ -39,7 +39,9 @@ def test_the_prediction_routes_and_only_they_spend_the_prediction_budget(app):
     budgets = declared_budgets(app)
     predicting = {operation for operation, budget in budgets.items() if budget == "predict"}
     assert predicting == {operation for operation in budgets if operation[1].endswith("predict")}
-    assert len(predicting) == 4  # /predict, /batch-predict, and both for a chosen model
+    # /predict, /batch-predict, both for a chosen model, and both for a model by full name,
+    # by alias and by version number
+    assert len(predicting) == 10
     anonymous = {
         operation: budget
         for operation, budget in budgets.items()
