@@ -10,8 +10,7 @@ from ..audit.service import record as audit
 from ..errors import Conflict, Forbidden
 from ..extensions import db
 from ..teams.models import Team
-from .models import MLModel
-from .models import namespace_of
+from .models import MLModel, namespace_of
 from .namespaces import in_namespace, records_of_name, team_to_join
 
 
