@@ -4,9 +4,6 @@ Before the load starts, the first billing account makes a team of the billing ac
 uploads two versions of ``churn`` into it and points ``production`` at version 1; the
 billing users then ask ``<team>/churn`` by that alias (load/locustfile.py), which resolves
 the alias on every request (access cache) before the per-model answer cache.
-
-Until the teams API is merged (POST /api/v1/teams answering 404), the model belongs to
-that first account and is public, so the other billing accounts can still use the alias.
 """
 
 from __future__ import annotations
@@ -36,20 +33,16 @@ def publish(base: str, accounts: list[dict], model: Path) -> str:
     auth = {"Authorization": f"Bearer {_check(signed_in, 200, 'sign in')['access_token']}"}
     team = f"{first['username'].rsplit('-', 1)[0]}-team"
     created = requests.post(f"{base}/api/v1/teams", json={"name": team}, headers=auth, timeout=30)
-    form = {"name": NAME, "model_type": "sklearn"}
-    if created.status_code == 404:  # no teams API yet: the first account's public model
-        namespace, form["visibility"] = first["username"], "public"
-    else:
-        team_id = _check(created, 201, f"create team {team}")["id"]
-        for account in accounts[1:]:
-            added = requests.put(
-                f"{base}/api/v1/teams/{team_id}/members/{account['username']}",
-                json={"role": "member"},
-                headers=auth,
-                timeout=30,
-            )
-            _check(added, 200, f"add {account['username']} to {team}")
-        namespace, form["team"] = team, team
+    team_id = _check(created, 201, f"create team {team}")["id"]
+    for account in accounts[1:]:
+        added = requests.put(
+            f"{base}/api/v1/teams/{team_id}/members/{account['username']}",
+            json={"role": "member"},
+            headers=auth,
+            timeout=30,
+        )
+        _check(added, 200, f"add {account['username']} to {team}")
+    form = {"name": NAME, "model_type": "sklearn", "team": team}
     for version in (1, 2):
         uploaded = requests.post(
             f"{base}/api/v1/models",
@@ -59,10 +52,10 @@ def publish(base: str, accounts: list[dict], model: Path) -> str:
             timeout=60,
         )
         _check(uploaded, 201, f"upload {NAME} version {version}")
-    path = f"/api/v1/registry/{namespace}/{NAME}"
+    path = f"/api/v1/registry/{team}/{NAME}"
     moved = requests.put(
         f"{base}{path}/aliases/{ALIAS}", json={"version": 1}, headers=auth, timeout=30
     )
     _check(moved, 200, f"point {ALIAS} at version 1")
-    print(f"== {namespace}/{NAME}: versions 1 and 2, {ALIAS} -> 1, asked by billing", flush=True)
+    print(f"== {team}/{NAME}: versions 1 and 2, {ALIAS} -> 1, asked by billing", flush=True)
     return f"{path}/aliases/{ALIAS}/predict"

@@ -1,7 +1,6 @@
-"""Teams and versions of a model name made directly, for the name and alias tests.
-
-The teams API and uploads into a team are built alongside: this is the one place that
-makes them without it (swap ``add_team`` for ``POST /api/v1/teams`` once it is there)."""
+"""Teams and versions of a model name made directly in the database, for the tests of
+team models, names and aliases (the teams API and uploads have their own tests): the one
+place that makes them without the API."""
 
 from functools import cache
 

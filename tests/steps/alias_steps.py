@@ -1,7 +1,7 @@
 """Steps of features/aliases.feature: a team's model by full name and alias.
 
-The team is made directly (``tests.team_records.add_team``: swap it for the teams API once
-it is there); its model's versions too, each scoring ``version`` times the first's, so the
+The team is made directly in the database (``tests.team_records.add_team``: the teams API
+has its own feature); its model's versions too, each scoring ``version`` times the first's, so the
 answer tells which version gave it. The answer a When step got is the ``answer`` fixture.
 """
 

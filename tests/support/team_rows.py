@@ -4,8 +4,9 @@ team-owned models; the teams API has its own tests."""
 import pytest
 
 from mlapi.extensions import db
-from mlapi.teams.models import KIND_TEAM, ROLE_MAINTAINER, ROLE_MEMBER, Namespace, Team, TeamMember
+from mlapi.teams.models import ROLE_MAINTAINER, ROLE_MEMBER, Team, TeamMember
 from mlapi.timeutil import utcnow
+from tests.team_records import add_team
 
 
 @pytest.fixture
@@ -13,14 +14,8 @@ def seed_team(app):
     """``seed_team("risk", maintainers=[user], members=[user])`` -> the team's id."""
 
     def seed(name: str, *, maintainers=(), members=()) -> int:
-        with app.app_context():
-            db.session.add(Namespace(key=name.lower(), kind=KIND_TEAM))
-            team = Team(name=name, name_key=name.lower())
-            team.members = [TeamMember(user_id=u.id, role=ROLE_MAINTAINER) for u in maintainers]
-            team.members += [TeamMember(user_id=u.id, role=ROLE_MEMBER) for u in members]
-            db.session.add(team)
-            db.session.commit()
-            return team.id
+        roles = {u.id: ROLE_MAINTAINER for u in maintainers} | {u.id: ROLE_MEMBER for u in members}
+        return add_team(app, name, roles)
 
     return seed
 
