@@ -13,20 +13,6 @@ from tests.unit.registry.test_upload import form_for, post_form
 MODELS = "/api/v1/models"
 
 
-@pytest.fixture
-def people(make_user, sign_in):
-    """Alice and Bob maintain the team risk, Mia is a member, Nora is not in it."""
-    users = {name: make_user(name) for name in ("alice", "bob", "mia", "nora")}
-    headers = {name: sign_in(user).headers for name, user in users.items()}
-    return users, headers
-
-
-@pytest.fixture
-def risk(people, seed_team):
-    users, _ = people
-    return seed_team("risk", maintainers=[users["alice"], users["bob"]], members=[users["mia"]])
-
-
 def test_a_maintainer_uploads_into_the_team(client, people, risk):
     users, headers = people
 

@@ -14,20 +14,6 @@ MODELS = "/api/v1/models"
 
 
 @pytest.fixture
-def people(make_user, sign_in):
-    """Alice and Bob maintain the team risk, Mia is a member, Nora is not in it."""
-    users = {name: make_user(name) for name in ("alice", "bob", "mia", "nora")}
-    headers = {name: sign_in(user).headers for name, user in users.items()}
-    return users, headers
-
-
-@pytest.fixture
-def risk(people, seed_team):
-    users, _ = people
-    return seed_team("risk", maintainers=[users["alice"], users["bob"]], members=[users["mia"]])
-
-
-@pytest.fixture
 def churn(client, upload_model, people):
     """Alice's churn: version 1 deleted, versions 2 and 3 live; returns version 3."""
     _, headers = people
