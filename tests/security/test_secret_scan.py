@@ -108,8 +108,8 @@ def test_a_secret_in_an_audit_record_is_found(app):
     assert secrets_in_audit_details(app) == [planted]
 
 
-@pytest.mark.parametrize("action", sorted(SWEEP))
-def test_no_audit_record_holds_a_password_key_token_or_webhook_secret(stage, sign_in, action):
+@pytest.mark.parametrize("row", sorted(SWEEP))
+def test_no_audit_record_holds_a_password_key_token_or_webhook_secret(stage, sign_in, row):
     tokens = sign_in(stage.user)
     key = SWEEP["api_key.created"].perform(stage).get_json()["key"]
     hook = stage.client.post(
@@ -120,8 +120,8 @@ def test_no_audit_record_holds_a_password_key_token_or_webhook_secret(stage, sig
         },
         headers={"X-API-Key": key},
     ).get_json()
-    SWEEP[action].prepare(stage)
-    SWEEP[action].perform(stage)
+    SWEEP[row].prepare(stage)
+    SWEEP[row].perform(stage)
 
     assert secrets_in_audit_details(stage.app) == []  # passwords, keys, hook secrets
     with stage.app.app_context():

@@ -1,14 +1,12 @@
 """The audit log as tests read it, and the sweep of changes that write it.
 
-``SWEEP`` is a table: one ``Change`` per action, each preparing what it needs and then
-making the change through the API or the command line as a user would. The lead adds the
-other domains' actions (teams, models, aliases) as rows.
+``SWEEP`` is a table: one ``Change`` per way of writing an action (a row's key is the
+action, then what sets this way apart in parentheses: ``action_of`` reads the action), each
+preparing what it needs and then making the change through the API as a user would.
 """
 
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,8 @@ from mlapi.registry.models import MLModel
 from mlapi.webhooks.addresses import RESOLVER_KEY, static_resolver
 from mlapi.webhooks.models import Webhook
 from tests.contract_client import session_secrets
+from tests.support.audit_change import Change, Stage, read_rows
+from tests.support.audit_registry import REGISTRY_AND_TEAM_ROWS
 
 AUDIT_DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 HOOK_HOST = "hooks.example.com"
@@ -66,36 +66,9 @@ def hook_dns(app):
     app.extensions[RESOLVER_KEY] = static_resolver({HOOK_HOST: ["93.184.215.14"]})
 
 
-@dataclass
-class Stage:
-    """What a change works with: the client, an admin and a user with their headers."""
-
-    app: object
-    client: object
-    admin: object
-    admin_headers: dict
-    user: object
-    user_headers: dict
-    upload_model: Callable
-    kept: dict  # what ``prepare`` made, for ``perform``
-
-
 @pytest.fixture
 def stage(app, client, admin, admin_headers, user, auth_headers, upload_model, hook_dns):
     return Stage(app, client, admin, admin_headers, user, auth_headers, upload_model, {})
-
-
-@dataclass
-class Change:
-    """One action of the sweep: ``perform`` makes the change and answers its response;
-    ``observe`` reads what the change changes (the atomicity test compares it before and
-    after a failed attempt); ``actor`` names who acts ("admin" or "user")."""
-
-    target_type: str
-    perform: Callable[[Stage], object]
-    observe: Callable[[Stage], object]
-    prepare: Callable[[Stage], None] = lambda stage: None
-    actor: str = "admin"
 
 
 def _patch_user(stage: Stage, changes: dict):
@@ -128,25 +101,20 @@ def _keep_hook(stage: Stage):
     stage.kept["hook"] = _create_hook(stage).get_json()["id"]
 
 
-def _read(stage: Stage, statement):
-    with stage.app.app_context():
-        return db.session.execute(statement).all()
-
-
 def _user_state(stage: Stage):
-    return _read(stage, select(User.role, User.is_active).where(User.id == stage.user.id))
+    return read_rows(stage, select(User.role, User.is_active).where(User.id == stage.user.id))
 
 
 def _keys(stage: Stage):
-    return _read(stage, select(ApiKey.id))
+    return read_rows(stage, select(ApiKey.id))
 
 
 def _hooks(stage: Stage):
-    return _read(stage, select(Webhook.id))
+    return read_rows(stage, select(Webhook.id))
 
 
 def _default(stage: Stage):
-    return _read(stage, select(MLModel.id).where(MLModel.is_default.is_(True)))
+    return read_rows(stage, select(MLModel.id).where(MLModel.is_default.is_(True)))
 
 
 def _keep_public_model(stage: Stage):
@@ -154,6 +122,7 @@ def _keep_public_model(stage: Stage):
 
 
 SWEEP: dict[str, Change] = {
+    **REGISTRY_AND_TEAM_ROWS,
     "user.role_changed": Change("user", lambda s: _patch_user(s, {"role": "admin"}), _user_state),
     "user.deactivated": Change("user", lambda s: _patch_user(s, {"is_active": False}), _user_state),
     "user.reactivated": Change(

@@ -25,9 +25,9 @@ def failing_flush_after_record():
     event.remove(Session, "after_flush", fail)
 
 
-@pytest.mark.parametrize("action", sorted(SWEEP))
-def test_a_change_that_fails_leaves_neither_change_nor_record(stage, audit_events, action, request):
-    change = SWEEP[action]
+@pytest.mark.parametrize("row", sorted(SWEEP))
+def test_a_change_that_fails_leaves_neither_change_nor_record(stage, audit_events, row, request):
+    change = SWEEP[row]
     change.prepare(stage)
     before, records_before = change.observe(stage), audit_events()
     request.getfixturevalue("failing_flush_after_record")

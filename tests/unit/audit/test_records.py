@@ -6,11 +6,12 @@ from sqlalchemy import select
 from mlapi.audit.models import AuditEvent
 from mlapi.extensions import db
 from tests.support.audit import HOOK_URL, SWEEP, secrets_in_audit_details
+from tests.support.audit_change import action_of
 
 
-@pytest.mark.parametrize("action", sorted(SWEEP))
-def test_a_change_is_recorded_with_its_actor_target_and_request(stage, audit_events, action):
-    change = SWEEP[action]
+@pytest.mark.parametrize("row", sorted(SWEEP))
+def test_a_change_is_recorded_with_its_actor_target_and_request(stage, audit_events, row):
+    change, action = SWEEP[row], action_of(row)
     change.prepare(stage)
     before = len(audit_events(action=action))
 
@@ -29,6 +30,8 @@ def test_a_change_is_recorded_with_its_actor_target_and_request(stage, audit_eve
     }
     assert event["target"]["type"] == change.target_type
     assert event["request_id"] == response.headers["X-Request-ID"]
+    expected = change.details(stage)
+    assert {key: event["details"].get(key) for key in expected} == expected
     assert secrets_in_audit_details(stage.app) == []
 
 
