@@ -9,7 +9,7 @@ import io
 
 from pytest_bdd import given, parsers, then, when
 
-from tests.steps.common_steps import assert_refused, assert_refused_pointing_at
+from tests.steps.common_steps import answer_to, assert_refused, assert_refused_pointing_at
 from tests.steps.model_steps import FEATURES, MODELS, path_of
 from tests.support.model_files import model_file
 
@@ -108,8 +108,8 @@ def versions_kept(conversation, name, versions, model, team):
 
 
 @then(parsers.parse("{name} is told only the team's maintainers may add models to it"))
-def only_maintainers(answer, name):
-    body = assert_refused(answer, 403, "forbidden")
+def only_maintainers(conversation, answer, name):
+    body = assert_refused(answer_to(conversation, answer, name), 403, "forbidden")
     assert "maintainer" in body["detail"]
 
 

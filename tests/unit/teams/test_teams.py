@@ -81,7 +81,11 @@ def test_a_user_cannot_register_a_team_name(client, create_team, auth_headers):
 
     response = client.post(
         "/api/v1/auth/register",
-        json={"username": "RISK", "email": "risk@example.com", "password": "correct-horse-battery"},
+        json={
+            "username": "RISK",
+            "email": "risk@example.com",
+            "password": "a-team-player-password",
+        },
     )
 
     body = assert_problem(response, 409, "conflict")
@@ -95,7 +99,11 @@ def test_a_deleted_team_keeps_its_name(client, create_team, auth_headers):
     assert_problem(client.post(TEAMS, json={"name": "risk"}, headers=auth_headers), 409, "conflict")
     response = client.post(
         "/api/v1/auth/register",
-        json={"username": "risk", "email": "risk@example.com", "password": "correct-horse-battery"},
+        json={
+            "username": "risk",
+            "email": "risk@example.com",
+            "password": "a-team-player-password",
+        },
     )
     assert_problem(response, 409, "conflict")
 
@@ -235,7 +243,11 @@ def test_a_registration_that_loses_the_name_to_a_team_is_told_so(
 
     response = client.post(
         "/api/v1/auth/register",
-        json={"username": "risk", "email": "risk@example.com", "password": "correct-horse-battery"},
+        json={
+            "username": "risk",
+            "email": "risk@example.com",
+            "password": "a-team-player-password",
+        },
     )
 
     assert "already taken" in assert_problem(response, 409, "conflict")["detail"]
