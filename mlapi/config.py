@@ -45,6 +45,13 @@ def _csv(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"expected a whole number of 0 or more, got {value!r}")
+    return number
+
+
 def _positive_int(value: str) -> int:
     number = int(value)
     if number <= 0:
@@ -91,6 +98,8 @@ ENV_SETTINGS: list[tuple[str, str, object]] = [
     ("MLAPI_MAX_WEBHOOKS", "MAX_WEBHOOKS", int),
     ("MLAPI_WEBHOOK_CONCURRENCY", "WEBHOOK_CONCURRENCY", _positive_int),
     ("MLAPI_METRICS_TOKEN", "METRICS_TOKEN", str),
+    ("MLAPI_HISTORY_RETENTION_DAYS", "HISTORY_RETENTION_DAYS", _non_negative_int),
+    ("MLAPI_AUDIT_RETENTION_DAYS", "AUDIT_RETENTION_DAYS", _non_negative_int),
 ]
 
 
@@ -147,6 +156,10 @@ class BaseConfig:
     # Counts per user: each key and hook costs the server, so one account cannot hold many.
     MAX_API_KEYS = 20  # live keys (not deleted, not expired)
     MAX_WEBHOOKS = 10
+    # Days `flask retention purge` keeps prediction history (with its feedback) and audit
+    # records; 0 keeps them forever.
+    HISTORY_RETENTION_DAYS = 0
+    AUDIT_RETENTION_DAYS = 365
     METRICS_TOKEN: str | None = None  # set: /metrics asks for "Authorization: Bearer <it>"
     # argon2id cost: OWASP's recommended minimum (19 MiB, 2 passes).
     PASSWORD_HASH = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}

@@ -32,6 +32,10 @@ class User(db.Model):
     # moves it on, so tokens issued before are refused (``token_revoked``) after a
     # reactivation. A counter, not a time: two events in one second stay ordered.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A password change moves the generation on but keeps the sign-in it was made from:
+    # tokens of this sign-in stay valid whatever generation they carry. Cleared by every
+    # change that ends all sign-ins (logout everywhere, deactivation).
+    kept_login_id: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def is_admin(self) -> bool:
@@ -63,6 +67,7 @@ def _end_sign_ins_on_deactivation(user: User, value, old_value, _initiator) -> N
     """Deactivation ends every sign-in, whatever path sets the flag (API, CLI, a test)."""
     if old_value is True and value is False:
         user.session_generation = (user.session_generation or 0) + 1
+        user.kept_login_id = None
 
 
 class KnownDevice(db.Model):
@@ -116,6 +121,10 @@ class ApiKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The key a rotation made of this one; set, this key is in its grace period (until
+    # ``expires_at``) or past it, and cannot be rotated again. No foreign key: deleting the
+    # new key leaves this one rotated.
+    replaced_by_id: Mapped[int | None] = mapped_column(Integer)
 
     policy_kind = "api_key"
 

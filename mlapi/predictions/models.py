@@ -15,6 +15,8 @@ class Prediction(db.Model):
     __table_args__ = (
         # Serves "my history, newest first" (optionally for one model) from the index.
         Index("ix_predictions_owner_created", "owner_id", "created_at", "id"),
+        # Serves the retention purge: the oldest rows of everyone, without a table scan.
+        Index("ix_predictions_created_at", "created_at"),
     )
     policy_kind = "prediction"
 
