@@ -116,7 +116,7 @@ def chunked_login(chunks: bytes) -> bytes:
 def token(server) -> str:
     """An access token of a user registered on the server."""
     url, _ = server
-    account = {"username": "framing", "password": "correct-horse-battery"}
+    account = {"username": "framing", "password": "framing-test-passphrase-7"}
     registered = requests.post(
         f"{url}/api/v1/auth/register", timeout=30, json={**account, "email": "framing@example.com"}
     )
