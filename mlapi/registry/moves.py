@@ -11,7 +11,7 @@ from ..errors import Conflict, Forbidden
 from ..extensions import db
 from ..teams.models import Team
 from .models import MLModel, namespace_of
-from .namespaces import in_namespace, records_of_name, team_to_join
+from .namespaces import hold_team, in_namespace, records_of_name, team_to_join
 
 
 def move_name(actor, record: MLModel, team_name: str | None) -> None:
@@ -32,6 +32,7 @@ def move_name(actor, record: MLModel, team_name: str | None) -> None:
         team = team_to_join(actor, team_name)
         if team.id == record.team_id:
             return  # already there
+        hold_team(team.id)
         owner_id = None
     source = namespace_of(record)
     target_owner = owner_id if owner_id is not None else record.owner_id

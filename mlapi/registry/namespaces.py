@@ -51,10 +51,28 @@ def team_to_join(actor, team_name: str) -> Team:
     )
     role = None if team is None else role_in(actor.id, team.id)
     if role is None:
-        raise ValidationFailed(
-            {"team": ["No team of that name has you as a member."]},
-            detail="Unknown team.",
-        )
+        raise _unknown_team()
     if role != ROLE_MAINTAINER:
         raise Forbidden(f"Only a maintainer of the team {team.name} may add models to it.")
     return team
+
+
+def hold_team(team_id: int) -> None:
+    """Keep the team from being deleted until this transaction ends; 422 as for an unknown
+    team when a deletion committed since ``team_to_join`` read it.
+
+    Team deletion counts the team's live models under the team's row lock; the share lock
+    taken here (PostgreSQL) makes it wait for this upload or move, or this wait for it and
+    then see ``deleted_at``. Without it, a model could land in a team deleted meanwhile.
+    Taken again in every attempt of a transaction that retries."""
+    deleted_at = db.session.execute(
+        select(Team.deleted_at).where(Team.id == team_id).with_for_update(read=True, key_share=True)
+    ).scalar_one()
+    if deleted_at is not None:
+        raise _unknown_team()
+
+
+def _unknown_team() -> ValidationFailed:
+    return ValidationFailed(
+        {"team": ["No team of that name has you as a member."]}, detail="Unknown team."
+    )

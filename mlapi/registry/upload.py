@@ -16,7 +16,7 @@ from ..extensions import db
 from ..policy import authorize
 from .loader import ModelLimits, load_artifact
 from .models import TASK_CLASSIFICATION, TASK_REGRESSION, MLModel, full_name
-from .namespaces import in_namespace, newest_live, team_to_join
+from .namespaces import hold_team, in_namespace, newest_live, team_to_join
 from .service import announce, discard_artifact_unless_referenced
 from .signals import model_created
 from .state import model_store
@@ -153,6 +153,8 @@ def _insert_next_version(fields: dict, put_artifact) -> MLModel:
     """``put_artifact`` runs in every attempt: a rollback takes a database store's row
     with it (a file store's second put finds the file and does nothing)."""
     for _attempt in range(MAX_VERSION_ATTEMPTS):
+        if fields["team_id"] is not None:
+            hold_team(fields["team_id"])
         put_artifact()
         record = MLModel(**_numbered(fields))
         db.session.add(record)
