@@ -42,13 +42,16 @@ def add_predictions(
         return [row.id for row in rows]
 
 
-def add_audit_records(app, at: datetime, count: int = 1) -> None:
+def add_audit_records(app, at: datetime, count: int = 1) -> list[int]:
+    """``count`` audit records made at ``at``; their ids."""
     with app.app_context():
-        db.session.add_all(
+        records = [
             AuditEvent(at=at, actor_kind=ACTOR_SYSTEM, action="model.updated", target_type="model")
             for _ in range(count)
-        )
+        ]
+        db.session.add_all(records)
         db.session.commit()
+        return [record.id for record in records]
 
 
 def add_revoked_login(app, user_id: int, login_id: str, expires_at: datetime) -> None:
