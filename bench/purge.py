@@ -89,7 +89,7 @@ def seed(app, count: int) -> int:
                             "latency_ms": 1.0,
                             "created_at": now
                             - timedelta(days=DAYS + 1 if i <= old else 1)
-                            + timedelta(seconds=i),
+                            + timedelta(milliseconds=i),
                         }
                         for i in ids
                     ],
