@@ -18,6 +18,7 @@ from .extensions import db
 from .ops.contract import contract_cli
 from .ops.migrations import report_revision
 from .ops.readiness import NO_SCHEMA, cause, is_refused_privilege, is_unreachable, safe_url
+from .retention.cli import retention_cli
 from .webhooks.cli import webhooks_cli
 
 MIGRATIONS_COMMAND = "db"  # Flask-Migrate's: it creates the schema, so it does not need one
@@ -29,6 +30,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(promote)
     app.cli.add_command(contract_cli)
     app.cli.add_command(webhooks_cli)
+    app.cli.add_command(retention_cli)
     for name, command in list(app.cli.commands.items()):
         if name == MIGRATIONS_COMMAND:
             app.cli.commands[name] = guard(report_revision(command))

@@ -9,7 +9,8 @@ The layers, bottom to top, by top-level name under ``mlapi``:
   the teams they belong to, what they may do (``policy``) and the audit log of changes to it;
 - keys and registry: what a caller holds;
 - predictions: answers from a registry's model;
-- webhooks, admin, ops, bootstrap: listen to the domains, report on them, start them;
+- webhooks, admin, ops, bootstrap, retention: listen to the domains, report on them, start
+  them, clear out what they no longer need;
 - the app: the factory, the command line, the migrations (only ``wsgi.py`` imports it).
 
 Domains tell the layers above what happened through blinker signals
@@ -47,7 +48,7 @@ LAYERS = [
     ("auth, teams and policy", {"auth", "api", "audit", "policy", "teams"}),
     ("keys and registry", {"keys", "registry"}),
     ("predictions", {"predictions"}),
-    ("listeners and operations", {"webhooks", "admin", "ops", "bootstrap"}),
+    ("listeners and operations", {"webhooks", "admin", "ops", "bootstrap", "retention"}),
     ("the app", {"app", "cli", "migrations", "pipeline", "__init__"}),
 ]
 LAYER_OF = {name: rank for rank, (_, names) in enumerate(LAYERS) for name in names}

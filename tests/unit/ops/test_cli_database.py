@@ -31,7 +31,13 @@ REPOSITORY = Path(__file__).resolve().parents[3]
 NEEDS_POSTGRESQL = pytest.mark.skipif(
     not TEST_DATABASE_URL, reason="PostgreSQL only with MLAPI_TEST_DATABASE_URL set"
 )
-COMMANDS = [["db", "upgrade"], ["db", "current"], ["create-admin"], ["webhooks", "deliver"]]
+COMMANDS = [
+    ["db", "upgrade"],
+    ["db", "current"],
+    ["create-admin"],
+    ["webhooks", "deliver"],
+    ["retention", "purge"],
+]
 COMMAND_IDS = [" ".join(command) for command in COMMANDS]
 
 

@@ -1,0 +1,2 @@
+"""Retention: how long prediction history and audit records are kept, and the purge that
+deletes what is older (``flask retention purge``, docs/production.md#retention)."""
