@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.support.model_files",
     "tests.support.audit",
     "tests.support.team_rows",
+    "tests.support.clock",
     "tests.steps.common_steps",
     "tests.steps.auth_steps",
     "tests.steps.prediction_steps",
