@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.steps.model_prediction_steps",
     "tests.steps.feedback_steps",
     "tests.steps.api_key_steps",
+    "tests.steps.key_rotation_steps",
     "tests.steps.rate_limit_steps",
     "tests.steps.webhook_steps",
     "tests.steps.security_steps",
