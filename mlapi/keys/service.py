@@ -33,7 +33,8 @@ def _new_key() -> tuple[str, str]:
 
 
 def live_key_count(owner_id: int) -> int:
-    """Keys of the owner that still work: not deleted (deleted rows are gone) nor expired."""
+    """Keys of the owner that still work: not deleted (deleted rows are gone) nor expired.
+    A rotated key counts until its grace period ends: that is its ``expires_at``."""
     return db.session.execute(
         select(func.count())
         .select_from(ApiKey)

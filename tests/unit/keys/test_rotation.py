@@ -9,6 +9,7 @@ import pytest
 
 from mlapi.auth.models import ApiKey
 from mlapi.extensions import db
+from mlapi.keys import service
 from mlapi.timeutil import utcnow
 from tests.support.audit import secrets_in_audit_details
 from tests.unit.helpers import assert_problem
@@ -188,6 +189,29 @@ def test_an_unknown_field_is_refused(client, create_key, auth_headers):
     old = create_key()
     response = client.post(rotate_url(old), json={"name": "renamed"}, headers=auth_headers)
     assert set(assert_problem(response, 422, "validation_error")["errors"]) == {"name"}
+
+
+def test_a_prefix_collision_during_a_rotation_is_retried_with_a_fresh_key(
+    client, create_key, auth_headers, monkeypatch
+):
+    taken = create_key(name="other")
+    old = create_key(name="nightly")
+    minted = iter(
+        [
+            (taken["prefix"], f"{taken['prefix']}_collides"),
+            ("mlapi_bbbbbbbbbbbb", "mlapi_bbbbbbbbbbbb_fresh-secret"),
+        ]
+    )
+    monkeypatch.setattr(service, "_new_key", lambda: next(minted))
+
+    response = client.post(rotate_url(old), json={"grace_seconds": 60}, headers=auth_headers)
+
+    assert response.status_code == 201, response.get_json()
+    new = response.get_json()
+    assert (new["prefix"], new["name"]) == ("mlapi_bbbbbbbbbbbb", "nightly")
+    listed = {k["id"]: k for k in client.get(KEYS, headers=auth_headers).get_json()["items"]}
+    assert set(listed) == {taken["id"], old["id"], new["id"]}
+    assert listed[old["id"]]["replaced_by_id"] == new["id"]
 
 
 def test_the_rotation_is_recorded_against_the_old_key(
