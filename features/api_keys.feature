@@ -60,6 +60,7 @@ Feature: API keys for scripts and services
       | create another API key     |
       | list Alice's API keys      |
       | delete the key             |
+      | replace the key            |
       | sign Alice out             |
       | renew Alice's session      |
 

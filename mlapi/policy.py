@@ -82,6 +82,8 @@ RULES: dict[tuple[str, str], Callable] = {
     ("team", "manage"): _maintainer_or_admin,
     ("admin", "access"): _admin,
     ("api_key", "delete"): _owner_or_admin,
+    # admins included: a rotation mints a key, and only its owner may mint one
+    ("api_key", "rotate"): _owner,
     ("webhook", "read"): _owner_or_admin,  # another user's hook reads as missing (404)
     ("webhook", "delete"): _owner_or_admin,
 }

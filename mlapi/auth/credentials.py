@@ -109,6 +109,11 @@ def verify_key(raw_key: str) -> tuple[ApiKey, User]:
         raise ApiKeyInvalid()
     now = utcnow()
     if key.expires_at is not None and key.expires_at <= now:
+        if key.replaced_by_id is not None:
+            raise ApiKeyInvalid(
+                "The API key has expired: a rotation replaced it and its grace period has "
+                "ended. Use the key that replaced it."
+            )
         raise ApiKeyInvalid("The API key has expired; create a new one.")
     owner = active_user(key.owner_id)
     if owner is None:

@@ -7,6 +7,8 @@ from ..document import ResponseSchema
 from ..timeutil import UTCDateTime
 
 API_KEY_EXAMPLE = {"name": "nightly-scoring-job", "expires_in_days": 90}
+ROTATION_EXAMPLE = {"grace_seconds": 3600}
+MAX_GRACE_SECONDS = 86400  # a day: time enough to deploy the new key, short enough to matter
 
 
 class ApiKeyRequest(ma.Schema):
@@ -19,6 +21,19 @@ class ApiKeyRequest(ma.Schema):
         allow_none=True,
         validate=validate.Range(min=1, max=3650),
         metadata={"description": "Days until the key stops working; none: never.", "example": 90},
+    )
+
+
+class RotationRequest(ma.Schema):
+    grace_seconds = ma.fields.Integer(
+        strict=True,
+        load_default=0,
+        validate=validate.Range(min=0, max=MAX_GRACE_SECONDS),
+        metadata={
+            "description": "Seconds the old key keeps working (never past its own expiry); "
+            "0, the default: it stops at once.",
+            "example": 3600,
+        },
     )
 
 
@@ -36,6 +51,14 @@ class ApiKeySchema(ResponseSchema):
     last_used_at = UTCDateTime(
         allow_none=True,
         metadata={"description": "When the key was last used (to the minute); none: never."},
+    )
+    replaced_by_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "The key a rotation replaced this one with (this one then works "
+            "until its expires_at, the end of the grace period); none: not rotated.",
+            "example": None,
+        },
     )
 
 

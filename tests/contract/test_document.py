@@ -71,6 +71,7 @@ SESSION_ONLY_OPERATIONS = {
     ("post", "/api/v1/auth/api-keys"),
     ("get", "/api/v1/auth/api-keys"),
     ("delete", "/api/v1/auth/api-keys/{key_id}"),
+    ("post", "/api/v1/auth/api-keys/{key_id}/rotate"),
 }
 
 

@@ -29,6 +29,7 @@ LOGIN = ("post", "/api/v1/auth/login")
 UPLOAD = ("post", "/api/v1/models")
 PREDICT = ("post", "/api/v1/predict")
 CREATE_TEAM = ("post", "/api/v1/teams")
+CREATE_KEY = ("post", "/api/v1/auth/api-keys")
 MOVE_ALIAS = ("put", "/api/v1/registry/{owner}/{name}/aliases/{alias}")
 # A newcomer's first steps through /docs: each step's example relies on the ones before.
 FIRST_STEPS = [REGISTER, LOGIN, UPLOAD, PREDICT]
@@ -140,6 +141,8 @@ class Newcomer:
             self.ids["prediction_id"] = body["prediction_id"]
         elif operation == CREATE_TEAM:
             self.ids["team_id"] = body["id"]
+        elif operation == CREATE_KEY:
+            self.ids["key_id"] = body["id"]
 
 
 def _published_passwords(document: dict) -> list[str]:
@@ -183,5 +186,7 @@ def test_the_documented_example_succeeds_on_a_fresh_instance(newcomer, method, p
         newcomer.send(*step)
     if "{team_id}" in path:  # the newcomer makes the team first, with its own example
         newcomer.send(*CREATE_TEAM)
+    if "{key_id}" in path:  # and the key (rotating one)
+        newcomer.send(*CREATE_KEY)
 
     newcomer.send(method, path)

@@ -123,6 +123,7 @@ ACCOUNT_ACTIONS = {
     "create another API key": lambda key_id: ("POST", KEYS, {"name": "another"}),
     "list Alice's API keys": lambda key_id: ("GET", KEYS, None),
     "delete the key": lambda key_id: ("DELETE", f"{KEYS}/{key_id}", None),
+    "replace the key": lambda key_id: ("POST", f"{KEYS}/{key_id}/rotate", None),
     "sign Alice out": lambda key_id: ("POST", "/api/v1/auth/logout", None),
     "renew Alice's session": lambda key_id: ("POST", "/api/v1/auth/refresh", None),
 }

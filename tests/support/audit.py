@@ -106,7 +106,7 @@ def _user_state(stage: Stage):
 
 
 def _keys(stage: Stage):
-    return read_rows(stage, select(ApiKey.id))
+    return read_rows(stage, select(ApiKey.id, ApiKey.expires_at, ApiKey.replaced_by_id))
 
 
 def _hooks(stage: Stage):
@@ -138,6 +138,18 @@ SWEEP: dict[str, Change] = {
         _keys,
         prepare=_keep_key,
         actor="user",
+    ),
+    "api_key.rotated": Change(
+        "api_key",
+        lambda s: s.client.post(
+            f"/api/v1/auth/api-keys/{s.kept['key']}/rotate",
+            json={"grace_seconds": 60},
+            headers=s.user_headers,
+        ),
+        _keys,
+        prepare=_keep_key,
+        actor="user",
+        details=lambda s: {"name": "nightly", "grace_seconds": 60},
     ),
     "webhook.created": Change("webhook", _create_hook, _hooks, actor="user"),
     "webhook.deleted": Change(

@@ -79,6 +79,9 @@ TABLE = [
     ("owner", "delete", API_KEY, True),
     ("other", "delete", API_KEY, False),
     ("admin", "delete", API_KEY, True),  # admins may revoke any key
+    ("owner", "rotate", API_KEY, True),
+    ("other", "rotate", API_KEY, False),
+    ("admin", "rotate", API_KEY, False),  # revoke, yes; mint a key for someone else, no
     ("owner", "read", WEBHOOK, True),
     ("other", "read", WEBHOOK, False),
     ("admin", "read", WEBHOOK, True),  # admins may read every resource

@@ -16,16 +16,6 @@ from tests.unit.helpers import ROW, assert_problem
 KEYS = "/api/v1/auth/api-keys"
 
 
-@pytest.fixture
-def create_key(client, auth_headers):
-    def create(headers=None, **body):
-        response = client.post(KEYS, json={"name": "job", **body}, headers=headers or auth_headers)
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
-
-    return create
-
-
 def key_headers(created: dict) -> dict[str, str]:
     return {"X-API-Key": created["key"]}
 
@@ -48,7 +38,9 @@ def test_a_new_key_is_shown_once_with_its_public_prefix(create_key, user, client
         "created_at",
         "expires_at",
         "last_used_at",
+        "replaced_by_id",
     }
+    assert created["replaced_by_id"] is None
     assert created["key"].startswith(created["prefix"] + "_")
     assert created["prefix"].startswith("mlapi_")
     assert len(created["prefix"]) == 18
