@@ -237,9 +237,7 @@ def export_response(owner_id: int, fmt: str, **filters) -> Response:
         status=200,
         content_type=FORMATS[fmt],
     )
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="predictions-{today}.{fmt}"'
-    )
+    response.headers["Content-Disposition"] = f'attachment; filename="predictions-{today}.{fmt}"'
     return response
 
 
