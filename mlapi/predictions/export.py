@@ -209,6 +209,9 @@ def chunks(owner_id: int, fmt: str, **filters) -> Iterator[bytes]:
     """The file's bytes, one chunk per batch (the CSV header alone when nothing matches).
     A failure part-way is logged, then raised again to abort the response."""
     written = 0
+    # The request's own transaction (authentication's reads) ends before the long part:
+    # here, after the after-request hooks, which could open another.
+    db.session.close()
     try:
         if fmt == "csv":
             yield _csv_chunk([], header=True)
