@@ -37,7 +37,12 @@ SOMETIMES_ABSENT = {
 }
 # The verb an operationId starts with, by method (POST names its action: login, predict...).
 # ``export…``: a GET that answers a file to save, not a JSON body (``exportPredictions``).
-VERBS = {"get": ("get", "list", "export"), "patch": ("update",), "delete": ("delete",), "put": ("set",)}
+VERBS = {
+    "get": ("get", "list", "export"),
+    "patch": ("update",),
+    "delete": ("delete",),
+    "put": ("set",),
+}
 OPERATION_ID = re.compile(r"^[a-z]+(?:[A-Z][a-z]+)*$")
 ROOT = "urn:mlapi:openapi"
 
