@@ -189,11 +189,13 @@ def csv_row(row: tuple) -> list[str]:
 
 
 def json_line(row: tuple) -> str:
+    """One object on one line, in ASCII (other characters escaped): no character of a
+    value (U+2028, a stray CR) can be taken for a line break by a reader."""
     record = dict(zip(COLUMNS, row, strict=True))
     record["created_at"] = _iso(record["created_at"])
     record["feedback_at"] = _iso(record["feedback_at"])
     record["cached"] = bool(record["cached"])
-    return _compact(record) + "\n"
+    return json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def _csv_chunk(rows: list[tuple], header: bool) -> bytes:

@@ -215,3 +215,16 @@ def test_text_that_a_spreadsheet_would_run_is_defused_in_csv_only(app, client, u
     assert record["features"].startswith("[")
     assert line["model_name"] == "=HYPERLINK(1)"
     assert line["feedback_actual"] == "@SUM(A1)"
+
+
+def test_a_label_with_a_line_separator_stays_on_its_line_in_jsonl(app, client, user, auth_headers):
+    [made] = add_rows(app, user.id, [T0], model_name="caf\u00e9")
+    add_feedback(app, made, "up\u2028down", T0)
+
+    body = client.get(f"{EXPORT}?format=jsonl", headers=auth_headers).get_data()
+
+    assert body.count(b"\n") == 1
+    assert body.isascii()
+    [line] = jsonl_records(client.get(f"{EXPORT}?format=jsonl", headers=auth_headers))
+    assert line["feedback_actual"] == "up\u2028down"
+    assert line["model_name"] == "caf\u00e9"
