@@ -78,3 +78,30 @@ Feature: Predictions from the default model
   Scenario: Predictions need a signed-in user
     When someone who is not signed in asks the default model about a patient
     Then they are told to sign in first
+
+  Scenario: Alice downloads her prediction history as a spreadsheet with what really happened
+    Given Alice has asked the default model about 3 different patients
+    And Alice has reported that her latest patient's disease progressed by 151
+    When Alice downloads her prediction history as a spreadsheet
+    Then the spreadsheet lists her 3 predictions, newest first
+    And the spreadsheet shows that the newest one progressed by 151
+    And the spreadsheet shows no outcome yet for the 2 others
+
+  Scenario: Only her own predictions are in it, even for an administrator
+    Given Carol is an administrator
+    And Alice has asked the default model about 2 different patients
+    And Bob has asked the default model about a patient
+    And Carol has asked the default model about a patient
+    When Carol downloads her prediction history as a spreadsheet
+    Then the spreadsheet lists only Carol's prediction
+    When Bob downloads his prediction history as a spreadsheet
+    Then the spreadsheet lists only Bob's prediction
+
+  Scenario: She can download one model's predictions for a period
+    Given Alice has uploaded a model "sales-forecast"
+    And Alice asked "sales-forecast" for a forecast on 31 January 2026
+    And Alice asked "sales-forecast" for a forecast on 10 February 2026
+    And Alice asked the default model about a patient on 12 February 2026
+    And Alice asked "sales-forecast" for a forecast on 1 March 2026
+    When Alice downloads her predictions from "sales-forecast" for February 2026
+    Then the spreadsheet lists only her forecast of 10 February 2026

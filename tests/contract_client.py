@@ -78,8 +78,9 @@ class Contract:
             )
         schema = content[response.mimetype].get("schema")
         if schema is not None:
+            # JSON and ``+json`` only: a JSON Lines file (application/x-ndjson) is text.
             text = response.get_data(as_text=True)
-            self._validate(where, schema, json.loads(text) if "json" in response.mimetype else text)
+            self._validate(where, schema, json.loads(text) if response.is_json else text)
 
     def _check_headers(self, where: str, documented: dict, response) -> None:
         """Every header the document says is always sent (``required``) is there."""

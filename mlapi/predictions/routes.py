@@ -8,7 +8,7 @@ from ..auth.credentials import current_caller
 from ..database import MAX_ID
 from ..pagination import page_of
 from ..registry.service import default_model_snapshot, get_model
-from . import bodies, feedback, service
+from . import bodies, export, feedback, service
 from .metrics import model_metrics
 from .schemas import (
     BATCH_PREDICT_EXAMPLE,
@@ -125,6 +125,25 @@ class History(MethodView):
     def get(self, query):
         """Your predictions, newest first"""
         return service.history(current_caller, **query)
+
+
+@blp.route("/predictions/export")
+class HistoryExport(MethodView):
+    @blp.doc(responses=export.DOCUMENTED_FILE)
+    @blp.doc(operationId="exportPredictions")
+    @blp.authenticated(budget="default")
+    @blp.arguments(export.ExportQuery, location="query")
+    def get(self, query):
+        """Your predictions and your feedback on them, as one CSV or JSON Lines file
+
+        Newest first, the same rows as `GET /predictions` (yours only, an administrator's
+        too), streamed as it is read. `since` counts from that moment on, `until` up to
+        (not including) it, both ISO 8601 with an offset; `since` at or after `until`
+        gives an empty file. A file cut short by a failure ends without the last chunk of
+        the chunked encoding: clients report it as an incomplete read.
+        """
+        fmt = query.pop("format")
+        return export.export_response(current_caller.id, fmt, **query)
 
 
 @blp.route(PREDICTION)

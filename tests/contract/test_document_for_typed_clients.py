@@ -36,7 +36,13 @@ SOMETIMES_ABSENT = {
     "Problem": {"errors"},  # validation errors only
 }
 # The verb an operationId starts with, by method (POST names its action: login, predict...).
-VERBS = {"get": ("get", "list"), "patch": ("update",), "delete": ("delete",), "put": ("set",)}
+# ``export…``: a GET that answers a file to save, not a JSON body (``exportPredictions``).
+VERBS = {
+    "get": ("get", "list", "export"),
+    "patch": ("update",),
+    "delete": ("delete",),
+    "put": ("set",),
+}
 OPERATION_ID = re.compile(r"^[a-z]+(?:[A-Z][a-z]+)*$")
 ROOT = "urn:mlapi:openapi"
 
