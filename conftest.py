@@ -30,6 +30,7 @@ pytest_plugins = [
     "tests.steps.team_steps",
     "tests.steps.audit_steps",
     "tests.steps.alias_steps",
+    "tests.steps.account_steps",
 ]
 
 # tests/services starts gunicorn against PostgreSQL and Redis (tox -e services, CI): only
