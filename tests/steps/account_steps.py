@@ -9,7 +9,7 @@ from dataclasses import replace
 from pytest_bdd import given, parsers, then, when
 
 from tests.contract_client import session_secrets
-from tests.steps.common_steps import assert_refused, assert_refused_pointing_at
+from tests.steps.common_steps import answer_to, assert_refused, assert_refused_pointing_at
 
 PRONOUN = r"(?:her|his|their)"
 PASSWORD = "/api/v1/auth/password"
@@ -124,8 +124,8 @@ def new_password_works(conversation, name):
 
 
 @then(parsers.parse("{name} is told her current password is not right"))
-def told_wrong_password(answer, name):
-    assert_refused_pointing_at(answer, "current_password")
+def told_wrong_password(conversation, answer, name):
+    assert_refused_pointing_at(answer_to(conversation, answer, name), "current_password")
 
 
 @then(parsers.parse("{name}'s password is unchanged"))
