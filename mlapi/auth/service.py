@@ -143,7 +143,7 @@ def change_password(user: User, new_password: str, jti: str) -> None:
     session generation moves on, and the sign-in ``jti`` belongs to is kept
     (docs/decisions.md#accounts-and-tokens). Known devices go too, but the one this
     request comes from. API keys are not sign-ins: they keep working."""
-    account = db.session.get(User, user.id)
+    account = _locked(user.id)
     account.password_hash = auth_state().passwords.hash(new_password)
     account.session_generation += 1
     account.kept_login_id = tokens.login_id_of(jti)
@@ -157,12 +157,18 @@ def sign_out_everywhere(user: User) -> None:
     """End every sign-in of the user, the caller's own included, on every host; forget
     the account's known devices (a lost laptop's cookie no longer spares it the sign-in
     budget). API keys keep working."""
-    account = db.session.get(User, user.id)
+    account = _locked(user.id)
     account.session_generation += 1
     account.kept_login_id = None
     devices.forget_all(account.id)
     record("sessions.revoked", "session", account.id, {"reason": "logout_all"})
     db.session.commit()
+
+
+def _locked(user_id: int) -> User:
+    """The user's row, locked (PostgreSQL) until the commit: a password change and a logout
+    everywhere of one user run one after the other, so the last one's kept sign-in wins."""
+    return db.session.get(User, user_id, with_for_update=True)
 
 
 def ensure_system_account() -> User:
