@@ -34,6 +34,7 @@ pytest_plugins = [
     "tests.steps.alias_steps",
     "tests.steps.retention_steps",
     "tests.steps.export_steps",
+    "tests.steps.account_steps",
 ]
 
 # tests/services starts gunicorn against PostgreSQL and Redis (tox -e services, CI): only

@@ -7,6 +7,41 @@ Feature: Looking after an account
   Background:
     Given Alice is signed in
 
+  Scenario: Changing the password ends every other session
+    Given Alice is signed in on her laptop and on her phone
+    And Alice has created an API key "nightly" for her script
+    When Alice changes her password on her phone
+    Then Alice is turned away on her laptop
+    And Alice can go on working on her phone
+    And Alice's key "nightly" still works
+
+  Scenario: The old password no longer signs in
+    When Alice changes her password
+    Then Alice can no longer sign in with her old password
+    And Alice can sign in with her new password
+
+  Scenario: A wrong current password is refused
+    When Alice tries to change her password giving a wrong current one
+    Then Alice is told her current password is not right
+    And Alice's password is unchanged
+
+  Scenario Outline: Wrong current passwords count toward the guessing budget
+    Given an account may have 3 wrong passwords a minute
+    When Alice gives a wrong current password <wrong> times, then her right one
+    Then the change is <outcome>
+
+    Examples:
+      | wrong | outcome                           |
+      | 2     | made                              |
+      | 3     | refused until the budget recovers |
+
+  Scenario: Signing out everywhere ends every session, this one included
+    Given Alice is signed in on her laptop and on her phone
+    And Alice has created an API key "nightly" for her script
+    When Alice signs out everywhere on her phone
+    Then Alice is turned away on her laptop and on her phone
+    And Alice's key "nightly" still works
+
   Scenario: The script keeps working with the old key during the grace period
     Given Alice has created an API key "nightly-job" for her script
     And Alice has replaced the key "nightly-job", letting the old one work for 2 more hours

@@ -78,6 +78,7 @@ def remember(user: User, device: KnownDevice | None) -> str:
     )
 
 
-def forget_all(user_id: int) -> None:
-    """Revoke every known device of the user (in the caller's transaction)."""
-    db.session.execute(delete(KnownDevice).where(KnownDevice.user_id == user_id))
+def forget_all(user_id: int, *, but: KnownDevice | None = None) -> None:
+    """Revoke every known device of the user, ``but`` one (in the caller's transaction)."""
+    kept = () if but is None else (KnownDevice.id != but.id,)
+    db.session.execute(delete(KnownDevice).where(KnownDevice.user_id == user_id, *kept))

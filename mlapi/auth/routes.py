@@ -9,9 +9,11 @@ from ..limits import limits_enabled
 from . import devices, service, sign_in_budget
 from .credentials import current_caller
 from .schemas import (
+    CHANGE_PASSWORD_EXAMPLE,
     LOGIN_EXAMPLE,
     REGISTER_EXAMPLE,
     AccessTokenSchema,
+    ChangePasswordRequest,
     LoginRequest,
     RegisterRequest,
     TokenPairSchema,
@@ -31,7 +33,8 @@ blp = ApiBlueprint(
     "accounts",
     __name__,
     url_prefix="/api/v1",
-    description="Register, sign in, refresh and end sessions; read your profile.",
+    description="Register, sign in, refresh and end sessions, change your password; read your "
+    "profile.",
 )
 
 
@@ -105,6 +108,36 @@ class Logout(MethodView):
     def post(self):
         """End this sign-in: its access and refresh tokens stop working everywhere"""
         service.sign_out(current_caller, get_jwt()["jti"])
+
+
+@blp.route("/auth/password")
+class Password(MethodView):
+    @blp.doc(operationId="changePassword")
+    @blp.authenticated(budget="default", session_only=True)
+    @blp.arguments(ChangePasswordRequest, example=CHANGE_PASSWORD_EXAMPLE)
+    @blp.response(204)
+    def post(self, body):
+        """Change your password: every other sign-in ends, this one and your API keys go on
+
+        A wrong `current_password` is 422 on that field (the token is fine) and counts
+        against the account's budget of failed sign-ins, from any device; once the budget
+        is spent every attempt gets 429, the right password too.
+        """
+        account = sign_in_budget.account_key(current_caller, current_caller.username)
+        attempt = sign_in_budget.reserve(account) if limits_enabled() else None
+        service.check_current_password(current_caller, body["current_password"])
+        _release(attempt)
+        service.change_password(current_caller, body["new_password"], get_jwt()["jti"])
+
+
+@blp.route("/auth/logout-all")
+class LogoutAll(MethodView):
+    @blp.doc(operationId="logoutAll")
+    @blp.authenticated(budget="default", session_only=True)
+    @blp.response(204)
+    def post(self):
+        """End every sign-in of your account, this one included; API keys go on"""
+        service.sign_out_everywhere(current_caller)
 
 
 @blp.route("/users/me")

@@ -19,6 +19,11 @@ REGISTER_EXAMPLE = {
     "full_name": "Alice Liddell",
 }
 LOGIN_EXAMPLE = {"username": "alice", "password": EXAMPLE_PASSWORD}
+NEW_EXAMPLE_PASSWORD = "staple-horse-correct-battery"  # noqa: S105  (published in the docs)
+CHANGE_PASSWORD_EXAMPLE = {
+    "current_password": EXAMPLE_PASSWORD,
+    "new_password": NEW_EXAMPLE_PASSWORD,
+}
 
 
 def email_fits_when_lower_cased(value: str) -> None:
@@ -43,6 +48,16 @@ class FullMatch(validate.Regexp):
 NAME_RULE = FullMatch(USERNAME_PATTERN, error="Use 3 to 32 letters, digits, '_', '.' or '-'.")
 
 
+def new_password_field(example: str = EXAMPLE_PASSWORD) -> ma.fields.String:
+    """The rules of a password an account is given: at registration and at a change."""
+    return ma.fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=8, max=128),
+        metadata={"example": example},
+    )
+
+
 class RegisterRequest(ma.Schema):
     username = ma.fields.String(required=True, validate=NAME_RULE, metadata={"example": "alice"})
     email = ma.fields.Email(
@@ -50,12 +65,7 @@ class RegisterRequest(ma.Schema):
         validate=[validate.Length(max=MAX_EMAIL_LENGTH), email_fits_when_lower_cased],
         metadata={"example": "alice@example.com"},
     )
-    password = ma.fields.String(
-        required=True,
-        load_only=True,
-        validate=validate.Length(min=8, max=128),
-        metadata={"example": EXAMPLE_PASSWORD},
-    )
+    password = new_password_field()
     full_name = ma.fields.String(
         allow_none=True, validate=validate.Length(max=100), metadata={"example": "Alice Liddell"}
     )
@@ -108,6 +118,18 @@ class LoginRequest(ma.Schema):
     def one_identifier(self, data, **_kwargs):
         if ("username" in data) == ("email" in data):
             raise ma.ValidationError("Send either 'username' or 'email'.", "username")
+
+
+class ChangePasswordRequest(ma.Schema):
+    current_password = _login_password()
+    new_password = new_password_field(NEW_EXAMPLE_PASSWORD)
+
+    @ma.validates_schema
+    def new_differs(self, data, **_kwargs):
+        """The same password again would end every other sign-in and change nothing else:
+        most likely a mistake (a password manager's field filled twice)."""
+        if data.get("new_password") == data.get("current_password"):
+            raise ma.ValidationError("Must differ from the current password.", "new_password")
 
 
 class UserSchema(ResponseSchema):

@@ -6,11 +6,12 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, InvalidCredentials, LoginRefused, NameTaken
+from ..audit.service import record
+from ..errors import Conflict, InvalidCredentials, LoginRefused, NameTaken, ValidationFailed
 from ..extensions import db
 from ..teams.models import KIND_TEAM, Namespace
 from ..timeutil import utcnow
-from . import tokens
+from . import devices, tokens
 from .models import ROLE_USER, SYSTEM_USERNAME, User
 from .state import auth_state
 
@@ -127,6 +128,47 @@ def sign_out(user: User, jti: str) -> None:
     lifetime: timedelta = current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
     auth_state().revocations.revoke(tokens.login_id_of(jti), user.id, utcnow() + lifetime)
     db.session.commit()
+
+
+def check_current_password(user: User, password: str) -> None:
+    """422 on ``current_password`` unless it is ``user``'s password (not 401: the caller's
+    token is fine, only this field is wrong)."""
+    stored = db.session.get(User, user.id).password_hash
+    if not auth_state().passwords.verify(stored, password):
+        raise ValidationFailed({"current_password": ["Does not match your current password."]})
+
+
+def change_password(user: User, new_password: str, jti: str) -> None:
+    """Set the new password and end every other sign-in of the user on every host: the
+    session generation moves on, and the sign-in ``jti`` belongs to is kept
+    (docs/decisions.md#accounts-and-tokens). Known devices go too, but the one this
+    request comes from. API keys are not sign-ins: they keep working."""
+    account = _locked(user.id)
+    account.password_hash = auth_state().passwords.hash(new_password)
+    account.session_generation += 1
+    account.kept_login_id = tokens.login_id_of(jti)
+    devices.forget_all(account.id, but=devices.recognised(account))
+    record("password.changed", "session", account.id)
+    record("sessions.revoked", "session", account.id, {"reason": "password_changed"})
+    db.session.commit()
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every sign-in of the user, the caller's own included, on every host; forget
+    the account's known devices (a lost laptop's cookie no longer spares it the sign-in
+    budget). API keys keep working."""
+    account = _locked(user.id)
+    account.session_generation += 1
+    account.kept_login_id = None
+    devices.forget_all(account.id)
+    record("sessions.revoked", "session", account.id, {"reason": "logout_all"})
+    db.session.commit()
+
+
+def _locked(user_id: int) -> User:
+    """The user's row, locked (PostgreSQL) until the commit: a password change and a logout
+    everywhere of one user run one after the other, so the last one's kept sign-in wins."""
+    return db.session.get(User, user_id, with_for_update=True)
 
 
 def ensure_system_account() -> User:

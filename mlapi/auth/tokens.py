@@ -60,8 +60,10 @@ def access_lifetime_seconds() -> int:
 
 @jwt.token_in_blocklist_loader
 def _is_revoked(_header, payload) -> bool:
-    """Revoked by a logout, or issued before the user's last deactivation. While the user
-    is inactive, ``active_user`` answers 401 ``account_inactive`` instead."""
+    """Revoked by a logout, or issued before the user's last deactivation, logout
+    everywhere or password change, unless it belongs to the sign-in the last password
+    change was made from (``User.kept_login_id``). While the user is inactive,
+    ``active_user`` answers 401 ``account_inactive`` instead."""
     login_id = login_id_of(payload["jti"])
     if access_cache().cached(
         "revoked", login_id, lambda: auth_state().revocations.is_revoked(login_id)
@@ -71,7 +73,9 @@ def _is_revoked(_header, payload) -> bool:
     if user is None:
         return False  # the user lookup answers: the account no longer exists
     generation = generation_of(payload)
-    return generation is None or generation < user.session_generation
+    if generation is None:
+        return True
+    return generation < user.session_generation and login_id != user.kept_login_id
 
 
 def _subject(payload) -> User | None:
@@ -116,5 +120,6 @@ def _revoked(_header, _payload):
     return problem(
         401,
         "token_revoked",
-        "The token was revoked (by a logout or a deactivation); sign in again.",
+        "The token was revoked (by a logout, a logout everywhere, a password change made "
+        "in another session, or a deactivation); sign in again.",
     )

@@ -68,6 +68,8 @@ def test_every_tag_has_a_description(document):
 
 SESSION_ONLY_OPERATIONS = {
     ("post", "/api/v1/auth/logout"),
+    ("post", "/api/v1/auth/logout-all"),
+    ("post", "/api/v1/auth/password"),
     ("post", "/api/v1/auth/api-keys"),
     ("get", "/api/v1/auth/api-keys"),
     ("delete", "/api/v1/auth/api-keys/{key_id}"),

@@ -85,7 +85,7 @@ class Newcomer:
             f"{method.upper()} {path} answered its own example with {response.status_code}: "
             f"{response.get_json()}"
         )
-        self._remember((method, path), response.get_json())
+        self._remember((method, path), response.get_json(silent=True))  # a 204 has no body
         return response
 
     def _path(self, path: str) -> str:

@@ -13,7 +13,8 @@ missing or garbage credentials) and ``MLAPI_FUZZ_EXAMPLES`` generated cases (def
 Callers are real: a user signs in once per operation and every case that needs
 credentials carries that access token (the refresh token for ``/auth/refresh``), except the cases
 schemathesis builds to test missing or invalid credentials, which keep theirs. Each logout
-case signs in afresh, so a logout never revokes the token the other cases use.
+case signs in afresh, so a logout never revokes the token the other cases use; each
+logout-all case too, so each one ends sign-ins that were valid.
 
 Reproducible: generation is derandomized (the same cases on every run, whatever
 pytest-randomly's seed) and Hypothesis keeps no example database. Its other files (caches
@@ -54,6 +55,7 @@ CHECKS = [
 
 REFRESH = ("POST", "/api/v1/auth/refresh")
 LOGOUT = ("POST", "/api/v1/auth/logout")
+LOGOUT_ALL = ("POST", "/api/v1/auth/logout-all")
 
 pytestmark = pytest.mark.fuzz
 
@@ -106,8 +108,8 @@ def _credentials(case, caller: Caller, sign_in) -> dict[str, str]:
     operation = (case.method.upper(), case.path)
     if operation == REFRESH:
         token = caller.tokens.refresh
-    elif operation == LOGOUT:
-        token = sign_in(caller.user).access  # its own sign-in: the shared one stays valid
+    elif operation in (LOGOUT, LOGOUT_ALL):
+        token = sign_in(caller.user).access  # its own sign-in, valid when the case is sent
     else:
         token = caller.tokens.access
     return {"Authorization": f"Bearer {token}"}

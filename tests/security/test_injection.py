@@ -233,6 +233,12 @@ def valid_body(world: World, op: Operation) -> dict:
             "username": world.user.username,
             "password": TEST_PASSWORD,
         },
+        # Changed once (a payload is a long enough new password); the current one is wrong
+        # from then on, and the session goes on.
+        ("POST", "/api/v1/auth/password"): {
+            "current_password": TEST_PASSWORD,
+            "new_password": f"another-password-{n}",
+        },
         ("POST", "/api/v1/webhooks"): {"url": HOOK_URL, "events": ["model.created"]},
         ("POST", "/api/v1/models"): {
             "name": "mine",

@@ -22,6 +22,7 @@ from mlapi.webhooks.models import Webhook
 from tests.contract_client import session_secrets
 from tests.support.audit_change import Change, Stage, read_rows
 from tests.support.audit_registry import REGISTRY_AND_TEAM_ROWS
+from tests.support.audit_sessions import SESSION_ROWS
 
 AUDIT_DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 HOOK_HOST = "hooks.example.com"
@@ -123,6 +124,7 @@ def _keep_public_model(stage: Stage):
 
 SWEEP: dict[str, Change] = {
     **REGISTRY_AND_TEAM_ROWS,
+    **SESSION_ROWS,
     "user.role_changed": Change("user", lambda s: _patch_user(s, {"role": "admin"}), _user_state),
     "user.deactivated": Change("user", lambda s: _patch_user(s, {"is_active": False}), _user_state),
     "user.reactivated": Change(
