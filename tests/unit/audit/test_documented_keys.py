@@ -6,6 +6,7 @@ import pytest
 from tests.support.audit import SWEEP, documented_keys
 from tests.support.audit_change import action_of
 
+
 def test_the_document_lists_every_action_of_the_spec():
     assert set(documented_keys()) == {
         "model.uploaded",
