@@ -10,84 +10,26 @@ buffers, is still reading when the table goes away.
 """
 
 import json
-import os
 import secrets
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 60.0  # seconds until /livez answers
+from tests.reliability.gunicorn_server import answers, one_worker_gunicorn
+
 ROWS = 20_000
 FIRST_BATCH = 1000  # rows (mlapi.predictions.export.BATCH_SIZE)
 FEATURES = json.dumps([round(0.001 * i, 3) for i in range(250)])
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def answers(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/livez", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
-
-
 @pytest.fixture
 def server(tmp_path):
-    """(url, database file, log file) of a one-worker gunicorn on SQLite; stopped by PID."""
-    port = free_port()
-    database = tmp_path / "mlapi.db"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MLAPI_")}
-    env.update(
-        {
-            "PYTHONPATH": str(ROOT),
-            "MLAPI_BIND": f"127.0.0.1:{port}",
-            "MLAPI_WORKERS": "1",
-            "MLAPI_SECRET_KEY": secrets.token_urlsafe(48),
-            "MLAPI_DATABASE_URL": f"sqlite:///{database}",
-            "MLAPI_MODEL_STORE": str(tmp_path / "models"),
-            "MLAPI_AUTO_MIGRATE": "true",
-            "MLAPI_INSTANCE_PATH": str(tmp_path / "instance"),
-            "MLAPI_RATELIMIT_ENABLED": "false",
-            "MLAPI_WEBHOOK_WORKER": "false",
-            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-        }
-    )
-    log_path = tmp_path / "gunicorn.log"
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not answers(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start:\n{log_path.read_text()[-5000:]}")
-            time.sleep(0.2)
-        yield url, database, log_path
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+    """(url, database file, log file) of a one-worker gunicorn on SQLite."""
+    with one_worker_gunicorn(tmp_path) as running:
+        yield running.url, running.database, running.log
 
 
 def signed_in(url: str) -> tuple[dict, int]:

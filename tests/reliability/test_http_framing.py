@@ -7,82 +7,22 @@ gunicorn reads a chunked body for the app and raises its own errors (``ChunkMiss
 One sync worker on SQLite, its own port and folders; it runs this working tree's code.
 """
 
-import os
-import secrets
 import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 60.0  # seconds until /livez answers
+from tests.reliability.gunicorn_server import one_worker_gunicorn
+
 LOGIN = "/api/v1/auth/login"
 BODY = b'{"username": "alice", "password": "correct-horse"}'
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """``http://127.0.0.1:<port>`` of a one-worker gunicorn; stopped by its PID."""
-    folder = tmp_path_factory.mktemp("framing")
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MLAPI_")}
-    env.update(
-        {
-            "PYTHONPATH": str(ROOT),
-            "MLAPI_BIND": f"127.0.0.1:{port}",
-            "MLAPI_WORKERS": "1",
-            "MLAPI_SECRET_KEY": secrets.token_urlsafe(48),
-            "MLAPI_DATABASE_URL": f"sqlite:///{folder / 'mlapi.db'}",
-            "MLAPI_MODEL_STORE": str(folder / "models"),
-            "MLAPI_AUTO_MIGRATE": "true",
-            "MLAPI_INSTANCE_PATH": str(folder / "instance"),
-            "MLAPI_RATELIMIT_ENABLED": "false",
-            "MLAPI_WEBHOOK_WORKER": "false",
-            "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
-        }
-    )
-    log_path = folder / "gunicorn.log"
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _answers(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start:\n{log_path.read_text()[-5000:]}")
-            time.sleep(0.2)
-        yield url, port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/livez", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
+    """``(url, port)`` of a one-worker gunicorn."""
+    with one_worker_gunicorn(tmp_path_factory.mktemp("framing")) as running:
+        yield running.url, running.port
 
 
 def raw_exchange(port: int, request: bytes, *, stop_sending: bool = False) -> bytes:
