@@ -6,13 +6,14 @@ sees its history and a member who left no longer does. The owners of models and 
 are read through bare table objects: their packages sit above this one (tests/unit/
 test_layers.py)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import and_, column, or_, select, table
 
 from ..auth.models import ApiKey
 from ..pagination import Page, paginate
 from ..teams.models import TeamMember
+from ..timeutil import naive_utc
 from .models import AuditEvent
 
 _MODELS = table("ml_models", column("id"), column("owner_id"), column("team_id"))
@@ -22,10 +23,6 @@ _MODEL_TARGETS = ("model", "model_name", "alias")  # each names an ml_models row
 
 def _newest_first(stmt):
     return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def list_events(
@@ -50,9 +47,9 @@ def list_events(
     if target_id is not None:
         where.append(AuditEvent.target_id == target_id)
     if since is not None:
-        where.append(AuditEvent.at >= _naive_utc(since))
+        where.append(AuditEvent.at >= naive_utc(since))
     if until is not None:
-        where.append(AuditEvent.at < _naive_utc(until))
+        where.append(AuditEvent.at < naive_utc(until))
     return paginate(_newest_first(select(AuditEvent).where(*where)), page, per_page)
 
 

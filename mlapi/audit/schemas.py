@@ -6,7 +6,7 @@ from marshmallow import validate
 from ..database import MAX_ID
 from ..document import ResponseSchema
 from ..pagination import PageQuery
-from ..timeutil import UTCDateTime
+from ..timeutil import UTCDateTime, period_fields
 from .models import ACTOR_CLI, ACTOR_SYSTEM, ACTOR_USER, TARGET_TYPES
 
 _ID = {"validate": validate.Range(min=1, max=MAX_ID)}
@@ -23,18 +23,7 @@ class AuditQuery(PageQuery):
         validate=validate.OneOf(TARGET_TYPES), metadata={"enum": list(TARGET_TYPES)}
     )
     target_id = ma.fields.Integer(**_ID)
-    since = ma.fields.AwareDateTime(
-        metadata={
-            "description": "Events at or after this moment (ISO 8601 with an offset).",
-            "example": "2026-12-01T00:00:00+00:00",
-        }
-    )
-    until = ma.fields.AwareDateTime(
-        metadata={
-            "description": "Events before this moment (ISO 8601 with an offset).",
-            "example": "2026-12-08T00:00:00+00:00",
-        }
-    )
+    since, until = period_fields("Events")
 
 
 class AuditActorSchema(ResponseSchema):

@@ -27,6 +27,7 @@ from sqlalchemy import and_, or_, select
 
 from ..database import MAX_ID
 from ..extensions import db
+from ..timeutil import iso_utc, naive_utc, period_fields
 from .models import Feedback, Prediction
 
 log = logging.getLogger("mlapi.predictions.export")
@@ -65,28 +66,7 @@ class ExportQuery(ma.Schema):
         validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "Only predictions of this model."},
     )
-    since = ma.fields.AwareDateTime(
-        metadata={
-            "description": "Predictions made at or after this moment (ISO 8601 with an offset).",
-            "example": "2026-12-01T00:00:00+00:00",
-        }
-    )
-    until = ma.fields.AwareDateTime(
-        metadata={
-            "description": "Predictions made before this moment (ISO 8601 with an offset).",
-            "example": "2026-12-08T00:00:00+00:00",
-        }
-    )
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    """The stored form of a moment: UTC without a zone (``mlapi.timeutil``)."""
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    """As the API's other timestamps: ``2026-11-26T12:00:00+00:00``."""
-    return None if moment is None else moment.replace(tzinfo=UTC).isoformat()
+    since, until = period_fields("Predictions made")
 
 
 _SELECTED = (
@@ -112,9 +92,9 @@ def _filters(owner_id: int, model_id=None, since=None, until=None) -> list:
     if model_id is not None:
         where.append(Prediction.model_id == model_id)
     if since is not None:
-        where.append(Prediction.created_at >= _naive_utc(since))
+        where.append(Prediction.created_at >= naive_utc(since))
     if until is not None:
-        where.append(Prediction.created_at < _naive_utc(until))
+        where.append(Prediction.created_at < naive_utc(until))
     return where
 
 
@@ -174,7 +154,7 @@ def csv_row(row: tuple) -> list[str]:
      latency, actual, feedback_at) = row  # fmt: skip
     return [
         str(pid),
-        _iso(created),
+        iso_utc(created),
         str(model_id),
         _text_cell(name),
         str(version),
@@ -184,7 +164,7 @@ def csv_row(row: tuple) -> list[str]:
         "true" if cached else "false",
         repr(float(latency)),
         _value_cell(actual),
-        _iso(feedback_at) or "",
+        iso_utc(feedback_at) or "",
     ]
 
 
@@ -192,8 +172,8 @@ def json_line(row: tuple) -> str:
     """One object on one line, in ASCII (other characters escaped): no character of a
     value (U+2028, a stray CR) can be taken for a line break by a reader."""
     record = dict(zip(COLUMNS, row, strict=True))
-    record["created_at"] = _iso(record["created_at"])
-    record["feedback_at"] = _iso(record["feedback_at"])
+    record["created_at"] = iso_utc(record["created_at"])
+    record["feedback_at"] = iso_utc(record["feedback_at"])
     record["cached"] = bool(record["cached"])
     return json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n"
 
