@@ -6,12 +6,12 @@ passwords, names, words and keyboard patterns), with the account's username, ema
 and the address's local part as known words: "alice-2026-pass" scores low for alice.
 """
 
-import marshmallow as ma
 from zxcvbn import zxcvbn
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
 MIN_SCORE = 3  # zxcvbn: 3 "safely unguessable", 4 "very unguessable"
+LENGTH_RULE = f"Use {MIN_LENGTH} to {MAX_LENGTH} characters."
 TOO_EASY = "Too easy to guess."
 BUILT_ON_NAMES = "It is built on your username or email address."
 
@@ -25,10 +25,8 @@ def known_words(username: str | None, email: str | None) -> list[str]:
 def weakness(password: str, *, username: str | None, email: str | None) -> str | None:
     """Why ``password`` may not be the account's, in plain words (never the password
     itself), or None when it may."""
-    if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
-    if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+    if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
+        return LENGTH_RULE
     # zxcvbn refuses more than 72 characters unless told (its cost grows with the length);
     # the length is checked first, so it never scores more than MAX_LENGTH.
     result = zxcvbn(password, user_inputs=known_words(username, email), max_length=MAX_LENGTH)
@@ -43,13 +41,6 @@ def weakness(password: str, *, username: str | None, email: str | None) -> str |
         *feedback.get("suggestions", []),
     ]
     return " ".join(_sentence(reason) for reason in reasons if reason)
-
-
-def check(password: str, *, username: str | None, email: str | None) -> None:
-    """``ValidationError`` saying why, unless ``password`` follows the rule."""
-    problem = weakness(password, username=username, email=email)
-    if problem is not None:
-        raise ma.ValidationError(problem)
 
 
 def _sentence(text: str) -> str:

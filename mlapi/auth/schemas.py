@@ -65,7 +65,7 @@ def new_password_field(example: str = EXAMPLE_PASSWORD) -> ma.fields.String:
         validate=validate.Length(
             min=password_rules.MIN_LENGTH,
             max=password_rules.MAX_LENGTH,
-            error="Use {min} to {max} characters.",
+            error=password_rules.LENGTH_RULE,
         ),
         metadata={"example": example, "description": NEW_PASSWORD_DESCRIPTION},
     )
@@ -88,12 +88,11 @@ class RegisterRequest(ma.Schema):
         """Checked with the names of the body (the ones that are valid): all the problems of a
         sign-up are told at once."""
         if "password" in data:
-            try:
-                password_rules.check(
-                    data["password"], username=data.get("username"), email=data.get("email")
-                )
-            except ma.ValidationError as exc:
-                raise ma.ValidationError(exc.messages, "password") from exc
+            problem = password_rules.weakness(
+                data["password"], username=data.get("username"), email=data.get("email")
+            )
+            if problem is not None:
+                raise ma.ValidationError(problem, "password")
 
 
 def _identifier(*, required: bool = False, **metadata) -> ma.fields.String:
