@@ -36,6 +36,22 @@ Feature: Accounts and sign-in
       | email    | nothing                        |
       | password | nothing                        |
 
+  Scenario Outline: A weak password is refused at sign-up, saying why
+    When Bob registers with the email "bob.marsh@example.com" and the password "<password>"
+    Then the registration is refused because the password <reason>
+
+    Examples:
+      | password       | reason                                     |
+      | nine-char      | is too short                               |
+      | password1234   | is a common one                            |
+      | qwertyuiop12   | is too easy to guess                       |
+      | aaaaaaaaaaaa   | repeats itself                             |
+      | bob.marsh-1987 | is built on the username or email address  |
+
+  Scenario: A few unrelated words make a good password
+    When Bob registers with the email "bob.marsh@example.com" and the password "lantern orchard basalt ferry"
+    Then Bob's account is created
+
   Scenario: A team member signs in with their username
     When Alice signs in with her username and the password "alice-secret-42"
     Then Alice receives an access token and a refresh token

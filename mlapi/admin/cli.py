@@ -24,13 +24,15 @@ PROCESS_LIST_WARNING = (
 )
 
 
-def rule_of(field: str):
+def rule_of(field: str, **known: str):
     """A check of one field, as a prompt's ``value_proc``: the value, or ``BadParameter``
-    saying what is wrong (never the value: a password's message is shown as typed)."""
+    saying what is wrong (never the value: a password's message is shown as typed).
+    ``known`` holds the values checked before it: the password is scored with the
+    username and email, as registration does."""
 
     def check(value: str) -> str:
         try:
-            loaded = RegisterRequest(only=(field,)).load({field: value})[field]
+            loaded = RegisterRequest(only=(field, *known)).load({field: value, **known})[field]
         except ma.ValidationError as exc:
             raise click.BadParameter(" ".join(exc.normalized_messages()[field])) from exc
         if field != "password" and accounts.taken(**{field: loaded}):
@@ -40,10 +42,10 @@ def rule_of(field: str):
     return check
 
 
-def given(field: str, value: str, source: str) -> str:
+def given(field: str, value: str, source: str, **known: str) -> str:
     """A value from the command line (or standard input): checked, or the command fails."""
     try:
-        return rule_of(field)(value)
+        return rule_of(field, **known)(value)
     except click.BadParameter as exc:
         raise click.BadParameter(exc.message, param_hint=source) from exc
 
@@ -56,6 +58,10 @@ def password_from_stdin() -> str:
     return line
 
 
+def _named(**names: str | None) -> dict[str, str]:
+    return {field: value for field, value in names.items() if value is not None}
+
+
 @click.command("create-admin")
 @click.option(
     "--username",
@@ -66,7 +72,7 @@ def password_from_stdin() -> str:
 @click.option(
     "--password",
     metavar="PASSWORD",
-    help="8 to 128 characters. Shows in the process list: prefer the prompt "
+    help="10 to 128 characters, not easy to guess. Shows in the process list: prefer the prompt "
     "(hidden, asked twice) or --password-stdin.",
 )
 @click.option(
@@ -93,15 +99,22 @@ def create_admin(
         click.echo(PROCESS_LIST_WARNING, err=True)
     username = given("username", username, "--username") if username is not None else None
     email = given("email", email, "--email") if email is not None else None
+    source = "--password-stdin" if password_stdin else "--password"
     if password_stdin:
-        password = given("password", password_from_stdin(), "--password-stdin")
-    elif password is not None:
-        password = given("password", password, "--password")
+        password = password_from_stdin()
+    if password is not None:  # checked at once, with the names given so far
+        password = given("password", password, source, **_named(username=username, email=email))
+    names_given = username is not None and email is not None
 
     username = username or click.prompt("Username", value_proc=rule_of("username"))
     email = email or click.prompt("Email", value_proc=rule_of("email"))
+    if password is not None and not names_given:  # scored again with the names typed since
+        password = given("password", password, source, username=username, email=email)
     password = password or click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True, value_proc=rule_of("password")
+        "Password",
+        hide_input=True,
+        confirmation_prompt=True,
+        value_proc=rule_of("password", username=username, email=email),
     )
     try:
         user = accounts.register(username, email, password, role=ROLE_ADMIN)

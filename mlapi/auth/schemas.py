@@ -5,6 +5,7 @@ from marshmallow import validate
 
 from ..document import ResponseSchema
 from ..timeutil import UTCDateTime
+from . import password_rules
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
 MAX_EMAIL_LENGTH = 254
@@ -48,13 +49,25 @@ class FullMatch(validate.Regexp):
 NAME_RULE = FullMatch(USERNAME_PATTERN, error="Use 3 to 32 letters, digits, '_', '.' or '-'.")
 
 
+NEW_PASSWORD_DESCRIPTION = (
+    f"{password_rules.MIN_LENGTH} to {password_rules.MAX_LENGTH} characters, not easy to guess: "
+    "a common password, or one built on the username or email address, is refused (422 on "
+    "this field, saying why). A few unrelated words make a good one."
+)
+
+
 def new_password_field(example: str = EXAMPLE_PASSWORD) -> ma.fields.String:
-    """The rules of a password an account is given: at registration and at a change."""
+    """The length rule of a password an account is given, at registration and at a change;
+    the rest of ``password_rules`` needs the account's names (checked with them)."""
     return ma.fields.String(
         required=True,
         load_only=True,
-        validate=validate.Length(min=8, max=128),
-        metadata={"example": example},
+        validate=validate.Length(
+            min=password_rules.MIN_LENGTH,
+            max=password_rules.MAX_LENGTH,
+            error=password_rules.LENGTH_RULE,
+        ),
+        metadata={"example": example, "description": NEW_PASSWORD_DESCRIPTION},
     )
 
 
@@ -69,6 +82,17 @@ class RegisterRequest(ma.Schema):
     full_name = ma.fields.String(
         allow_none=True, validate=validate.Length(max=100), metadata={"example": "Alice Liddell"}
     )
+
+    @ma.validates_schema(skip_on_field_errors=False)
+    def password_hard_to_guess(self, data, **_kwargs):
+        """Checked with the names of the body (the ones that are valid): all the problems of a
+        sign-up are told at once."""
+        if "password" in data:
+            problem = password_rules.weakness(
+                data["password"], username=data.get("username"), email=data.get("email")
+            )
+            if problem is not None:
+                raise ma.ValidationError(problem, "password")
 
 
 def _identifier(*, required: bool = False, **metadata) -> ma.fields.String:

@@ -11,7 +11,7 @@ from ..errors import Conflict, InvalidCredentials, LoginRefused, NameTaken, Vali
 from ..extensions import db
 from ..teams.models import KIND_TEAM, Namespace
 from ..timeutil import utcnow
-from . import devices, tokens
+from . import devices, password_rules, tokens
 from .models import ROLE_USER, SYSTEM_USERNAME, User
 from .state import auth_state
 
@@ -142,7 +142,14 @@ def change_password(user: User, new_password: str, jti: str) -> None:
     """Set the new password and end every other sign-in of the user on every host: the
     session generation moves on, and the sign-in ``jti`` belongs to is kept
     (docs/decisions.md#accounts-and-tokens). Known devices go too, but the one this
-    request comes from. API keys are not sign-ins: they keep working."""
+    request comes from. API keys are not sign-ins: they keep working.
+
+    422 on ``new_password`` when it breaks the rule of registration (``password_rules``):
+    checked here, not in the schema, because the rule needs the account's names (and
+    after the current password, so a guesser learns nothing before spending the budget)."""
+    problem = password_rules.weakness(new_password, username=user.username, email=user.email)
+    if problem is not None:
+        raise ValidationFailed({"new_password": [problem]})
     account = _locked(user.id)
     account.password_hash = auth_state().passwords.hash(new_password)
     account.session_generation += 1

@@ -187,6 +187,22 @@ def registration_refused(answer, detail):
     assert_refused_pointing_at(answer, detail)
 
 
+# What the refusal says, for each reason a scenario gives (mlapi/auth/password_rules.py).
+PASSWORD_REFUSALS = {
+    "is too short": "Use 10 to 128 characters.",
+    "is a common one": "This is a very common password.",
+    "is too easy to guess": "Too easy to guess.",
+    "repeats itself": "Repeats like",
+    "is built on the username or email address": "built on your username or email address",
+}
+
+
+@then(parsers.parse("the registration is refused because the password {reason}"))
+def weak_password_refused(answer, reason):
+    body = assert_refused_pointing_at(answer, "password")
+    assert PASSWORD_REFUSALS[reason] in " ".join(body["errors"]["password"]), body["errors"]
+
+
 @then(parsers.parse("{name} receives an access token and a refresh token"))
 def receives_tokens(conversation, answer, name):
     body = answer.get_json()

@@ -73,14 +73,18 @@ def test_create_admin_asks_for_what_is_missing_and_hides_the_password(app, clien
         (["root", "not-an-email", "root@example.com", PASSWORD, PASSWORD], "Not a valid email"),
         (
             ["root", "root@example.com", "short", PASSWORD, PASSWORD],
-            "Length must be between 8 and 128",
+            "Use 10 to 128 characters",
+        ),
+        (
+            ["root", "root@example.com", "rootroot2026", PASSWORD, PASSWORD],
+            "Too easy to guess. Repeats like",
         ),
         (
             ["root", "root@example.com", PASSWORD, "something-else", PASSWORD, PASSWORD],
             "The two entered values do not match",
         ),
     ],
-    ids=["username", "email", "password", "confirmation"],
+    ids=["username", "email", "password", "weak password", "confirmation"],
 )
 def test_a_value_that_does_not_fit_is_asked_again(app, client, answers, complaint):
     result = create_admin(app, stdin="\n".join(answers) + "\n")
@@ -88,6 +92,7 @@ def test_a_value_that_does_not_fit_is_asked_again(app, client, answers, complain
     assert result.exit_code == 0, result.output
     assert f"Error: {complaint}" in result.output
     assert "short\n" not in result.output  # a hidden value stays hidden in the complaint
+    assert "rootroot2026" not in result.output
     assert role_after_sign_in(client, "root", PASSWORD) == "admin"
 
 
