@@ -24,7 +24,7 @@ WEAK = {
     "a common password": "password1234",
     "the username inside": f"{USERNAME}-1987",
     "the email's local part": "quillsmith-1987",
-    "one letter repeated": "aaaaaaaaaaaa",
+    "one letter repeated": "qqqqqqqqqqqq",  # not "a" * 12: another test sends that as a request id
     "a keyboard walk": "qwertyuiop12",
     "too long": LONGEST + "x",
 }
